@@ -1,0 +1,77 @@
+"""Canonical domain records shared by ingest, categorize, store and UI.
+
+Money is always `Decimal`, signed from the account holder's side: money out is
+negative, money in is positive. Floats appear only at the chart boundary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RowSource(BaseModel):
+    """Where a transaction came from: the file's sha256 and its 1-based record number."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file_sha256: str
+    row: int
+
+    def __str__(self) -> str:
+        return f"{self.file_sha256[:12]}:{self.row}"
+
+
+class Transaction(BaseModel):
+    """One statement line, normalised. `description` is the bank's raw text (trimmed only)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    account: str
+    date: dt.date
+    posted_date: dt.date | None = None
+    description: str
+    amount: Decimal
+    currency: str = Field(min_length=3, max_length=3)
+    bank_category: str | None = None
+    source: RowSource
+
+    @property
+    def direction(self) -> Literal["in", "out"]:
+        return "in" if self.amount > 0 else "out"
+
+
+class SkipKind(StrEnum):
+    """Why a record did not become a transaction."""
+
+    FILTERED = "filtered"  # not a transaction: balance line, pending, zero amount...
+    INVALID = "invalid"  # looked like a transaction but a field could not be parsed
+
+
+class SkippedRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    row: int
+    kind: SkipKind
+    reason: str
+    raw: str = ""
+
+
+class CategorySource(StrEnum):
+    """Provenance of a category, strongest first. `USER` and `RULE` are the user's own decisions."""
+
+    USER = "user"
+    RULE = "rule"
+    CACHE = "cache"
+    BUILTIN = "builtin"
+    MODEL = "model"
+
+
+USER_SOURCES = frozenset({CategorySource.USER, CategorySource.RULE})
+
+UNCATEGORIZED = "Uncategorized"

@@ -1,0 +1,683 @@
+"""SQLite store: the one source of truth for transactions, categories, cache, rules and audit.
+
+A `Store` holds only a path and opens a short-lived connection per operation, so one
+object can be shared by Streamlit sessions (each script run has its own thread).
+Every multi-row write runs in one SQL transaction: it lands whole or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from app.models import USER_SOURCES, CategorySource, RowSource, SkippedRow, Transaction
+
+_CHUNK = 900  # below SQLite's default limit of host parameters
+
+MIGRATIONS: tuple[str, ...] = (
+    # v1
+    """
+    CREATE TABLE imports (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        file_sha256 TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        profile TEXT,
+        account TEXT,
+        imported_at TEXT NOT NULL,
+        rows_read INTEGER NOT NULL DEFAULT 0,
+        rows_imported INTEGER NOT NULL DEFAULT 0,
+        rows_duplicate INTEGER NOT NULL DEFAULT 0,
+        rows_skipped INTEGER NOT NULL DEFAULT 0,
+        skipped_json TEXT NOT NULL DEFAULT '[]',
+        notes_json TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE transactions (
+        id TEXT PRIMARY KEY NOT NULL,
+        account TEXT NOT NULL,
+        date TEXT NOT NULL,
+        posted_date TEXT,
+        description TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        bank_category TEXT,
+        source_sha256 TEXT NOT NULL,
+        source_row INTEGER NOT NULL,
+        import_id INTEGER REFERENCES imports(id),
+        merchant_key TEXT,
+        category TEXT,
+        category_source TEXT,
+        confidence REAL,
+        category_reason TEXT,
+        category_model TEXT,
+        reviewed INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT
+    );
+    CREATE INDEX ix_transactions_date ON transactions(date);
+    CREATE INDEX ix_transactions_merchant ON transactions(merchant_key);
+    CREATE INDEX ix_transactions_category ON transactions(category);
+    CREATE TABLE mappings (
+        fingerprint TEXT PRIMARY KEY,
+        mapping_json TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE rules (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        merchant_key TEXT NOT NULL,
+        direction TEXT,
+        category TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (merchant_key, direction)
+    );
+    CREATE TABLE llm_cache (
+        cache_key TEXT PRIMARY KEY,
+        merchant_key TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        taxonomy_version TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        category TEXT,
+        confidence REAL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        request_json TEXT NOT NULL,
+        outcome TEXT,
+        items INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE taxonomy (
+        name TEXT PRIMARY KEY,
+        description TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        position INTEGER NOT NULL
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """What the importer tells the store about one file."""
+
+    file_sha256: str
+    file_name: str
+    profile: str | None
+    account: str | None
+    rows_read: int
+    skipped: Sequence[SkippedRow] = ()
+    notes: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    import_id: int
+    inserted: int
+    duplicate_ids: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CategoryUpdate:
+    """One categorization result for one transaction."""
+
+    transaction_id: str
+    category: str | None
+    source: CategorySource | None
+    confidence: float | None = None
+    reason: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class CachedCategory:
+    category: str | None
+    confidence: float | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: int
+    merchant_key: str
+    direction: str | None
+    category: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    ts: str
+    endpoint: str
+    request_json: str
+    outcome: str | None
+    items: int
+
+
+@dataclass(frozen=True)
+class TaxonomyRow:
+    name: str
+    description: str
+    kind: str
+
+
+@dataclass
+class TransactionFilter:
+    """Filters shared by Review, Insights and exports. Empty collections mean 'all'."""
+
+    accounts: Sequence[str] = ()
+    categories: Sequence[str] = ()
+    sources: Sequence[str] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    search: str = ""
+    ids: Sequence[str] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+TRANSACTION_COLUMNS = (
+    "id",
+    "account",
+    "date",
+    "posted_date",
+    "description",
+    "amount",
+    "currency",
+    "bank_category",
+    "source_sha256",
+    "source_row",
+    "import_id",
+    "merchant_key",
+    "category",
+    "category_source",
+    "confidence",
+    "category_reason",
+    "category_model",
+    "reviewed",
+    "updated_at",
+)
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._migrate()
+
+    # -- plumbing -----------------------------------------------------------------
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            with conn:  # commit on success, roll back on any exception
+                yield conn
+        finally:
+            conn.close()
+
+    def _migrate(self) -> None:
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.path} was written by a newer privfin (schema {version} > {SCHEMA_VERSION})"
+                )
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                with conn:
+                    conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+        finally:
+            conn.close()
+
+    def schema_version(self) -> int:
+        with self.connect() as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def revision(self) -> str:
+        """Changes whenever any row changes; a cheap key for UI caches."""
+        with self.connect() as conn:
+            row = conn.execute(
+                "SELECT COUNT(*), COALESCE(MAX(updated_at), ''), "
+                "(SELECT COALESCE(MAX(id), 0) FROM imports), (SELECT COUNT(*) FROM rules) "
+                "FROM transactions"
+            ).fetchone()
+        return "/".join(str(part) for part in row)
+
+    # -- imports --------------------------------------------------------------------
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        with self.connect() as conn:
+            for chunk in _chunks(list(ids)):
+                marks = ",".join("?" * len(chunk))
+                found.update(
+                    r[0] for r in conn.execute(f"SELECT id FROM transactions WHERE id IN ({marks})", chunk)
+                )
+        return found
+
+    def commit_import(self, record: ImportRecord, transactions: Sequence[Transaction]) -> ImportOutcome:
+        """Store one file's transactions and its import record atomically; duplicates are skipped."""
+        duplicates = frozenset(self.existing_ids([t.id for t in transactions]))
+        fresh = [t for t in transactions if t.id not in duplicates]
+        now = _now()
+        with self.connect() as conn:
+            cursor = conn.execute(
+                "INSERT INTO imports (file_sha256, file_name, profile, account, imported_at, rows_read, "
+                "rows_imported, rows_duplicate, rows_skipped, skipped_json, notes_json) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    record.file_sha256,
+                    record.file_name,
+                    record.profile,
+                    record.account,
+                    now,
+                    record.rows_read,
+                    0,
+                    len(transactions) - len(fresh),
+                    len(record.skipped),
+                    json.dumps([s.model_dump(mode="json") for s in record.skipped]),
+                    json.dumps(list(record.notes)),
+                ),
+            )
+            import_id = int(cursor.lastrowid or 0)
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT INTO transactions (id, account, date, posted_date, description, amount, "
+                "currency, bank_category, source_sha256, source_row, import_id, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    (
+                        t.id,
+                        t.account,
+                        t.date.isoformat(),
+                        t.posted_date.isoformat() if t.posted_date else None,
+                        t.description,
+                        str(t.amount),
+                        t.currency,
+                        t.bank_category,
+                        t.source.file_sha256,
+                        t.source.row,
+                        import_id,
+                        now,
+                    )
+                    for t in fresh
+                ),
+            )
+            inserted = conn.total_changes - before
+            conn.execute("UPDATE imports SET rows_imported = ? WHERE id = ?", (inserted, import_id))
+        return ImportOutcome(import_id=import_id, inserted=inserted, duplicate_ids=duplicates)
+
+    def imports(self) -> list[dict[str, Any]]:
+        with self.connect() as conn:
+            conn.row_factory = sqlite3.Row
+            rows = conn.execute("SELECT * FROM imports ORDER BY id").fetchall()
+        return [
+            dict(row) | {"skipped": json.loads(row["skipped_json"]), "notes": json.loads(row["notes_json"])}
+            for row in rows
+        ]
+
+    # -- transactions -----------------------------------------------------------------
+
+    def count_transactions(self) -> int:
+        with self.connect() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM transactions").fetchone()[0])
+
+    def get_transactions(self, ids: Sequence[str] | None = None) -> list[Transaction]:
+        """Canonical transactions, in date order (all of them when `ids` is None)."""
+        query = (
+            "SELECT id, account, date, posted_date, description, amount, currency, bank_category, "
+            "source_sha256, source_row FROM transactions"
+        )
+        with self.connect() as conn:
+            if ids is None:
+                rows = conn.execute(query + " ORDER BY date, source_sha256, source_row").fetchall()
+            else:
+                rows = []
+                for chunk in _chunks(list(ids)):
+                    marks = ",".join("?" * len(chunk))
+                    rows.extend(conn.execute(f"{query} WHERE id IN ({marks})", chunk).fetchall())
+                order = {tid: n for n, tid in enumerate(ids)}
+                rows.sort(key=lambda r: order.get(r[0], 0))
+        return [
+            Transaction(
+                id=r[0],
+                account=r[1],
+                date=dt.date.fromisoformat(r[2]),
+                posted_date=dt.date.fromisoformat(r[3]) if r[3] else None,
+                description=r[4],
+                amount=Decimal(r[5]),
+                currency=r[6],
+                bank_category=r[7],
+                source=RowSource(file_sha256=r[8], row=r[9]),
+            )
+            for r in rows
+        ]
+
+    def transactions_frame(self, flt: TransactionFilter | None = None) -> pd.DataFrame:
+        """All columns of the transactions table as a DataFrame indexed by id, newest first.
+
+        `amount` is Decimal (exact), `amount_float` is its float for charts, `date` is a
+        `datetime64` column.
+        """
+        flt = flt or TransactionFilter()
+        clauses: list[str] = []
+        params: list[Any] = []
+
+        def any_of(column: str, values: Sequence[Any]) -> None:
+            if values:
+                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+                params.extend(values)
+
+        any_of("account", list(flt.accounts))
+        if flt.categories:
+            wanted = list(flt.categories)
+            if "Uncategorized" in wanted:
+                clauses.append(f"(category IN ({','.join('?' * len(wanted))}) OR category IS NULL)")
+            else:
+                clauses.append(f"category IN ({','.join('?' * len(wanted))})")
+            params.extend(wanted)
+        any_of("category_source", list(flt.sources))
+        any_of("id", list(flt.ids))
+        if flt.date_from:
+            clauses.append("date >= ?")
+            params.append(flt.date_from.isoformat())
+        if flt.date_to:
+            clauses.append("date <= ?")
+            params.append(flt.date_to.isoformat())
+        if flt.search.strip():
+            clauses.append("(description LIKE ? OR merchant_key LIKE ?)")
+            needle = f"%{flt.search.strip()}%"
+            params.extend([needle, needle])
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"SELECT {', '.join(TRANSACTION_COLUMNS)} FROM transactions{where} ORDER BY date DESC, id"
+        with self.connect() as conn:
+            frame = pd.read_sql_query(sql, conn, params=params)
+        frame["amount"] = pd.Series([Decimal(v) for v in frame["amount"]], index=frame.index, dtype=object)
+        frame["amount_float"] = frame["amount"].astype(float)
+        frame["date"] = pd.to_datetime(frame["date"])
+        frame["reviewed"] = frame["reviewed"].astype(bool)
+        return frame.set_index("id", drop=False)
+
+    def accounts(self) -> list[str]:
+        with self.connect() as conn:
+            return [r[0] for r in conn.execute("SELECT DISTINCT account FROM transactions ORDER BY 1")]
+
+    def set_merchant_keys(self, keys: dict[str, str]) -> None:
+        with self.connect() as conn:
+            conn.executemany(
+                "UPDATE transactions SET merchant_key = ? WHERE id = ?",
+                ((key, tid) for tid, key in keys.items()),
+            )
+
+    def missing_merchant_keys(self) -> list[tuple[str, str]]:
+        """(id, description) of transactions whose merchant key was never computed."""
+        with self.connect() as conn:
+            return list(conn.execute("SELECT id, description FROM transactions WHERE merchant_key IS NULL"))
+
+    # -- categories -------------------------------------------------------------------
+
+    def apply_category_updates(self, updates: Iterable[CategoryUpdate], *, force: bool = False) -> int:
+        """Write results; never overwrite the user's own decisions unless `force` (a user edit).
+
+        Returns the number of rows changed. Runs in one SQL transaction.
+        """
+        protected = tuple(sorted(s.value for s in USER_SOURCES))
+        guard = (
+            ""
+            if force
+            else (
+                f" AND (category_source IS NULL OR category_source NOT IN ({','.join('?' * len(protected))}))"
+            )
+        )
+        now = _now()
+        changed = 0
+        with self.connect() as conn:
+            for u in updates:
+                params: list[Any] = [
+                    u.category,
+                    u.source.value if u.source else None,
+                    u.confidence,
+                    u.reason,
+                    u.model,
+                    now,
+                    u.transaction_id,
+                ]
+                if not force:
+                    params.extend(protected)
+                cursor = conn.execute(
+                    "UPDATE transactions SET category = ?, category_source = ?, confidence = ?, "
+                    "category_reason = ?, category_model = ?, updated_at = ? WHERE id = ?" + guard,
+                    params,
+                )
+                changed += cursor.rowcount
+        return changed
+
+    def set_user_category(self, ids: Sequence[str], category: str) -> int:
+        """A user's correction: wins over everything, marks the rows reviewed."""
+        now = _now()
+        with self.connect() as conn:
+            total = 0
+            for chunk in _chunks(list(ids)):
+                marks = ",".join("?" * len(chunk))
+                total += conn.execute(
+                    "UPDATE transactions SET category = ?, category_source = ?, confidence = 1.0, "
+                    f"category_reason = NULL, category_model = NULL, reviewed = 1, updated_at = ? "
+                    f"WHERE id IN ({marks})",
+                    [category, CategorySource.USER.value, now, *chunk],
+                ).rowcount
+        return total
+
+    def mark_reviewed(self, ids: Sequence[str], reviewed: bool = True) -> int:
+        now = _now()
+        with self.connect() as conn:
+            total = 0
+            for chunk in _chunks(list(ids)):
+                marks = ",".join("?" * len(chunk))
+                total += conn.execute(
+                    f"UPDATE transactions SET reviewed = ?, updated_at = ? WHERE id IN ({marks})",
+                    [int(reviewed), now, *chunk],
+                ).rowcount
+        return total
+
+    def pending_categorization(self) -> list[tuple[str, str, str | None, str]]:
+        """(id, description, merchant_key, amount) of rows with no category from the user or a rule."""
+        with self.connect() as conn:
+            return list(
+                conn.execute(
+                    "SELECT id, description, merchant_key, amount FROM transactions "
+                    "WHERE category IS NULL OR category_source IS NULL OR category_source IN (?, ?) "
+                    "ORDER BY date",
+                    (CategorySource.BUILTIN.value, CategorySource.CACHE.value),
+                )
+            )
+
+    def uncategorized_ids(self) -> list[str]:
+        with self.connect() as conn:
+            return [r[0] for r in conn.execute("SELECT id FROM transactions WHERE category IS NULL")]
+
+    def recent_corrections(self, limit: int = 8) -> list[tuple[str, str, str]]:
+        """(merchant_key or description, direction, category) of the user's latest corrections."""
+        with self.connect() as conn:
+            rows = conn.execute(
+                "SELECT COALESCE(merchant_key, description), "
+                "CASE WHEN CAST(amount AS REAL) > 0 THEN 'in' ELSE 'out' END, category, MAX(updated_at) "
+                "FROM transactions WHERE category_source = ? AND category IS NOT NULL "
+                "GROUP BY 1, 2 ORDER BY 4 DESC LIMIT ?",
+                (CategorySource.USER.value, limit),
+            ).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def category_counts(self) -> dict[str, int]:
+        with self.connect() as conn:
+            return {
+                (r[0] or "Uncategorized"): r[1]
+                for r in conn.execute("SELECT category, COUNT(*) FROM transactions GROUP BY category")
+            }
+
+    def rename_category(self, old: str, new: str) -> int:
+        with self.connect() as conn:
+            conn.execute("UPDATE rules SET category = ? WHERE category = ?", (new, old))
+            conn.execute("UPDATE llm_cache SET category = ? WHERE category = ?", (new, old))
+            return conn.execute(
+                "UPDATE transactions SET category = ?, updated_at = ? WHERE category = ?", (new, _now(), old)
+            ).rowcount
+
+    def clear_category(self, category: str) -> int:
+        """Rows of a removed category go back to uncategorized (and so back to the cascade)."""
+        with self.connect() as conn:
+            conn.execute("DELETE FROM rules WHERE category = ?", (category,))
+            conn.execute("DELETE FROM llm_cache WHERE category = ?", (category,))
+            return conn.execute(
+                "UPDATE transactions SET category = NULL, category_source = NULL, confidence = NULL, "
+                "category_reason = 'category removed', updated_at = ? WHERE category = ?",
+                (_now(), category),
+            ).rowcount
+
+    # -- LLM cache --------------------------------------------------------------------
+
+    def cache_get(self, keys: Sequence[str]) -> dict[str, CachedCategory]:
+        found: dict[str, CachedCategory] = {}
+        with self.connect() as conn:
+            for chunk in _chunks(list(keys)):
+                marks = ",".join("?" * len(chunk))
+                for key, category, confidence in conn.execute(
+                    f"SELECT cache_key, category, confidence FROM llm_cache WHERE cache_key IN ({marks})",
+                    chunk,
+                ):
+                    found[key] = CachedCategory(category, confidence)
+        return found
+
+    def cache_put(
+        self,
+        entries: Iterable[tuple[str, str, str, str, str, str, str | None, float | None]],
+    ) -> None:
+        """Entries: (cache_key, merchant_key, direction, taxonomy_version, model, prompt_version,
+        category, confidence)."""
+        now = _now()
+        with self.connect() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO llm_cache (cache_key, merchant_key, direction, taxonomy_version, "
+                "model, prompt_version, category, confidence, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                ((*entry, now) for entry in entries),
+            )
+
+    def cache_size(self) -> int:
+        with self.connect() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM llm_cache").fetchone()[0])
+
+    # -- user rules -------------------------------------------------------------------
+
+    def add_rule(self, merchant_key: str, category: str, direction: str | None = None) -> Rule:
+        with self.connect() as conn:
+            conn.execute(
+                "INSERT INTO rules (merchant_key, direction, category, created_at) VALUES (?,?,?,?) "
+                "ON CONFLICT (merchant_key, direction) DO UPDATE SET category = excluded.category",
+                (merchant_key, direction, category, _now()),
+            )
+        return next(r for r in self.rules() if r.merchant_key == merchant_key and r.direction == direction)
+
+    def rules(self) -> list[Rule]:
+        with self.connect() as conn:
+            return [
+                Rule(*row)
+                for row in conn.execute(
+                    "SELECT id, merchant_key, direction, category, created_at FROM rules ORDER BY merchant_key"
+                )
+            ]
+
+    def delete_rule(self, rule_id: int) -> None:
+        with self.connect() as conn:
+            conn.execute("DELETE FROM rules WHERE id = ?", (rule_id,))
+
+    # -- remembered column mappings ---------------------------------------------------
+
+    def get_mapping(self, fingerprint: str) -> dict[str, Any] | None:
+        with self.connect() as conn:
+            row = conn.execute(
+                "SELECT mapping_json FROM mappings WHERE fingerprint = ?", (fingerprint,)
+            ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_mapping(self, fingerprint: str, mapping: dict[str, Any]) -> None:
+        with self.connect() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO mappings (fingerprint, mapping_json, updated_at) VALUES (?,?,?)",
+                (fingerprint, json.dumps(mapping), _now()),
+            )
+
+    # -- audit log: what left this machine --------------------------------------------
+
+    def audit(self, endpoint: str, request_body: dict[str, Any], outcome: str | None, items: int) -> int:
+        with self.connect() as conn:
+            cursor = conn.execute(
+                "INSERT INTO audit_log (ts, endpoint, request_json, outcome, items) VALUES (?,?,?,?,?)",
+                (_now(), endpoint, json.dumps(request_body, ensure_ascii=False), outcome, items),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def set_audit_outcome(self, entry_id: int, outcome: str) -> None:
+        with self.connect() as conn:
+            conn.execute("UPDATE audit_log SET outcome = ? WHERE id = ?", (outcome, entry_id))
+
+    def audit_entries(self, limit: int = 200) -> list[AuditEntry]:
+        with self.connect() as conn:
+            return [
+                AuditEntry(*row)
+                for row in conn.execute(
+                    "SELECT id, ts, endpoint, request_json, outcome, items FROM audit_log "
+                    "ORDER BY id DESC LIMIT ?",
+                    (limit,),
+                )
+            ]
+
+    def audit_count(self) -> int:
+        with self.connect() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0])
+
+    # -- taxonomy ---------------------------------------------------------------------
+
+    def get_taxonomy(self) -> list[TaxonomyRow]:
+        with self.connect() as conn:
+            return [
+                TaxonomyRow(*row)
+                for row in conn.execute("SELECT name, description, kind FROM taxonomy ORDER BY position")
+            ]
+
+    def put_taxonomy(self, rows: Sequence[TaxonomyRow]) -> None:
+        with self.connect() as conn:
+            conn.execute("DELETE FROM taxonomy")
+            conn.executemany(
+                "INSERT INTO taxonomy (name, description, kind, position) VALUES (?,?,?,?)",
+                ((r.name, r.description, r.kind, n) for n, r in enumerate(rows)),
+            )
+
+    # -- everything -------------------------------------------------------------------
+
+    def delete_everything(self) -> None:
+        """'Delete all my data': the database file and its WAL side files."""
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        self._migrate()

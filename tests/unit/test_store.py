@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from decimal import Decimal
+
+import pytest
+
+from app.ids import identity_key, occurrence_ids
+from app.models import CategorySource, RowSource, SkipKind, SkippedRow, Transaction
+from app.store import SCHEMA_VERSION, CategoryUpdate, ImportRecord, Store
+
+
+def _tx(description: str, amount: str, day: int, occurrence_ids_: list[str], row: int) -> Transaction:
+    return Transaction(
+        id=occurrence_ids_[row - 1],
+        account="Card",
+        date=dt.date(2024, 3, day),
+        description=description,
+        amount=Decimal(amount),
+        currency="USD",
+        source=RowSource(file_sha256="f" * 64, row=row),
+    )
+
+
+def _statement() -> list[Transaction]:
+    rows = [("METRO FARE", "-2.90", 4), ("METRO FARE", "-2.90", 4), ("WHOLEFDS #123", "-54.10", 5)]
+    ids = list(
+        occurrence_ids(identity_key("Card", dt.date(2024, 3, d), Decimal(a), "USD", s) for s, a, d in rows)
+    )
+    return [_tx(s, a, d, ids, n) for n, (s, a, d) in enumerate(rows, start=1)]
+
+
+def _record(n: int) -> ImportRecord:
+    return ImportRecord(
+        file_sha256="f" * 64,
+        file_name="a.csv",
+        profile="test",
+        account="Card",
+        rows_read=n,
+        skipped=[SkippedRow(row=9, kind=SkipKind.FILTERED, reason="balance line")],
+    )
+
+
+def test_schema_is_migrated_and_in_wal_mode(store: Store) -> None:
+    assert store.schema_version() == SCHEMA_VERSION
+    conn = sqlite3.connect(store.path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_identical_rows_in_one_file_are_kept_and_reimport_adds_nothing(store: Store) -> None:
+    txs = _statement()
+    assert len({t.id for t in txs}) == 3
+    first = store.commit_import(_record(3), txs)
+    assert first.inserted == 3 and not first.duplicate_ids
+    second = store.commit_import(_record(3), txs)
+    assert second.inserted == 0 and second.duplicate_ids == {t.id for t in txs}
+    assert store.count_transactions() == 3
+    assert [i["rows_duplicate"] for i in store.imports()] == [0, 3]
+    assert store.imports()[0]["skipped"][0]["reason"] == "balance line"
+
+
+def test_round_trip_keeps_exact_amounts(store: Store) -> None:
+    txs = _statement()
+    store.commit_import(_record(3), txs)
+    assert sorted(store.get_transactions(), key=lambda t: t.source.row) == txs
+    frame = store.transactions_frame()
+    assert frame.loc[txs[2].id, "amount"] == Decimal("-54.10")
+
+
+def test_model_results_never_overwrite_user_decisions(store: Store) -> None:
+    txs = _statement()
+    store.commit_import(_record(3), txs)
+    store.set_user_category([txs[0].id], "Transport")
+    changed = store.apply_category_updates(
+        [CategoryUpdate(t.id, "Dining", CategorySource.MODEL, 0.9) for t in txs]
+    )
+    assert changed == 2
+    frame = store.transactions_frame()
+    assert frame.loc[txs[0].id, "category"] == "Transport"
+    assert frame.loc[txs[0].id, "category_source"] == "user"
+    assert frame.loc[txs[1].id, "category"] == "Dining"
+
+
+def test_failed_import_writes_nothing(store: Store) -> None:
+    txs = _statement()
+    broken = [*txs, txs[0].model_copy(update={"id": None})]  # NOT NULL violation mid-write
+    with pytest.raises(sqlite3.IntegrityError):
+        store.commit_import(_record(4), broken)
+    assert store.count_transactions() == 0
+    assert store.imports() == []

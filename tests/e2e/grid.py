@@ -1,0 +1,61 @@
+"""Reading and editing Streamlit's data editor (glide-data-grid) in a real browser.
+
+The grid draws on a canvas, so cells are read through glide's accessibility mirror
+(`glide-cell-{col}-{row}`, visible rows only) and edited with the keyboard, as a person would.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Locator, Page, expect
+
+# Streamlit's default geometry: one header row, then 35 px rows.
+ROW_HEIGHT_PX = 35
+HEADER_HEIGHT_PX = 35
+FIRST_CELL_X_PX = 12
+
+
+def column_names(grid: Locator) -> list[str]:
+    headers = grid.locator("th[role='columnheader']")
+    expect(headers.first).to_be_attached()
+    return [text.strip() for text in headers.all_inner_texts()]
+
+
+def column_index(grid: Locator, name: str) -> int:
+    """The mirror index of the column whose header is `name` (case-insensitive)."""
+    names = [n.casefold() for n in column_names(grid)]
+    if name.casefold() not in names:
+        raise AssertionError(f"no column {name!r} in the grid; columns: {names}")
+    return names.index(name.casefold())
+
+
+def cell(grid: Locator, col: int, row: int) -> Locator:
+    return grid.get_by_test_id(f"glide-cell-{col}-{row}")
+
+
+def visible_column(grid: Locator, col: int) -> list[str]:
+    """Texts of column `col` for the rows glide currently mirrors, in row order."""
+    expect(cell(grid, col, 0)).to_be_attached()
+    values: list[str] = []
+    row = 0
+    while cell(grid, col, row).count():
+        values.append(cell(grid, col, row).inner_text().strip())
+        row += 1
+    return values
+
+
+def edit_selectbox_cell(page: Page, grid: Locator, col: int, row: int, option: str) -> None:
+    """Select cell (col, row), open its editor, choose `option`, commit.
+
+    Clicks the first data cell (the `stDataFrame` element itself: its scroller intercepts
+    clicks on the canvas), then moves with arrow keys so the target row may be scrolled to.
+    """
+    grid.scroll_into_view_if_needed()
+    grid.click(position={"x": FIRST_CELL_X_PX, "y": HEADER_HEIGHT_PX + ROW_HEIGHT_PX // 2})
+    for _ in range(col):
+        page.keyboard.press("ArrowRight")
+    for _ in range(row):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("portal")).to_be_attached()
+    page.keyboard.type(option)
+    page.keyboard.press("Enter")

@@ -502,6 +502,64 @@ class Store:
                 ).rowcount
         return total
 
+    # -- one merchant's rows (Review page scopes and user rules) ----------------------
+
+    @staticmethod
+    def _direction_clause(direction: str | None) -> str:
+        """SQL for 'money in' (amount > 0) or 'money out', as `Transaction.direction` defines them."""
+        if direction == "in":
+            return " AND CAST(amount AS REAL) > 0"
+        if direction == "out":
+            return " AND CAST(amount AS REAL) <= 0"
+        return ""
+
+    def merchant_rows(self, merchant_key: str, direction: str | None = None) -> list[tuple[str, str | None, str | None]]:
+        """(id, category, category_source) of every row of one merchant (in one direction)."""
+        with self.connect() as conn:
+            return list(
+                conn.execute(
+                    "SELECT id, category, category_source FROM transactions WHERE merchant_key = ?"
+                    + self._direction_clause(direction)
+                    + " ORDER BY date",
+                    (merchant_key,),
+                )
+            )
+
+    def apply_rule_rows(self, merchant_key: str, direction: str | None, category: str) -> int:
+        """Give a user rule's category to every row it covers, except rows the user set by hand.
+
+        One SQL transaction; returns how many rows changed category.
+        """
+        where = (
+            "merchant_key = ?"
+            + self._direction_clause(direction)
+            + " AND (category_source IS NULL OR category_source != ?)"
+        )
+        params: list[Any] = [merchant_key, CategorySource.USER.value]
+        with self.connect() as conn:
+            changed = int(
+                conn.execute(
+                    f"SELECT COUNT(*) FROM transactions WHERE {where} AND (category IS NULL OR category != ?)",
+                    [*params, category],
+                ).fetchone()[0]
+            )
+            conn.execute(
+                "UPDATE transactions SET category = ?, category_source = ?, confidence = 1.0, "
+                f"category_reason = 'your rule', category_model = NULL, updated_at = ? WHERE {where}",
+                [category, CategorySource.RULE.value, _now(), *params],
+            )
+        return changed
+
+    def release_rule_rows(self, merchant_key: str, direction: str | None) -> int:
+        """Rows a removed rule had set go back to the cascade (their category stays until the next run)."""
+        with self.connect() as conn:
+            return conn.execute(
+                "UPDATE transactions SET category_source = NULL, confidence = NULL, "
+                "category_reason = 'rule removed: re-categorized on the next run', updated_at = ? "
+                "WHERE merchant_key = ? AND category_source = ?" + self._direction_clause(direction),
+                (_now(), merchant_key, CategorySource.RULE.value),
+            ).rowcount
+
     def pending_categorization(self) -> list[tuple[str, str, str | None, str]]:
         """(id, description, merchant_key, amount) of rows with no category from the user or a rule."""
         with self.connect() as conn:

@@ -513,7 +513,9 @@ class Store:
             return " AND CAST(amount AS REAL) <= 0"
         return ""
 
-    def merchant_rows(self, merchant_key: str, direction: str | None = None) -> list[tuple[str, str | None, str | None]]:
+    def merchant_rows(
+        self, merchant_key: str, direction: str | None = None
+    ) -> list[tuple[str, str | None, str | None]]:
         """(id, category, category_source) of every row of one merchant (in one direction)."""
         with self.connect() as conn:
             return list(

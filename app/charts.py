@@ -1,0 +1,341 @@
+"""Plotly figure builders for Insights and the HTML report: a transactions frame in, a Figure out.
+
+Every builder takes the frame `Store.transactions_frame` returns and the same keyword options
+as `app.insights` (currency, include_transfers, kinds), so a chart always agrees with the
+headline numbers next to it. Categories keep one colour and one order in every chart.
+Nothing here refers to anything outside the machine: no map tiles, web fonts or images.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from app import insights
+
+NO_DATA_MESSAGE = "No data for these filters"
+TEMPLATE = "plotly_white"
+INCOME_COLOR = "#2ca02c"
+SPENDING_COLOR = "#d62728"
+NET_COLOR = "#1f3b73"
+PREVIOUS_COLOR = "#9e9e9e"
+
+# Currencies whose symbol reads better than the ISO code; any other shows its code after the number.
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "KRW": "₩", "CNY": "¥"}
+
+
+# -- formatting ----------------------------------------------------------------------------------
+
+
+def currency_affixes(currency: str | None) -> tuple[str, str]:
+    """(prefix, suffix) to put around a number of this currency."""
+    if currency is None:
+        return "", ""
+    symbol = _SYMBOLS.get(currency.upper())
+    return (symbol, "") if symbol else ("", f" {currency.upper()}")
+
+
+def money_hover(currency: str | None, value: str) -> str:
+    """A hover fragment such as `$%{y:,.2f}` for the plotly variable `value` ("y", "x", "value")."""
+    prefix, suffix = currency_affixes(currency)
+    return f"{prefix}%{{{value}:,.2f}}{suffix}"
+
+
+def _money_axis(currency: str | None) -> dict[str, Any]:
+    prefix, suffix = currency_affixes(currency)
+    return {"tickprefix": prefix, "ticksuffix": suffix, "tickformat": ",.0f", "rangemode": "tozero"}
+
+
+def _month_axis() -> dict[str, Any]:
+    return {"dtick": "M1", "tickformat": "%b %Y", "ticklabelmode": "period", "title": None}
+
+
+def _base_layout(fig: go.Figure, title: str | None) -> go.Figure:
+    fig.update_layout(
+        template=TEMPLATE,
+        title=title,
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        legend={"traceorder": "normal"},
+        hoverlabel={"namelength": -1},
+    )
+    return fig
+
+
+def empty_figure(message: str = NO_DATA_MESSAGE, title: str | None = None) -> go.Figure:
+    """A figure that says why it is empty, instead of a blank plot area."""
+    fig = go.Figure()
+    _base_layout(fig, title)
+    fig.update_layout(
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[
+            {
+                "text": message,
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "font": {"size": 16, "color": "#666666"},
+            }
+        ],
+    )
+    return fig
+
+
+def _currency_of(frame: pd.DataFrame, currency: str | None) -> str | None:
+    return currency or insights.primary_currency(frame)
+
+
+# -- builders ----------------------------------------------------------------------------------
+
+
+def spending_by_category(
+    frame: pd.DataFrame,
+    *,
+    style: Literal["treemap", "donut"] = "treemap",
+    currency: str | None = None,
+    include_transfers: bool = False,
+    kinds: Mapping[str, str] | None = None,
+    order: Sequence[str] | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """Net spend per category. Only categories with positive net spend are drawn: plotly renders a
+    treemap with a single negative value as a blank area, with no error."""
+    code = _currency_of(frame, currency)
+    data = insights.spend_by_category(frame, currency=code, include_transfers=include_transfers, kinds=kinds)
+    if data.empty:
+        return empty_figure(title=title)
+    names = insights.category_order(data["category"], order)
+    spend = dict(zip(data["category"], data["spend_float"].astype(float), strict=True))
+    values = [spend[name] for name in names]
+    colors = insights.category_colors(names, order)
+    hover = f"%{{label}}<br>{money_hover(code, 'value')}<br>%{{percentRoot:.1%}} of spending<extra></extra>"
+    if style == "donut":
+        trace: go.Pie | go.Treemap = go.Pie(
+            labels=names,
+            values=values,
+            hole=0.5,
+            sort=False,
+            direction="clockwise",
+            marker={"colors": [colors[n] for n in names]},
+            textinfo="percent",
+            hovertemplate=f"%{{label}}<br>{money_hover(code, 'value')}<br>%{{percent}}<extra></extra>",
+        )
+    else:
+        root = "All spending"
+        # "remainder" sizes the root by its children, so float rounding in a total can never make
+        # the children outgrow their parent (which plotly answers by dropping the branch).
+        trace = go.Treemap(
+            labels=[root, *names],
+            parents=["", *([root] * len(names))],
+            values=[0.0, *values],
+            branchvalues="remainder",
+            sort=False,
+            marker={"colors": ["#ffffff", *(colors[n] for n in names)]},
+            textinfo="label+value+percent root",
+            texttemplate=f"%{{label}}<br>{money_hover(code, 'value')}",
+            hovertemplate=hover,
+        )
+    fig = go.Figure(trace)
+    return _base_layout(fig, title)
+
+
+def monthly_spending(
+    frame: pd.DataFrame,
+    *,
+    currency: str | None = None,
+    include_transfers: bool = False,
+    kinds: Mapping[str, str] | None = None,
+    order: Sequence[str] | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """Spend per month stacked by category. A month's net refund in a category shows below zero,
+    so each month's bars still add up to that month's spending."""
+    code = _currency_of(frame, currency)
+    data = insights.monthly_spend_by_category(
+        frame, currency=code, include_transfers=include_transfers, kinds=kinds
+    )
+    if data.empty:
+        return empty_figure(title=title)
+    names = insights.category_order(data["category"], order)
+    colors = insights.category_colors(names, order)
+    fig = go.Figure()
+    for name in names:
+        rows = data[data["category"] == name]
+        fig.add_trace(
+            go.Bar(
+                name=name,
+                x=rows["month"],
+                y=rows["spend_float"].astype(float),
+                marker={"color": colors[name]},
+                xperiod="M1",
+                xperiodalignment="middle",
+                hovertemplate=f"{name}<br>%{{x|%B %Y}}<br>{money_hover(code, 'y')}<extra></extra>",
+            )
+        )
+    _base_layout(fig, title)
+    fig.update_layout(barmode="relative", xaxis=_month_axis(), yaxis=_money_axis(code) | {"title": None})
+    return fig
+
+
+def top_merchants(
+    frame: pd.DataFrame,
+    n: int = 10,
+    *,
+    currency: str | None = None,
+    include_transfers: bool = False,
+    kinds: Mapping[str, str] | None = None,
+    order: Sequence[str] | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """Horizontal bars of the merchants with most net spend, the largest at the top, each bar in
+    the colour of the category most of its spend went to."""
+    code = _currency_of(frame, currency)
+    data = insights.top_merchants(frame, n, currency=code, include_transfers=include_transfers, kinds=kinds)
+    if data.empty:
+        return empty_figure(title=title)
+    # Plotly draws the first y category at the bottom, so feed the bars smallest first.
+    ascending = data.iloc[::-1]
+    colors = insights.category_colors(ascending["category"], order)
+    prefix, suffix = currency_affixes(code)
+    fig = go.Figure(
+        go.Bar(
+            x=ascending["spend_float"].astype(float),
+            y=ascending["merchant"].astype(str),
+            orientation="h",
+            marker={"color": [colors[c] for c in ascending["category"]]},
+            customdata=list(zip(ascending["category"], ascending["transactions"], strict=True)),
+            text=[f"{prefix}{v:,.2f}{suffix}" for v in ascending["spend_float"]],
+            textposition="auto",
+            hovertemplate=(
+                f"%{{y}}<br>{money_hover(code, 'x')}<br>%{{customdata[0]}}, "
+                "%{customdata[1]} transaction(s)<extra></extra>"
+            ),
+        )
+    )
+    _base_layout(fig, title)
+    fig.update_layout(
+        xaxis=_money_axis(code) | {"title": None},
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": list(ascending["merchant"].astype(str)),
+            "title": None,
+            "automargin": True,
+        },
+    )
+    return fig
+
+
+def _period_label(start: dt.date, end: dt.date) -> str:
+    return f"{start:%d %b %Y} – {end:%d %b %Y}"
+
+
+def cumulative_spending(
+    frame: pd.DataFrame,
+    previous_frame: pd.DataFrame | None = None,
+    *,
+    period: tuple[dt.date, dt.date] | None = None,
+    currency: str | None = None,
+    include_transfers: bool = False,
+    kinds: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """Spending accumulated day by day in this period, over the same days of the period before."""
+    code = _currency_of(frame, currency)
+    span = period or insights.data_period(frame)
+    if span is None or code is None:
+        return empty_figure(title=title)
+    data = insights.cumulative_spend(
+        frame,
+        previous_frame,
+        period=span,
+        currency=code,
+        include_transfers=include_transfers,
+        kinds=kinds,
+    )
+    if data.empty:
+        return empty_figure(title=title)
+    prev_span = insights.previous_period(*span)
+    fig = go.Figure()
+    previous = data[data["previous"].notna()]
+    if not previous.empty:
+        fig.add_trace(
+            go.Scatter(
+                name=f"Previous ({_period_label(*prev_span)})",
+                x=previous["day"],
+                y=previous["previous"].astype(float),
+                customdata=[d.isoformat() for d in previous["previous_date"]],
+                mode="lines",
+                line={"color": PREVIOUS_COLOR, "dash": "dash"},
+                hovertemplate=f"%{{customdata}}<br>{money_hover(code, 'y')}<extra>previous</extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            name=f"This period ({_period_label(*span)})",
+            x=data["day"],
+            y=data["current"].astype(float),
+            customdata=[d.date().isoformat() for d in data["date"]],
+            mode="lines",
+            line={"color": SPENDING_COLOR},
+            hovertemplate=f"%{{customdata}}<br>{money_hover(code, 'y')}<extra>this period</extra>",
+        )
+    )
+    _base_layout(fig, title)
+    fig.update_layout(
+        xaxis={"title": "Day of period", "dtick": 7 if len(data) > 31 else 1, "tick0": 1},
+        yaxis=_money_axis(code) | {"title": None},
+        hovermode="x unified",
+    )
+    return fig
+
+
+def income_vs_spending(
+    frame: pd.DataFrame,
+    *,
+    currency: str | None = None,
+    include_transfers: bool = False,
+    kinds: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """Income and spending side by side per month, with the net as a line."""
+    code = _currency_of(frame, currency)
+    data = insights.income_vs_spending(frame, currency=code, include_transfers=include_transfers, kinds=kinds)
+    if data.empty:
+        return empty_figure(title=title)
+    fig = go.Figure()
+    for name, column, color in (
+        ("Income", "income_float", INCOME_COLOR),
+        ("Spending", "spending_float", SPENDING_COLOR),
+    ):
+        fig.add_trace(
+            go.Bar(
+                name=name,
+                x=data["month"],
+                y=data[column].astype(float),
+                marker={"color": color},
+                xperiod="M1",
+                xperiodalignment="middle",
+                hovertemplate=f"{name}<br>%{{x|%B %Y}}<br>{money_hover(code, 'y')}<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            name="Net",
+            x=data["month"],
+            y=data["net_float"].astype(float),
+            mode="lines+markers",
+            line={"color": NET_COLOR},
+            xperiod="M1",
+            xperiodalignment="middle",
+            hovertemplate=f"Net<br>%{{x|%B %Y}}<br>{money_hover(code, 'y')}<extra></extra>",
+        )
+    )
+    _base_layout(fig, title)
+    fig.update_layout(barmode="group", xaxis=_month_axis(), yaxis=_money_axis(code) | {"rangemode": "normal"})
+    return fig

@@ -1,0 +1,640 @@
+"""Exports: transactions CSV, an Excel workbook and a standalone HTML report, plus `privfin export`.
+
+Every builder is pure (a transactions frame in, bytes out) so the dashboard's download buttons
+and the command line produce the same files. Text that came from a bank statement is treated
+as hostile: CSV cells that a spreadsheet would run as a formula are neutralised, the workbook
+stores every text as a string, and the HTML report escapes it and loads nothing from anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import os
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+import plotly.graph_objects as go
+from markupsafe import Markup
+from plotly.offline import get_plotlyjs
+
+from app import charts, insights
+from app.models import UNCATEGORIZED
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+EXPORT_COLUMNS = (
+    "date",
+    "account",
+    "description",
+    "merchant",
+    "amount",
+    "currency",
+    "category",
+    "source",
+    "confidence",
+    "reviewed",
+)
+
+# OWASP "CSV injection": a cell starting with one of these is run as a formula by spreadsheets.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+REPORT_TEMPLATE = "report.html.j2"
+DEFAULT_MAX_REPORT_TRANSACTIONS = 5000
+
+
+# -- shared helpers -------------------------------------------------------------------------------
+
+
+def neutralize_formula(text: str) -> str:
+    """Prefix a cell a spreadsheet would evaluate with `'`, so it shows as the literal text."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def format_amount(amount: Decimal) -> str:
+    """A plain decimal string with no exponent and no grouping: `-54.10`, `1200`."""
+    return format(amount, "f")
+
+
+def format_money(amount: Decimal | float, currency: str | None) -> str:
+    """`$1,234.56`, `-€12.00`, `1,234.56 CHF`."""
+    prefix, suffix = charts.currency_affixes(currency)
+    value = Decimal(str(amount)) if isinstance(amount, float) else amount
+    sign = "-" if value < 0 else ""
+    return f"{sign}{prefix}{abs(value):,.2f}{suffix}"
+
+
+def export_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The transactions as exported, oldest first, with exact amounts and readable labels.
+
+    Text is returned as-is (not neutralised): each format protects it in its own way.
+    """
+    if frame.empty:
+        return pd.DataFrame(columns=list(EXPORT_COLUMNS))
+    ordered = frame.sort_values(["date", "id"], kind="stable")
+    return pd.DataFrame(
+        {
+            "date": ordered["date"].dt.date,
+            "account": ordered["account"].astype(str),
+            "description": ordered["description"].astype(str),
+            "merchant": insights.merchant_labels(ordered).astype(str),
+            "amount": ordered["amount"],
+            "currency": ordered["currency"].astype(str),
+            "category": ordered["category"].astype(object).where(ordered["category"].notna(), UNCATEGORIZED),
+            "source": ordered["category_source"].astype(object).where(ordered["category_source"].notna(), ""),
+            "confidence": ordered["confidence"].astype(float),
+            "reviewed": ordered["reviewed"].astype(bool),
+        }
+    ).reset_index(drop=True)
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+
+
+def transactions_csv(frame: pd.DataFrame) -> bytes:
+    """Transactions as CSV: UTF-8 with a BOM (so Excel reads accents), amounts as plain numbers,
+    and every text cell safe to open in a spreadsheet."""
+    table = export_table(frame)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in table.to_dict("records"):
+        confidence = "" if pd.isna(row["confidence"]) else f"{row['confidence']:.2f}"
+        writer.writerow(
+            (
+                row["date"].isoformat(),
+                neutralize_formula(row["account"]),
+                neutralize_formula(row["description"]),
+                neutralize_formula(row["merchant"]),
+                format_amount(row["amount"]),  # numeric by construction: a leading '-' is a sign
+                neutralize_formula(row["currency"]),
+                neutralize_formula(str(row["category"])),
+                neutralize_formula(str(row["source"])),
+                confidence,
+                "true" if row["reviewed"] else "false",
+            )
+        )
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+# -- XLSX --------------------------------------------------------------------------------------
+
+
+def _money_format(currency: str) -> str:
+    code = currency.replace('"', "")
+    return f'#,##0.00 "{code}";-#,##0.00 "{code}"'
+
+
+class _MoneyFormats:
+    """One xlsxwriter number format per currency, created on first use."""
+
+    def __init__(self, book: Any) -> None:
+        self._book = book
+        self._formats: dict[str, Any] = {}
+
+    def __getitem__(self, currency: str) -> Any:
+        if currency not in self._formats:
+            self._formats[currency] = self._book.add_format({"num_format": _money_format(currency)})
+        return self._formats[currency]
+
+
+def _write_sheet(
+    writer: pd.ExcelWriter,
+    sheet: str,
+    table: pd.DataFrame,
+    *,
+    money_columns: Sequence[str],
+    formats: _MoneyFormats,
+) -> None:
+    """Write `table` with money columns as numbers in their row's currency format, sized columns,
+    a frozen header and a filter."""
+    numeric = table.copy()
+    for column in money_columns:
+        numeric[column] = [None if v is None or pd.isna(v) else float(v) for v in numeric[column]]
+    numeric.to_excel(writer, sheet_name=sheet, index=False)
+    worksheet = writer.sheets[sheet]
+    for position, column in enumerate(table.columns):
+        # The first rows are a good enough sample; measuring 100k cells buys nothing.
+        sample = table[column].head(2000).astype(str).str.len().tolist()
+        longest = max([len(str(column)), *sample])
+        worksheet.set_column(position, position, min(max(longest + 2, 8), 60))
+    currencies = table["currency"].astype(str).tolist() if "currency" in table else []
+    for column in money_columns:
+        position = list(table.columns).index(column)
+        for row, (value, currency) in enumerate(zip(numeric[column], currencies, strict=True), start=1):
+            if value is not None:
+                worksheet.write_number(row, position, value, formats[currency])
+    worksheet.freeze_panes(1, 0)
+    if len(table.columns):
+        worksheet.autofilter(0, 0, len(table), len(table.columns) - 1)
+
+
+def _kind_label(kind: str) -> str:
+    return {
+        insights.SPEND: "spending",
+        insights.INCOME_KIND: "income",
+        insights.TRANSFER: "transfer",
+        insights.UNCATEGORIZED_KIND: "uncategorized",
+    }[kind]
+
+
+def category_summary(
+    frame: pd.DataFrame,
+    *,
+    include_transfers: bool = False,
+    kinds: Mapping[str, str] | None = None,
+    order: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Per currency and category: count, money out, money in, net (signed), and what counts as
+    spending under the shared rules (blank for income and, by default, transfers)."""
+    columns = ["currency", "category", "kind", "transactions", "money_out", "money_in", "net", "spending"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    kind = insights.row_kinds(frame, kinds)
+    labelled = pd.DataFrame(
+        {
+            "currency": frame["currency"].astype(str),
+            "category": frame["category"].astype(object).where(frame["category"].notna(), UNCATEGORIZED),
+            "kind": kind,
+            "amount": frame["amount"],
+            "out": frame["amount"].where(frame["amount_float"] < 0, Decimal(0)),
+            "in": frame["amount"].where(frame["amount_float"] > 0, Decimal(0)),
+        }
+    )
+    grouped = labelled.groupby(["currency", "category", "kind"], sort=False).agg(
+        transactions=("amount", "size"),
+        money_out=("out", "sum"),
+        money_in=("in", "sum"),
+        net=("amount", "sum"),
+    )
+    rows: list[dict[str, Any]] = []
+    for code in insights.currencies(frame):
+        spend = insights.spend_by_category(
+            frame, currency=code, include_transfers=include_transfers, kinds=kinds
+        ).set_index("category")["spend"]
+        present = grouped.loc[code].reset_index()
+        for name in insights.category_order(present["category"], order):
+            entry = present[present["category"] == name].iloc[0]
+            counted = entry["kind"] in (insights.SPEND, insights.UNCATEGORIZED_KIND) or (
+                include_transfers and entry["kind"] == insights.TRANSFER
+            )
+            rows.append(
+                {
+                    "currency": code,
+                    "category": name,
+                    "kind": _kind_label(str(entry["kind"])),
+                    "transactions": int(entry["transactions"]),
+                    "money_out": entry["money_out"],
+                    "money_in": entry["money_in"],
+                    "net": entry["net"],
+                    "spending": spend.get(name, Decimal(0)) if counted else None,
+                }
+            )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def month_summary(
+    frame: pd.DataFrame,
+    *,
+    include_transfers: bool = False,
+    kinds: Mapping[str, str] | None = None,
+    order: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Per currency and month: income, spending, net, then spending per category (one column each)."""
+    parts: list[pd.DataFrame] = []
+    for code in insights.currencies(frame):
+        totals = insights.income_vs_spending(
+            frame, currency=code, include_transfers=include_transfers, kinds=kinds
+        )
+        by_category = insights.monthly_spend_by_category(
+            frame, currency=code, include_transfers=include_transfers, kinds=kinds
+        )
+        part = pd.DataFrame(
+            {
+                "currency": code,
+                "month": totals["month"].dt.strftime("%Y-%m"),
+                "income": totals["income"],
+                "spending": totals["spending"],
+                "net": totals["net"],
+            }
+        )
+        for name in insights.category_order(by_category["category"], order):
+            values = by_category[by_category["category"] == name].set_index("month")["spend"]
+            part[name] = [values.get(month) for month in totals["month"]]
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=["currency", "month", "income", "spending", "net"])
+    combined = pd.concat(parts, ignore_index=True)
+    categories = insights.category_order(
+        [c for c in combined.columns if c not in ("currency", "month", "income", "spending", "net")], order
+    )
+    return combined[["currency", "month", "income", "spending", "net", *categories]]
+
+
+def workbook_xlsx(
+    frame: pd.DataFrame,
+    *,
+    include_transfers: bool = False,
+    kinds: Mapping[str, str] | None = None,
+    order: Sequence[str] | None = None,
+) -> bytes:
+    """An Excel workbook with sheets Transactions, By category and By month.
+
+    Text is always stored as text (never as a formula or a link), amounts as numbers with their
+    currency's number format.
+    """
+    buffer = io.BytesIO()
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with pd.ExcelWriter(
+        buffer,
+        engine="xlsxwriter",
+        date_format="yyyy-mm-dd",
+        datetime_format="yyyy-mm-dd",
+        engine_kwargs={"options": options},
+    ) as writer:
+        formats = _MoneyFormats(writer.book)
+        _write_sheet(writer, "Transactions", export_table(frame), money_columns=["amount"], formats=formats)
+        _write_sheet(
+            writer,
+            "By category",
+            category_summary(frame, include_transfers=include_transfers, kinds=kinds, order=order),
+            money_columns=["money_out", "money_in", "net", "spending"],
+            formats=formats,
+        )
+        months = month_summary(frame, include_transfers=include_transfers, kinds=kinds, order=order)
+        _write_sheet(
+            writer,
+            "By month",
+            months,
+            money_columns=[c for c in months.columns if c not in ("currency", "month")],
+            formats=formats,
+        )
+    return buffer.getvalue()
+
+
+# -- HTML --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    div_id: str
+    heading: str
+    html: Markup
+
+
+FIGURE_CONFIG = {"responsive": True, "displaylogo": False}
+
+
+def _figure_html(fig: go.Figure, div_id: str) -> Markup:
+    # Plotly escapes <, > and / inside the figure JSON, so statement text cannot close the script.
+    html = fig.to_html(
+        include_plotlyjs=False,
+        include_mathjax=False,
+        full_html=False,
+        div_id=div_id,
+        config=FIGURE_CONFIG,
+        default_width="100%",
+        default_height="420px",
+    )
+    return Markup(html)  # plotly's own output; it JSON-escapes <, > and / in figure data
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["money"] = format_money
+    return environment
+
+
+def report_figures(
+    frame: pd.DataFrame,
+    previous_frame: pd.DataFrame | None,
+    *,
+    period: tuple[dt.date, dt.date] | None,
+    include_transfers: bool,
+    kinds: Mapping[str, str] | None,
+    order: Sequence[str] | None,
+) -> list[ReportFigure]:
+    options: dict[str, Any] = {"include_transfers": include_transfers, "kinds": kinds}
+    figures = [
+        (
+            "chart-spending-by-category",
+            "Spending by category",
+            charts.spending_by_category(frame, order=order, **options),
+        ),
+        (
+            "chart-monthly-spending",
+            "Spending per month",
+            charts.monthly_spending(frame, order=order, **options),
+        ),
+        ("chart-top-merchants", "Top merchants", charts.top_merchants(frame, order=order, **options)),
+        (
+            "chart-cumulative-spending",
+            "Cumulative spending vs the period before",
+            charts.cumulative_spending(frame, previous_frame, period=period, **options),
+        ),
+        (
+            "chart-income-vs-spending",
+            "Income and spending per month",
+            charts.income_vs_spending(frame, **options),
+        ),
+    ]
+    return [ReportFigure(div_id, heading, _figure_html(fig, div_id)) for div_id, heading, fig in figures]
+
+
+def html_report(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    period_label: str,
+    previous_frame: pd.DataFrame | None = None,
+    period: tuple[dt.date, dt.date] | None = None,
+    include_transfers: bool = False,
+    kinds: Mapping[str, str] | None = None,
+    order: Sequence[str] | None = None,
+    max_transactions: int = DEFAULT_MAX_REPORT_TRANSACTIONS,
+) -> bytes:
+    """A single HTML file: headline numbers, interactive charts and tables, readable offline.
+
+    plotly.js is inlined once in the head; nothing is fetched from anywhere. Every text from a
+    statement goes through the template's autoescaping. The transactions table lists the
+    `max_transactions` most recent rows (the CSV and XLSX exports have all of them).
+    """
+    head = insights.headline(
+        frame, previous_frame, period=period, include_transfers=include_transfers, kinds=kinds
+    )
+    code = head.currency
+    # Keep categories whose refunds outweigh purchases, so the table adds up to the headline.
+    by_category = insights.spend_by_category(
+        frame, currency=code, include_transfers=include_transfers, kinds=kinds, positive_only=False
+    )
+    colors = insights.category_colors(by_category["category"], order)
+    merchants = insights.top_merchants(
+        frame, 10, currency=code, include_transfers=include_transfers, kinds=kinds
+    )
+    table = export_table(frame)
+    shown = table.iloc[::-1].head(max_transactions)
+
+    def money(value: Decimal | None) -> str:
+        return "–" if value is None else format_money(value, code)
+
+    metrics = [
+        {"key": "spending", "label": "Spending", "value": head.spending, "text": money(head.spending)},
+        {"key": "income", "label": "Income", "value": head.income, "text": money(head.income)},
+        {"key": "net", "label": "Net", "value": head.net, "text": money(head.net)},
+        {
+            "key": "avg-spending-per-month",
+            "label": f"Average spending per month ({head.months} month{'s' if head.months != 1 else ''})",
+            "value": head.avg_spending_per_month,
+            "text": money(head.avg_spending_per_month),
+        },
+        {
+            "key": "biggest-category",
+            "label": f"Biggest category: {head.biggest_category or '–'}",
+            "value": head.biggest_category_amount,
+            "text": money(head.biggest_category_amount),
+        },
+        {
+            "key": "change-vs-previous",
+            "label": "Change vs the period before",
+            "value": head.change_vs_previous,
+            "text": (
+                "no earlier data"
+                if head.change_vs_previous is None
+                else money(head.change_vs_previous)
+                + (
+                    f" ({head.change_vs_previous_pct:+.1f}%)"
+                    if head.change_vs_previous_pct is not None
+                    else ""
+                )
+            ),
+        },
+    ]
+    context = {
+        "title": title,
+        "period_label": period_label,
+        "generated": dt.date.today().isoformat(),
+        "currency": code,
+        "headline": head,
+        "metrics": metrics,
+        "plotly_js": Markup(get_plotlyjs()),  # the bundled library, inlined verbatim
+        "figures": report_figures(
+            frame,
+            previous_frame,
+            period=period,
+            include_transfers=include_transfers,
+            kinds=kinds,
+            order=order,
+        ),
+        "categories": [
+            {
+                "name": row["category"],
+                "color": colors[row["category"]],
+                "spend": row["spend"],
+                "spend_text": money(row["spend"]),
+                "share": f"{row['share']:.1%}",
+                "transactions": row["transactions"],
+                "net_refund": row["spend"] < 0,
+            }
+            for row in by_category.to_dict("records")
+        ],
+        "spending_total_text": money(head.spending),
+        "merchants": [
+            {
+                "name": row["merchant"],
+                "category": row["category"],
+                "spend": row["spend"],
+                "spend_text": money(row["spend"]),
+                "transactions": row["transactions"],
+            }
+            for row in merchants.to_dict("records")
+        ],
+        "transactions": [
+            {
+                "date": row["date"].isoformat(),
+                "account": row["account"],
+                "description": row["description"],
+                "merchant": row["merchant"],
+                "category": row["category"],
+                "amount": format_amount(row["amount"]),
+                "amount_text": format_money(row["amount"], row["currency"]),
+                "currency": row["currency"],
+            }
+            for row in shown.to_dict("records")
+        ],
+        "transactions_total": len(table),
+    }
+    html = _environment().get_template(REPORT_TEMPLATE).render(**context)
+    return html.encode("utf-8")
+
+
+# -- `privfin export` --------------------------------------------------------------------------
+
+
+class ExportError(Exception):
+    """A problem the user can fix; the message says which."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _parse_date(raw: str | None, option: str) -> dt.date | None:
+    if raw is None:
+        return None
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ExportError(f"{option}: {raw!r} is not a date; expected YYYY-MM-DD", EXIT_USAGE) from None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same directory, so a failed write
+    never leaves half a report behind (nor destroys an earlier one)."""
+    if path.is_dir():
+        raise ExportError(f"cannot write {path}: it is a directory")
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o600)  # a report is personal financial data
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _period_text(date_from: dt.date | None, date_to: dt.date | None, frame: pd.DataFrame) -> str:
+    span = insights.data_period(frame)
+    start = date_from or (span[0] if span else None)
+    end = date_to or (span[1] if span else None)
+    if start is None or end is None:
+        return "no transactions"
+    return f"{start.isoformat()} to {end.isoformat()}"
+
+
+def _export(args: argparse.Namespace) -> str:
+    # Imported here so `privfin --help` does not open the store or read settings.
+    from app.settings import load_settings
+    from app.store import Store, TransactionFilter
+
+    date_from = _parse_date(args.date_from, "--from")
+    date_to = _parse_date(args.date_to, "--to")
+    if date_from and date_to and date_from > date_to:
+        raise ExportError(f"--from {date_from} is after --to {date_to}", EXIT_USAGE)
+    output = Path(args.output)
+    if output.is_dir():
+        raise ExportError(f"cannot write {output}: it is a directory")
+
+    settings = load_settings()
+    store = Store(settings.db_path)
+    accounts = list(args.account or [])
+    unknown = sorted(set(accounts) - set(store.accounts()))
+    if unknown:
+        known = ", ".join(store.accounts()) or "none yet"
+        raise ExportError(f"unknown account(s): {', '.join(unknown)} (known: {known})", EXIT_USAGE)
+
+    frame = store.transactions_frame(
+        TransactionFilter(accounts=accounts, date_from=date_from, date_to=date_to)
+    )
+    if args.format == "csv":
+        data = transactions_csv(frame)
+    elif args.format == "xlsx":
+        data = workbook_xlsx(frame)
+    else:
+        span = insights.data_period(frame)
+        start = date_from or (span[0] if span else None)
+        end = date_to or (span[1] if span else None)
+        period = (start, end) if start and end else None
+        previous = None
+        if period is not None:
+            prev_from, prev_to = insights.previous_period(*period)
+            previous = store.transactions_frame(
+                TransactionFilter(accounts=accounts, date_from=prev_from, date_to=prev_to)
+            )
+        scope = ", ".join(accounts) if accounts else "all accounts"
+        data = html_report(
+            frame,
+            title="privfin report",
+            period_label=f"{_period_text(date_from, date_to, frame)} · {scope}",
+            previous_frame=previous,
+            period=period,
+        )
+    write_atomically(output, data)
+    scope = f"{len(accounts)} account(s)" if accounts else "all accounts"
+    return (
+        f"privfin export: wrote {len(frame)} transaction(s) ({_period_text(date_from, date_to, frame)}, "
+        f"{scope}) to {output} as {args.format}, {len(data):,} bytes"
+    )
+
+
+def run_export_command(args: argparse.Namespace) -> int:
+    """`privfin export`: write the filtered transactions as CSV, XLSX or HTML to `--output`."""
+    try:
+        summary = _export(args)
+    except ExportError as exc:
+        print(f"privfin export: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(summary, file=sys.stderr)
+    return EXIT_OK

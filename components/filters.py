@@ -1,0 +1,154 @@
+"""The filter bar shared by Insights and Export: period, accounts, categories, transfers.
+
+Its widgets keep their values for the whole session (`persist_state="session"`), so a
+choice made on Insights is what Export exports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from app import insights
+from app.store import TransactionFilter
+from components import state
+
+ALL_TIME = "All time"
+LATEST_MONTH = "Latest month"
+LATEST_3_MONTHS = "Latest 3 months"
+LATEST_12_MONTHS = "Latest 12 months"
+YEAR_TO_DATE = "Year to date"
+CUSTOM = "Custom range"
+PERIODS = (LATEST_MONTH, LATEST_3_MONTHS, LATEST_12_MONTHS, YEAR_TO_DATE, ALL_TIME, CUSTOM)
+DEFAULT_PERIOD = LATEST_3_MONTHS
+
+
+@dataclass(frozen=True)
+class ViewFilters:
+    """What the user chose, resolved to store filters for this period and the one before."""
+
+    current: TransactionFilter
+    previous: TransactionFilter | None
+    period: tuple[dt.date, dt.date] | None
+    period_label: str
+    include_transfers: bool
+    scope_label: str
+
+
+def _month_start(day: dt.date, months_back: int = 0) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months_back
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return _month_start(day, -1) - dt.timedelta(days=1)
+
+
+def resolve_period(
+    choice: str, bounds: tuple[dt.date, dt.date], custom: Sequence[dt.date]
+) -> tuple[dt.date, dt.date]:
+    """The dates a period choice covers. "Latest" periods are whole calendar months ending with the
+    month of the newest transaction, so a statement from last year still shows something."""
+    first, last = bounds
+    if choice == LATEST_MONTH:
+        return _month_start(last), _month_end(last)
+    if choice == LATEST_3_MONTHS:
+        return _month_start(last, 2), _month_end(last)
+    if choice == LATEST_12_MONTHS:
+        return _month_start(last, 11), _month_end(last)
+    if choice == YEAR_TO_DATE:
+        return dt.date(last.year, 1, 1), last
+    if choice == CUSTOM and len(custom) == 2:
+        start, end = sorted(custom)
+        return start, end
+    if choice == CUSTOM and len(custom) == 1:
+        return custom[0], custom[0]
+    return first, last
+
+
+def period_text(period: tuple[dt.date, dt.date]) -> str:
+    start, end = period
+    if start.day == 1 and end == _month_end(end) and (start.year, start.month) == (end.year, end.month):
+        return f"{start:%B %Y}"
+    return f"{start:%d %b %Y} – {end:%d %b %Y}"
+
+
+def render_filter_bar(
+    bounds: tuple[dt.date, dt.date] | None, accounts: Sequence[str], categories: Sequence[str]
+) -> ViewFilters:
+    """Draw the filter bar and return the resolved filters. `bounds` is the ledger's date range."""
+    with st.container(border=True):
+        period_col, dates_col, accounts_col, categories_col = st.columns([1.1, 1.4, 1.5, 1.8])
+        choice = period_col.selectbox(
+            "Period",
+            PERIODS,
+            index=PERIODS.index(DEFAULT_PERIOD),
+            key=f"{state.FILTER_DATES}_choice",
+            persist_state="session",
+        )
+        custom: Sequence[dt.date] = ()
+        if choice == CUSTOM and bounds is not None:
+            picked = dates_col.date_input(
+                "From – to",
+                value=bounds,
+                min_value=dt.date(1970, 1, 1),
+                key=state.FILTER_DATES,
+                persist_state="session",
+            )
+            custom = tuple(picked) if isinstance(picked, tuple | list) else (picked,)
+        period = resolve_period(choice, bounds, custom) if bounds is not None else None
+        if choice != CUSTOM:
+            dates_col.markdown("**Dates**")
+            dates_col.caption(period_text(period) if period else "No transactions yet")
+        chosen_accounts = accounts_col.multiselect(
+            "Accounts",
+            list(accounts),
+            placeholder="All accounts",
+            key=state.FILTER_ACCOUNTS,
+            persist_state="session",
+        )
+        chosen_categories = categories_col.multiselect(
+            "Categories",
+            list(categories),
+            placeholder="All categories",
+            key=state.FILTER_CATEGORIES,
+            persist_state="session",
+        )
+        include_transfers = st.toggle(
+            "Count transfers and card payments as spending",
+            value=False,
+            key=state.FILTER_INCLUDE_TRANSFERS,
+            persist_state="session",
+            help="Off by default: paying a card bill or moving money between your own accounts is not "
+            "new spending, and counting it would double-count the purchases themselves.",
+        )
+
+    # A saved choice can name an account or category that no longer exists (after a delete).
+    chosen_accounts = [a for a in chosen_accounts if a in accounts]
+    chosen_categories = [c for c in chosen_categories if c in categories]
+    current = TransactionFilter(
+        accounts=chosen_accounts,
+        categories=chosen_categories,
+        date_from=period[0] if period else None,
+        date_to=period[1] if period else None,
+    )
+    previous = None
+    if period is not None:
+        prev_from, prev_to = insights.previous_period(*period)
+        previous = TransactionFilter(
+            accounts=chosen_accounts, categories=chosen_categories, date_from=prev_from, date_to=prev_to
+        )
+    scope = ", ".join(chosen_accounts) if chosen_accounts else "all accounts"
+    if chosen_categories:
+        scope += " · " + ", ".join(chosen_categories)
+    return ViewFilters(
+        current=current,
+        previous=previous,
+        period=period,
+        period_label=period_text(period) if period else "no transactions",
+        include_transfers=include_transfers,
+        scope_label=scope,
+    )

@@ -1,0 +1,47 @@
+"""How values read on screen: money, provenance labels, counts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from app.models import CategorySource
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "CAD": "CA$", "AUD": "A$"}
+
+SOURCE_LABELS: dict[str, str] = {
+    CategorySource.USER.value: "you",
+    CategorySource.RULE.value: "rule",
+    CategorySource.MODEL.value: "model",
+    CategorySource.CACHE.value: "cache",
+    CategorySource.BUILTIN.value: "built-in",
+}
+NO_SOURCE_LABEL = "—"
+
+
+def source_label(source: str | None) -> str:
+    if not source:
+        return NO_SOURCE_LABEL
+    return SOURCE_LABELS.get(source, source)
+
+
+def source_from_label(label: str) -> str | None:
+    for value, shown in SOURCE_LABELS.items():
+        if shown == label:
+            return value
+    return None
+
+
+def money(amount: Decimal | float | int, currency: str | None = None, *, signed: bool = False) -> str:
+    """`$1,234.56`, `-€12.00`; an unknown currency is written after the number."""
+    value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
+    body = f"{abs(value):,.2f}"
+    if currency is None:
+        return f"{sign}{body}"
+    symbol = CURRENCY_SYMBOLS.get(currency.upper())
+    return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {currency.upper()}"
+
+
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    word = noun if count == 1 else (plural_noun or f"{noun}s")
+    return f"{count:,} {word}"

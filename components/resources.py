@@ -1,0 +1,76 @@
+"""Shared objects for every session: settings and the store, plus cached reads of the ledger.
+
+Only the `Store` object is cached (it opens a short-lived connection per operation, so it
+is safe across script threads); a sqlite3 connection never is. Frames are cached on the
+store's revision plus the filter, so any write invalidates them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app.settings import Settings, load_settings
+from app.store import Store, TransactionFilter
+
+
+@st.cache_resource(show_spinner=False)
+def _settings_for(data_dir_env: str) -> Settings:
+    return load_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def _store_for(db_path: str) -> Store:
+    return Store(Path(db_path))
+
+
+def settings() -> Settings:
+    """The current settings (environment, .env, then the data dir's settings.json)."""
+    return _settings_for(os.environ.get("PRIVFIN_DATA_DIR", ""))
+
+
+def store() -> Store:
+    return _store_for(str(settings().db_path))
+
+
+def forget_settings() -> None:
+    """Call after `save_settings` so every session sees the new values."""
+    _settings_for.clear()
+
+
+def forget_store() -> None:
+    """Call after deleting everything: the next access recreates an empty database."""
+    _store_for.clear()
+
+
+FilterKey = tuple[
+    tuple[str, ...], tuple[str, ...], tuple[str, ...], str | None, str | None, str, tuple[str, ...]
+]
+
+
+def filter_key(flt: TransactionFilter) -> FilterKey:
+    """A hashable, order-insensitive form of a filter, for cache keys."""
+    return (
+        tuple(sorted(flt.accounts)),
+        tuple(sorted(flt.categories)),
+        tuple(sorted(flt.sources)),
+        flt.date_from.isoformat() if flt.date_from else None,
+        flt.date_to.isoformat() if flt.date_to else None,
+        flt.search.strip(),
+        tuple(sorted(flt.ids)),
+    )
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def _frame(db_path: str, revision: str, key: FilterKey, _flt: TransactionFilter) -> pd.DataFrame:
+    return _store_for(db_path).transactions_frame(_flt)
+
+
+def transactions(flt: TransactionFilter | None = None) -> pd.DataFrame:
+    """Transactions matching `flt`, newest first, indexed by id (cached until the store changes)."""
+    flt = flt or TransactionFilter()
+    current = store()
+    return _frame(str(current.path), current.revision(), filter_key(flt), flt)

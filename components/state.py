@@ -1,0 +1,116 @@
+"""Every session-state key the dashboard uses, and their defaults.
+
+Session state holds only small serialisable values (ids, flags, filter choices,
+short summaries); the ledger itself lives in the store. Widget keys that must be
+versioned (to clear a widget after a commit) are built by the functions below so
+that tests and pages agree on their names.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import streamlit as st
+
+# -- import page ------------------------------------------------------------------------
+IMPORT_VERSION: Final = "import_version"  # int; bumped after a commit to clear the uploader
+LAST_IMPORT: Final = "import_last_summary"  # list of {file, inserted, duplicates, error}
+UPLOADER_PREFIX: Final = "import_files"
+SAMPLE_BUTTON: Final = "import_try_sample"
+IMPORT_BUTTON: Final = "import_commit"
+
+# -- categorization job (app/jobs.py) ----------------------------------------------------
+JOB_START_BUTTON: Final = "job_start"
+JOB_CANCEL_BUTTON: Final = "job_cancel"
+
+# -- review page ---------------------------------------------------------------------------
+REVIEW_EDITOR_VERSION: Final = "review_editor_version"  # int; bumped after edits are saved
+REVIEW_EDITOR_PREFIX: Final = "review_editor"
+REVIEW_VIEW: Final = "review_view"  # "needs review" | "all"
+REVIEW_SEARCH: Final = "review_search"
+REVIEW_ACCOUNTS: Final = "review_accounts"
+REVIEW_CATEGORIES: Final = "review_categories"
+REVIEW_SOURCES: Final = "review_sources"
+REVIEW_MONTH: Final = "review_month"
+REVIEW_PAGE: Final = "review_page"  # 1-based page of the editor
+REVIEW_FOLLOWUP: Final = "review_followup"  # {tx_id, category, merchant_key, direction, count} or None
+REVIEW_MARK_BUTTON: Final = "review_mark_reviewed"
+REVIEW_APPLY_ALL_BUTTON: Final = "review_apply_all"
+REVIEW_CREATE_RULE_BUTTON: Final = "review_create_rule"
+REVIEW_DISMISS_BUTTON: Final = "review_dismiss_followup"
+REVIEW_MESSAGE: Final = "review_message"  # last confirmation shown under the table
+
+# -- shared filters (Insights and Export) -----------------------------------------------------
+FILTER_DATES: Final = "filter_dates"
+FILTER_ACCOUNTS: Final = "filter_accounts"
+FILTER_CATEGORIES: Final = "filter_categories"
+FILTER_INCLUDE_TRANSFERS: Final = "filter_include_transfers"
+
+# -- settings page -----------------------------------------------------------------------------
+SETTINGS_PROBE: Final = "settings_probe"  # last "Test connection" result as a plain dict
+SETTINGS_MESSAGE: Final = "settings_message"
+SETTINGS_SAVE_BUTTON: Final = "settings_save"
+SETTINGS_TEST_BUTTON: Final = "settings_test_connection"
+SETTINGS_ENDPOINT: Final = "settings_endpoint_url"
+SETTINGS_MODEL: Final = "settings_model"
+SETTINGS_API_KEY: Final = "settings_api_key"
+SETTINGS_BATCH: Final = "settings_batch_max_items"
+SETTINGS_CONCURRENCY: Final = "settings_max_concurrency"
+SETTINGS_OFFLINE: Final = "settings_offline"
+SETTINGS_SEND_AMOUNTS: Final = "settings_send_amounts"
+TAXONOMY_NEW_NAME: Final = "taxonomy_new_name"
+TAXONOMY_NEW_DESCRIPTION: Final = "taxonomy_new_description"
+TAXONOMY_NEW_KIND: Final = "taxonomy_new_kind"
+TAXONOMY_ADD_BUTTON: Final = "taxonomy_add"
+TAXONOMY_RENAME_FROM: Final = "taxonomy_rename_from"
+TAXONOMY_RENAME_TO: Final = "taxonomy_rename_to"
+TAXONOMY_RENAME_BUTTON: Final = "taxonomy_rename"
+TAXONOMY_REMOVE_NAME: Final = "taxonomy_remove_name"
+TAXONOMY_REMOVE_BUTTON: Final = "taxonomy_remove"
+TAXONOMY_MESSAGE: Final = "taxonomy_message"
+DELETE_CONFIRM_TEXT: Final = "delete_confirm_text"
+DELETE_BUTTON: Final = "delete_all_data"
+DELETE_DONE: Final = "delete_done"
+
+# -- anywhere ------------------------------------------------------------------------------------
+TOASTS: Final = "pending_toasts"  # messages to show once after a rerun
+
+DEFAULTS: Final[dict[str, Any]] = {
+    IMPORT_VERSION: 0,
+    LAST_IMPORT: None,
+    REVIEW_EDITOR_VERSION: 0,
+    REVIEW_VIEW: "Needs review",
+    REVIEW_PAGE: 1,
+    REVIEW_FOLLOWUP: None,
+    REVIEW_MESSAGE: None,
+    SETTINGS_PROBE: None,
+    SETTINGS_MESSAGE: None,
+    TAXONOMY_MESSAGE: None,
+    DELETE_DONE: False,
+    TOASTS: [],
+}
+
+
+def init() -> None:
+    """Give every non-widget key its default without overwriting what the session already holds."""
+    for key, value in DEFAULTS.items():
+        if key not in st.session_state:
+            st.session_state[key] = list(value) if isinstance(value, list) else value
+
+
+def uploader_key(version: int) -> str:
+    return f"{UPLOADER_PREFIX}_{version}"
+
+
+def editor_key(version: int) -> str:
+    return f"{REVIEW_EDITOR_PREFIX}_{version}"
+
+
+def file_widget_key(file_sha256: str, field: str) -> str:
+    """Per-file widgets on the import page (account name, mapping form fields)."""
+    return f"import_{file_sha256[:16]}_{field}"
+
+
+def push_toast(message: str) -> None:
+    """Show `message` as a toast on the next run (a toast shown in a callback is lost on rerun)."""
+    st.session_state[TOASTS] = [*st.session_state.get(TOASTS, []), message]

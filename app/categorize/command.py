@@ -1,0 +1,215 @@
+"""`privfin categorize [FILE...] [--endpoint URL] [--model NAME] [--offline] [--json]`.
+
+Imports the files given (if any), categorizes every transaction not decided by the user,
+prints one JSON object per transaction in scope on stdout with `--json` (the FILEs'
+transactions, or every stored one when no FILE is given) and a summary on stderr.
+
+Exit 0 when the run completed, even if some rows stay uncategorized (the summary says
+which and why); 1 when it could not run (an unreadable file, a file that is not a
+statement, a store error); 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from app.categorize.merchant import merchant_name
+from app.categorize.pipeline import CategorizeReport, Progress, categorize_pending
+from app.settings import Settings, load_settings
+from app.store import Store
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+
+JSON_FIELDS = ("id", "date", "description", "amount", "merchant", "category", "source", "confidence")
+
+
+def _eprint(*parts: object) -> None:
+    print(*parts, file=sys.stderr)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "endpoint", None):
+        overrides["endpoint_url"] = args.endpoint
+    if getattr(args, "model", None):
+        overrides["model"] = args.model
+    if getattr(args, "offline", False):
+        overrides["offline"] = True
+    return load_settings(**overrides)
+
+
+def _read_files(paths: Sequence[Path]) -> list[tuple[str, bytes]]:
+    """All files or none: a typo in the list must not import half of it."""
+    payloads = []
+    for path in paths:
+        try:
+            payloads.append((path.name, path.read_bytes()))
+        except OSError as exc:
+            raise OSError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return payloads
+
+
+def _import(store: Store, paths: Sequence[Path]) -> tuple[list[str], list[str]]:
+    """Import the files; returns (ids of their transactions, problems)."""
+    from app.importer import import_files
+
+    results = import_files(store, _read_files(paths))
+    scope: list[str] = []
+    problems: list[str] = []
+    for path, result in zip(paths, results, strict=True):
+        if result.error:
+            problems.append(f"{path}: {result.error}")
+            continue
+        scope.extend(t.id for t in result.parsed.transactions)
+    return scope, problems
+
+
+def transaction_rows(store: Store, scope: Sequence[str] | None) -> list[dict[str, Any]]:
+    """The `--json` objects, oldest first (all stored transactions when `scope` is None)."""
+    frame = store.transactions_frame()
+    if scope is not None:
+        frame = frame[frame["id"].isin(set(scope))]
+    frame = frame.sort_values(["date", "id"])
+    rows = []
+    for record in frame.to_dict("records"):
+        confidence = record["confidence"]
+        category = record["category"]
+        source = record["category_source"]
+        rows.append(
+            {
+                "id": record["id"],
+                "date": record["date"].date().isoformat(),
+                "description": record["description"],
+                "amount": float(record["amount"]),
+                "merchant": merchant_name(str(record["description"])),
+                "category": category if isinstance(category, str) else None,
+                "source": source if isinstance(source, str) else None,
+                "confidence": None
+                if confidence is None or confidence != confidence
+                else round(float(confidence), 3),
+            }
+        )
+    return rows
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def format_summary(report: CategorizeReport) -> list[str]:
+    """The human summary: endpoint, requests, tokens, cache hits, sources, failures, what is left."""
+    lines = [
+        f"privfin categorize: {_plural(report.transactions, 'transaction')} to categorize, "
+        f"{_plural(report.merchants, 'merchant')}"
+    ]
+    if report.endpoint is not None:
+        lines.append(f"endpoint: {report.endpoint.summary()}")
+    elif report.transactions:
+        lines.append("endpoint: not needed (everything was decided locally)")
+    if report.merchants_asked or report.requests_sent:
+        lines.append(
+            f"model: {report.model}; {_plural(report.merchants_asked, 'merchant')} asked in "
+            f"{_plural(report.batches, 'batch')}, {_plural(report.requests_sent, 'request')} sent "
+            f"(up to {report.concurrency} at a time), tokens {report.prompt_tokens:,} prompt + "
+            f"{report.completion_tokens:,} answer"
+        )
+    else:
+        lines.append("model: no requests sent")
+    lines.append(f"cache hits: {_plural(report.cache_hits, 'merchant')}")
+    if report.by_source:
+        parts = ", ".join(f"{source} {count:,}" for source, count in sorted(report.by_source.items()))
+        lines.append(f"categorized: {parts}")
+    for problem, merchants in report.failures.most_common():
+        lines.append(f"failed: {_plural(merchants, 'merchant')}: {problem} (retried on the next run)")
+    if report.stopped:
+        lines.append(f"stopped asking the model: {report.stopped}")
+    if report.low_confidence_guesses:
+        lines.append(
+            f"low-confidence built-in guesses a model could confirm: {_plural(report.low_confidence_guesses, 'row')}"
+        )
+    if report.needs_attention:
+        lines.append(f"still need a model or you: {_plural(report.needs_attention, 'row')}")
+        for reason, rows in report.uncategorized.most_common():
+            lines.append(f"  {rows:,} × {reason}")
+    else:
+        lines.append("still need a model or you: none")
+    if report.cancelled:
+        lines.append("the run was cancelled; run it again to finish")
+    return lines
+
+
+class _ProgressLine:
+    """A single self-overwriting progress line, only when stderr is a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.lock = threading.Lock()
+
+    def __call__(self, progress: Progress) -> None:
+        if not self.enabled:
+            return
+        with self.lock:
+            text = f"{progress.phase}: batch {progress.batches_done}/{progress.batches_total}, "
+            text += f"{progress.requests_sent} requests, {progress.cache_hits} cache hits"
+            self.stream.write("\r" + text[:100].ljust(100))
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\r" + " " * 100 + "\r")
+            self.stream.flush()
+
+
+def run_categorize_command(args: argparse.Namespace) -> int:
+    try:
+        settings = _settings(args)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        _eprint(f"privfin categorize: invalid settings: {problems}")
+        return EXIT_FAILURE
+    try:
+        store = Store(settings.db_path)
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        _eprint(f"privfin categorize: cannot open the data store {settings.db_path}: {exc}")
+        return EXIT_FAILURE
+
+    files: list[Path] = list(getattr(args, "files", None) or [])
+    scope: list[str] | None = None
+    problems: list[str] = []
+    if files:
+        try:
+            scope, problems = _import(store, files)
+        except OSError as exc:
+            _eprint(f"privfin categorize: {exc}; nothing was imported")
+            return EXIT_FAILURE
+        for problem in problems:
+            _eprint(f"privfin categorize: not imported: {problem}")
+
+    progress = _ProgressLine(sys.stderr)
+    try:
+        report = categorize_pending(store, settings, progress=progress)
+    except sqlite3.Error as exc:
+        progress.close()
+        _eprint(f"privfin categorize: data store error: {exc}")
+        return EXIT_FAILURE
+    progress.close()
+
+    if getattr(args, "json", False):
+        out = sys.stdout
+        for row in transaction_rows(store, scope):
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.flush()
+    for line in format_summary(report):
+        _eprint(line)
+    return EXIT_FAILURE if problems else EXIT_OK

@@ -1,0 +1,760 @@
+"""The categorization cascade: user rules → the user's own history → cache → built-in rules → model.
+
+Transactions are grouped by (merchant key, direction) and each group is decided once.
+The first step that can decide a group wins, and every row is written with its
+`source` and `confidence`; rows nothing could decide stay uncategorized (category NULL)
+with the reason in `category_reason`.
+
+The model step packs many merchants into one request (bounded by `batch_max_items` and
+`batch_token_budget`), keeps up to the endpoint's capacity of requests in flight, and
+writes each batch's results to the store (and the cache) as soon as it returns, so a
+crash or cancel loses at most the batches in flight and a re-run asks only about the
+merchants still pending. Without a usable endpoint the built-in rules are the default
+and the report says which rows still need a model or the user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from app.categorize.builtin_rules import BuiltinMatch, builtin_category
+from app.categorize.llm import (
+    ChatResult,
+    EndpointClient,
+    EndpointStatus,
+    LLMError,
+    SendHooks,
+    effective_concurrency,
+    model_identity,
+    probe_endpoint,
+    safe_url,
+)
+from app.categorize.merchant import merchant_key, merchant_name
+from app.categorize.prompt import (
+    MESSAGE_OVERHEAD_TOKENS,
+    PROMPT_VERSION,
+    ItemAnswer,
+    ParsedAnswer,
+    PromptItem,
+    SystemPrompt,
+    answer_budget,
+    build_messages,
+    build_system_prompt,
+    clip_text,
+    item_prompt_tokens,
+    looks_like_instruction,
+    parse_answer,
+)
+from app.categorize.redact import redact
+from app.categorize.taxonomy import Taxonomy, load_taxonomy
+from app.models import CategorySource, Transaction
+from app.settings import Settings
+from app.store import CategoryUpdate, Store, TransactionFilter
+
+Direction = Literal["in", "out"]
+
+BUILTIN_TRUSTED_CONFIDENCE = 0.85
+"""Built-in matches at or above this are final; weaker ones (bank-category guesses) go to the model."""
+
+HISTORY_CONFIDENCE = 0.95
+MAX_ASKS_PER_MERCHANT = 3
+"""A merchant the model keeps leaving out (or answering unreadably) is given up after this many asks."""
+
+SYSTEM_PROMPT_SHARE = 0.5
+"""At most this share of the token budget goes to instructions; the rest carries the batch."""
+
+RECENT_CORRECTIONS = 6
+
+
+# -- progress and report ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot for a progress bar; `batches_total` grows when a batch has to be split."""
+
+    phase: str
+    batches_done: int = 0
+    batches_total: int = 0
+    requests_sent: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    rows_written: int = 0
+
+
+@dataclass
+class CategorizeReport:
+    endpoint: EndpointStatus | None = None
+    model: str | None = None
+    concurrency: int = 0
+    transactions: int = 0  # rows considered (those not decided by the user)
+    merchants: int = 0
+    merchants_asked: int = 0  # merchant groups sent to the model
+    batches: int = 0
+    requests_sent: int = 0  # chat requests, retries included
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cache_hits: int = 0  # merchant groups answered from the cache
+    by_source: Counter[str] = field(default_factory=Counter)  # rows written, by source
+    failures: Counter[str] = field(default_factory=Counter)  # reason -> merchant groups
+    uncategorized: Counter[str] = field(default_factory=Counter)  # reason -> rows left NULL
+    low_confidence_guesses: int = 0  # built-in guesses a model has not confirmed
+    cancelled: bool = False
+    stopped: str | None = None  # why the model step stopped early (a fatal endpoint error)
+    elapsed_s: float = 0.0
+
+    @property
+    def needs_attention(self) -> int:
+        return sum(self.uncategorized.values())
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+# -- merchant groups ------------------------------------------------------------------------
+
+
+@dataclass
+class MerchantGroup:
+    """All pending rows of one merchant in one direction: decided together, asked about once."""
+
+    merchant_key: str
+    direction: Direction
+    transactions: list[Transaction]
+    builtin: BuiltinMatch | None = None
+    asks: int = 0
+
+    @property
+    def ids(self) -> list[str]:
+        return [t.id for t in self.transactions]
+
+    def prompt_text(self) -> str:
+        """What the model may see of this merchant: the cleaned-up name, redacted and clipped."""
+        description = self.transactions[0].description
+        text = clip_text(redact(merchant_name(description)))
+        return text or clip_text(redact(description))
+
+    def typical_amount(self) -> float:
+        amounts = [abs(t.amount) for t in self.transactions]
+        return float(round(Decimal(statistics.median(amounts)), 2))
+
+
+def _direction(amount: Decimal) -> Direction:
+    return "in" if amount > 0 else "out"
+
+
+def _group_key(t: Transaction, key: str | None) -> tuple[str, Direction]:
+    # A description with no usable merchant key stays on its own: grouping it would merge strangers.
+    return (key or f"#{t.id}", _direction(t.amount))
+
+
+def fill_merchant_keys(store: Store) -> int:
+    """Compute the merchant key of rows imported since the last run."""
+    missing = store.missing_merchant_keys()
+    if missing:
+        store.set_merchant_keys({tid: merchant_key(description) for tid, description in missing})
+    return len(missing)
+
+
+def _pending_groups(store: Store) -> list[MerchantGroup]:
+    pending = store.pending_categorization()
+    keys = {tid: key for tid, _description, key, _amount in pending}
+    transactions = store.get_transactions([tid for tid, *_ in pending])
+    groups: dict[tuple[str, Direction], MerchantGroup] = {}
+    for t in transactions:
+        gkey = _group_key(t, keys.get(t.id))
+        group = groups.get(gkey)
+        if group is None:
+            groups[gkey] = MerchantGroup(merchant_key=gkey[0], direction=gkey[1], transactions=[t])
+        else:
+            group.transactions.append(t)
+    # The busiest merchants first: if the run is cut short, most rows are already done.
+    return sorted(groups.values(), key=lambda g: (-len(g.transactions), g.merchant_key))
+
+
+def cache_key(merchant: str, direction: str, taxonomy_version: str, model: str, prompt_version: str) -> str:
+    raw = "\x1f".join((merchant, direction, taxonomy_version, model, prompt_version))
+    return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def _prompt_version(settings: Settings) -> str:
+    return PROMPT_VERSION + ("+amounts" if settings.send_amounts else "")
+
+
+# -- batching -------------------------------------------------------------------------------
+
+
+@dataclass
+class Batch:
+    groups: list[MerchantGroup]
+    items: list[PromptItem]
+    max_tokens: int
+
+    def messages(self, system: SystemPrompt) -> list[dict[str, str]]:
+        return build_messages(system, self.items)
+
+
+def _item(group: MerchantGroup, local_id: str, settings: Settings) -> PromptItem:
+    return PromptItem(
+        id=local_id,
+        text=group.prompt_text(),
+        direction=group.direction,
+        amount=group.typical_amount() if settings.send_amounts else None,
+    )
+
+
+def make_batches(
+    groups: Sequence[MerchantGroup], system: SystemPrompt, taxonomy: Taxonomy, settings: Settings
+) -> list[Batch]:
+    """Pack merchants into requests: at most `batch_max_items` each, and prompt plus the
+    answer's `max_tokens` within `batch_token_budget`. Text that reads like an instruction
+    travels alone, so a crafted description can only ever affect its own row."""
+    batches: list[Batch] = []
+    current: list[MerchantGroup] = []
+    current_tokens = 0
+
+    def close() -> None:
+        nonlocal current, current_tokens
+        if current:
+            batches.append(_batch(current, taxonomy, settings))
+        current, current_tokens = [], 0
+
+    fixed = system.tokens + MESSAGE_OVERHEAD_TOKENS
+    for group in groups:
+        probe_item = _item(group, str(settings.batch_max_items), settings)
+        if looks_like_instruction(probe_item.text):
+            batches.append(_batch([group], taxonomy, settings))
+            continue
+        cost = item_prompt_tokens(probe_item)
+        fits = (
+            fixed + current_tokens + cost + answer_budget(len(current) + 1, taxonomy)
+            <= settings.batch_token_budget
+        )
+        if current and (len(current) >= settings.batch_max_items or not fits):
+            close()
+        current.append(group)
+        current_tokens += cost
+    close()
+    return batches
+
+
+def _batch(groups: list[MerchantGroup], taxonomy: Taxonomy, settings: Settings) -> Batch:
+    items = [_item(group, str(n), settings) for n, group in enumerate(groups, start=1)]
+    return Batch(groups=groups, items=items, max_tokens=answer_budget(len(items), taxonomy))
+
+
+# -- the run --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Decision:
+    category: str | None
+    source: CategorySource | None
+    confidence: float | None
+    reason: str | None = None
+    model: str | None = None
+
+
+class _Counters:
+    """Shared between worker threads (audit hooks) and the main loop."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+
+
+def _updates(group: MerchantGroup, decision: _Decision) -> list[CategoryUpdate]:
+    return [
+        CategoryUpdate(
+            transaction_id=tid,
+            category=decision.category,
+            source=decision.source,
+            confidence=decision.confidence,
+            reason=decision.reason,
+            model=decision.model,
+        )
+        for tid in group.ids
+    ]
+
+
+class _Run:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        cancel: threading.Event,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.cancel = cancel
+        self.progress_cb = progress
+        self.report = CategorizeReport()
+        self.counters = _Counters()
+        self.batches_done = 0
+        self.batches_total = 0
+        self.rows_written = 0
+        self.started = time.monotonic()
+
+    # progress ----------------------------------------------------------------------------
+
+    def emit(self, phase: str) -> None:
+        if self.progress_cb is None:
+            return
+        with self.counters.lock:
+            snapshot = Progress(
+                phase=phase,
+                batches_done=self.batches_done,
+                batches_total=self.batches_total,
+                requests_sent=self.counters.requests,
+                cache_hits=self.report.cache_hits,
+                prompt_tokens=self.counters.prompt_tokens,
+                completion_tokens=self.counters.completion_tokens,
+                rows_written=self.rows_written,
+            )
+        self.progress_cb(snapshot)
+
+    # writing -----------------------------------------------------------------------------
+
+    def write(self, decided: Iterable[tuple[MerchantGroup, _Decision]]) -> None:
+        """One store transaction for a set of decisions; tallies the report."""
+        updates: list[CategoryUpdate] = []
+        for group, decision in decided:
+            updates.extend(_updates(group, decision))
+        if not updates:
+            return
+        self.rows_written += self.store.apply_category_updates(updates)
+
+    def tally(self, group: MerchantGroup, decision: _Decision) -> None:
+        rows = len(group.transactions)
+        if decision.category is None:
+            self.report.uncategorized[decision.reason or "no category"] += rows
+        else:
+            self.report.by_source[decision.source.value if decision.source else "none"] += rows
+
+    # the cascade -------------------------------------------------------------------------
+
+    def run(self, status: EndpointStatus | None) -> CategorizeReport:
+        self.emit("preparing")
+        fill_merchant_keys(self.store)
+        taxonomy = load_taxonomy(self.store)
+        groups = _pending_groups(self.store)
+        self.report.merchants = len(groups)
+        self.report.transactions = sum(len(g.transactions) for g in groups)
+        if not groups:
+            return self.finish(status)
+
+        final: dict[int, _Decision] = {}  # id(group) -> decision already decided
+        self._apply_user_decisions(groups, final)
+        remaining = [g for g in groups if id(g) not in final]
+
+        if remaining and status is None:
+            status = self._endpoint_status()
+        model = model_identity(self.settings, status)
+        self.report.model = model
+
+        self._apply_cache(remaining, final, taxonomy, model)
+        remaining = [g for g in remaining if id(g) not in final]
+
+        tentative: dict[int, _Decision] = {}
+        for group in remaining:
+            group.builtin = _best_builtin(group)
+            if group.builtin is None:
+                continue
+            decision = _Decision(
+                group.builtin.category,
+                CategorySource.BUILTIN,
+                group.builtin.confidence,
+                reason=f"built-in rule: {group.builtin.rule}",
+            )
+            if group.builtin.confidence >= BUILTIN_TRUSTED_CONFIDENCE:
+                final[id(group)] = decision
+            else:
+                tentative[id(group)] = decision
+        to_ask = [g for g in remaining if id(g) not in final]
+
+        # Everything known without the model lands now, in one transaction, so a crash
+        # during the model step keeps it (and low-confidence guesses are there meanwhile).
+        self.write((g, final[id(g)]) for g in groups if id(g) in final)
+        self.write((g, tentative[id(g)]) for g in to_ask if id(g) in tentative)
+        for group in groups:
+            if id(group) in final:
+                self.tally(group, final[id(group)])
+        self.emit("decided locally")
+
+        usable = status is not None and status.ready and not self.settings.offline
+        if to_ask and usable and status is not None and not self.cancel.is_set():
+            self._ask_model(to_ask, tentative, taxonomy, status, model)
+        elif to_ask:
+            reason = self._no_model_reason(status)
+            leftovers = [(g, self._fallback(g, tentative, reason)) for g in to_ask]
+            self.write((g, d) for g, d in leftovers if d.category is None)
+            for group, decision in leftovers:
+                self.tally(group, decision)
+        return self.finish(status)
+
+    def finish(self, status: EndpointStatus | None) -> CategorizeReport:
+        report = self.report
+        report.endpoint = status
+        report.requests_sent = self.counters.requests
+        report.prompt_tokens = self.counters.prompt_tokens
+        report.completion_tokens = self.counters.completion_tokens
+        report.cancelled = self.cancel.is_set()
+        report.elapsed_s = time.monotonic() - self.started
+        self.emit("cancelled" if report.cancelled else "done")
+        return report
+
+    def _endpoint_status(self) -> EndpointStatus:
+        self.emit("checking the endpoint")
+        return wait_until_ready(self.settings, self.cancel)
+
+    def _no_model_reason(self, status: EndpointStatus | None) -> str:
+        if self.settings.offline:
+            return "needs a model or you: offline mode is on"
+        if self.cancel.is_set():
+            return "not categorized yet: the run was cancelled"
+        if status is None:
+            return "needs a model or you: no endpoint configured"
+        return f"needs a model or you: {status.reason or 'the endpoint is not ready'}"
+
+    def _fallback(self, group: MerchantGroup, tentative: dict[int, _Decision], reason: str) -> _Decision:
+        guess = tentative.get(id(group))
+        if guess is not None:
+            self.report.low_confidence_guesses += len(group.transactions)
+            return guess
+        return _Decision(None, None, None, reason=reason)
+
+    def _apply_user_decisions(self, groups: Sequence[MerchantGroup], final: dict[int, _Decision]) -> None:
+        rules = {(r.merchant_key, r.direction): r.category for r in self.store.rules()}
+        history = _user_history(self.store)
+        for group in groups:
+            category = rules.get((group.merchant_key, group.direction)) or rules.get(
+                (group.merchant_key, None)
+            )
+            if category is not None:
+                final[id(group)] = _Decision(category, CategorySource.RULE, 1.0, reason="your rule")
+                continue
+            remembered = history.get((group.merchant_key, group.direction))
+            if remembered is not None:
+                final[id(group)] = _Decision(
+                    remembered,
+                    CategorySource.CACHE,
+                    HISTORY_CONFIDENCE,
+                    reason="as you categorized this merchant before",
+                )
+
+    def _apply_cache(
+        self, groups: Sequence[MerchantGroup], final: dict[int, _Decision], taxonomy: Taxonomy, model: str
+    ) -> None:
+        keys = {
+            id(g): cache_key(
+                g.merchant_key, g.direction, taxonomy.version, model, _prompt_version(self.settings)
+            )
+            for g in groups
+        }
+        found = self.store.cache_get(list(keys.values()))
+        for group in groups:
+            hit = found.get(keys[id(group)])
+            if hit is None:
+                continue
+            self.report.cache_hits += 1
+            if hit.category is not None and hit.category in taxonomy.names:
+                final[id(group)] = _Decision(
+                    hit.category,
+                    CategorySource.CACHE,
+                    hit.confidence,
+                    reason="remembered model answer",
+                    model=model,
+                )
+            elif hit.category is None:
+                # The model already said it is unsure; asking again with the same prompt is waste.
+                builtin = _best_builtin(group)
+                final[id(group)] = (
+                    _Decision(
+                        builtin.category,
+                        CategorySource.BUILTIN,
+                        builtin.confidence,
+                        reason=f"built-in rule: {builtin.rule} (the model was unsure)",
+                    )
+                    if builtin is not None
+                    else _Decision(None, None, None, reason="the model was unsure; needs you")
+                )
+
+    # the model step ----------------------------------------------------------------------
+
+    def _ask_model(
+        self,
+        groups: list[MerchantGroup],
+        tentative: dict[int, _Decision],
+        taxonomy: Taxonomy,
+        status: EndpointStatus,
+        model: str,
+    ) -> None:
+        settings = self.settings
+        corrections = self.store.recent_corrections(RECENT_CORRECTIONS)
+        system = build_system_prompt(
+            taxonomy,
+            corrections,
+            send_amounts=settings.send_amounts,
+            max_tokens=int(settings.batch_token_budget * SYSTEM_PROMPT_SHARE),
+        )
+        batches = make_batches(groups, system, taxonomy, settings)
+        self.report.merchants_asked = len(groups)
+        self.batches_total = len(batches)
+        concurrency = effective_concurrency(settings, status)
+        self.report.concurrency = concurrency
+        client = EndpointClient(settings, status)
+        endpoint = safe_url(settings.endpoint_url) + "/chat/completions"
+        hooks = SendHooks(
+            on_send=lambda body: self._on_send(endpoint, body),
+            on_outcome=self.store.set_audit_outcome,
+        )
+        queue: list[Batch] = list(batches)
+        in_flight: dict[Future[tuple[ChatResult | LLMError, ParsedAnswer | None]], Batch] = {}
+        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="privfin-llm")
+        unfinished: list[MerchantGroup] = []
+        self.emit("asking the model")
+        try:
+            while queue or in_flight:
+                while (
+                    queue
+                    and len(in_flight) < concurrency
+                    and not self.cancel.is_set()
+                    and not self.report.stopped
+                ):
+                    batch = queue.pop(0)
+                    for group in batch.groups:
+                        group.asks += 1
+                    in_flight[pool.submit(self._send, client, system, batch, taxonomy, hooks)] = batch
+                if not in_flight:
+                    break
+                done, _ = wait(list(in_flight), timeout=0.25, return_when=FIRST_COMPLETED)
+                if self.cancel.is_set():
+                    break
+                for future in done:
+                    batch = in_flight.pop(future)
+                    outcome, parsed = future.result()
+                    queue.extend(self._handle(batch, outcome, parsed, system, tentative, taxonomy, model))
+                    self.batches_done += 1
+                    self.emit("asking the model")
+        finally:
+            pool.shutdown(wait=not self.cancel.is_set(), cancel_futures=True)
+            if not self.cancel.is_set():
+                client.close()
+        unfinished.extend(g for batch in queue for g in batch.groups)
+        unfinished.extend(g for batch in in_flight.values() for g in batch.groups)
+        if unfinished:
+            reason = (
+                f"needs a model or you: {self.report.stopped}"
+                if self.report.stopped
+                else "not categorized yet: the run was cancelled"
+            )
+            leftovers = [(g, self._fallback(g, tentative, reason)) for g in unfinished]
+            if not self.cancel.is_set():
+                self.write((g, d) for g, d in leftovers if d.category is None)
+            for group, decision in leftovers:
+                self.tally(group, decision)
+
+    def _on_send(self, endpoint: str, body: dict[str, object]) -> int:
+        with self.counters.lock:
+            self.counters.requests += 1
+        messages = body.get("messages")
+        items = 0
+        if isinstance(messages, list) and messages:
+            last = messages[-1]
+            content = last.get("content") if isinstance(last, dict) else None
+            items = content.count('"id":') if isinstance(content, str) else 0
+        return self.store.audit(endpoint, dict(body), "sent", items)
+
+    def _send(
+        self,
+        client: EndpointClient,
+        system: SystemPrompt,
+        batch: Batch,
+        taxonomy: Taxonomy,
+        hooks: SendHooks,
+    ) -> tuple[ChatResult | LLMError, ParsedAnswer | None]:
+        """Worker thread: one batch, retries included; the answer is parsed here too."""
+        try:
+            result = client.chat(batch.messages(system), batch.max_tokens, cancel=self.cancel, hooks=hooks)
+        except LLMError as error:
+            return error, None
+        except Exception as error:  # a bug or an unexpected library error must not kill the run
+            return LLMError("failed", f"unexpected error ({type(error).__name__})"), None
+        with self.counters.lock:
+            self.counters.prompt_tokens += result.prompt_tokens
+            self.counters.completion_tokens += result.completion_tokens
+        return result, parse_answer(result.content, batch.items, taxonomy)
+
+    def _handle(
+        self,
+        batch: Batch,
+        outcome: ChatResult | LLMError,
+        parsed: ParsedAnswer | None,
+        system: SystemPrompt,
+        tentative: dict[int, _Decision],
+        taxonomy: Taxonomy,
+        model: str,
+    ) -> list[Batch]:
+        """Write what this batch settled; return the follow-up batches (splits, re-asks)."""
+        self.report.batches += 1
+        if isinstance(outcome, LLMError):
+            return self._handle_error(batch, outcome, tentative, taxonomy)
+        assert parsed is not None
+        by_local_id = {item.id: group for item, group in zip(batch.items, batch.groups, strict=True)}
+        decided: list[tuple[MerchantGroup, _Decision]] = []
+        cache_entries = []
+        for local_id, answer in parsed.answers.items():
+            group = by_local_id[local_id]
+            decision = self._model_decision(group, answer, tentative, model)
+            decided.append((group, decision))
+            cache_entries.append(
+                (
+                    cache_key(
+                        group.merchant_key,
+                        group.direction,
+                        taxonomy.version,
+                        model,
+                        _prompt_version(self.settings),
+                    ),
+                    group.merchant_key,
+                    group.direction,
+                    taxonomy.version,
+                    model,
+                    _prompt_version(self.settings),
+                    answer.category,
+                    answer.confidence,
+                )
+            )
+        self.write(decided)
+        if cache_entries:
+            self.store.cache_put(cache_entries)
+        for group, decision in decided:
+            self.tally(group, decision)
+
+        missing = [by_local_id[local_id] for local_id in parsed.missing]
+        if not missing:
+            return []
+        problem = parsed.problem or "the answer left items out"
+        cut_off = outcome.finish_reason == "length" or parsed.truncated
+        unreadable = not parsed.answers
+        if (cut_off or unreadable) and len(missing) > 1:
+            return self._split(missing, taxonomy)
+        retry = [g for g in missing if g.asks < MAX_ASKS_PER_MERCHANT]
+        self._give_up([g for g in missing if g.asks >= MAX_ASKS_PER_MERCHANT], problem, tentative)
+        if not retry:
+            return []
+        self.batches_total += 1
+        return [_batch(retry, taxonomy, self.settings)]
+
+    def _handle_error(
+        self, batch: Batch, error: LLMError, tentative: dict[int, _Decision], taxonomy: Taxonomy
+    ) -> list[Batch]:
+        if error.kind == "cancelled":
+            return [batch]  # reported as unfinished
+        if error.kind == "too_long" and len(batch.groups) > 1:
+            return self._split(batch.groups, taxonomy)
+        if error.kind == "fatal" and not self.report.stopped:
+            self.report.stopped = error.message
+        self._give_up(batch.groups, error.message, tentative)
+        return []
+
+    def _split(self, groups: list[MerchantGroup], taxonomy: Taxonomy) -> list[Batch]:
+        middle = (len(groups) + 1) // 2
+        halves = [groups[:middle], groups[middle:]]
+        batches = [_batch(half, taxonomy, self.settings) for half in halves if half]
+        self.batches_total += len(batches)
+        return batches
+
+    def _give_up(
+        self, groups: Sequence[MerchantGroup], problem: str, tentative: dict[int, _Decision]
+    ) -> None:
+        """Failed merchants keep their guess or stay NULL with the reason; retried next run."""
+        if not groups:
+            return
+        reason = f"model request failed: {problem}; retried on the next run"
+        self.report.failures[problem] += len(groups)
+        leftovers = [(g, self._fallback(g, tentative, reason)) for g in groups]
+        self.write((g, d) for g, d in leftovers if d.category is None)
+        for group, decision in leftovers:
+            self.tally(group, decision)
+
+    def _model_decision(
+        self, group: MerchantGroup, answer: ItemAnswer, tentative: dict[int, _Decision], model: str
+    ) -> _Decision:
+        if answer.category is not None:
+            return _Decision(answer.category, CategorySource.MODEL, answer.confidence, model=model)
+        guess = tentative.get(id(group))
+        if guess is not None:
+            return _Decision(
+                guess.category,
+                guess.source,
+                guess.confidence,
+                reason=f"{guess.reason} (the model was unsure)",
+            )
+        why = answer.note or "the model was unsure"
+        return _Decision(None, None, None, reason=f"{why}; needs you", model=model)
+
+
+def _best_builtin(group: MerchantGroup) -> BuiltinMatch | None:
+    best: BuiltinMatch | None = None
+    for t in group.transactions:
+        match = builtin_category(t.description, group.merchant_key, group.direction, t.bank_category)
+        if match is not None and (best is None or match.confidence > best.confidence):
+            best = match
+    return best
+
+
+def _user_history(store: Store) -> dict[tuple[str, Direction], str]:
+    """Merchants whose rows the user categorized by hand, all the same way."""
+    frame = store.transactions_frame(TransactionFilter(sources=[CategorySource.USER.value]))
+    seen: dict[tuple[str, Direction], set[str]] = {}
+    for key, amount, category in zip(frame["merchant_key"], frame["amount"], frame["category"], strict=True):
+        if not key or not category:
+            continue
+        seen.setdefault((str(key), _direction(Decimal(amount))), set()).add(str(category))
+    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+
+
+def wait_until_ready(settings: Settings, cancel: threading.Event | None = None) -> EndpointStatus:
+    """Probe; while a reachable cluster is still warming up, poll again with backoff."""
+    status = probe_endpoint(settings)
+    for attempt in range(settings.max_retries):
+        if status.ready or not status.reachable or status.kind != "parallax" or status.offline:
+            return status
+        delay = min(settings.backoff_max_s, settings.backoff_base_s * (2**attempt))
+        if cancel is not None and cancel.wait(delay):
+            return status
+        if cancel is None:
+            time.sleep(delay)
+        status = probe_endpoint(settings)
+    return status
+
+
+def categorize_pending(
+    store: Store,
+    settings: Settings,
+    *,
+    cancel: threading.Event | None = None,
+    progress: ProgressCallback | None = None,
+    status: EndpointStatus | None = None,
+) -> CategorizeReport:
+    """Categorize every transaction not decided by the user; safe to call again to resume.
+
+    `status` skips the endpoint probe (the caller already has one). Runs in the calling
+    thread (the dashboard runs it in a background thread and polls `progress`); `cancel`
+    stops it between batches.
+    """
+    return _Run(store, settings, cancel or threading.Event(), progress).run(status)

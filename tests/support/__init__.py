@@ -1,0 +1,1 @@
+"""Test helpers shared across suites (the fake Parallax server and its fixtures)."""

@@ -1,0 +1,29 @@
+"""Stand-in Parallax scheduler for tests and benchmarks (docs/parallax-api.md §9).
+
+with FakeParallax(max_running_request=2) as fake:
+    client = openai.OpenAI(base_url=fake.base_url, api_key="placeholder", max_retries=0)
+    fake.push_scenarios("busy_429")
+    ...
+    assert fake.chat_requests()[0].body["temperature"] == 0
+"""
+
+from tests.support.fake_parallax.classifier import DEFAULT_CATEGORIES, classify
+from tests.support.fake_parallax.config import FakeConfig
+from tests.support.fake_parallax.records import RecordedRequest
+from tests.support.fake_parallax.responder import Reply, Responder, default_responder
+from tests.support.fake_parallax.scenarios import SCENARIOS, Scenario, parse_scenario
+from tests.support.fake_parallax.server import FakeParallax
+
+__all__ = [
+    "DEFAULT_CATEGORIES",
+    "SCENARIOS",
+    "FakeConfig",
+    "FakeParallax",
+    "RecordedRequest",
+    "Reply",
+    "Responder",
+    "Scenario",
+    "classify",
+    "default_responder",
+    "parse_scenario",
+]

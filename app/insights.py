@@ -418,8 +418,8 @@ def spend_by_category(
     which is what a treemap or donut can draw. With `positive_only=False` such categories stay
     (net zero still dropped), so the rows add up to the headline spending.
 
-    Columns: category, spend (Decimal), spend_float, share (of the positive total, 0-1),
-    transactions.
+    Columns: category, spend (Decimal), spend_float, share (of the positive total, 0-1; NaN for a
+    net refund), transactions.
     """
     subset, _ = _in_currency(frame, currency)
     rows = _spend_rows(subset, kinds, include_transfers)
@@ -436,8 +436,10 @@ def spend_by_category(
     )
     result = result[result["spend"] > ZERO] if positive_only else result[result["spend"] != ZERO]
     result["spend_float"] = result["spend"].astype(float)
-    total = result.loc[result["spend_float"] > 0, "spend_float"].sum()
-    result["share"] = result["spend_float"] / total if total else 0.0
+    positive = result["spend_float"] > 0
+    total = result.loc[positive, "spend_float"].sum()
+    # A share of a net refund means nothing: it stays NaN.
+    result["share"] = (result["spend_float"] / total).where(positive) if total else float("nan")
     result = result.sort_values(["spend_float", "category"], ascending=[False, True], kind="stable")
     return result[columns].reset_index(drop=True)
 

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from plotly.offline import get_plotlyjs
 from app import charts, insights
 from app.models import UNCATEGORIZED
 
+CENT = Decimal("0.01")
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -71,9 +72,10 @@ def format_amount(amount: Decimal) -> str:
 def format_money(amount: Decimal | float, currency: str | None) -> str:
     """`$1,234.56`, `-€12.00`, `1,234.56 CHF`."""
     prefix, suffix = charts.currency_affixes(currency)
-    value = Decimal(str(amount)) if isinstance(amount, float) else amount
+    exact = Decimal(str(amount)) if isinstance(amount, float) else amount
+    value = exact.quantize(CENT, rounding=ROUND_HALF_UP)
     sign = "-" if value < 0 else ""
-    return f"{sign}{prefix}{abs(value):,.2f}{suffix}"
+    return f"{sign}{prefix}{abs(value):,}{suffix}"
 
 
 def export_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -83,7 +85,7 @@ def export_table(frame: pd.DataFrame) -> pd.DataFrame:
     """
     if frame.empty:
         return pd.DataFrame(columns=list(EXPORT_COLUMNS))
-    ordered = frame.sort_values(["date", "id"], kind="stable")
+    ordered = frame.reset_index(drop=True).sort_values(["date", "id"], kind="stable")
     return pd.DataFrame(
         {
             "date": ordered["date"].dt.date,
@@ -160,10 +162,11 @@ def _write_sheet(
 ) -> None:
     """Write `table` with money columns as numbers in their row's currency format, sized columns,
     a frozen header and a filter."""
-    numeric = table.copy()
-    for column in money_columns:
-        numeric[column] = [None if v is None or pd.isna(v) else float(v) for v in numeric[column]]
-    numeric.to_excel(writer, sheet_name=sheet, index=False)
+    numbers = {
+        column: [None if value is None or pd.isna(value) else float(value) for value in table[column]]
+        for column in money_columns
+    }
+    table.assign(**numbers).to_excel(writer, sheet_name=sheet, index=False)
     worksheet = writer.sheets[sheet]
     for position, column in enumerate(table.columns):
         # The first rows are a good enough sample; measuring 100k cells buys nothing.
@@ -171,9 +174,9 @@ def _write_sheet(
         longest = max([len(str(column)), *sample])
         worksheet.set_column(position, position, min(max(longest + 2, 8), 60))
     currencies = table["currency"].astype(str).tolist() if "currency" in table else []
-    for column in money_columns:
+    for column, values in numbers.items():
         position = list(table.columns).index(column)
-        for row, (value, currency) in enumerate(zip(numeric[column], currencies, strict=True), start=1):
+        for row, (value, currency) in enumerate(zip(values, currencies, strict=True), start=1):
             if value is not None:
                 worksheet.write_number(row, position, value, formats[currency])
     worksheet.freeze_panes(1, 0)
@@ -222,7 +225,7 @@ def category_summary(
     rows: list[dict[str, Any]] = []
     for code in insights.currencies(frame):
         spend = insights.spend_by_category(
-            frame, currency=code, include_transfers=include_transfers, kinds=kinds
+            frame, currency=code, include_transfers=include_transfers, kinds=kinds, positive_only=False
         ).set_index("category")["spend"]
         present = grouped.loc[code].reset_index()
         for name in insights.category_order(present["category"], order):
@@ -489,7 +492,7 @@ def html_report(
                 "color": colors[row["category"]],
                 "spend": row["spend"],
                 "spend_text": money(row["spend"]),
-                "share": f"{row['share']:.1%}",
+                "share": "–" if pd.isna(row["share"]) else f"{row['share']:.1%}",
                 "transactions": row["transactions"],
                 "net_refund": row["spend"] < 0,
             }

@@ -1,0 +1,20 @@
+"""The importer's own error type for whole-file failures."""
+
+from __future__ import annotations
+
+
+class IngestError(Exception):
+    """A file that cannot be imported at all: `str(e)` is "<file>: <message>" (+ " (row N)")."""
+
+    def __init__(self, filename: str, message: str, row: int | None = None) -> None:
+        self.filename = filename
+        self.message = message
+        self.row = row
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f" (row {self.row})" if self.row is not None else ""
+        return f"{self.filename}: {self.message}{where}"
+
+    def __reduce__(self) -> tuple[type[IngestError], tuple[str, str, int | None]]:
+        return (type(self), (self.filename, self.message, self.row))

@@ -1,0 +1,261 @@
+"""Find the table in a decoded export: the delimiter, the header row (or none) and the profile.
+
+The header is looked for after any preamble (account number, date range, balance
+summary), in this order: the columns an explicit mapping names; an issuer profile's
+signature; a headerless issuer's row shape; the first header-like row whose width
+the rows after it share; and finally a headerless table recognised by its dates and
+amounts. The delimiter is the one under which that table is most consistent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+
+from app.ingest.amounts import looks_like_amount
+from app.ingest.dates import looks_like_date
+from app.ingest.errors import IngestError
+from app.ingest.mapping import ColumnMapping, normalize_header
+from app.ingest.profiles import IssuerProfile, load_profiles
+from app.ingest.reader import DELIMITERS, Records, is_blank, read_records, trimmed_width
+
+SAMPLE_RECORDS = 300
+PREAMBLE_LIMIT = 60  # a header later than this many records is not a preamble any more
+_CONSISTENCY_WINDOW = 100
+
+
+@dataclass
+class Layout:
+    records: Records
+    header_index: int | None  # index into records.rows; None for a headerless file
+    columns: list[str]  # unique column names (the header's, or "Column 1"... without one)
+    profile: IssuerProfile | None = None
+    weak_profile: bool = False
+
+    @property
+    def data_start(self) -> int:
+        return 0 if self.header_index is None else self.header_index + 1
+
+    @property
+    def header_line(self) -> int | None:
+        return None if self.header_index is None else self.records.lines[self.header_index]
+
+    def fingerprint(self) -> str:
+        """Stable identity of the layout, the key under which a user's mapping is remembered."""
+        if self.header_index is not None:
+            basis = "header|" + "\x1f".join(normalize_header(c) for c in self.columns)
+        else:
+            basis = "headerless|" + headerless_shape(self.records.rows[self.data_start :], len(self.columns))
+        return hashlib.sha256(basis.encode()).hexdigest()[:20]
+
+
+def column_names(cells: list[str], width: int) -> list[str]:
+    """Header cells made unique and non-empty, so a mapping can name every column."""
+    names: list[str] = []
+    seen: Counter[str] = Counter()
+    for index in range(width):
+        name = " ".join(cells[index].split()) if index < len(cells) else ""
+        name = name or f"Column {index + 1}"
+        seen[normalize_header(name)] += 1
+        count = seen[normalize_header(name)]
+        names.append(name if count == 1 else f"{name} ({count})")
+    return names
+
+
+def synthetic_names(width: int) -> list[str]:
+    return [f"Column {index + 1}" for index in range(width)]
+
+
+def headerless_shape(rows: list[list[str]], width: int) -> str:
+    """Per column: d(ate), a(mount) or t(ext), from the first rows; e.g. 'daatt'."""
+    sample = [row for row in rows[:50] if not is_blank(row)]
+    shape = []
+    for index in range(width):
+        values = [row[index].strip() for row in sample if index < len(row) and row[index].strip()]
+        if values and sum(looks_like_date(v) for v in values) >= 0.8 * len(values):
+            shape.append("d")
+        elif values and sum(looks_like_amount(v) for v in values) >= 0.8 * len(values):
+            shape.append("a")
+        else:
+            shape.append("t")
+    return f"{width}:{''.join(shape)}"
+
+
+def _is_header_like(cells: list[str]) -> bool:
+    width = trimmed_width(cells)
+    names = [cell.strip() for cell in cells[:width]]
+    filled = [name for name in names if name]
+    if len(filled) < 2 or width - len(filled) > max(1, width // 4):
+        return False
+    if any(len(name) > 80 or looks_like_date(name) or looks_like_amount(name) for name in filled):
+        return False
+    return len({normalize_header(n) for n in filled}) >= len(filled) - 1
+
+
+def _consistent(cells: list[str], width: int) -> bool:
+    return trimmed_width(cells) <= width and len(cells) >= width - 1
+
+
+def _table_score(rows: list[list[str]], start: int, width: int) -> tuple[int, int]:
+    """(consistent, inconsistent) counts over the non-blank rows after `start`."""
+    good = bad = 0
+    for cells in rows[start + 1 :]:
+        if is_blank(cells):
+            continue
+        if _consistent(cells, width):
+            good += 1
+        else:
+            bad += 1
+        if good + bad >= _CONSISTENCY_WINDOW:
+            break
+    return good, bad
+
+
+def _looks_like_data_row(cells: list[str]) -> bool:
+    values = [c.strip() for c in cells if c.strip()]
+    return any(looks_like_date(v) for v in values) and any(
+        looks_like_amount(v) and not looks_like_date(v) for v in values
+    )
+
+
+_Found = tuple[str, int | None, IssuerProfile | None, bool]
+
+
+def locate_table(text: str, filename: str, *, mapping: ColumnMapping | None = None) -> Layout:
+    samples = {d: read_records(text, d, filename, limit=SAMPLE_RECORDS) for d in DELIMITERS}
+    found: _Found | None
+    if mapping is not None:
+        found = _locate_for_mapping(samples, mapping, filename)
+    else:
+        found = (
+            _locate_by_profile(samples, filename)
+            or _locate_headerless_profile(samples)
+            or _locate_generic_header(samples)
+            or _locate_headerless(samples)
+        )
+    if found is None:
+        raise IngestError(
+            filename,
+            "no table of transactions found: no header row and no rows with a date and an amount",
+        )
+    delimiter, header_index, profile, weak = found
+    records = read_records(text, delimiter, filename)
+    return _layout(records, header_index, profile, weak, mapping)
+
+
+def _layout(
+    records: Records,
+    header_index: int | None,
+    profile: IssuerProfile | None,
+    weak: bool,
+    mapping: ColumnMapping | None,
+) -> Layout:
+    rows = records.rows
+    if header_index is not None:
+        header = rows[header_index]
+        columns = column_names(header, trimmed_width(header))
+    else:
+        named = mapping.columns if mapping is not None else profile.mapping.columns if profile else []
+        if named:
+            columns = list(named)
+        else:
+            widths = Counter(trimmed_width(r) for r in rows[:SAMPLE_RECORDS] if not is_blank(r))
+            columns = synthetic_names(widths.most_common(1)[0][0] if widths else 0)
+    return Layout(
+        records=records, header_index=header_index, columns=columns, profile=profile, weak_profile=weak
+    )
+
+
+def _locate_for_mapping(samples: dict[str, Records], mapping: ColumnMapping, filename: str) -> _Found:
+    if not mapping.has_header:
+        width = len(mapping.columns)
+        for delimiter, sample in samples.items():
+            rows = [r for r in sample.rows if not is_blank(r)]
+            if rows and sum(_consistent(r, width) for r in rows) >= 0.8 * len(rows):
+                return delimiter, None, None, False
+        raise IngestError(filename, f"no rows of {width} columns, as the mapping describes, were found")
+    needed = {normalize_header(c) for c in mapping.required_columns()}
+    for delimiter, sample in samples.items():
+        for index, cells in enumerate(sample.rows[:PREAMBLE_LIMIT]):
+            if needed <= {normalize_header(c) for c in cells}:
+                return delimiter, index, None, False
+    raise IngestError(
+        filename,
+        "the mapping names columns that are not in any header row of this file: "
+        + ", ".join(sorted(mapping.required_columns())),
+    )
+
+
+def _locate_by_profile(samples: dict[str, Records], filename: str) -> _Found | None:
+    best: tuple[tuple[int, int, int], _Found] | None = None
+    profiles = [p for p in load_profiles() if p.signatures]
+    for order, (delimiter, sample) in enumerate(samples.items()):
+        for index, cells in enumerate(sample.rows[:PREAMBLE_LIMIT]):
+            if trimmed_width(cells) < 2:
+                continue
+            for profile in profiles:
+                score, weak = profile.header_score(cells)
+                if not score:
+                    continue
+                if weak and profile.filename_matches(filename):
+                    weak = False
+                key = (score, -order, -index)
+                if best is None or key > best[0]:
+                    best = (key, (delimiter, index, profile, weak))
+    return best[1] if best else None
+
+
+def _locate_headerless_profile(samples: dict[str, Records]) -> _Found | None:
+    profiles = [p for p in load_profiles() if p.headerless is not None]
+    for delimiter, sample in samples.items():
+        rows = [r for r in sample.rows if not is_blank(r)][:50]
+        if not rows:
+            continue
+        for profile in profiles:
+            assert profile.headerless is not None
+            hits = sum(profile.headerless.matches(r) for r in rows)
+            if profile.headerless.matches(rows[0]) and hits >= 0.8 * len(rows):
+                return delimiter, None, profile, False
+    return None
+
+
+def _locate_generic_header(samples: dict[str, Records]) -> _Found | None:
+    best: tuple[tuple[int, int, int], _Found] | None = None
+    for order, (delimiter, sample) in enumerate(samples.items()):
+        rows = sample.rows
+        candidate: tuple[int, int] | None = None  # (score, index)
+        for index, cells in enumerate(rows[:PREAMBLE_LIMIT]):
+            if not _is_header_like(cells):
+                continue
+            good, bad = _table_score(rows, index, trimmed_width(cells))
+            if good == 0 and any(not is_blank(r) for r in rows[index + 1 :]):
+                continue
+            score = good - 2 * bad
+            if candidate is None or score > candidate[0]:
+                candidate = (score, index)
+        if candidate is None:
+            continue
+        score, index = candidate
+        key = (score, trimmed_width(rows[index]), -order)
+        if best is None or key > best[0]:
+            best = (key, (delimiter, index, None, False))
+    return best[1] if best else None
+
+
+def _locate_headerless(samples: dict[str, Records]) -> _Found | None:
+    best: tuple[tuple[int, int, int], _Found] | None = None
+    for order, (delimiter, sample) in enumerate(samples.items()):
+        rows = [r for r in sample.rows if not is_blank(r)]
+        if not rows or not _looks_like_data_row(rows[0]):
+            continue
+        width = Counter(trimmed_width(r) for r in rows).most_common(1)[0][0]
+        if width < 2:
+            continue
+        good = sum(_consistent(r, width) and _looks_like_data_row(r) for r in rows)
+        if good < 0.8 * len(rows):
+            continue
+        key = (good, width, -order)
+        if best is None or key > best[0]:
+            best = (key, (delimiter, None, None, False))
+    return best[1] if best else None

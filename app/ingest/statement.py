@@ -1,0 +1,570 @@
+"""One export file to canonical transactions: `parse_statement`.
+
+Row numbers in transactions (`RowSource.row`) and in skipped rows are physical
+1-based line numbers, the number a text editor shows where the record starts (see
+`app.ingest.reader`).
+
+The hot path is column-wise: every needed column is pulled out once, dates and
+amounts are parsed through per-distinct-value caches, and `Transaction` objects are
+built with `model_construct` from values that were validated on the way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from app.ids import identity_key, occurrence_ids
+from app.ingest.amounts import AmountError, cached_amount_parser
+from app.ingest.dates import DateFormat
+from app.ingest.errors import IngestError
+from app.ingest.generic import balance_sign, default_account_name, detect_mapping, sign_evidence
+from app.ingest.layout import Layout, locate_table
+from app.ingest.mapping import ColumnMapping, SignRule, normalize_header
+from app.ingest.profiles import IssuerProfile
+from app.ingest.reader import decode_bytes, is_blank
+from app.models import RowSource, SkipKind, SkippedRow, Transaction
+
+GENERIC_LAYOUT = "Unrecognized layout (detected columns)"
+GENERIC_HEADERLESS_LAYOUT = "Unrecognized layout without a header (detected columns)"
+EXPLICIT_LAYOUT = "Your column mapping"
+REMEMBERED_LAYOUT = "Your saved column mapping"
+_RAW_LIMIT = 300
+_ISO = re.compile(r"^[A-Z]{3}$")
+_ENCODING_NAMES = {"cp1252": "Windows-1252", "latin-1": "Latin-1", "utf-16": "UTF-16"}
+
+
+@dataclass
+class ParsedStatement:
+    """Everything one file yielded, with enough context for a preview and a mapping form."""
+
+    filename: str
+    file_sha256: str
+    profile_id: str | None
+    layout_name: str
+    confident: bool
+    uncertain_reasons: list[str]
+    notes: list[str]
+    header_fingerprint: str
+    columns: list[str]
+    mapping: ColumnMapping
+    transactions: list[Transaction]
+    skipped: list[SkippedRow]
+    rows_read: int
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    header_row: int | None = None
+
+    @property
+    def invalid_rows(self) -> list[SkippedRow]:
+        return [s for s in self.skipped if s.kind is SkipKind.INVALID]
+
+    @property
+    def accounts(self) -> list[str]:
+        return sorted({t.account for t in self.transactions})
+
+
+@dataclass
+class _Choice:
+    mapping: ColumnMapping
+    layout_name: str
+    profile: IssuerProfile | None = None
+    confident: bool = True
+    reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_statement(
+    data: bytes,
+    filename: str,
+    *,
+    account: str | None = None,
+    mapping: ColumnMapping | None = None,
+    remembered: Callable[[str], ColumnMapping | None] | None = None,
+    max_bytes: int | None = None,
+) -> ParsedStatement:
+    """Parse one export. Whole-file problems raise `IngestError`; bad rows become `SkippedRow`s.
+
+    `mapping` forces a layout; otherwise a mapping `remembered` for this header
+    fingerprint wins, then an issuer profile, then generic detection.
+    """
+    if max_bytes is not None and len(data) > max_bytes:
+        raise IngestError(
+            filename,
+            f"the file is {len(data) / 1_048_576:.1f} MB, over the upload limit of {max_bytes / 1_048_576:.0f} MB",
+        )
+    decoded = decode_bytes(data, filename)
+    layout = locate_table(decoded.text, filename, mapping=mapping)
+    fingerprint = layout.fingerprint()
+    sha256 = hashlib.sha256(data).hexdigest()
+    choice = _choose_mapping(layout, fingerprint, filename, mapping, remembered)
+    built = _build(layout, choice, filename=filename, sha256=sha256, account=account)
+
+    notes = _layout_notes(layout, decoded.encoding) + choice.notes + built.notes
+    reasons = list(choice.reasons) + built.reasons
+    if built.rows_read and not built.transactions and built.invalid:
+        reasons.append(f"none of the {built.rows_read} rows could be read with this layout")
+    if not built.rows_read:
+        notes.append("the file holds no transaction rows")
+    return ParsedStatement(
+        filename=filename,
+        file_sha256=sha256,
+        profile_id=choice.profile.id if choice.profile else None,
+        layout_name=choice.layout_name,
+        confident=choice.confident and not reasons,
+        uncertain_reasons=reasons,
+        notes=notes,
+        header_fingerprint=fingerprint,
+        columns=list(layout.columns),
+        mapping=choice.mapping,
+        transactions=built.transactions,
+        skipped=built.skipped,
+        rows_read=built.rows_read,
+        encoding=decoded.encoding,
+        delimiter=layout.records.delimiter,
+        header_row=layout.header_line,
+    )
+
+
+def _layout_notes(layout: Layout, encoding: str) -> list[str]:
+    notes = []
+    if encoding not in ("utf-8", "utf-8-sig"):
+        notes.append(f"decoded as {_ENCODING_NAMES.get(encoding, encoding)} (the file is not UTF-8)")
+    line = layout.header_line
+    if line is not None and line > 1:
+        notes.append(f"header found on line {line}; the {line - 1} line(s) above it were skipped")
+    if layout.header_index is None:
+        notes.append("the file has no header row")
+    return notes
+
+
+def _choose_mapping(
+    layout: Layout,
+    fingerprint: str,
+    filename: str,
+    explicit: ColumnMapping | None,
+    remembered: Callable[[str], ColumnMapping | None] | None,
+) -> _Choice:
+    if explicit is not None:
+        _check_columns(explicit, layout, filename)
+        return _Choice(mapping=explicit, layout_name=EXPLICIT_LAYOUT)
+    saved = remembered(fingerprint) if remembered is not None else None
+    if saved is not None and _fits(saved, layout):
+        return _Choice(mapping=saved, layout_name=REMEMBERED_LAYOUT, notes=["used your saved column mapping"])
+    profile = layout.profile
+    if profile is not None:
+        if not layout.weak_profile:
+            return _Choice(mapping=profile.mapping, layout_name=profile.name, profile=profile)
+        if _signs_confirm(profile, layout):
+            return _Choice(
+                mapping=profile.mapping,
+                layout_name=profile.name,
+                profile=profile,
+                notes=[f"recognised as {profile.name} from its header and the signs of its payments"],
+            )
+    rows = [r for r in layout.records.rows[layout.data_start :] if not is_blank(r)]
+    detection = detect_mapping(
+        layout.columns,
+        rows,
+        filename=filename,
+        delimiter=layout.records.delimiter,
+        has_header=layout.header_index is not None,
+    )
+    notes = list(detection.notes)
+    if profile is not None:
+        notes.insert(
+            0, f"the header matches {profile.name}, but the data does not confirm it; columns were detected"
+        )
+    return _Choice(
+        mapping=detection.mapping,
+        layout_name=GENERIC_LAYOUT if layout.header_index is not None else GENERIC_HEADERLESS_LAYOUT,
+        confident=detection.confident,
+        reasons=list(detection.uncertain_reasons),
+        notes=notes,
+    )
+
+
+def _column_index(layout: Layout) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for position, name in enumerate(layout.columns):
+        index.setdefault(normalize_header(name), position)
+    return index
+
+
+def _fits(mapping: ColumnMapping, layout: Layout) -> bool:
+    if mapping.has_header != (layout.header_index is not None):
+        return False
+    known = _column_index(layout)
+    return all(normalize_header(c) in known for c in mapping.required_columns())
+
+
+def _check_columns(mapping: ColumnMapping, layout: Layout, filename: str) -> None:
+    known = _column_index(layout)
+    missing = [c for c in mapping.required_columns() if normalize_header(c) not in known]
+    if missing:
+        raise IngestError(
+            filename, "the mapping names columns this file does not have: " + ", ".join(missing)
+        )
+
+
+def _signs_confirm(profile: IssuerProfile, layout: Layout) -> bool:
+    mapping = profile.mapping
+    known = _column_index(layout)
+    if mapping.amount is None or normalize_header(mapping.amount) not in known:
+        return False
+    amount_at = known[normalize_header(mapping.amount)]
+    text_at = [known[normalize_header(c)] for c in mapping.description if normalize_header(c) in known]
+    parse = cached_amount_parser(mapping.decimal)
+    texts: list[str] = []
+    amounts: list[Decimal | None] = []
+    for cells in layout.records.rows[layout.data_start :]:
+        if is_blank(cells) or amount_at >= len(cells):
+            continue
+        try:
+            amounts.append(parse(cells[amount_at].strip()))
+        except AmountError:
+            amounts.append(None)
+        texts.append(" ".join(cells[i] for i in text_at if i < len(cells)))
+    evidence = sign_evidence(texts, amounts)
+    wanted = "inverted" if mapping.sign is SignRule.SIGNED_INVERTED else "normal"
+    return evidence == wanted
+
+
+@dataclass
+class _Built:
+    transactions: list[Transaction]
+    skipped: list[SkippedRow]
+    rows_read: int
+    invalid: int
+    notes: list[str]
+    reasons: list[str]
+
+
+def _build(layout: Layout, choice: _Choice, *, filename: str, sha256: str, account: str | None) -> _Built:
+    mapping = choice.mapping
+    _check_columns(mapping, layout, filename)
+    known = _column_index(layout)
+
+    def at(name: str | None) -> int | None:
+        return known.get(normalize_header(name)) if name else None
+
+    width = len(layout.columns)
+    header_key = (
+        [normalize_header(c) for c in layout.records.rows[layout.header_index]][:width]
+        if layout.header_index is not None
+        else None
+    )
+    delimiter = layout.records.delimiter
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    skipped: list[SkippedRow] = []
+    wider = 0
+    all_lines = layout.records.lines
+    for position in range(layout.data_start, len(layout.records.rows)):
+        cells = layout.records.rows[position]
+        if is_blank(cells):
+            continue
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        elif len(cells) > width and any(c.strip() for c in cells[width:]):
+            wider += 1
+        if header_key is not None and [normalize_header(c) for c in cells[:width]] == header_key:
+            skipped.append(
+                _skip(all_lines[position], SkipKind.FILTERED, "repeated header row", cells, delimiter)
+            )
+            continue
+        lines.append(all_lines[position])
+        rows.append(cells)
+    rows_read = len(rows) + len(skipped)
+
+    row_filter = _row_filter(mapping, at)
+    amount_of = _amount_reader(mapping, at)
+    date_at = at(mapping.date)
+    assert date_at is not None
+    posted_at = at(mapping.posted_date)
+    parse_date = DateFormat.compile(mapping.date_format).cached_parser()
+    desc_cols = [i for i in map(at, mapping.description) if i is not None]
+    desc_in_cols = [i for i in map(at, mapping.description_in) if i is not None]
+    fallback_cols = [i for i in map(at, mapping.description_fallback) if i is not None]
+    category_at = at(mapping.category)
+    currency_at = at(mapping.currency_column)
+    account_of = _account_namer(layout, mapping, at, filename, account)
+    skip_text = (
+        re.compile("|".join(f"(?:{p})" for p in mapping.skip_description_patterns), re.IGNORECASE)
+        if mapping.skip_description_patterns
+        else None
+    )
+
+    kept_rows: list[int] = []
+    dates: list[dt.date] = []
+    posted: list[dt.date | None] = []
+    amounts: list[Decimal] = []
+    currencies: list[str] = []
+    descriptions: list[str] = []
+    invalid = 0
+    for k, cells in enumerate(rows):
+        line = lines[k]
+        text = _join(cells, desc_cols)
+        reason = row_filter(cells)
+        if reason is None and skip_text is not None and skip_text.search(text):
+            reason = f"balance or summary line ({text[:60]})"
+        if reason is not None:
+            skipped.append(_skip(line, SkipKind.FILTERED, reason, cells, delimiter))
+            continue
+        try:
+            amount, currency = amount_of(cells)
+        except AmountError as exc:
+            invalid += 1
+            skipped.append(_skip(line, SkipKind.INVALID, str(exc), cells, delimiter))
+            continue
+        if amount is None:
+            invalid += 1
+            skipped.append(_skip(line, SkipKind.INVALID, "the row has no amount", cells, delimiter))
+            continue
+        if amount == 0 and mapping.skip_zero:
+            skipped.append(_skip(line, SkipKind.FILTERED, "zero amount", cells, delimiter))
+            continue
+        raw_date = cells[date_at].strip()
+        date = parse_date(raw_date)
+        if date is None:
+            invalid += 1
+            why = (
+                "the row has no date"
+                if not raw_date
+                else f"date {raw_date!r} is not a valid {mapping.date_format} date"
+            )
+            skipped.append(_skip(line, SkipKind.INVALID, why, cells, delimiter))
+            continue
+        if amount > 0 and desc_in_cols:
+            text = _join(cells, desc_in_cols)
+        if not text and fallback_cols:
+            text = _join(cells, fallback_cols)
+        if currency is None:
+            cell = cells[currency_at].strip().upper() if currency_at is not None else ""
+            currency = cell if _ISO.match(cell) else mapping.currency
+        kept_rows.append(k)
+        dates.append(date)
+        posted.append(parse_date(cells[posted_at].strip()) if posted_at is not None else None)
+        amounts.append(amount)
+        currencies.append(currency)
+        descriptions.append(text)
+
+    accounts = [account_of(rows[k]) for k in kept_rows]
+    keys = [
+        identity_key(acct, date, amount, cur, text)
+        for acct, date, amount, cur, text in zip(
+            accounts, dates, amounts, currencies, descriptions, strict=True
+        )
+    ]
+    construct = Transaction.model_construct
+    source = RowSource.model_construct
+    transactions = [
+        construct(
+            id=tid,
+            account=accounts[n],
+            date=dates[n],
+            posted_date=posted[n],
+            description=descriptions[n],
+            amount=amounts[n],
+            currency=currencies[n],
+            bank_category=(rows[k][category_at].strip() or None) if category_at is not None else None,
+            source=source(file_sha256=sha256, row=lines[k]),
+        )
+        for n, (k, tid) in enumerate(zip(kept_rows, occurrence_ids(keys), strict=True))
+    ]
+    skipped.sort(key=lambda s: s.row)
+    notes: list[str] = []
+    reasons: list[str] = []
+    if wider:
+        notes.append(f"{wider} row(s) have more fields than the header; the extra fields were ignored")
+    balance_at = at(mapping.balance)
+    if balance_at is not None and len(transactions) >= 3:
+        _check_balance(rows, kept_rows, amounts, balance_at, mapping, notes, reasons)
+    return _Built(transactions, skipped, rows_read, invalid, notes, reasons)
+
+
+def _join(cells: list[str], columns: list[int]) -> str:
+    if len(columns) == 1:
+        return cells[columns[0]].strip()
+    return " ".join(part for part in (cells[i].strip() for i in columns) if part)
+
+
+def _skip(line: int, kind: SkipKind, reason: str, cells: list[str], delimiter: str) -> SkippedRow:
+    raw = delimiter.join(cells).strip()
+    return SkippedRow(row=line, kind=kind, reason=reason, raw=raw[:_RAW_LIMIT])
+
+
+def _row_filter(
+    mapping: ColumnMapping, at: Callable[[str | None], int | None]
+) -> Callable[[list[str]], str | None]:
+    skip = [
+        (at(column), column, {v.casefold() for v in values}) for column, values in mapping.skip_values.items()
+    ]
+    keep = [
+        (at(column), column, {v.casefold() for v in values}) for column, values in mapping.keep_values.items()
+    ]
+
+    def reason(cells: list[str]) -> str | None:
+        for index, column, values in skip:
+            if index is not None:
+                value = cells[index].strip()
+                if value.casefold() in values:
+                    return f"{column} is '{value}'"
+        for index, column, values in keep:
+            if index is not None:
+                value = cells[index].strip()
+                if value.casefold() not in values:
+                    return f"{column} is '{value}'" if value else f"{column} is empty"
+        return None
+
+    return reason
+
+
+_AmountReader = Callable[[list[str]], tuple[Decimal | None, str | None]]
+
+
+def _amount_reader(mapping: ColumnMapping, at: Callable[[str | None], int | None]) -> _AmountReader:
+    """A function from a row to (signed amount or None, currency if the amount column fixes it)."""
+    parse = cached_amount_parser(mapping.decimal)
+    rule = mapping.sign
+    fee_at = at(mapping.fee)
+
+    def with_fee(value: Decimal | None, cells: list[str]) -> Decimal | None:
+        if value is None or fee_at is None:
+            return value
+        fee = parse(cells[fee_at].strip())
+        return value - fee if fee is not None else value
+
+    if rule in (SignRule.DEBIT_CREDIT_UNSIGNED, SignRule.DEBIT_CREDIT_ABS):
+        debit_at, credit_at = at(mapping.debit), at(mapping.credit)
+        assert debit_at is not None and credit_at is not None
+        absolute = rule is SignRule.DEBIT_CREDIT_ABS
+
+        def two_columns(cells: list[str]) -> tuple[Decimal | None, str | None]:
+            debit = parse(cells[debit_at].strip())
+            credit = parse(cells[credit_at].strip())
+            if debit is None and credit is None:
+                return None, None
+            debit = debit or Decimal(0)
+            credit = credit or Decimal(0)
+            value = abs(credit) - abs(debit) if absolute else credit - debit
+            return with_fee(value, cells), None
+
+        return two_columns
+
+    by_currency = [(at(column), code) for column, code in mapping.amount_by_currency.items()]
+    amount_at = at(mapping.amount)
+
+    def raw_amount(cells: list[str]) -> tuple[Decimal | None, str | None]:
+        if amount_at is not None:
+            return parse(cells[amount_at].strip()), None
+        for index, code in by_currency:
+            if index is not None:
+                value = parse(cells[index].strip())
+                if value is not None:
+                    return value, code
+        return None, None
+
+    if rule is SignRule.UNSIGNED_PLUS_INDICATOR:
+        indicator_at = at(mapping.indicator)
+        assert indicator_at is not None
+        debits = {v.casefold() for v in mapping.debit_values}
+        credits = {v.casefold() for v in mapping.credit_values}
+
+        def indicated(cells: list[str]) -> tuple[Decimal | None, str | None]:
+            value, code = raw_amount(cells)
+            if value is None:
+                return None, code
+            word = cells[indicator_at].strip()
+            folded = word.casefold()
+            if folded in debits:
+                return with_fee(-abs(value), cells), code
+            if folded in credits:
+                return with_fee(abs(value), cells), code
+            if value < 0:  # an unknown direction word, but the cell itself says money out
+                return with_fee(value, cells), code
+            raise AmountError(
+                f"direction {word!r} in column '{mapping.indicator}' is neither debit nor credit"
+            )
+
+        return indicated
+
+    inverted = rule is SignRule.SIGNED_INVERTED
+
+    def signed(cells: list[str]) -> tuple[Decimal | None, str | None]:
+        value, code = raw_amount(cells)
+        if value is not None and inverted:
+            value = -value
+        return with_fee(value, cells), code
+
+    return signed
+
+
+def _account_namer(
+    layout: Layout,
+    mapping: ColumnMapping,
+    at: Callable[[str | None], int | None],
+    filename: str,
+    explicit: str | None,
+) -> Callable[[list[str]], str]:
+    if explicit and explicit.strip():
+        fixed = explicit.strip()
+        return lambda cells: fixed
+    profile = layout.profile if layout.profile is not None and mapping is layout.profile.mapping else None
+    if profile is not None:
+        hint = profile.account_hint(filename)
+        base = f"{profile.name} {hint}" if hint else profile.name
+    else:
+        base = default_account_name(filename)
+    columns = [i for i in map(at, mapping.account) if i is not None]
+    if not columns:
+        return lambda cells: base
+    cache: dict[tuple[str, ...], str] = {}
+
+    def name(cells: list[str]) -> str:
+        key = tuple(cells[i] for i in columns)
+        found = cache.get(key)
+        if found is None:
+            parts = [_unexcel(cells[i]) for i in columns]
+            suffix = " ".join(p for p in parts if p)
+            found = cache[key] = f"{base} {suffix}" if suffix else base
+        return found
+
+    return name
+
+
+def _unexcel(cell: str) -> str:
+    """Excel-protection quotes around numbers ('320241450123456789') are not part of the value."""
+    value = cell.strip()
+    if value.startswith("'"):
+        value = value[1:-1] if value.endswith("'") and len(value) > 1 else value[1:]
+    return " ".join(value.split())
+
+
+def _check_balance(
+    rows: list[list[str]],
+    kept: list[int],
+    amounts: list[Decimal],
+    balance_at: int,
+    mapping: ColumnMapping,
+    notes: list[str],
+    reasons: list[str],
+) -> None:
+    parse = cached_amount_parser(mapping.decimal)
+    balances: list[Decimal | None] = []
+    for k in kept:
+        try:
+            balances.append(parse(rows[k][balance_at].strip()))
+        except AmountError:
+            balances.append(None)
+    moves = balance_sign(list(amounts), balances)
+    if moves == -1:
+        reasons.append(
+            f"the running balance in '{mapping.balance}' moves against the amounts: the sign rule looks inverted"
+        )
+    elif moves == 1:
+        notes.append(f"amounts agree with the running balance in '{mapping.balance}'")

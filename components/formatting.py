@@ -45,3 +45,17 @@ def money(amount: Decimal | float | int, currency: str | None = None, *, signed:
 def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     word = noun if count == 1 else (plural_noun or f"{noun}s")
     return f"{count:,} {word}"
+
+
+_MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|<>~$:=^&\"'")
+
+
+def md(text: object) -> str:
+    """User or statement text made inert inside Streamlit markdown (captions, alerts, labels).
+
+    Every ASCII punctuation character that markdown, Streamlit's `:icon:`/`:color[]` syntax or
+    LaTeX could read is backslash-escaped, so `![x](http://…)` stays text and fetches nothing.
+    Newlines become spaces: one value, one line.
+    """
+    flat = " ".join(str(text).split())
+    return "".join(f"\\{char}" if char in _MARKDOWN_SPECIALS else char for char in flat)

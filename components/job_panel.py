@@ -82,7 +82,9 @@ def _render_report(snap: JobSnapshot, pending: int) -> None:
             done = ", ".join(
                 f"{count:,} by {source_label(source)}" for source, count in report.by_source.most_common()
             )
-            st.markdown(f"**{plural(report.transactions, 'transaction')} considered.** {done or 'None decided.'}")
+            st.markdown(
+                f"**{plural(report.transactions, 'transaction')} considered.** {done or 'None decided.'}"
+            )
             st.caption(
                 f"{report.requests_sent} request(s) sent · {report.cache_hits} merchant(s) from the cache · "
                 f"{report.merchants_asked} merchant(s) asked · {report.batches} batch(es)"

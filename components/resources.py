@@ -7,12 +7,15 @@ store's revision plus the filter, so any write invalidates them.
 
 from __future__ import annotations
 
+import itertools
 import os
+import threading
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from app.jobs import job_for
 from app.settings import Settings, load_settings
 from app.store import Store, TransactionFilter
 
@@ -64,13 +67,34 @@ def filter_key(flt: TransactionFilter) -> FilterKey:
     )
 
 
+# `Store.revision()` has one-second resolution (it reads timestamps), so two writes within a
+# second could leave a stale frame in the cache. Every write the dashboard makes bumps this
+# counter, and a background run contributes its own progress, so the key always moves.
+_writes = itertools.count(1)
+_write_lock = threading.Lock()
+_last_write = 0
+
+
+def changed() -> None:
+    """Call after the dashboard writes to the store: cached frames are stale from now on."""
+    global _last_write
+    with _write_lock:
+        _last_write = next(_writes)
+
+
+def data_version() -> str:
+    """A cache key that moves with every change to the ledger, from any session or the job."""
+    snap = job_for(settings().data_dir).snapshot()
+    rows = snap.progress.rows_written if snap.progress else 0
+    return f"{store().revision()}|{_last_write}|{snap.run_id}:{snap.state}:{rows}"
+
+
 @st.cache_data(max_entries=24, show_spinner=False)
-def _frame(db_path: str, revision: str, key: FilterKey, _flt: TransactionFilter) -> pd.DataFrame:
+def _frame(db_path: str, version: str, key: FilterKey, _flt: TransactionFilter) -> pd.DataFrame:
     return _store_for(db_path).transactions_frame(_flt)
 
 
 def transactions(flt: TransactionFilter | None = None) -> pd.DataFrame:
-    """Transactions matching `flt`, newest first, indexed by id (cached until the store changes)."""
+    """Transactions matching `flt`, newest first, indexed by id (cached until the ledger changes)."""
     flt = flt or TransactionFilter()
-    current = store()
-    return _frame(str(current.path), current.revision(), filter_key(flt), flt)
+    return _frame(str(store().path), data_version(), filter_key(flt), flt)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.categorize.llm import safe_url
 from components import resources
-from components.formatting import plural
+from components.formatting import md, plural
 
 
 def categorizer_line() -> str:
@@ -14,7 +14,7 @@ def categorizer_line() -> str:
     settings = resources.settings()
     if settings.offline:
         return "🔒 Offline: built-in rules only, nothing is sent anywhere."
-    return f"🖧 Model endpoint: `{safe_url(settings.endpoint_url)}`"
+    return f"🖧 Model endpoint: {md(safe_url(settings.endpoint_url))}"
 
 
 def render_sidebar() -> None:
@@ -27,4 +27,4 @@ def render_sidebar() -> None:
         else:
             st.markdown("**No transactions yet.** Start on the Import page.")
         st.caption(categorizer_line())
-        st.caption(f"📁 Your data stays on this machine, in `{resources.settings().data_dir}`.")
+        st.caption(f"📁 Your data stays on this machine, in {md(resources.settings().data_dir)}")

@@ -54,6 +54,7 @@ SETTINGS_TEST_BUTTON: Final = "settings_test_connection"
 SETTINGS_ENDPOINT: Final = "settings_endpoint_url"
 SETTINGS_MODEL: Final = "settings_model"
 SETTINGS_API_KEY: Final = "settings_api_key"
+SETTINGS_FORGET_KEY: Final = "settings_forget_api_key"
 SETTINGS_BATCH: Final = "settings_batch_max_items"
 SETTINGS_CONCURRENCY: Final = "settings_max_concurrency"
 SETTINGS_OFFLINE: Final = "settings_offline"
@@ -66,11 +67,14 @@ TAXONOMY_RENAME_FROM: Final = "taxonomy_rename_from"
 TAXONOMY_RENAME_TO: Final = "taxonomy_rename_to"
 TAXONOMY_RENAME_BUTTON: Final = "taxonomy_rename"
 TAXONOMY_REMOVE_NAME: Final = "taxonomy_remove_name"
+TAXONOMY_REMOVE_CONFIRM: Final = "taxonomy_remove_confirm"
 TAXONOMY_REMOVE_BUTTON: Final = "taxonomy_remove"
 TAXONOMY_MESSAGE: Final = "taxonomy_message"
+AUDIT_ENTRY: Final = "privacy_audit_entry"
 DELETE_CONFIRM_TEXT: Final = "delete_confirm_text"
+DELETE_SETTINGS_TOO: Final = "delete_settings_too"
 DELETE_BUTTON: Final = "delete_all_data"
-DELETE_DONE: Final = "delete_done"
+DELETE_DONE: Final = "delete_outcome"  # (kind, message) after a delete attempt
 
 # -- anywhere ------------------------------------------------------------------------------------
 TOASTS: Final = "pending_toasts"  # messages to show once after a rerun
@@ -86,7 +90,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     SETTINGS_PROBE: None,
     SETTINGS_MESSAGE: None,
     TAXONOMY_MESSAGE: None,
-    DELETE_DONE: False,
+    DELETE_DONE: None,
     TOASTS: [],
 }
 

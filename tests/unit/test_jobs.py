@@ -52,7 +52,9 @@ def offline(settings: Settings) -> Settings:
     return settings.model_copy(update={"offline": True})
 
 
-def test_a_run_categorizes_in_the_background_and_publishes_its_report(store: Store, offline: Settings) -> None:
+def test_a_run_categorizes_in_the_background_and_publishes_its_report(
+    store: Store, offline: Settings
+) -> None:
     ids = _seed(store)
     job = CategorizationJob(offline.data_dir)
     assert job.snapshot().state == "idle"
@@ -147,5 +149,5 @@ def test_a_failing_run_is_reported_not_lost(store: Store, offline: Settings) -> 
 
 
 def test_one_job_per_data_dir(settings: Settings, tmp_path) -> None:
-    assert job_for(settings.data_dir) is job_for(settings.data_dir / "." )
+    assert job_for(settings.data_dir) is job_for(settings.data_dir / ".")
     assert job_for(settings.data_dir) is not job_for(tmp_path / "elsewhere")

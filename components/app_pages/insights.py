@@ -1,0 +1,165 @@
+"""Insights: where the money went, for the chosen period, accounts and categories."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from app import charts, insights
+from components import navigation, resources
+from components.filters import ViewFilters, render_filter_bar
+from components.formatting import money
+from components.ledger import CategoryView, category_view
+
+PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False}
+
+
+def _amount(value: Decimal | None, currency: str | None) -> str:
+    return "–" if value is None else money(value, currency)
+
+
+def render_headline(head: insights.Headline, filters: ViewFilters, sparkline: list[float]) -> None:
+    code = head.currency
+    previous = "the period before"
+    if filters.period is not None:
+        start, end = insights.previous_period(*filters.period)
+        previous = f"{start:%d %b %Y} – {end:%d %b %Y}"
+    top = st.columns(3)
+    top[0].metric(
+        "Spending",
+        money(head.spending, code),
+        delta=None if head.change_vs_previous is None else money(head.change_vs_previous, code, signed=True),
+        delta_color="inverse",
+        delta_description=f"vs {previous}",
+        chart_data=sparkline or None,
+        chart_type="bar",
+        border=True,
+        help="Net of refunds. Transfers and card payments count only when the toggle above is on.",
+    )
+    top[1].metric("Income", money(head.income, code), border=True)
+    top[2].metric(
+        "Net",
+        money(head.net, code, signed=True),
+        border=True,
+        help="Income minus spending.",
+    )
+    bottom = st.columns(3)
+    months = f"{head.months} month{'s' if head.months != 1 else ''}"
+    bottom[0].metric(
+        "Average spending per month",
+        _amount(head.avg_spending_per_month, code),
+        border=True,
+        help=f"Spending divided by the {months} the period touches.",
+    )
+    bottom[1].metric(
+        "Biggest category",
+        head.biggest_category or "–",
+        delta=_amount(head.biggest_category_amount, code)
+        if head.biggest_category_amount is not None
+        else None,
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+    )
+    if head.change_vs_previous_pct is not None:
+        change = f"{head.change_vs_previous_pct:+.1f}%"
+    elif head.change_vs_previous is not None:
+        change = money(head.change_vs_previous, code, signed=True)
+    else:
+        change = "no earlier data"
+    bottom[2].metric(
+        "Change vs the previous period",
+        change,
+        border=True,
+        help=f"Spending compared with {previous}.",
+    )
+    for note in head.notes:
+        st.caption(note)
+
+
+def _chart(title: str, figure: go.Figure, key: str) -> None:
+    st.subheader(title)
+    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
+
+
+def render_charts(filters: ViewFilters, view: CategoryView) -> None:
+    frame = resources.transactions(filters.current)
+    previous = resources.transactions(filters.previous) if filters.previous else None
+    transfers, kinds, order = filters.include_transfers, view.kinds, view.order
+    left, right = st.columns(2)
+    with left:
+        _chart(
+            "Spending by category",
+            charts.spending_by_category(frame, include_transfers=transfers, kinds=kinds, order=order),
+            "chart_by_category",
+        )
+    with right:
+        _chart(
+            "Top merchants",
+            charts.top_merchants(frame, include_transfers=transfers, kinds=kinds, order=order),
+            "chart_top_merchants",
+        )
+    _chart(
+        "Spending per month, by category",
+        charts.monthly_spending(frame, include_transfers=transfers, kinds=kinds, order=order),
+        "chart_monthly",
+    )
+    left, right = st.columns(2)
+    with left:
+        _chart(
+            "Cumulative spending vs the period before",
+            charts.cumulative_spending(
+                frame, previous, period=filters.period, include_transfers=transfers, kinds=kinds
+            ),
+            "chart_cumulative",
+        )
+    with right:
+        _chart(
+            "Income and spending per month",
+            charts.income_vs_spending(frame, include_transfers=transfers, kinds=kinds),
+            "chart_income_vs_spending",
+        )
+
+
+def render() -> None:
+    st.title("Insights")
+    everything = resources.transactions()
+    if everything.empty:
+        navigation.render_empty_ledger("chart")
+        return
+    view = category_view()
+    filters = render_filter_bar(
+        insights.data_period(everything),
+        resources.store().accounts(),
+        view.all_names(everything["category"]),
+    )
+    frame = resources.transactions(filters.current)
+    previous = resources.transactions(filters.previous) if filters.previous else None
+    if frame.empty:
+        st.info(
+            f"No transactions in {filters.period_label} for {filters.scope_label}. "
+            "Widen the period or clear a filter."
+        )
+        return
+    head = insights.headline(
+        frame,
+        previous,
+        period=filters.period,
+        include_transfers=filters.include_transfers,
+        kinds=view.kinds,
+    )
+    monthly = insights.income_vs_spending(
+        frame, currency=head.currency, include_transfers=filters.include_transfers, kinds=view.kinds
+    )
+    render_headline(head, filters, [float(v) for v in monthly["spending_float"]])
+    uncategorized = int(frame["category"].isna().sum())
+    if uncategorized:
+        st.warning(f"{uncategorized:,} transaction(s) here have no category yet; the Review page lists them.")
+        navigation.link(navigation.REVIEW, "Review them", icon="📝")
+    render_charts(filters, view)
+
+
+render()

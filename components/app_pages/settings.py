@@ -1,0 +1,23 @@
+"""Settings: the model endpoint, the categories, and privacy (what is sent, the log, your data)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.endpoint_panel import render_endpoint_panel
+from components.privacy_panel import render_privacy_panel
+from components.taxonomy_panel import render_taxonomy_panel
+
+
+def render() -> None:
+    st.title("Settings")
+    endpoint, categories, privacy = st.tabs(["Model endpoint", "Categories", "Privacy & data"])
+    with endpoint:
+        render_endpoint_panel()
+    with categories:
+        render_taxonomy_panel()
+    with privacy:
+        render_privacy_panel()
+
+
+render()

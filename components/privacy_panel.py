@@ -1,0 +1,194 @@
+"""Settings → Privacy & data: what leaves the machine, proof of it, where data lives, deleting it."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from app.categorize.pipeline import RECENT_CORRECTIONS, MerchantGroup
+from app.categorize.prompt import PromptItem
+from app.jobs import job_for
+from app.store import TransactionFilter
+from components import resources, state
+from components.formatting import plural
+
+PREVIEW_ROWS = 8
+AUDIT_ROWS = 100
+DELETE_WORD = "DELETE"
+JOB_STOP_WAIT_S = 10.0
+
+
+def _what_is_sent(send_amounts: bool, offline: bool) -> str:
+    amount_line = (
+        "- **a typical amount** for the merchant (the median, rounded to cents): *on*, you turned it on above"
+        if send_amounts
+        else "- amounts: **not sent** (you can turn this on above)"
+    )
+    lines = [
+        "For each merchant still without a category, one line goes to **your endpoint only**:",
+        "- **the merchant name** cleaned from the statement text, with card and account numbers, IBANs, "
+        "e-mail addresses, phone numbers and long reference numbers masked (see the preview below)",
+        "- whether it is **money in or out**",
+        amount_line,
+        "- a number that matches the answer to the line (1, 2, 3…), never a transaction id",
+        "",
+        "With them go the category list (names and descriptions) and up to "
+        f"{RECENT_CORRECTIONS} of your recent corrections as examples (merchant name → category).",
+        "",
+        "**Never sent:** account names, dates, the exact amount of any transaction, balances, the full "
+        "statement text, file names, or anything about other transactions.",
+    ]
+    if offline:
+        lines.insert(0, "**Offline mode is on: nothing is sent at all.** When you turn it off:\n")
+    return "\n".join(lines)
+
+
+def redaction_preview(limit: int = PREVIEW_ROWS) -> pd.DataFrame:
+    """A few of the user's own descriptions next to exactly what the model would receive for them."""
+    store = resources.store()
+    frame = resources.transactions(TransactionFilter())
+    if frame.empty:
+        return pd.DataFrame(columns=["on your statement", "what the model would see"])
+    # Descriptions with digits or separators show the redaction best; fill up with the rest.
+    distinct = frame.drop_duplicates("description")
+    interesting = distinct[distinct["description"].str.contains(r"\d{4}|@|\*|#", regex=True)]
+    sample = pd.concat([interesting, distinct]).drop_duplicates("description").head(limit)
+    settings = resources.settings()
+    rows = []
+    for transaction in store.get_transactions(list(sample["id"])):
+        group = MerchantGroup(merchant_key="", direction=transaction.direction, transactions=[transaction])
+        item = PromptItem(
+            id="1",
+            text=group.prompt_text(),
+            direction=transaction.direction,
+            amount=group.typical_amount() if settings.send_amounts else None,
+        )
+        rows.append(
+            {
+                "on your statement": transaction.description,
+                "what the model would see": json.dumps(item.as_json(), ensure_ascii=False),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def render_audit_log() -> None:
+    store = resources.store()
+    total = store.audit_count()
+    st.markdown("**What left this machine**")
+    if total == 0:
+        st.caption("No request has ever been sent from this data folder.")
+        return
+    entries = store.audit_entries(limit=AUDIT_ROWS)
+    st.caption(
+        f"{plural(total, 'request')} sent so far (newest first{', latest ' + str(AUDIT_ROWS) if total > AUDIT_ROWS else ''}). "
+        "Each is logged before it is sent, with its full body."
+    )
+    st.dataframe(
+        [
+            {
+                "#": e.id,
+                "time (UTC)": e.ts,
+                "endpoint": e.endpoint,
+                "merchants": e.items,
+                "outcome": e.outcome or "–",
+            }
+            for e in entries
+        ],
+        hide_index=True,
+        width="stretch",
+        key="audit_table",
+    )
+    chosen = st.selectbox(
+        "Show the exact request",
+        [e.id for e in entries],
+        format_func=lambda entry_id: f"request #{entry_id}",
+        key=state.AUDIT_ENTRY,
+    )
+    entry = next((e for e in entries if e.id == chosen), None)
+    if entry is not None:
+        try:
+            st.json(json.loads(entry.request_json), expanded=2)
+        except ValueError:
+            st.code(entry.request_json, language=None)
+
+
+def _on_delete() -> None:
+    session = st.session_state
+    if str(session.get(state.DELETE_CONFIRM_TEXT) or "").strip() != DELETE_WORD:
+        session[state.DELETE_DONE] = ("error", f"Type {DELETE_WORD} in the box to confirm.")
+        return
+    settings = resources.settings()
+    job = job_for(settings.data_dir)
+    job.cancel()
+    if job.wait(JOB_STOP_WAIT_S).running:
+        session[state.DELETE_DONE] = (
+            "error",
+            "A categorization run is still stopping; try again in a moment.",
+        )
+        return
+    resources.store().delete_everything()
+    forgot_settings = bool(session.get(state.DELETE_SETTINGS_TOO))
+    if forgot_settings:
+        settings.settings_path.unlink(missing_ok=True)
+        resources.forget_settings()
+    resources.changed()
+    st.cache_data.clear()
+    session[state.DELETE_CONFIRM_TEXT] = ""
+    session[state.IMPORT_VERSION] = int(session.get(state.IMPORT_VERSION, 0)) + 1
+    session[state.LAST_IMPORT] = None
+    session[state.REVIEW_FOLLOWUP] = None
+    session[state.DELETE_DONE] = (
+        "success",
+        "All your data is deleted: transactions, imports, rules, categories, remembered answers and the "
+        "request log." + (" Your settings are back to defaults." if forgot_settings else ""),
+    )
+
+
+def render_data_location() -> None:
+    settings = resources.settings()
+    db = settings.db_path
+    size = db.stat().st_size if db.exists() else 0
+    st.markdown("**Where your data lives**")
+    st.text(
+        f"Folder:    {settings.data_dir}\n"
+        f"Ledger:    {db.name}  ({size / 1_048_576:.1f} MB, SQLite: transactions, rules, cache, request log)\n"
+        f"Settings:  {settings.settings_path.name}"
+        + ("" if settings.settings_path.exists() else "  (not written yet: defaults in use)")
+    )
+    st.caption("Set PRIVFIN_DATA_DIR to keep it somewhere else. Back it up by copying the folder.")
+
+
+def render_delete() -> None:
+    with st.container(border=True):
+        st.markdown("**Delete all my data**")
+        st.caption(
+            "Removes every transaction, import record, rule, custom category, remembered model answer and "
+            "the request log from this machine. It cannot be undone. Your CSV files are not touched."
+        )
+        st.text_input(f"Type {DELETE_WORD} to confirm", key=state.DELETE_CONFIRM_TEXT)
+        st.checkbox("Also forget my settings (endpoint, model, API key)", key=state.DELETE_SETTINGS_TOO)
+        st.button("Delete all my data", key=state.DELETE_BUTTON, on_click=_on_delete)
+        outcome = st.session_state.get(state.DELETE_DONE)
+        if outcome:
+            kind, text = outcome
+            (st.success if kind == "success" else st.error)(text)
+
+
+def render_privacy_panel() -> None:
+    settings = resources.settings()
+    st.subheader("Privacy")
+    st.markdown(_what_is_sent(settings.send_amounts, settings.offline))
+    st.markdown("**Redaction preview, on your own transactions**")
+    preview = redaction_preview()
+    if preview.empty:
+        st.caption("Import a statement to see exactly what would be sent for your own transactions.")
+    else:
+        st.dataframe(preview, hide_index=True, width="stretch", key="redaction_preview")
+    render_audit_log()
+    st.divider()
+    st.subheader("Your data")
+    render_data_location()
+    render_delete()

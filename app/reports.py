@@ -166,7 +166,10 @@ def _write_sheet(
         column: [None if value is None or pd.isna(value) else float(value) for value in table[column]]
         for column in money_columns
     }
-    table.assign(**numbers).to_excel(writer, sheet_name=sheet, index=False)
+    as_floats = {
+        column: pd.Series(values, index=table.index, dtype="float64") for column, values in numbers.items()
+    }
+    table.assign(**as_floats).to_excel(writer, sheet_name=sheet, index=False)
     worksheet = writer.sheets[sheet]
     for position, column in enumerate(table.columns):
         # The first rows are a good enough sample; measuring 100k cells buys nothing.

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+_CENTS = Decimal("0.01")
+
 _PLAIN_DOT = re.compile(r"^-?\d+(?:\.\d+)?$")
 _PLAIN_COMMA = re.compile(r"^-?\d+(?:,\d+)?$")
 _CURRENCY_NOISE = re.compile(
@@ -35,8 +37,15 @@ def parse_amount(text: str, decimal: str = ".") -> Decimal | None:
     if not cell:
         return None
     if (_PLAIN_DOT if decimal == "." else _PLAIN_COMMA).match(cell):
-        return Decimal(cell if decimal == "." else cell.replace(",", "."))
-    return _parse_noisy(cell, decimal)
+        return _at_least_cents(Decimal(cell if decimal == "." else cell.replace(",", ".")))
+    value = _parse_noisy(cell, decimal)
+    return None if value is None else _at_least_cents(value)
+
+
+def _at_least_cents(value: Decimal) -> Decimal:
+    """`2850` and `-12.5` become 2850.00 and -12.50, so one amount prints alike in every file."""
+    exponent = value.as_tuple().exponent
+    return value.quantize(_CENTS) if isinstance(exponent, int) and exponent > -2 else value
 
 
 def _parse_noisy(cell: str, decimal: str) -> Decimal | None:
@@ -95,7 +104,7 @@ def cached_amount_parser(decimal: str) -> Callable[[str], Decimal | None]:
         except KeyError:
             pass
         if plain.match(text):
-            value: Decimal | None = Decimal(text.replace(",", ".") if comma else text)
+            value: Decimal | None = _at_least_cents(Decimal(text.replace(",", ".") if comma else text))
         else:
             value = parse_amount(text, decimal)
         cache[text] = value

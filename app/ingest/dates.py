@@ -103,6 +103,8 @@ class DateFormat:
                 if width is None:
                     raise ValueError(f"date format {pattern!r}: use MM and DD when there is no separator")
                 parts.append(rf"(\d{{{width}}})")
+            elif token[0] == "Y" and index == 0:
+                parts.append(r"(\d{4})")  # a leading 2-digit year would read 30.01.24 as 2030
             elif token[0] == "Y":
                 parts.append(r"(\d{4}|\d{2})")
             else:

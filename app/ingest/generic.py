@@ -35,11 +35,13 @@ def _words(*groups: str) -> tuple[str, ...]:
 TRANSACTION_DATE = _words(
     "transaction date, trans date, date, datum, fecha, date operation, date de l operation, fecha operacion,",
     "fecha de operacion, transactiedatum, booking date, buchungsdatum, buchungstag, started date, data,",
-    "date transaction, fecha transaccion, belegdatum, umsatzdatum, transaction time",
+    "date transaction, fecha transaccion, belegdatum, umsatzdatum, transaction time, dateop, date op,",
+    "operation date, fecha de transaccion",
 )
 POSTED_DATE = _words(
     "post date, posted date, posting date, clearing date, completed date, settlement date, value date,",
-    "valuta, valutadatum, wertstellung, date de valeur, fecha valor, rentedatum, boekdatum, date valeur",
+    "valuta, valutadatum, wertstellung, date de valeur, fecha valor, rentedatum, boekdatum, date valeur,",
+    "dateval, date val",
 )
 AMOUNT = _words(
     "amount, betrag, bedrag, montant, importe, umsatz, transaction amount, amt, value, valor, importo,",
@@ -63,7 +65,8 @@ FEE = _words("fee, fees, gebuhr, gebuhren, entgelt, kosten, frais, comision, com
 TEXT = _words(
     "description, transaction description, details, transaction details, narrative, memo, beschreibung,",
     "verwendungszweck, buchungstext, omschrijving, mededelingen, libelle, libelle operation, intitule,",
-    "concepto, descripcion, detalle, text, buchungsinformation, remittance information, purpose, reference text",
+    "concepto, descripcion, detalle, text, buchungsinformation, remittance information, purpose, reference text,",
+    "label, libelle simplifie, wording",
 )
 PAYEE = _words(
     "payee, name, merchant, merchant name, counterparty, counter party, payee name, beneficiary,",
@@ -73,11 +76,14 @@ PAYEE = _words(
 )
 CATEGORY = _words("category, kategorie, categorie, categoria, rubrik, rubrique, bank category")
 CURRENCY = _words("currency, wahrung, devise, moneda, ccy, currency code, waehrung, munt")
-ACCOUNT = _words("account, account name, account number, account #, card, card no, card number, card member")
+ACCOUNT = _words(
+    "account, account name, account number, account #, card, card no, card number, card member, accountnum,",
+    "account num, auftragskonto",
+)
 STATUS = _words("status, state, transaction status, zustand, estado, statut, buchungsstatus")
 BALANCE = _words(
     "balance, running bal, running balance, saldo, kontostand, solde, saldo na mutatie, balance after,",
-    "available balance, new balance",
+    "available balance, new balance, accountbalance, account balance",
 )
 NON_ENGLISH = frozenset(
     _words(
@@ -112,6 +118,7 @@ _PAYMENT_TEXT = re.compile(
     r"terugbetaling|remboursement|reembolso|devoluci",
     re.IGNORECASE,
 )
+_PENDING_TEXT = re.compile(r"\b(" + "|".join(re.escape(w) for w in PENDING_WORDS) + r")\b", re.IGNORECASE)
 _CURRENCY_SYMBOLS = {"€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF"}
 _ISO_HINT = re.compile(
     r"\b(USD|EUR|GBP|CAD|AUD|NZD|CHF|JPY|SEK|NOK|DKK|PLN|CZK|HUF|INR|MXN|BRL|ZAR|SGD|HKD)\b"
@@ -226,7 +233,7 @@ def detect_mapping(
     category = _best(profiled, CATEGORY, taken)
     currency_col = _pick_currency_column(profiled, taken)
     account = _best(profiled, ACCOUNT, taken) if has_header else None
-    status = _best(profiled, STATUS, taken) if has_header else None
+    status, pending_values = _pick_status(profiled, taken)
     balance = next(
         (c for c in profiled if c.index not in taken and _is_balance(c) and c.amount_share() >= 0.8), None
     )
@@ -235,9 +242,11 @@ def detect_mapping(
     if sign is SignRule.SIGNED and amounts.single is not None:
         sign = _infer_card_sign(amounts.single, description, balance, decimal, reasons, notes)
 
-    currency = _guess_currency(columns, amount_values, european, notes)
-    if status is not None:
-        taken.add(status.index)
+    if currency_col is not None:
+        codes = [v for v in currency_col.values if v]
+        currency = max(set(codes), key=codes.count)
+    else:
+        currency = _guess_currency(columns, amount_values, european, notes)
     mapping = ColumnMapping(
         has_header=has_header,
         columns=list(columns) if not has_header else [],
@@ -259,7 +268,7 @@ def detect_mapping(
         category=category.name if category else None,
         account=[account.name] if account else [],
         balance=balance.name if balance else None,
-        skip_values={status.name: list(PENDING_WORDS)} if status else {},
+        skip_values={status.name: pending_values} if status else {},
         skip_description_patterns=list(BALANCE_LINE_PATTERNS),
     )
     return Detection(mapping=mapping, confident=not reasons, uncertain_reasons=reasons, notes=notes)
@@ -298,20 +307,27 @@ class _Amounts:
 
 
 def _pick_amounts(profiled: list[_Column], taken: set[int], reasons: list[str], filename: str) -> _Amounts:
-    numeric = [c for c in profiled if c.index not in taken and c.filled and c.amount_share() >= 0.8]
-    sparse_numeric = [
-        c for c in profiled if c.index not in taken and (c.amount_share() >= 0.8 or not c.filled)
+    # A named column needs only half of its cells to look like amounts, so a few bad cells
+    # become invalid rows instead of hiding the column; an unnamed one needs 80%.
+    mostly_numeric = [
+        c for c in profiled if c.index not in taken and (c.amount_share() >= 0.5 or not c.filled)
     ]
-    single = _best([c for c in numeric if not _is_balance(c)], AMOUNT, taken)
-    debit = _best(sparse_numeric, DEBIT, taken)
-    credit = _best([c for c in sparse_numeric if c is not debit], CREDIT, taken)
+    single = _best([c for c in mostly_numeric if c.filled and not _is_balance(c)], AMOUNT, taken)
+    debit = _best(mostly_numeric, DEBIT, taken)
+    credit = _best([c for c in mostly_numeric if c is not debit], CREDIT, taken)
     if single is not None:
         taken.add(single.index)
         return _Amounts(single=single)
     if debit is not None and credit is not None and (debit.filled or credit.filled):
         taken.update((debit.index, credit.index))
         return _Amounts(debit=debit, credit=credit)
-    unnamed = [c for c in numeric if not _is_balance(c)]
+    named = {c.index for c in (debit, credit) if c is not None}
+    unnamed = [
+        c
+        for c in profiled
+        if c.index not in taken and c.index not in named and c.filled and c.amount_share() >= 0.8
+    ]
+    unnamed = [c for c in unnamed if not _is_balance(c)]
     if not unnamed:
         raise IngestError(
             filename, "no column of amounts found (looked for Amount, Betrag, Debit/Credit... and numbers)"
@@ -340,6 +356,21 @@ def _pick_description(
         chosen = [best]
     taken.update(c.index for c in chosen)
     return chosen
+
+
+def _pick_status(profiled: list[_Column], taken: set[int]) -> tuple[_Column | None, list[str]]:
+    """A column of few distinct values, some of which say 'pending' (Status, State, Info...)."""
+    for column in profiled:
+        if column.index in taken or not column.filled:
+            continue
+        observed = {v for v in column.values if v}
+        if len(observed) > 6:
+            continue
+        pending = sorted(v for v in observed if _PENDING_TEXT.search(fold_accents(v)))
+        if pending or (_rank(column, STATUS) is not None and observed):
+            taken.add(column.index)
+            return column, sorted({*PENDING_WORDS, *(v.casefold() for v in pending)})
+    return None, []
 
 
 def _pick_currency_column(profiled: list[_Column], taken: set[int]) -> _Column | None:

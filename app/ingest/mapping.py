@@ -76,7 +76,8 @@ class ColumnMapping(BaseModel):
     currency_column: str | None = None
     category: str | None = None
     account: list[str] = Field(
-        default_factory=list, description="columns naming the row's account (optional: absent ones are ignored)"
+        default_factory=list,
+        description="columns naming the row's account (optional: absent ones are ignored)",
     )
     balance: str | None = Field(default=None, description="running balance, used as a sign check (optional)")
 

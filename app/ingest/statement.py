@@ -177,7 +177,9 @@ def _choose_mapping(
     notes = list(detection.notes)
     if profile is not None:
         notes.insert(
-            0, f"the header matches {profile.name}, but the data does not confirm it; columns were detected"
+            0,
+            f"the header is the same as {profile.name}'s, but the signs do not look like that export; "
+            "columns were detected instead",
         )
     return _Choice(
         mapping=detection.mapping,

@@ -12,6 +12,7 @@ from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwrigh
 
 from tests.e2e.browser import CHROMIUM_PATH, RequestRecorder, launch_context, on_ci
 from tests.e2e.server import StreamlitServer, start_streamlit
+from tests.support.fake_parallax import FakeParallax
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
@@ -60,9 +61,7 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="module")
-def fake_parallax() -> Iterator[object]:
-    from tests.support.fake_parallax import FakeParallax
-
+def fake_parallax() -> Iterator[FakeParallax]:
     with FakeParallax() as fake:
         yield fake
 
@@ -73,13 +72,15 @@ def _clean_environment() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def app_server(fake_parallax: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
+def app_server(
+    fake_parallax: FakeParallax, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StreamlitServer]:
     workdir = tmp_path_factory.mktemp("dashboard")
     data_dir = workdir / "data"
     data_dir.mkdir()
     env = _clean_environment() | FAST_CATEGORIZE_ENV
     env["PRIVFIN_DATA_DIR"] = str(data_dir)
-    env["PRIVFIN_ENDPOINT_URL"] = str(getattr(fake_parallax, "base_url"))  # noqa: B009
+    env["PRIVFIN_ENDPOINT_URL"] = fake_parallax.base_url
     server = start_streamlit(env, workdir / "streamlit.log")
     try:
         yield server

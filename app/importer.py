@@ -1,0 +1,256 @@
+"""Import orchestration: parse files, mark duplicates, store each file atomically, remember mappings.
+
+Every file is handled on its own: one that cannot be read gets an error in its
+result and the others still go through. Storing a file is one `Store.commit_import`
+call, so it lands whole or not at all; ids already in the store are reported as
+duplicates, never inserted twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from app.ingest import ColumnMapping, IngestError, ParsedStatement, parse_statement
+from app.models import SkipKind, Transaction
+from app.settings import load_settings
+from app.store import ImportRecord, Store
+
+_MAX_LISTED_SKIPS = 50
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileImportResult:
+    """What happened to one file. `error` set means nothing of it was stored."""
+
+    filename: str
+    parsed: ParsedStatement | None
+    error: str | None
+    inserted: int
+    duplicate_ids: frozenset[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def transactions(self) -> list[Transaction]:
+        return self.parsed.transactions if self.parsed else []
+
+
+def _stored_mapping(store: Store, fingerprint: str) -> ColumnMapping | None:
+    raw = store.get_mapping(fingerprint)
+    if raw is None:
+        return None
+    try:
+        return ColumnMapping.model_validate(raw)
+    except ValidationError:
+        return None  # written by an older version with other fields: ask again rather than guess
+
+
+def remember_mapping(store: Store, fingerprint: str, mapping: ColumnMapping) -> None:
+    """Keep a user's mapping for this header fingerprint, so the layout is never asked about twice."""
+    store.put_mapping(fingerprint, mapping.model_dump(mode="json"))
+
+
+def _parse(
+    store: Store,
+    filename: str,
+    data: bytes,
+    *,
+    account: str | None,
+    mappings: dict[str, ColumnMapping] | None,
+    max_bytes: int | None,
+) -> ParsedStatement:
+    given = mappings or {}
+
+    def remembered(fingerprint: str) -> ColumnMapping | None:
+        return given.get(fingerprint) or _stored_mapping(store, fingerprint)
+
+    return parse_statement(
+        data,
+        filename,
+        account=account,
+        mapping=given.get(filename),
+        remembered=remembered,
+        max_bytes=max_bytes,
+    )
+
+
+def preview_files(
+    store: Store,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    account: str | None = None,
+    mappings: dict[str, ColumnMapping] | None = None,
+    max_bytes: int | None = None,
+) -> list[FileImportResult]:
+    """Parse every file and mark what is already stored (or repeated by an earlier file); store nothing.
+
+    `mappings` is keyed by file name (that file only) or by header fingerprint (every
+    file of that layout).
+    """
+    results: list[FileImportResult] = []
+    seen: set[str] = set()
+    for filename, data in files:
+        try:
+            parsed = _parse(store, filename, data, account=account, mappings=mappings, max_bytes=max_bytes)
+        except IngestError as exc:
+            results.append(FileImportResult(filename, None, str(exc), 0, frozenset()))
+            continue
+        ids = [t.id for t in parsed.transactions]
+        duplicates = frozenset(store.existing_ids(ids) | (seen & set(ids)))
+        seen.update(ids)
+        results.append(FileImportResult(filename, parsed, None, 0, duplicates))
+    return results
+
+
+def import_files(
+    store: Store,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    account: str | None = None,
+    mappings: dict[str, ColumnMapping] | None = None,
+    max_bytes: int | None = None,
+) -> list[FileImportResult]:
+    """Parse and store each file in one atomic commit; a failing file never blocks the others.
+
+    A mapping given for a file is remembered under that file's header fingerprint.
+    """
+    results: list[FileImportResult] = []
+    for filename, data in files:
+        try:
+            parsed = _parse(store, filename, data, account=account, mappings=mappings, max_bytes=max_bytes)
+        except IngestError as exc:
+            results.append(FileImportResult(filename, None, str(exc), 0, frozenset()))
+            continue
+        record = ImportRecord(
+            file_sha256=parsed.file_sha256,
+            file_name=filename,
+            profile=parsed.profile_id or parsed.layout_name,
+            account=account or (parsed.accounts[0] if len(parsed.accounts) == 1 else None),
+            rows_read=parsed.rows_read,
+            skipped=parsed.skipped,
+            notes=[*parsed.notes, *(f"uncertain: {reason}" for reason in parsed.uncertain_reasons)],
+        )
+        try:
+            outcome = store.commit_import(record, parsed.transactions)
+        except sqlite3.Error as exc:
+            message = f"{filename}: could not be stored ({exc}); nothing from it was saved"
+            results.append(FileImportResult(filename, parsed, message, 0, frozenset()))
+            continue
+        explicit = (mappings or {}).get(filename)
+        if explicit is not None:
+            remember_mapping(store, parsed.header_fingerprint, explicit)
+        results.append(FileImportResult(filename, parsed, None, outcome.inserted, outcome.duplicate_ids))
+    return results
+
+
+# -- command line ---------------------------------------------------------------------
+
+
+def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool) -> dict[str, Any]:
+    """The CLI's JSON line for one transaction; `amount` is a JSON number."""
+    return {
+        "id": transaction.id,
+        "account": transaction.account,
+        "date": transaction.date.isoformat(),
+        "posted_date": transaction.posted_date.isoformat() if transaction.posted_date else None,
+        "description": transaction.description,
+        "amount": float(transaction.amount),
+        "currency": transaction.currency,
+        "bank_category": transaction.bank_category,
+        "file": filename,
+        "row": transaction.source.row,
+        "duplicate": duplicate,
+    }
+
+
+def _summarise(result: FileImportResult, *, dry_run: bool, out: TextIO) -> bool:
+    """Print one file's summary; True if the file counts as a failure for the exit code."""
+    if result.error is not None or result.parsed is None:
+        print(f"{result.error}", file=out)
+        return True
+    parsed = result.parsed
+    duplicates = len(result.duplicate_ids)
+    new = len(parsed.transactions) - duplicates if dry_run else result.inserted
+    verb = "would import" if dry_run else "imported"
+    print(
+        f"{result.filename}: {parsed.layout_name} - {parsed.rows_read} rows read, {verb} {new}, "
+        f"{duplicates} already stored, {len(parsed.skipped)} skipped",
+        file=out,
+    )
+    accounts = parsed.accounts
+    if accounts:
+        print(f"  account{'s' if len(accounts) > 1 else ''}: {', '.join(accounts)}", file=out)
+    for reason in parsed.uncertain_reasons:
+        print(f"  uncertain: {reason}", file=out)
+    for note in parsed.notes:
+        print(f"  note: {note}", file=out)
+    for skipped in parsed.skipped[:_MAX_LISTED_SKIPS]:
+        label = "not a transaction" if skipped.kind is SkipKind.FILTERED else "invalid"
+        print(f"  row {skipped.row}: skipped ({label}): {skipped.reason}", file=out)
+    if len(parsed.skipped) > _MAX_LISTED_SKIPS:
+        print(f"  ... and {len(parsed.skipped) - _MAX_LISTED_SKIPS} more skipped rows", file=out)
+    if parsed.rows_read and not parsed.transactions and parsed.invalid_rows:
+        print(f"{result.filename}: no transactions could be read; check the layout", file=out)
+        return True
+    return False
+
+
+def _read_inputs(paths: Sequence[Path], max_bytes: int, out: TextIO) -> tuple[list[tuple[str, bytes]], int]:
+    files: list[tuple[str, bytes]] = []
+    failures = 0
+    for path in paths:
+        name = str(path)
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                print(
+                    f"{name}: the file is {size / _MB:.1f} MB, over the upload limit of {max_bytes / _MB:.0f} MB",
+                    file=out,
+                )
+                failures += 1
+                continue
+            files.append((name, path.read_bytes()))
+        except OSError as exc:
+            print(f"{name}: cannot read the file ({exc.strerror or exc})", file=out)
+            failures += 1
+    return files, failures
+
+
+def run_import_command(
+    args: argparse.Namespace,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """`privfin import FILE... [--account NAME] [--dry-run] [--json]`; 0 when every file was read."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    settings = load_settings()
+    store = Store(settings.db_path)
+    max_bytes = settings.max_upload_mb * _MB
+    files, failures = _read_inputs(list(args.files), max_bytes, err)
+    run: Callable[..., list[FileImportResult]] = preview_files if args.dry_run else import_files
+    results = run(store, files, account=args.account, max_bytes=max_bytes)
+    for result in results:
+        if args.json and result.parsed is not None and result.error is None:
+            for transaction in result.parsed.transactions:
+                line = transaction_json(
+                    transaction, filename=result.filename, duplicate=transaction.id in result.duplicate_ids
+                )
+                print(json.dumps(line, ensure_ascii=False), file=out)
+        failures += _summarise(result, dry_run=args.dry_run, out=err)
+    if args.dry_run:
+        print("dry run: nothing was stored", file=err)
+    return 1 if failures else 0

@@ -48,6 +48,7 @@ def merchant_scope(store: Store, transaction_id: str) -> tuple[str, Direction, i
     if not found:
         raise DecisionError(f"no transaction with id {transaction_id!r}")
     transaction = found[0]
+    _fill_missing_keys(store)  # the count must include rows imported since the last run
     frame = store.transactions_frame(TransactionFilter(ids=[transaction_id]))
     stored = frame["merchant_key"].iloc[0] if len(frame) else None
     key = stored if isinstance(stored, str) and stored else compute_merchant_key(transaction.description)

@@ -167,6 +167,8 @@ def _choose_mapping(
                 notes=[f"recognised as {profile.name} from its header and the signs of its payments"],
             )
     rows = [r for r in layout.records.rows[layout.data_start :] if not is_blank(r)]
+    if not rows:
+        raise IngestError(filename, "the file has a header row but no transactions")
     detection = detect_mapping(
         layout.columns,
         rows,

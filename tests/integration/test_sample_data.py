@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -43,47 +44,75 @@ class ImportRun:
         return f"exit {self.returncode}; stderr:\n{self.stderr[-3000:]}"
 
 
-def run_import(path: Path, data_dir: Path, *extra: str) -> ImportRun:
+def cli_command(paths: list[Path], *extra: str) -> list[str]:
+    return [sys.executable, "-m", "app.cli", "import", *map(str, paths), "--json", *extra]
+
+
+def cli_env(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PRIVFIN_DATA_DIR"] = str(data_dir)
     env["PRIVFIN_ENDPOINT_URL"] = "http://127.0.0.1:9/v1"  # nothing may leave loopback
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(REPO_ROOT), env.get("PYTHONPATH"))))
-    completed = subprocess.run(
-        [sys.executable, "-m", "app.cli", "import", str(path), "--json", *extra],
+    return env
+
+
+def start_import(paths: list[Path], data_dir: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        cli_command(paths, *extra),
         cwd=data_dir,  # away from the repo, so no developer .env is read
-        env=env,
-        capture_output=True,
+        env=cli_env(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         encoding="utf-8",
-        timeout=CLI_TIMEOUT_S,
-        check=False,
     )
-    records = []
-    for line in completed.stdout.splitlines():
-        if line.strip():
-            # Decimal for every number, so amounts compare exactly as printed.
-            records.append(json.loads(line, parse_float=Decimal, parse_int=Decimal))
-    return ImportRun(completed.returncode, records, completed.stderr)
+
+
+def finish_import(process: subprocess.Popen[str]) -> ImportRun:
+    try:
+        stdout, stderr = process.communicate(timeout=CLI_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+    records = [
+        # Decimal for every number, so amounts compare exactly as printed.
+        json.loads(line, parse_float=Decimal, parse_int=Decimal)
+        for line in stdout.splitlines()
+        if line.strip()
+    ]
+    return ImportRun(process.returncode, records, stderr)
+
+
+def run_import(paths: list[Path], data_dir: Path, *extra: str) -> ImportRun:
+    return finish_import(start_import(paths, data_dir, *extra))
 
 
 class DryRuns:
-    """Runs each file's dry-run import once per module; every test then reads the result."""
+    """One `--dry-run` import per sample file, each with its own data dir, all started at once."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
+        self.processes: dict[str, subprocess.Popen[str]] = {}
+        for name in FILES:
+            data_dir = root / name.replace(".", "_")
+            data_dir.mkdir()
+            self.processes[name] = start_import([SAMPLE_DATA / name], data_dir, "--dry-run")
         self.runs: dict[str, ImportRun] = {}
 
     def __call__(self, name: str) -> ImportRun:
         if name not in self.runs:
-            data_dir = self.root / name.replace(".", "_")
-            data_dir.mkdir()
-            self.runs[name] = run_import(SAMPLE_DATA / name, data_dir, "--dry-run")
+            self.runs[name] = finish_import(self.processes[name])
         return self.runs[name]
+
+    def close(self) -> None:
+        for name in self.processes:
+            self(name)
 
 
 @pytest.fixture(scope="module")
-def dry_run(tmp_path_factory: pytest.TempPathFactory) -> DryRuns:
-    return DryRuns(tmp_path_factory.mktemp("dry-runs"))
+def dry_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DryRuns]:
+    runs = DryRuns(tmp_path_factory.mktemp("dry-runs"))
+    yield runs
+    runs.close()
 
 
 def imported(dry_run: DryRuns, name: str) -> list[dict[str, Any]]:
@@ -268,17 +297,25 @@ def test_mint_card_payment_shows_on_both_accounts_and_nets_to_zero(dry_run: DryR
 # --------------------------------------------------------------------------- real import, then re-import
 
 
-@pytest.mark.parametrize("name", FILES)
-def test_reimporting_the_same_file_marks_every_row_duplicate(tmp_path: Path, name: str) -> None:
-    data_dir = tmp_path / "store"
-    data_dir.mkdir()
-    first = run_import(SAMPLE_DATA / name, data_dir)
-    assert first.returncode == 0, first.explain()
-    assert len(first.records) == EXPECTED["files"][name]["row_count"]
-    assert not any(record["duplicate"] for record in first.records)
+def split_by_file(run: ImportRun) -> dict[str, list[dict[str, Any]]]:
+    """The CLI prints files in argument order, each in file order: cut by the expected counts."""
+    counts = [EXPECTED["files"][name]["row_count"] for name in FILES]
+    assert run.returncode == 0, run.explain()
+    assert len(run.records) == sum(counts), run.explain()
+    slices, start = {}, 0
+    for name, count in zip(FILES, counts, strict=True):
+        slices[name] = run.records[start : start + count]
+        start += count
+    return slices
 
-    second = run_import(SAMPLE_DATA / name, data_dir)
-    assert second.returncode == 0, second.explain()
-    assert len(second.records) == len(first.records)
-    assert all(record["duplicate"] is True for record in second.records)
-    assert [r["id"] for r in second.records] == [r["id"] for r in first.records]
+
+def test_importing_the_samples_again_marks_every_row_duplicate(tmp_path: Path) -> None:
+    paths = [SAMPLE_DATA / name for name in FILES]
+    first = split_by_file(run_import(paths, tmp_path))
+    second = split_by_file(run_import(paths, tmp_path))
+    for name in FILES:
+        want = [(row["date"], Decimal(row["amount"])) for row in expected_rows(name)]
+        assert [(r["date"], r["amount"]) for r in first[name]] == want, name
+        assert not any(r["duplicate"] for r in first[name]), f"{name}: duplicate on first import"
+        assert all(r["duplicate"] is True for r in second[name]), f"{name}: not duplicate on re-import"
+        assert [r["id"] for r in second[name]] == [r["id"] for r in first[name]], name

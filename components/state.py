@@ -15,6 +15,7 @@ import streamlit as st
 # -- import page ------------------------------------------------------------------------
 IMPORT_VERSION: Final = "import_version"  # int; bumped after a commit to clear the uploader
 LAST_IMPORT: Final = "import_last_summary"  # list of {file, inserted, duplicates, error}
+IMPORT_PLAN: Final = "import_plan"  # {file sha256: {"account": str|None, "mapping": json|None}}
 UPLOADER_PREFIX: Final = "import_files"
 SAMPLE_BUTTON: Final = "import_try_sample"
 IMPORT_BUTTON: Final = "import_commit"
@@ -26,15 +27,19 @@ JOB_CANCEL_BUTTON: Final = "job_cancel"
 # -- review page ---------------------------------------------------------------------------
 REVIEW_EDITOR_VERSION: Final = "review_editor_version"  # int; bumped after edits are saved
 REVIEW_EDITOR_PREFIX: Final = "review_editor"
-REVIEW_VIEW: Final = "review_view"  # "needs review" | "all"
+REVIEW_VIEW: Final = "review_view"  # "Needs review" | "All transactions"
 REVIEW_SEARCH: Final = "review_search"
 REVIEW_ACCOUNTS: Final = "review_accounts"
 REVIEW_CATEGORIES: Final = "review_categories"
 REVIEW_SOURCES: Final = "review_sources"
 REVIEW_MONTH: Final = "review_month"
-REVIEW_PAGE: Final = "review_page"  # 1-based page of the editor
+REVIEW_PAGE: Final = "review_page"  # prefix of the pagination widget's key
 REVIEW_FOLLOWUP: Final = "review_followup"  # {tx_id, category, merchant_key, direction, count} or None
+REVIEW_PAGE_IDS: Final = "review_page_ids"  # ids of the rows on the grid, by position
 REVIEW_MARK_BUTTON: Final = "review_mark_reviewed"
+REVIEW_MARK_ALL_BUTTON: Final = "review_mark_all_reviewed"
+REVIEW_RULE_CHOICE: Final = "review_rule_choice"
+REVIEW_REMOVE_RULE_BUTTON: Final = "review_remove_rule"
 REVIEW_APPLY_ALL_BUTTON: Final = "review_apply_all"
 REVIEW_CREATE_RULE_BUTTON: Final = "review_create_rule"
 REVIEW_DISMISS_BUTTON: Final = "review_dismiss_followup"
@@ -82,9 +87,9 @@ TOASTS: Final = "pending_toasts"  # messages to show once after a rerun
 DEFAULTS: Final[dict[str, Any]] = {
     IMPORT_VERSION: 0,
     LAST_IMPORT: None,
+    IMPORT_PLAN: {},
     REVIEW_EDITOR_VERSION: 0,
-    REVIEW_VIEW: "Needs review",
-    REVIEW_PAGE: 1,
+    REVIEW_PAGE_IDS: [],
     REVIEW_FOLLOWUP: None,
     REVIEW_MESSAGE: None,
     SETTINGS_PROBE: None,
@@ -99,7 +104,7 @@ def init() -> None:
     """Give every non-widget key its default without overwriting what the session already holds."""
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
-            st.session_state[key] = list(value) if isinstance(value, list) else value
+            st.session_state[key] = type(value)(value) if isinstance(value, list | dict) else value
 
 
 def uploader_key(version: int) -> str:

@@ -1,0 +1,110 @@
+"""Review: check and correct categories; the queue of rows that need a look comes first."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from app.models import UNCATEGORIZED
+from components import navigation, resources, state
+from components.job_panel import job
+from components.ledger import category_view
+from components.review_followup import render_followup, render_rules
+from components.review_table import (
+    ALL_MONTHS,
+    NEEDS_REVIEW,
+    PAGE_SIZE,
+    SOURCE_CHOICES,
+    VIEWS,
+    ReviewQuery,
+    matching_rows,
+    render_table,
+)
+
+
+def _months(frame: pd.DataFrame) -> list[str]:
+    months = sorted(frame["date"].dt.strftime("%Y-%m").unique(), reverse=True)
+    return [ALL_MONTHS, *months]
+
+
+def render_filters(everything: pd.DataFrame, category_names: list[str]) -> None:
+    st.segmented_control(
+        "Show",
+        VIEWS,
+        default=NEEDS_REVIEW,
+        key=state.REVIEW_VIEW,
+        persist_state="session",
+        required=True,
+    )
+    search, accounts, categories, sources, month = st.columns([1.6, 1.2, 1.4, 1.2, 0.9])
+    search.text_input(
+        "Search",
+        key=state.REVIEW_SEARCH,
+        placeholder="merchant or statement text",
+        persist_state="session",
+    )
+    accounts.multiselect(
+        "Accounts",
+        sorted(everything["account"].unique()),
+        key=state.REVIEW_ACCOUNTS,
+        placeholder="All",
+        persist_state="session",
+    )
+    categories.multiselect(
+        "Categories", category_names, key=state.REVIEW_CATEGORIES, placeholder="All", persist_state="session"
+    )
+    sources.multiselect(
+        "Set by", SOURCE_CHOICES, key=state.REVIEW_SOURCES, placeholder="All", persist_state="session"
+    )
+    month.selectbox("Month", _months(everything), key=state.REVIEW_MONTH, persist_state="session")
+
+
+def render() -> None:
+    st.title("Review")
+    everything = resources.transactions()
+    if everything.empty:
+        navigation.render_empty_ledger("review")
+        return
+    if job().snapshot().running:
+        st.info(
+            "Categorization is running in the background; rows update as batches finish. Your edits are safe."
+        )
+    view = category_view()
+    names = view.all_names(everything["category"])
+    render_filters(everything, names)
+    query = ReviewQuery.from_session()
+    rows = matching_rows(query)
+
+    message = st.session_state.get(state.REVIEW_MESSAGE)
+    if message:
+        st.success(message)
+        st.session_state[state.REVIEW_MESSAGE] = None
+    render_followup()
+
+    if rows.empty:
+        if query.view == NEEDS_REVIEW:
+            st.success(
+                "Nothing needs review for these filters. 🎉 Switch to “All transactions” to browse everything."
+            )
+        else:
+            st.info("No transactions match these filters. Clear the search or a filter.")
+        render_rules()
+        return
+
+    pages = max(1, math.ceil(len(rows) / PAGE_SIZE))
+    what = "need review" if query.view == NEEDS_REVIEW else "match"
+    st.caption(
+        f"{len(rows):,} transaction(s) {what}. Pick a category in the ✏️ column: it is saved at once, as yours, "
+        "and no later model run overwrites it."
+    )
+    page = 1
+    if pages > 1:
+        page = st.pagination(pages, key=f"{state.REVIEW_PAGE}_{pages}_{query.view}")
+    options = [name for name in names if name != UNCATEGORIZED]
+    render_table(rows, options, page)
+    render_rules()
+
+
+render()

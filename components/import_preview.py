@@ -1,0 +1,137 @@
+"""What the Import page knows about one uploaded file before anything is stored.
+
+`preview_file` runs the real importer (`app.importer.preview_files`, no writes) and keeps a
+compact, picklable summary in `st.cache_data`, keyed on the file's sha256, the account and
+mapping chosen, and the store's revision, so widgets can rerun the page freely.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pandas as pd
+import streamlit as st
+
+from app.importer import preview_files
+from app.ingest import ColumnMapping
+from app.models import SkippedRow
+from components import resources
+
+PREVIEW_ROWS = 200
+
+
+@dataclass(frozen=True)
+class FilePreview:
+    filename: str
+    sha256: str
+    error: str | None = None
+    layout_name: str = ""
+    profile_id: str | None = None
+    confident: bool = True
+    uncertain_reasons: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    fingerprint: str = ""
+    columns: tuple[str, ...] = ()
+    mapping: ColumnMapping | None = None
+    accounts: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
+    duplicate_ids: frozenset[str] = frozenset()
+    rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    skipped: tuple[SkippedRow, ...] = ()
+    rows_read: int = 0
+    period: tuple[dt.date, dt.date] | None = None
+    money_out: dict[str, Decimal] = field(default_factory=dict)
+    money_in: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def new_count(self) -> int:
+        return len(self.ids) - len(self.duplicate_ids)
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _preview(
+    sha256: str,
+    filename: str,
+    account: str | None,
+    mapping_json: str | None,
+    max_bytes: int,
+    store_revision: str,
+    _data: bytes,
+) -> FilePreview:
+    mappings = {filename: ColumnMapping.model_validate_json(mapping_json)} if mapping_json else None
+    result = preview_files(
+        resources.store(), [(filename, _data)], account=account, mappings=mappings, max_bytes=max_bytes
+    )[0]
+    parsed = result.parsed
+    if result.error is not None or parsed is None:
+        return FilePreview(
+            filename=filename, sha256=sha256, error=result.error or "the file could not be read"
+        )
+    transactions = parsed.transactions
+    duplicates = result.duplicate_ids
+    shown = transactions[:PREVIEW_ROWS]
+    rows = pd.DataFrame(
+        {
+            "row": [t.source.row for t in shown],
+            "date": [t.date for t in shown],
+            "description": [t.description for t in shown],
+            "amount": [float(t.amount) for t in shown],
+            "currency": [t.currency for t in shown],
+            "account": [t.account for t in shown],
+            "status": ["already imported" if t.id in duplicates else "new" for t in shown],
+        }
+    )
+    money_out: dict[str, Decimal] = {}
+    money_in: dict[str, Decimal] = {}
+    for t in transactions:
+        totals = money_in if t.amount > 0 else money_out
+        totals[t.currency] = totals.get(t.currency, Decimal(0)) + t.amount
+    dates = [t.date for t in transactions]
+    return FilePreview(
+        filename=filename,
+        sha256=sha256,
+        layout_name=parsed.layout_name,
+        profile_id=parsed.profile_id,
+        confident=parsed.confident,
+        uncertain_reasons=tuple(parsed.uncertain_reasons),
+        notes=tuple(parsed.notes),
+        fingerprint=parsed.header_fingerprint,
+        columns=tuple(parsed.columns),
+        mapping=parsed.mapping,
+        accounts=tuple(parsed.accounts),
+        ids=tuple(t.id for t in transactions),
+        duplicate_ids=frozenset(duplicates),
+        rows=rows,
+        skipped=tuple(parsed.skipped),
+        rows_read=parsed.rows_read,
+        period=(min(dates), max(dates)) if dates else None,
+        money_out=money_out,
+        money_in=money_in,
+    )
+
+
+def preview_file(
+    filename: str, data: bytes, *, account: str | None = None, mapping: ColumnMapping | None = None
+) -> FilePreview:
+    """Parse one file as the importer would (nothing is stored)."""
+    max_bytes = resources.settings().max_upload_mb * 1024 * 1024
+    return _preview(
+        file_sha256(data),
+        filename,
+        account,
+        mapping.model_dump_json() if mapping is not None else None,
+        max_bytes,
+        resources.store().revision(),
+        data,
+    )

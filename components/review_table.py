@@ -1,0 +1,276 @@
+"""The Review table: which rows to show, the editable grid, and saving a correction.
+
+The store is the source of truth. The grid is drawn from a frame indexed by transaction
+id; a correction is saved from the editor's `on_change` callback (reading `edited_rows`),
+never by feeding the editor's output back in. After saving, the editor's key version is
+bumped so the grid starts clean from the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from app.categorize import decisions
+from app.categorize.merchant import merchant_name
+from app.models import CategorySource
+from app.store import TransactionFilter
+from components import resources, state
+from components.formatting import md, plural, source_label
+
+PAGE_SIZE = 200
+LOW_CONFIDENCE = 0.7
+NEEDS_REVIEW = "Needs review"
+ALL_ROWS = "All transactions"
+VIEWS = (NEEDS_REVIEW, ALL_ROWS)
+ALL_MONTHS = "All months"
+NO_SOURCE = "none (uncategorized)"
+SOURCE_CHOICES = ("you", "rule", "model", "cache", "built-in", NO_SOURCE)
+
+EDITOR_COLUMNS = (
+    "date",
+    "account",
+    "description",
+    "merchant",
+    "amount",
+    "currency",
+    "category",
+    "source",
+    "confidence",
+    "why",
+)
+
+# Why a row is in the review queue, most urgent first.
+REASON_UNCATEGORIZED = "no category"
+REASON_LOW_CONFIDENCE = "low confidence"
+REASON_BUILTIN = "built-in guess"
+REASON_UNREVIEWED = "not reviewed yet"
+REASON_ORDER = {REASON_UNCATEGORIZED: 0, REASON_LOW_CONFIDENCE: 1, REASON_BUILTIN: 2, REASON_UNREVIEWED: 3}
+
+
+@dataclass(frozen=True)
+class ReviewQuery:
+    """The review filters, read from session state (so callbacks can recompute the same rows)."""
+
+    view: str
+    search: str
+    accounts: tuple[str, ...]
+    categories: tuple[str, ...]
+    sources: tuple[str, ...]
+    month: str
+
+    @classmethod
+    def from_session(cls) -> ReviewQuery:
+        session = st.session_state
+        return cls(
+            view=str(session.get(state.REVIEW_VIEW) or NEEDS_REVIEW),
+            search=str(session.get(state.REVIEW_SEARCH) or ""),
+            accounts=tuple(session.get(state.REVIEW_ACCOUNTS) or ()),
+            categories=tuple(session.get(state.REVIEW_CATEGORIES) or ()),
+            sources=tuple(session.get(state.REVIEW_SOURCES) or ()),
+            month=str(session.get(state.REVIEW_MONTH) or ALL_MONTHS),
+        )
+
+    def store_filter(self) -> TransactionFilter:
+        date_from = date_to = None
+        if self.month != ALL_MONTHS:
+            year, month = (int(part) for part in self.month.split("-"))
+            date_from = dt.date(year, month, 1)
+            date_to = (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
+        return TransactionFilter(
+            accounts=self.accounts,
+            categories=self.categories,
+            date_from=date_from,
+            date_to=date_to,
+            search=self.search,
+        )
+
+
+def review_reasons(frame: pd.DataFrame) -> pd.Series:
+    """Why each row needs a look; empty text for rows that do not (reviewed, or your own decision)."""
+    source = frame["category_source"]
+    confidence = pd.to_numeric(frame["confidence"], errors="coerce")
+    decided_by_user = source.isin([CategorySource.USER.value, CategorySource.RULE.value])
+    reason = pd.Series(REASON_UNREVIEWED, index=frame.index, dtype=object)
+    reason = reason.mask(source == CategorySource.BUILTIN.value, REASON_BUILTIN)
+    reason = reason.mask(confidence < LOW_CONFIDENCE, REASON_LOW_CONFIDENCE)
+    reason = reason.mask(frame["category"].isna(), REASON_UNCATEGORIZED)
+    return reason.mask(frame["reviewed"].astype(bool) | decided_by_user, "")
+
+
+def matching_rows(query: ReviewQuery) -> pd.DataFrame:
+    """Rows for these filters, in display order, with `why` (the review reason) added."""
+    frame = resources.transactions(query.store_filter())
+    frame = frame.assign(why=review_reasons(frame))
+    if query.sources:
+        wanted = {s for s in query.sources if s != NO_SOURCE}
+        labels = frame["category_source"].map(source_label)
+        mask = labels.isin(wanted)
+        if NO_SOURCE in query.sources:
+            mask |= frame["category_source"].isna()
+        frame = frame[mask]
+    if query.view == NEEDS_REVIEW:
+        frame = frame[frame["why"] != ""]
+        rank = frame["why"].map(REASON_ORDER)
+        order = pd.DataFrame({"rank": rank, "date": frame["date"]}, index=frame.index)
+        frame = frame.loc[order.sort_values(["rank", "date"], ascending=[True, False], kind="stable").index]
+    return frame
+
+
+def editor_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """What the grid shows for one page of rows, indexed by transaction id."""
+    return pd.DataFrame(
+        {
+            "date": rows["date"].dt.date,
+            "account": rows["account"].astype(str),
+            "description": rows["description"].astype(str),
+            "merchant": [merchant_name(text) for text in rows["description"]],
+            "amount": rows["amount_float"].astype(float),
+            "currency": rows["currency"].astype(str),
+            "category": rows["category"].astype(object),
+            "source": rows["category_source"].map(source_label).astype(str),
+            "confidence": pd.to_numeric(rows["confidence"], errors="coerce"),
+            "why": rows["why"].astype(str),
+        },
+        index=pd.Index(rows.index.astype(str), name="id"),
+    )[list(EDITOR_COLUMNS)]
+
+
+def editor_key() -> str:
+    return state.editor_key(int(st.session_state.get(state.REVIEW_EDITOR_VERSION, 0)))
+
+
+def bump_editor() -> None:
+    """Start the grid afresh from the store (pending edits are already saved)."""
+    st.session_state[state.REVIEW_EDITOR_VERSION] = (
+        int(st.session_state.get(state.REVIEW_EDITOR_VERSION, 0)) + 1
+    )
+
+
+def save_edits() -> None:
+    """`on_change` of the grid: save every category change to the store, as the user's own."""
+    edits = (st.session_state.get(editor_key()) or {}).get("edited_rows") or {}
+    page_ids: Sequence[str] = st.session_state.get(state.REVIEW_PAGE_IDS) or ()
+    by_category: dict[str, list[str]] = defaultdict(list)
+    for position, change in edits.items():
+        category = change.get("category")
+        index = int(position)
+        if category and 0 <= index < len(page_ids):
+            by_category[str(category)].append(page_ids[index])
+    if not by_category:
+        return
+    store = resources.store()
+    saved: list[str] = []
+    problems: list[str] = []
+    for category, ids in by_category.items():
+        try:
+            decisions.correct(store, ids, category)
+            saved.extend(ids)
+        except decisions.DecisionError as error:
+            problems.append(str(error))
+    resources.changed()
+    bump_editor()
+    st.session_state[state.REVIEW_FOLLOWUP] = None
+    if saved and len(by_category) == 1:
+        offer_merchant_followup(saved[-1], next(iter(by_category)))
+    message = f"Saved {plural(len(saved), 'change')}: set by you, kept by every later run."
+    if problems:
+        message += " Not saved: " + "; ".join(md(p) for p in problems)
+    st.session_state[state.REVIEW_MESSAGE] = message
+
+
+def offer_merchant_followup(transaction_id: str, category: str) -> None:
+    """After a correction: if the merchant has other rows, offer to fix them all or make a rule."""
+    store = resources.store()
+    key, direction, count = decisions.merchant_scope(store, transaction_id)
+    if not key:
+        return
+    rule_changes = decisions.preview_rule(store, key, direction, category)
+    found = store.get_transactions([transaction_id])
+    label = merchant_name(found[0].description) if found else key
+    st.session_state[state.REVIEW_FOLLOWUP] = {
+        "transaction_id": transaction_id,
+        "category": category,
+        "merchant_key": key,
+        "merchant": label,
+        "direction": direction,
+        "count": count,
+        "rule_changes": rule_changes,
+    }
+
+
+def mark_reviewed(ids: Sequence[str]) -> None:
+    changed = resources.store().mark_reviewed(list(ids))
+    resources.changed()
+    bump_editor()
+    st.session_state[state.REVIEW_MESSAGE] = f"Marked {plural(changed, 'transaction')} as reviewed."
+
+
+def _on_mark_page() -> None:
+    mark_reviewed(st.session_state.get(state.REVIEW_PAGE_IDS) or ())
+
+
+def _on_mark_all() -> None:
+    rows = matching_rows(ReviewQuery.from_session())
+    mark_reviewed([str(i) for i in rows.index])
+
+
+def render_table(rows: pd.DataFrame, category_options: Sequence[str], page: int) -> None:
+    """One page of the grid, plus the bulk "mark reviewed" buttons."""
+    start = (page - 1) * PAGE_SIZE
+    shown = rows.iloc[start : start + PAGE_SIZE]
+    st.session_state[state.REVIEW_PAGE_IDS] = [str(i) for i in shown.index]
+    st.data_editor(
+        editor_frame(shown),
+        key=editor_key(),
+        on_change=save_edits,
+        hide_index=True,
+        num_rows="fixed",
+        width="stretch",
+        height=min(38 + 35 * max(len(shown), 1), 720),
+        disabled=[c for c in EDITOR_COLUMNS if c != "category"],
+        column_order=EDITOR_COLUMNS,
+        column_config={
+            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", width="small"),
+            "account": st.column_config.TextColumn("Account", width="small"),
+            "description": st.column_config.TextColumn(
+                "On your statement", help="The bank's own text, kept as it was", width="medium"
+            ),
+            "merchant": st.column_config.TextColumn("Merchant", width="small"),
+            "amount": st.column_config.NumberColumn("Amount", format="%.2f", help="Money out is negative"),
+            "currency": st.column_config.TextColumn("", width="small"),
+            "category": st.column_config.SelectboxColumn(
+                "Category ✏️",
+                options=list(category_options),
+                required=True,
+                help="Pick a category: it is saved at once and no model run will change it.",
+                width="medium",
+            ),
+            "source": st.column_config.TextColumn(
+                "Set by", help="you, your rule, the model, the cache of earlier answers, or a built-in rule"
+            ),
+            "confidence": st.column_config.ProgressColumn(
+                "Confidence", min_value=0.0, max_value=1.0, format="percent", width="small"
+            ),
+            "why": st.column_config.TextColumn("Needs review because", width="small"),
+        },
+    )
+    left, right = st.columns(2)
+    left.button(
+        f"Mark these {len(shown):,} as reviewed",
+        key=state.REVIEW_MARK_BUTTON,
+        on_click=_on_mark_page,
+        disabled=shown.empty,
+        help="Accept the categories shown on this page as they are.",
+    )
+    if len(rows) > len(shown):
+        right.button(
+            f"Mark all {len(rows):,} matching as reviewed",
+            key=state.REVIEW_MARK_ALL_BUTTON,
+            on_click=_on_mark_all,
+        )

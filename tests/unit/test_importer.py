@@ -1,0 +1,215 @@
+"""Importer: preview, atomic per-file import, duplicates, remembered mappings and the CLI."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from app.cli import build_parser, main
+from app.importer import import_files, preview_files, remember_mapping, run_import_command
+from app.ingest import ColumnMapping, SignRule, parse_statement
+from app.ingest.statement import REMEMBERED_LAYOUT
+from app.settings import Settings
+from app.store import Store
+from tests.conftest import REPO_ROOT
+
+BANKS = REPO_ROOT / "tests" / "fixtures" / "banks"
+CHASE = "Chase1234_Activity20240101_20240131_20240201.CSV"
+
+
+def fixture(name: str) -> tuple[str, bytes]:
+    return name, (BANKS / name).read_bytes()
+
+
+def test_import_stores_each_file_with_its_record(store: Store) -> None:
+    results = import_files(store, [fixture(CHASE), fixture("citi.csv")])
+    assert [(r.filename, r.error, r.inserted) for r in results] == [(CHASE, None, 9), ("citi.csv", None, 4)]
+    assert store.count_transactions() == 13
+    records = store.imports()
+    assert [(r["file_name"], r["profile"], r["rows_imported"], r["rows_skipped"]) for r in records] == [
+        (CHASE, "chase_credit", 9, 0),
+        ("citi.csv", "citi", 4, 1),
+    ]
+    assert records[0]["account"] == "Chase credit card 1234"
+    assert records[1]["account"] is None  # two card members: no single account
+    assert records[1]["skipped"][0]["reason"] == "Status is 'Pending'"
+    stored = {t.id: t for t in store.get_transactions()}
+    first = results[0].transactions[0]
+    assert stored[first.id] == first
+
+
+def test_reimporting_adds_nothing_and_an_overlap_adds_only_new_rows(store: Store) -> None:
+    import_files(store, [fixture(CHASE)])
+    again = import_files(store, [fixture(CHASE)])[0]
+    assert again.inserted == 0 and len(again.duplicate_ids) == 9
+    lines = (BANKS / CHASE).read_bytes().splitlines(keepends=True)
+    later = lines[0] + b"02/02/2024,02/03/2024,NEW MERCHANT,Shopping,Sale,-9.00,\r\n" + b"".join(lines[1:6])
+    overlap = import_files(store, [("Chase1234_Activity20240125_20240203.CSV", later)])[0]
+    assert overlap.inserted == 1 and len(overlap.duplicate_ids) == 5
+    assert store.count_transactions() == 10
+
+
+def test_a_failing_file_never_blocks_the_others(store: Store) -> None:
+    results = import_files(store, [fixture("statement.csv"), fixture("empty.csv"), fixture("discover.csv")])
+    assert results[0].error is not None and results[0].error.startswith("statement.csv: ")
+    assert results[1].error == "empty.csv: the file is empty"
+    assert results[0].parsed is None and results[0].inserted == 0
+    assert results[2].ok and results[2].inserted == 4
+    assert [r["file_name"] for r in store.imports()] == ["discover.csv"]
+
+
+def test_preview_stores_nothing_and_marks_duplicates(store: Store) -> None:
+    import_files(store, [fixture(CHASE)])
+    before = store.revision()
+    results = preview_files(store, [fixture(CHASE), fixture("capital_one.csv"), fixture("capital_one.csv")])
+    assert store.revision() == before
+    assert len(results[0].duplicate_ids) == 9
+    assert results[1].duplicate_ids == frozenset()
+    # The same file twice in one batch: the second copy would add nothing.
+    assert results[2].duplicate_ids == frozenset(t.id for t in results[2].transactions)
+
+
+def test_upload_limit_is_a_per_file_error(store: Store) -> None:
+    results = import_files(store, [fixture(CHASE), fixture("citi.csv")], max_bytes=500)
+    assert results[0].error is not None and "upload limit" in results[0].error
+    assert results[1].ok
+
+
+def test_a_mapping_given_for_a_file_is_remembered_for_its_layout(store: Store) -> None:
+    name, data = fixture("ambiguous_dates.csv")
+    guessed = preview_files(store, [(name, data)])[0].parsed
+    assert guessed is not None and not guessed.confident
+    fixed = guessed.mapping.model_copy(update={"date_format": "DD/MM/YYYY"})
+    imported = import_files(store, [(name, data)], mappings={name: fixed})[0]
+    assert imported.parsed is not None and imported.parsed.confident
+    # Next month's file of the same layout is read with the remembered mapping: not asked again.
+    later = b"Date,Description,Amount\n02/05/2024,GROCERY OUTLET,-45.00\n"
+    second = preview_files(store, [("may.csv", later)])[0].parsed
+    assert second is not None and second.layout_name == REMEMBERED_LAYOUT and second.confident
+    assert second.transactions[0].date.isoformat() == "2024-05-02"
+
+
+def test_mappings_may_be_keyed_by_fingerprint(store: Store) -> None:
+    name, data = fixture("ambiguous_dates.csv")
+    parsed = parse_statement(data, name)
+    fixed = parsed.mapping.model_copy(update={"date_format": "DD/MM/YYYY"})
+    result = preview_files(store, [(name, data)], mappings={parsed.header_fingerprint: fixed})[0]
+    assert result.parsed is not None and result.parsed.layout_name == REMEMBERED_LAYOUT
+    assert store.get_mapping(parsed.header_fingerprint) is None  # a preview remembers nothing
+
+
+def test_remember_mapping_round_trip_and_stale_entries(store: Store) -> None:
+    mapping = ColumnMapping(
+        date="Date", description=["Description"], amount="Amount", sign=SignRule.SIGNED_INVERTED
+    )
+    remember_mapping(store, "fp1", mapping)
+    assert ColumnMapping.model_validate(store.get_mapping("fp1")) == mapping
+    name, data = fixture("ambiguous_dates.csv")
+    fingerprint = parse_statement(data, name).header_fingerprint
+    store.put_mapping(fingerprint, {"date": "Date", "unknown_field": 1})
+    result = preview_files(store, [(name, data)])[0]
+    assert result.ok and result.parsed is not None and result.parsed.layout_name != REMEMBERED_LAYOUT
+
+
+# -- CLI ---------------------------------------------------------------------------------
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict], str]:
+    args = build_parser().parse_args(["import", *argv])
+    code = run_import_command(args)
+    captured = capsys.readouterr()
+    return code, [json.loads(line) for line in captured.out.splitlines()], captured.err
+
+
+def test_cli_json_lines_in_file_order(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines, err = run_cli([str(BANKS / CHASE), str(BANKS / "bofa_checking.csv"), "--json"], capsys)
+    assert code == 0
+    assert len(lines) == 13
+    first = lines[0]
+    assert first == {
+        "id": first["id"],
+        "account": "Chase credit card 1234",
+        "date": "2024-01-29",
+        "posted_date": "2024-01-30",
+        "description": "MTA*NYCT PAYGO",
+        "amount": -2.9,
+        "currency": "USD",
+        "bank_category": "Travel",
+        "file": str(BANKS / CHASE),
+        "row": 2,
+        "duplicate": False,
+    }
+    assert [line["row"] for line in lines[:9]] == list(range(2, 11))
+    assert lines[-1]["file"].endswith("bofa_checking.csv") and lines[-1]["amount"] == -581.72
+    assert "Chase credit card - 9 rows read, imported 9" in err
+    assert "row 8: skipped (not a transaction): balance or summary line" in err
+    assert Store(settings.db_path).count_transactions() == 13
+
+
+def test_cli_marks_duplicates_on_a_second_run(capsys: pytest.CaptureFixture[str]) -> None:
+    run_cli([str(BANKS / CHASE)], capsys)
+    code, lines, err = run_cli([str(BANKS / CHASE), "--json"], capsys)
+    assert code == 0 and all(line["duplicate"] for line in lines) and len(lines) == 9
+    assert "imported 0, 9 already stored" in err
+
+
+def test_cli_dry_run_stores_nothing(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines, err = run_cli(
+        [str(BANKS / "monzo.csv"), "--dry-run", "--json", "--account", "Monzo joint"], capsys
+    )
+    assert code == 0 and len(lines) == 4
+    assert {line["account"] for line in lines} == {"Monzo joint"}
+    assert "would import 4" in err and "nothing was stored" in err
+    assert Store(settings.db_path).count_transactions() == 0
+
+
+def test_cli_bad_file_fails_but_the_others_are_imported(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = BANKS / "no-such-file.csv"
+    code, lines, err = run_cli(
+        [str(BANKS / "statement.csv"), str(missing), str(BANKS / "bank_with_bad_rows.csv"), "--json"], capsys
+    )
+    assert code == 1
+    assert f"{BANKS / 'statement.csv'}: this is an HTML or XML page" in err
+    assert f"{missing}: cannot read the file" in err
+    assert [line["amount"] for line in lines] == [1000.0, -54.2, -12.3]
+    assert "row 4: skipped (invalid): date '02/30/2024' is not a valid MM/DD/YYYY date" in err
+    assert "row 5: skipped (invalid): amount 'abc' is not a number" in err
+    assert Store(settings.db_path).count_transactions() == 3
+
+
+def test_cli_bad_rows_alone_exit_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _lines, err = run_cli([str(BANKS / "bank_with_bad_rows.csv")], capsys)
+    assert code == 0 and "2 skipped" in err
+
+
+def test_cli_reports_uncertain_layouts_and_inferred_signs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _lines, err = run_cli([str(BANKS / "ambiguous_dates.csv"), str(BANKS / "card_export.csv")], capsys)
+    assert code == 0
+    assert "uncertain: every date in column 'Date' reads both as day/month and as month/day" in err
+    assert "note: sign convention inferred from the data" in err
+
+
+def test_cli_oversized_file_is_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PRIVFIN_MAX_UPLOAD_MB", "1")
+    big = tmp_path / "huge.csv"
+    big.write_bytes(b"Date,Description,Amount\n" + b"01/02/2024,X,-1.00\n" * 60_000)
+    code, _lines, err = run_cli([str(big)], capsys)
+    assert code == 1 and "over the upload limit of 1 MB" in err
+
+
+def test_cli_entry_point_wires_the_import_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", str(BANKS / "discover.csv"), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [Decimal(str(line["amount"])) for line in lines] == [
+        Decimal("200.00"),
+        Decimal("-56.78"),
+        Decimal("12.34"),
+        Decimal("-98.10"),
+    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +46,10 @@ class AppSession:
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
+    """Screenshots of this run only: a stale picture from an earlier run would mislead."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
     return ARTIFACTS
 
 
@@ -105,13 +108,37 @@ def browser_context(
         context.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    # Keep each phase's report on the test item so fixtures can tell whether the test failed.
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _failed(request: pytest.FixtureRequest) -> bool:
+    report = getattr(request.node, "report_call", None)
+    return bool(report is not None and report.failed)
+
+
 @pytest.fixture
-def app(browser_context: BrowserContext, app_server: StreamlitServer) -> Iterator[AppSession]:
+def app(
+    request: pytest.FixtureRequest,
+    browser_context: BrowserContext,
+    app_server: StreamlitServer,
+    artifacts: Path,
+) -> Iterator[AppSession]:
     page = browser_context.new_page()
     recorder = RequestRecorder(app_origin=app_server.url)
     recorder.attach(browser_context, page)
     try:
         yield AppSession(page=page, server=app_server, recorder=recorder)
     finally:
+        if _failed(request):
+            # The browser shows redacted errors (showErrorDetails="type"); the server log has the traceback.
+            page.screenshot(path=str(artifacts / f"FAILED-{request.node.name}.png"), full_page=True)
+            print(f"--- streamlit log (tail) ---\n{app_server.log_tail()}")
         recorder.detach(browser_context, page)
         page.close()

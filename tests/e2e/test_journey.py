@@ -1,0 +1,192 @@
+"""The user journey of issue 4, in a real browser against a real server and a stand-in Parallax.
+
+Upload two statements → import → categorize (the fake answers) → correct one transaction on
+Review and apply it to its merchant → Insights draws charts → download the CSV and the HTML
+report and check both. The browser must never contact anything but the dashboard itself.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import SAMPLE_DATA
+from tests.e2e.browser import exception_messages, screenshot, wait_for_app
+from tests.e2e.conftest import AppSession
+from tests.e2e.exports import check_csv_is_formula_safe, check_html_is_self_contained, csv_rows
+from tests.e2e.grid import cell, column_index, edit_selectbox_cell, visible_column
+from tests.e2e.navigation import PAGES, open_page
+from tests.e2e.widgets import choose_option, plotly_charts, search_box
+from tests.support.fake_parallax import FakeParallax
+
+pytestmark = pytest.mark.e2e
+
+STATEMENTS = ("chase_credit_card.csv", "amex_gold.csv")
+# A merchant with several rows in the Chase file, and the category the user prefers for it.
+MERCHANT_SEARCH = "SPOTIFY"
+CORRECTED_CATEGORY = "Entertainment"
+CATEGORIZE_TIMEOUT_MS = 180_000
+
+
+def upload_statements(page: Page, paths: list[Path]) -> None:
+    with page.expect_file_chooser() as chooser:
+        page.get_by_test_id("stFileUploaderDropzone").click()
+    chooser.value.set_files([str(p) for p in paths])
+    for path in paths:
+        expect(page.get_by_test_id("stFileUploaderFileName").filter(has_text=path.name)).to_be_visible()
+    wait_for_app(page)
+
+
+def import_and_categorize(app: AppSession, fake: FakeParallax, artifacts: Path) -> None:
+    page = app.page
+    open_page(page, "Import")
+    screenshot(page, artifacts, "01-import-empty")
+
+    upload_statements(page, [SAMPLE_DATA / name for name in STATEMENTS])
+    for name in STATEMENTS:
+        expect(page.get_by_role("heading", name=re.compile(re.escape(name)))).to_be_visible()
+    assert exception_messages(page) == []
+    screenshot(page, artifacts, "02-import-files-previewed")
+
+    page.get_by_role("button", name="Import", exact=True).click()
+    wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    for name in STATEMENTS:
+        expect(
+            main.get_by_text(re.compile(rf"{re.escape(name)}: [\d,]+ new transactions? stored"))
+        ).to_be_visible()
+
+    # Categorization starts by itself after an import; the status box reports when it ends.
+    expect(main.get_by_text(re.compile(r"Categorization finished"))).to_be_visible(
+        timeout=CATEGORIZE_TIMEOUT_MS
+    )
+    wait_for_app(page)
+    expect(main.get_by_text(re.compile(r"Categorization (stopped|cancelled)"))).to_have_count(0)
+    assert fake.chat_requests(), "categorization finished without asking the model endpoint"
+    assert exception_messages(page) == []
+    screenshot(page, artifacts, "03-import-categorized")
+
+
+def correct_merchant_on_review(app: AppSession, artifacts: Path) -> int:
+    """Correct one row of the merchant, apply it to all of them; returns how many rows changed."""
+    page = app.page
+    open_page(page, "Review")
+    search_box(page, "Search").fill(MERCHANT_SEARCH)
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+
+    grid = page.get_by_test_id("stDataFrame").first
+    description_col = column_index(grid, "On your statement")
+    category_col = column_index(grid, "Category")
+    descriptions = visible_column(grid, description_col)
+    assert descriptions and all(MERCHANT_SEARCH in d.upper() for d in descriptions), descriptions
+    assert len(descriptions) > 1, "the journey needs a merchant with several rows"
+    before = cell(grid, category_col, 0).inner_text().strip()
+    assert before != CORRECTED_CATEGORY, "pick a correction that differs from the model's answer"
+    screenshot(page, artifacts, "04-review-needs-review")
+
+    edit_selectbox_cell(page, grid, category_col, 0, CORRECTED_CATEGORY)
+    wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_text(re.compile(r"Saved 1 change"))).to_be_visible()
+    apply_all = page.get_by_role("button", name=re.compile(r"^Apply to all [\d,]+ transactions"))
+    expect(apply_all).to_be_visible()
+    label = apply_all.inner_text()
+    count = re.search(r"Apply to all ([\d,]+)", label)
+    assert count is not None, label
+    merchant_rows = int(count.group(1).replace(",", ""))
+    screenshot(page, artifacts, "05-review-corrected-one")
+
+    apply_all.click()
+    wait_for_app(page)
+    expect(
+        main.get_by_text(re.compile(rf"Set {merchant_rows} transactions .* to {CORRECTED_CATEGORY}"))
+    ).to_be_visible()
+
+    # Every row of the merchant is now the user's decision, so it leaves the review queue...
+    expect(main.get_by_text(re.compile(r"Nothing needs review for these filters"))).to_be_visible()
+    # ...and the full list shows the correction on all of them.
+    page.get_by_test_id("stButtonGroup").get_by_role("button", name="All transactions").click()
+    wait_for_app(page)
+    grid = page.get_by_test_id("stDataFrame").first
+    categories = visible_column(grid, column_index(grid, "Category"))
+    sources = visible_column(grid, column_index(grid, "Set by"))
+    assert categories == [CORRECTED_CATEGORY] * merchant_rows
+    assert set(sources) == {"you"}
+    assert exception_messages(page) == []
+    screenshot(page, artifacts, "06-review-applied-to-merchant")
+    return merchant_rows
+
+
+def check_insights(app: AppSession, artifacts: Path) -> None:
+    page = app.page
+    open_page(page, "Insights")
+    charts = plotly_charts(page)
+    assert len(charts) >= 3, f"expected several charts on Insights, found {len(charts)}"
+    empty = [chart.title for chart in charts if not chart.has_data]
+    assert empty == [], f"charts drawn without data: {empty}"
+    assert exception_messages(page) == []
+    screenshot(page, artifacts, "07-insights")
+
+
+def check_exports(app: AppSession, artifacts: Path, download_dir: Path, merchant_rows: int) -> None:
+    page = app.page
+    open_page(page, "Export")
+    choose_option(page, "Period", "All time")
+    wait_for_app(page)
+    screenshot(page, artifacts, "08-export")
+
+    with page.expect_download() as csv_download:
+        page.get_by_role("button", name="Download CSV").click()
+    csv_path = download_dir / csv_download.value.suggested_filename
+    csv_download.value.save_as(csv_path)
+    rows = csv_rows(csv_path.read_bytes())
+    merchant = [row for row in rows if MERCHANT_SEARCH in row["description"].upper()]
+    assert len(merchant) == merchant_rows
+    assert {(row["category"], row["source"]) for row in merchant} == {(CORRECTED_CATEGORY, "user")}
+    check_csv_is_formula_safe(rows)
+    # The Chase sample carries a HYPERLINK formula as a description: it must arrive defused.
+    assert any(row["description"].startswith("'=HYPERLINK") for row in rows)
+
+    with page.expect_download() as html_download:
+        page.get_by_role("button", name="Download HTML report").click()
+    html_path = download_dir / html_download.value.suggested_filename
+    html_download.value.save_as(html_path)
+    html = html_path.read_text(encoding="utf-8")
+    check_html_is_self_contained(html)
+    assert CORRECTED_CATEGORY in html
+    assert exception_messages(page) == []
+
+
+def test_upload_categorize_correct_see_insights_and_export(
+    app: AppSession, fake_parallax: FakeParallax, artifacts: Path, tmp_path: Path
+) -> None:
+    page = app.page
+    page.goto(app.server.url)
+    wait_for_app(page)
+
+    import_and_categorize(app, fake_parallax, artifacts)
+    merchant_rows = correct_merchant_on_review(app, artifacts)
+    check_insights(app, artifacts)
+    check_exports(app, artifacts, tmp_path, merchant_rows)
+
+    open_page(page, "Settings")
+    screenshot(page, artifacts, "09-settings")
+
+    app.assert_stayed_local()
+
+
+def test_every_page_renders_with_data(app: AppSession, artifacts: Path) -> None:
+    """After the journey the ledger is full: every page must still render without an error."""
+    page = app.page
+    page.goto(app.server.url)
+    wait_for_app(page)
+    errors = {}
+    for title in PAGES:
+        open_page(page, title)
+        errors[title] = exception_messages(page)
+    assert {title: found for title, found in errors.items() if found} == {}
+    app.assert_stayed_local()

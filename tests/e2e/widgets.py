@@ -1,0 +1,69 @@
+"""Streamlit widgets and charts as a person sees them: labelled inputs, select boxes, plots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playwright.sync_api import Locator, Page, expect
+
+# What plotly draws for data: bars and markers, pie and treemap slices, lines and fills.
+_DRAWN_MARKS = ".point, .slice, path.js-line, path.js-fill, path.surface"
+
+_CHART_FACTS_JS = f"""(gd) => {{
+    const title = gd.layout && gd.layout.title;
+    return {{
+        title: (title && (title.text || title)) || "",
+        traces: (gd.data || []).length,
+        marks: gd.querySelectorAll("{_DRAWN_MARKS}").length,
+        height: gd.getBoundingClientRect().height,
+    }};
+}}"""
+
+
+@dataclass(frozen=True)
+class ChartFacts:
+    title: str
+    traces: int
+    marks: int
+    height: float
+
+    @property
+    def has_data(self) -> bool:
+        return self.traces > 0 and self.marks > 0 and self.height > 0
+
+
+def main_area(page: Page) -> Locator:
+    return page.get_by_test_id("stMain")
+
+
+def search_box(page: Page, label: str) -> Locator:
+    return main_area(page).get_by_label(label, exact=True)
+
+
+def choose_option(page: Page, label: str, option: str) -> None:
+    """Pick `option` in the select box labelled `label` (a click to open, a click on the option)."""
+    box = main_area(page).get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True))
+    box.locator("input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(box).to_contain_text(option)
+
+
+def plotly_charts(page: Page) -> list[ChartFacts]:
+    """Every plotly chart on the page, once each has been drawn."""
+    containers = main_area(page).get_by_test_id("stPlotlyChart")
+    expect(containers.first).to_be_visible()
+    facts: list[ChartFacts] = []
+    for container in containers.all():
+        container.scroll_into_view_if_needed()
+        plot = container.locator(".js-plotly-plot")
+        expect(plot).to_be_attached()
+        raw = plot.evaluate(_CHART_FACTS_JS)
+        facts.append(
+            ChartFacts(
+                title=str(raw["title"]),
+                traces=int(raw["traces"]),
+                marks=int(raw["marks"]),
+                height=float(raw["height"]),
+            )
+        )
+    return facts

@@ -370,7 +370,7 @@ class _Run:
 
         tentative: dict[int, _Decision] = {}
         for group in remaining:
-            group.builtin = _best_builtin(group)
+            group.builtin = _best_builtin(group, taxonomy)
             if group.builtin is None:
                 continue
             decision = _Decision(
@@ -480,7 +480,7 @@ class _Run:
                 )
             elif hit.category is None:
                 # The model already said it is unsure; asking again with the same prompt is waste.
-                builtin = _best_builtin(group)
+                builtin = _best_builtin(group, taxonomy)
                 final[id(group)] = (
                     _Decision(
                         builtin.category,
@@ -708,12 +708,20 @@ class _Run:
         return _Decision(None, None, None, reason=f"{why}; needs you", model=model)
 
 
-def _best_builtin(group: MerchantGroup) -> BuiltinMatch | None:
+def _best_builtin(group: MerchantGroup, taxonomy: Taxonomy) -> BuiltinMatch | None:
+    """The strongest built-in match over the group's rows, named in the user's taxonomy.
+
+    Built-in rules speak the default taxonomy; a category the user renamed is mapped back,
+    one they removed is no match at all.
+    """
     best: BuiltinMatch | None = None
     for t in group.transactions:
         match = builtin_category(t.description, group.merchant_key, group.direction, t.bank_category)
-        if match is not None and (best is None or match.confidence > best.confidence):
-            best = match
+        if match is None or (best is not None and match.confidence <= best.confidence):
+            continue
+        category = match.category if match.category in taxonomy.names else taxonomy.match(match.category)
+        if category is not None:
+            best = BuiltinMatch(category, match.confidence, match.rule)
     return best
 
 

@@ -120,14 +120,27 @@ def _corrections_block(corrections: Sequence[tuple[str, str, str]]) -> str:
     return "The user's own recent choices (follow them for the same merchants):\n" + "\n".join(lines)
 
 
+def _shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut after a whole list entry (or word) rather than mid-word."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit + 1]
+    cut = head.rfind(",")
+    if cut < limit // 2:
+        cut = head.rfind(" ")
+    short = head[: cut if cut > 0 else limit]
+    if short.count("(") > short.count(")"):  # never leave a parenthesis open
+        short = short[: short.rfind("(")]
+    return short.rstrip(" ,;:&/")
+
+
 def _compact_categories(taxonomy: Taxonomy, description_chars: int) -> str:
     lines = []
     for name in taxonomy.names:
         entry = taxonomy.get(name)
         description = getattr(entry, "description", "") if entry is not None else ""
         if description_chars and description:
-            short = description if len(description) <= description_chars else description[:description_chars]
-            lines.append(f"- {name}: {short.rstrip(' ,;')}")
+            lines.append(f"- {name}: {_shorten(description, description_chars)}")
         else:
             lines.append(f"- {name}")
     return "\n".join(lines)

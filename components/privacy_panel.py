@@ -74,6 +74,10 @@ def redaction_preview(limit: int = PREVIEW_ROWS) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def request_label(entry_id: int) -> str:
+    return f"request #{entry_id}"
+
+
 def render_audit_log() -> None:
     store = resources.store()
     total = store.audit_count()
@@ -104,7 +108,7 @@ def render_audit_log() -> None:
     chosen = st.selectbox(
         "Show the exact request",
         [e.id for e in entries],
-        format_func=lambda entry_id: f"request #{entry_id}",
+        format_func=request_label,
         key=state.AUDIT_ENTRY,
     )
     entry = next((e for e in entries if e.id == chosen), None)

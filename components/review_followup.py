@@ -93,6 +93,20 @@ def render_followup() -> None:
         dismiss_col.button("Not now", key=state.REVIEW_DISMISS_BUTTON, on_click=_on_dismiss)
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _rule_labels(db_path: str, version: str) -> dict[int, str]:
+    return {
+        rule.id: f"{display_name(rule.merchant_key)} ({DIRECTION_WORDS.get(rule.direction)}) → {rule.category}"
+        for rule in resources.store().rules()
+    }
+
+
+def rule_label(rule_id: int) -> str:
+    """How a rule reads in the picker (a plain function: widget options must stay picklable)."""
+    labels = _rule_labels(str(resources.store().path), resources.data_version())
+    return labels.get(rule_id, f"rule #{rule_id}")
+
+
 def _on_remove_rule() -> None:
     rule_id = st.session_state.get(state.REVIEW_RULE_CHOICE)
     if rule_id is None:
@@ -133,15 +147,11 @@ def render_rules() -> None:
             width="stretch",
             key="rules_table",
         )
-        by_id = {rule.id: rule for rule in rules}
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         left.selectbox(
             "Rule to remove",
-            list(by_id),
-            format_func=lambda rule_id: (
-                f"{display_name(by_id[rule_id].merchant_key)} ({DIRECTION_WORDS.get(by_id[rule_id].direction)})"
-                f" → {by_id[rule_id].category}"
-            ),
+            [rule.id for rule in rules],
+            format_func=rule_label,
             key=state.REVIEW_RULE_CHOICE,
         )
         right.button("Remove rule", key=state.REVIEW_REMOVE_RULE_BUTTON, on_click=_on_remove_rule)

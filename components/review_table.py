@@ -109,7 +109,7 @@ def matching_rows(query: ReviewQuery) -> pd.DataFrame:
     frame = frame.assign(why=review_reasons(frame))
     if query.sources:
         wanted = {s for s in query.sources if s != NO_SOURCE}
-        labels = frame["category_source"].map(source_label)
+        labels = pd.Series(source_labels(frame["category_source"]), index=frame.index)
         mask = labels.isin(wanted)
         if NO_SOURCE in query.sources:
             mask |= frame["category_source"].isna()
@@ -120,6 +120,11 @@ def matching_rows(query: ReviewQuery) -> pd.DataFrame:
         order = pd.DataFrame({"rank": rank, "date": frame["date"]}, index=frame.index)
         frame = frame.loc[order.sort_values(["rank", "date"], ascending=[True, False], kind="stable").index]
     return frame
+
+
+def source_labels(sources: pd.Series) -> list[str]:
+    # Series.map skips missing values on pandas 3 string columns, so label row by row.
+    return [source_label(value if isinstance(value, str) else None) for value in sources]
 
 
 def editor_frame(rows: pd.DataFrame) -> pd.DataFrame:
@@ -133,7 +138,7 @@ def editor_frame(rows: pd.DataFrame) -> pd.DataFrame:
             "amount": rows["amount_float"].astype(float),
             "currency": rows["currency"].astype(str),
             "category": rows["category"].astype(object),
-            "source": rows["category_source"].map(source_label).astype(str),
+            "source": source_labels(rows["category_source"]),
             "confidence": pd.to_numeric(rows["confidence"], errors="coerce"),
             "why": rows["why"].astype(str),
         },
@@ -182,6 +187,18 @@ def save_edits() -> None:
     if problems:
         message += " Not saved: " + "; ".join(md(p) for p in problems)
     st.session_state[state.REVIEW_MESSAGE] = message
+
+
+def save_pending_edits() -> None:
+    """Save edits the grid holds that no callback has saved yet.
+
+    In the browser the grid's `on_change` saves every edit before the script runs, so this
+    finds nothing. Edits that arrive without a callback (a restored session, or a test that
+    seeds the editor state) are saved here, before the rows are read for display.
+    """
+    pending = st.session_state.get(editor_key()) or {}
+    if pending.get("edited_rows"):
+        save_edits()
 
 
 def offer_merchant_followup(transaction_id: str, category: str) -> None:

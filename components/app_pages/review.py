@@ -21,6 +21,7 @@ from components.review_table import (
     ReviewQuery,
     matching_rows,
     render_table,
+    save_pending_edits,
 )
 
 
@@ -71,6 +72,7 @@ def render() -> None:
         st.info(
             "Categorization is running in the background; rows update as batches finish. Your edits are safe."
         )
+    save_pending_edits()
     view = category_view()
     names = view.all_names(everything["category"])
     render_filters(everything, names)

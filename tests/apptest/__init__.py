@@ -1,0 +1,1 @@
+"""AppTest tests: every dashboard page run in-process against a real store in a temp data dir."""

@@ -1,0 +1,183 @@
+"""Review page: corrections land in the store as the user's, merchant-wide fixes, rules, bulk review."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.categorize import decisions
+from app.models import CategorySource
+from app.store import Store, TransactionFilter
+from components import state
+from components.review_table import ALL_ROWS, NEEDS_REVIEW, review_reasons
+from tests.apptest.conftest import texts
+
+
+@pytest.fixture
+def review(open_page, seed, categorized) -> AppTest:
+    seed("chase_credit_card.csv", "bofa_checking.csv")
+    categorized()
+    return open_page("review")
+
+
+def _edit(at: AppTest, position: int, category: str) -> AppTest:
+    key = state.editor_key(at.session_state[state.REVIEW_EDITOR_VERSION])
+    at.session_state[key] = {
+        "edited_rows": {position: {"category": category}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _row(store: Store, transaction_id: str) -> pd.Series:
+    return store.transactions_frame(TransactionFilter(ids=[transaction_id])).iloc[0]
+
+
+def _position_of_repeated_merchant(at: AppTest, store: Store, minimum: int = 3) -> tuple[int, str]:
+    """A row on the grid whose merchant has at least `minimum` rows in its direction."""
+    for position, transaction_id in enumerate(at.session_state[state.REVIEW_PAGE_IDS]):
+        _key, _direction, count = decisions.merchant_scope(store, transaction_id)
+        if count >= minimum:
+            return position, transaction_id
+    raise AssertionError("no repeated merchant on the first page")
+
+
+def _show_all(at: AppTest) -> AppTest:
+    at.segmented_control(key=state.REVIEW_VIEW).set_value(ALL_ROWS).run()
+    return at
+
+
+def test_the_grid_shows_the_review_queue_with_only_the_category_editable(
+    review: AppTest, store: Store
+) -> None:
+    editor = review.data_editor[0]
+    assert editor.editing_mode == "fixed"
+    shown = editor.value
+    frame = store.transactions_frame()
+    queue = frame[review_reasons(frame) != ""]
+    assert len(review.session_state[state.REVIEW_PAGE_IDS]) == min(len(queue), 200)
+    assert list(shown.index) == review.session_state[state.REVIEW_PAGE_IDS]
+    assert set(shown["why"]) <= {"no category", "low confidence", "built-in guess", "not reviewed yet"}
+    assert set(shown["source"]) <= {"you", "rule", "model", "cache", "built-in", "—"}
+    assert review.segmented_control(key=state.REVIEW_VIEW).value == NEEDS_REVIEW
+
+
+def test_a_category_edit_is_saved_as_the_users_own_and_offers_the_merchant_follow_up(
+    review: AppTest, store: Store
+) -> None:
+    position, transaction_id = _position_of_repeated_merchant(review, store)
+    version = review.session_state[state.REVIEW_EDITOR_VERSION]
+
+    _edit(review, position, "Shopping")
+
+    saved = _row(store, transaction_id)
+    assert saved["category"] == "Shopping"
+    assert saved["category_source"] == CategorySource.USER.value
+    assert bool(saved["reviewed"]) is True
+    assert review.session_state[state.REVIEW_EDITOR_VERSION] == version + 1  # a fresh grid
+    _key, _direction, count = decisions.merchant_scope(store, transaction_id)
+    apply_all = review.button(key=state.REVIEW_APPLY_ALL_BUTTON)
+    assert apply_all.label == f"Apply to all {count:,} transactions of this merchant"
+    assert any("Saved 1 change" in t for t in texts(review.success))
+
+
+def test_apply_to_all_sets_every_row_of_the_merchant(review: AppTest, store: Store) -> None:
+    position, transaction_id = _position_of_repeated_merchant(review, store)
+    _edit(review, position, "Entertainment")
+    key, direction, count = decisions.merchant_scope(store, transaction_id)
+
+    review.button(key=state.REVIEW_APPLY_ALL_BUTTON).click().run()
+
+    rows = store.merchant_rows(key, direction)
+    assert len(rows) == count
+    assert {(category, source) for _id, category, source in rows} == {
+        ("Entertainment", CategorySource.USER.value)
+    }
+    assert review.session_state[state.REVIEW_FOLLOWUP] is None
+
+
+def test_a_rule_previews_what_it_changes_and_never_touches_rows_set_by_hand(
+    review: AppTest, store: Store
+) -> None:
+    review = _show_all(review)
+    position, first_id = _position_of_repeated_merchant(review, store)
+    key, direction, _count = decisions.merchant_scope(store, first_id)
+    _edit(review, position, "Travel")  # set by hand: must survive the rule below
+    review.button(key=state.REVIEW_DISMISS_BUTTON).click().run()
+
+    ids = review.session_state[state.REVIEW_PAGE_IDS]
+    others = [
+        tid for _tid, _c, _s in store.merchant_rows(key, direction) for tid in [_tid] if tid != first_id
+    ]
+    second_position = ids.index(next(tid for tid in others if tid in ids))
+    expected_changes = decisions.preview_rule(store, key, direction, "Groceries") - 1  # minus the row set now
+    _edit(review, second_position, "Groceries")
+
+    offer = review.session_state[state.REVIEW_FOLLOWUP]
+    assert offer["rule_changes"] == expected_changes
+    assert any(
+        f"A rule would change {expected_changes:,} existing transaction" in t for t in texts(review.caption)
+    )
+
+    review.button(key=state.REVIEW_CREATE_RULE_BUTTON).click().run()
+    assert not review.exception
+
+    (rule,) = store.rules()
+    assert (rule.merchant_key, rule.direction, rule.category) == (key, direction, "Groceries")
+    assert _row(store, first_id)["category"] == "Travel"  # the hand-set row kept its category
+    by_source = {tid: (c, s) for tid, c, s in store.merchant_rows(key, direction)}
+    assert all(c == "Groceries" for tid, (c, s) in by_source.items() if tid != first_id)
+    assert sum(1 for c, s in by_source.values() if s == CategorySource.RULE.value) == expected_changes
+    assert any("Rule saved" in t for t in texts(review.success))
+
+
+def test_rules_are_listed_and_can_be_removed(review: AppTest, store: Store) -> None:
+    position, _transaction_id = _position_of_repeated_merchant(review, store)
+    _edit(review, position, "Health")
+    review.button(key=state.REVIEW_CREATE_RULE_BUTTON).click().run()
+    (rule,) = store.rules()
+    assert any(e.label == "Your rules (1)" for e in review.expander)
+
+    review.selectbox(key=state.REVIEW_RULE_CHOICE).set_value(rule.id).run()
+    review.button(key=state.REVIEW_REMOVE_RULE_BUTTON).click().run()
+
+    assert store.rules() == []
+    assert any("Rule removed" in t for t in texts(review.success))
+
+
+def test_mark_reviewed_in_bulk(review: AppTest, store: Store) -> None:
+    ids = list(review.session_state[state.REVIEW_PAGE_IDS])
+    assert ids
+
+    review.button(key=state.REVIEW_MARK_BUTTON).click().run()
+
+    marked = store.transactions_frame(TransactionFilter(ids=ids))
+    assert marked["reviewed"].all()
+    assert not set(ids) & set(review.session_state[state.REVIEW_PAGE_IDS])  # they left the queue
+
+
+def test_search_and_filters_narrow_the_grid(review: AppTest, store: Store) -> None:
+    review = _show_all(review)
+    review.text_input(key=state.REVIEW_SEARCH).set_value("UBER").run()
+    shown = review.data_editor[0].value
+    assert len(shown) > 0
+    assert shown["description"].str.upper().str.contains("UBER").all()
+
+    review.text_input(key=state.REVIEW_SEARCH).set_value("").run()
+    account = store.accounts()[0]
+    review.multiselect(key=state.REVIEW_ACCOUNTS).set_value([account]).run()
+    assert set(review.data_editor[0].value["account"]) == {account}
+
+    review.selectbox(key=state.REVIEW_MONTH).set_value("2026-05").run()
+    dates = review.data_editor[0].value["date"]
+    assert all(d.year == 2026 and d.month == 5 for d in dates)
+
+
+def test_an_empty_ledger_says_what_to_do(open_page) -> None:
+    at = open_page("review")
+    assert any("No transactions yet" in t for t in texts(at.info))
+    assert not at.data_editor

@@ -32,16 +32,34 @@ _NON_SPACE_WHITESPACE = re.compile(r"[^\S ]")
 _PADDING = re.compile(r" {3,}")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
 def _normalize(description: str) -> str:
     """Upper-case ASCII-folded text; keeps runs of spaces (they mark fixed-width fields)."""
-    text = html.unescape(html.unescape(description))
-    text = _HTML_BREAK.sub(" ", text)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = _NON_SPACE_WHITESPACE.sub("   ", text)  # tabs and newlines separate fields too
-    text = "".join(ch for ch in text if ch.isprintable())
+    text = html.unescape(html.unescape(description)) if "&" in description else description
+    if "<" in text:
+        text = _HTML_BREAK.sub(" ", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(
+            ch for ch in text if not unicodedata.combining(ch) and (ch.isprintable() or ch.isspace())
+        )
+    text = _NON_SPACE_WHITESPACE.sub("   ", _CONTROL.sub("", text))  # tabs and newlines separate fields too
     text = _APOSTROPHES.sub("", text.upper())
     return _STAR.sub("*", text).strip()
+
+
+_WORD = re.compile(r"[A-Z]{2}")
+_THREE_LETTERS = re.compile(r"[A-Z]{3}")
+_MEANINGFUL = re.compile(r"[A-Z0-9&+]")
+_VOWEL = re.compile(r"[AEIOUY]")
+_DIGIT = re.compile(r"\d")
+_THREE_DIGITS = re.compile(r"\d{3}")
+
+
+def _has_word(text: str) -> bool:
+    return _WORD.search(text) is not None
 
 
 def _collapse(text: str) -> str:
@@ -73,7 +91,7 @@ def _unwrap_structured(text: str) -> str | None:
     if match := _BOFA_ACH.search(text):
         name, descr, ident = match["name"], match["descr"], match["id"]
         # BofA puts the merchant of a PayPal transfer in the ID field.
-        if name.startswith("PAYPAL") and re.search(r"[A-Z]{3}", ident) and not ident.startswith("PAYPAL"):
+        if name.startswith("PAYPAL") and _THREE_LETTERS.search(ident) and not ident.startswith("PAYPAL"):
             return ident
         return f"{name} {descr}"
     if match := _ING_NL_NAME.search(text):
@@ -140,7 +158,9 @@ _LEADING_PHRASES = (
     r"IDEAL",
 )
 _LEADING = re.compile(
-    r"^(?:" + "|".join(_LEADING_PHRASES) + r")(?![A-Z0-9])[\s:,./-]*(?:(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4})(?![\d/])[\s:,./-]*)?"
+    r"^(?:"
+    + "|".join(_LEADING_PHRASES)
+    + r")(?![A-Z0-9])[\s:,./-]*(?:(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4})(?![\d/])[\s:,./-]*)?"
 )
 _LEADING_NOISE = re.compile(r"^[^A-Z0-9#]+")
 
@@ -149,7 +169,7 @@ def _strip_leading(text: str) -> str:
     """Drop 'POS PURCHASE', 'Lastschrift', ')))' and the like, repeatedly, while words remain."""
     while True:
         stripped = _LEADING.sub("", _LEADING_NOISE.sub("", text), count=1)
-        if stripped == text or not re.search(r"[A-Z]{2}", stripped):
+        if stripped == text or not _has_word(stripped):
             return text
         text = stripped
 
@@ -173,14 +193,14 @@ def _strip_processor(text: str) -> str:
     if match:
         processor = match.group(0).rstrip("* ")
         rest = text[match.end() :].lstrip(" *")
-        if not re.search(r"[A-Z]{2}", rest):
+        if not _has_word(rest):
             return "DOORDASH" if processor == "DD" else processor
         first = rest.split(" ", 1)[0]
         if processor in ("GOOGLE", "GGL") and first in _GOOGLE_PRODUCTS:
             rest = f"GOOGLE {rest}"
         text = rest
     dashed = _DOORDASH.match(text)
-    if dashed and re.search(r"[A-Z]{2}", text[dashed.end() :]):
+    if dashed and _has_word(text[dashed.end() :]):
         text = text[dashed.end() :]
     return text
 
@@ -275,6 +295,10 @@ _ALIASES: tuple[_Alias, ...] = (
     _alias(r"MTA(?: NYCT)?(?: PAYGO)?|NYCT PAYGO", "MTA", "MTA"),
 )
 _ALIAS_DISPLAY = {alias.key: alias.display for alias in _ALIASES}
+# One ordered alternation: the first alias that matches wins, as in the table.
+_ALIAS_MATCHER = re.compile(
+    "|".join(f"(?P<a{n}>{alias.pattern.pattern})" for n, alias in enumerate(_ALIASES))
+)
 
 # A line with one of these words is a payment to a store card or a payout, not a purchase at
 # the store, so it must not collapse into the store's key ("HOME DEPOT AUTO PYMT").
@@ -288,11 +312,10 @@ _NOT_A_PURCHASE = re.compile(
 def _canonical(text: str) -> _Alias | None:
     if _NOT_A_PURCHASE.search(text):
         return None
-    flat = _collapse(text.replace("*", " "))
-    for alias in _ALIASES:
-        if alias.pattern.match(flat):
-            return alias
-    return None
+    match = _ALIAS_MATCHER.match(_collapse(text.replace("*", " ")))
+    if match is None or match.lastgroup is None:
+        return None
+    return _ALIASES[int(match.lastgroup[1:])]
 
 
 # -- generic clean-up ----------------------------------------------------------------------------
@@ -370,6 +393,10 @@ _CITIES = tuple(
         sep="|",
     )
 )
+_FUEL_WORDS = frozenset({"FUEL", "GAS", "GASOLINE", "PETROL", "PFS", "TANKSTELLE"})
+_CITIES_BY_LAST_WORD: dict[str, list[list[str]]] = {}
+for _city in sorted(_CITIES, key=len, reverse=True):
+    _CITIES_BY_LAST_WORD.setdefault(_city[-1], []).append(_city)
 _NOISE_WORDS = frozenset(
     {"REFUND", "REFUNDS", "PENDING", "ERSTATTUNG", "RUCKERSTATTUNG", "RUECKERSTATTUNG", "TERUGBETALING"}
 )
@@ -384,7 +411,7 @@ _UK_POSTCODE_TAIL = re.compile(r"\d[A-Z]{2}")
 
 def _is_reference(token: str) -> bool:
     """Order ids and authorisation codes: alphanumeric runs mixing letters and digits."""
-    if not token.isalnum() or token.isalpha():
+    if token.isalpha() or not token.isalnum():
         return False
     digits = sum(ch.isdigit() for ch in token)
     if token.isdigit():
@@ -405,7 +432,7 @@ def _truncate_at_store_number(tokens: list[str]) -> list[str]:
             continue
         if following in _KEEP_NUMBER_BEFORE:
             return [*tokens[:index], *_truncate_at_store_number(tokens[index + 1 :])]
-        if any(re.search(r"[A-Z]{2}", t) for t in tokens[:index]):
+        if any(_has_word(t) for t in tokens[:index]):
             return tokens[:index]
     return tokens
 
@@ -423,7 +450,7 @@ def _strip_location(tokens: list[str]) -> list[str]:
             tokens = tokens[:-2]
             changed = True
             continue
-        for city in _CITIES:
+        for city in _CITIES_BY_LAST_WORD.get(last, ()):
             if len(tokens) > len(city) and tokens[-len(city) :] == city:
                 tokens = tokens[: -len(city)]
                 changed = True
@@ -442,6 +469,8 @@ def _strip_legal_forms(tokens: list[str]) -> list[str]:
 
 
 def _clean_token(token: str, first: bool) -> str:
+    if "." not in token:
+        return token.strip(_TOKEN_EDGES)
     if "WWW." in token or token.startswith("HTTP"):
         return ""
     if _TLD.search(token) and "/" not in token.split(".", 1)[0]:
@@ -453,15 +482,21 @@ def _clean_token(token: str, first: bool) -> str:
 
 def _cleanup(text: str) -> str:
     text = _DKB_LOCATION.sub("", text)
-    text = _PHONES.sub(" ", text)
-    text = _DATES_AND_TIMES.sub(" ", text)
-    text = _CARD_MASKS.sub(" ", text)
-    text = _STAR_REFERENCE.sub(" ", text)
+    if _DIGIT.search(text):
+        if _THREE_DIGITS.search(text):
+            text = _PHONES.sub(" ", text)
+        text = _DATES_AND_TIMES.sub(" ", text)
+        text = _CARD_MASKS.sub(" ", text)
+        text = _STAR_REFERENCE.sub(" ", text)
     text = text.replace("*", " ").replace("_", " ")
     tokens = [t for t in text.split() if t not in _NOISE_WORDS]
-    tokens = _truncate_at_store_number(tokens)
+    kept = _truncate_at_store_number(tokens)
+    # "WAWA 8123 FUEL" and "WAWA 8123" are different budgets: keep the fuel word.
+    if not _FUEL_WORDS.intersection(kept) and _FUEL_WORDS.intersection(tokens[len(kept) :]):
+        kept = [*kept, "FUEL"]
+    tokens = kept
     cleaned = [_clean_token(t, first=(i == 0)) for i, t in enumerate(tokens)]
-    tokens = [t for t in cleaned if t and not _is_reference(t) and re.search(r"[A-Z0-9&+]", t)]
+    tokens = [t for t in cleaned if t and not _is_reference(t) and _MEANINGFUL.search(t)]
     tokens = [t for i, t in enumerate(tokens) if not (i > 0 and t.isdigit() and len(t) >= 3)]
     tokens = _strip_legal_forms(tokens)
     tokens = _strip_location(tokens)
@@ -478,13 +513,20 @@ def _cleanup(text: str) -> str:
 def _first_field(text: str) -> str:
     """Fixed-width exports (Amex, U.S. Bank) pad merchant, city and state into columns."""
     for field in _PADDING.split(text):
-        if re.search(r"[A-Z]{2}", _strip_leading(_collapse(field))):
+        if _has_word(_strip_leading(_collapse(field))):
             return field
     return text
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    key: str
+    alias: _Alias | None
+    text: str  # the merchant part before generic clean-up (prefixes, ACH fields and padding gone)
+
+
 @lru_cache(maxsize=_CACHE_SIZE)
-def _key_and_alias(description: str) -> tuple[str, _Alias | None]:
+def _parse(description: str) -> _Parsed:
     normalized = _normalize(description)
     structured = _unwrap_structured(_collapse(normalized))
     if structured is None:
@@ -495,16 +537,28 @@ def _key_and_alias(description: str) -> tuple[str, _Alias | None]:
     text = _strip_processor(text)
     alias = _canonical(text)
     if alias is not None:
-        return alias.key, alias
-    key = _cleanup(text)
-    if not key:
-        key = _cleanup(_collapse(normalized)) or _collapse(normalized.replace("*", " "))
-    return key, None
+        return _Parsed(alias.key, alias, text)
+    key = _cleanup(text) or _cleanup(_collapse(normalized)) or _collapse(normalized.replace("*", " "))
+    return _Parsed(key, None, text)
 
 
 def merchant_key(description: str) -> str:
     """A stable, upper-case key for the merchant behind a raw bank description."""
-    return _key_and_alias(description)[0]
+    return _parse(description).key
+
+
+def merchant_text(description: str) -> str:
+    """The description's merchant part, upper-case, before store numbers and locations are cut.
+
+    Rules that need words the key drops (a fuel pump, a ticket number) read this; it never
+    contains ACH name fields or processor prefixes.
+    """
+    return _parse(description).text
+
+
+def normalize_description(description: str) -> str:
+    """Upper-case, accent-folded, apostrophe-free, single-spaced text of a whole description."""
+    return _collapse(_normalize(description))
 
 
 _ACRONYMS = frozenset(
@@ -518,7 +572,7 @@ _SMALL_WORDS = frozenset({"AND", "OF", "THE", "A", "AN", "BY", "FOR", "TO", "DE"
 
 
 def _title_token(token: str, first: bool) -> str:
-    if token in _ACRONYMS or (len(token) <= 3 and not re.search(r"[AEIOUY]", token) and token.isalpha()):
+    if token in _ACRONYMS or (len(token) <= 3 and not _VOWEL.search(token) and token.isalpha()):
         return token
     if token in _SMALL_WORDS and not first:
         return token.lower()
@@ -532,10 +586,10 @@ def _title_token(token: str, first: bool) -> str:
 
 def merchant_name(description: str) -> str:
     """A tidy display name: the brand's own spelling when known, else Title Case of the key."""
-    key, alias = _key_and_alias(description)
-    if alias is not None:
-        return alias.display
-    return " ".join(_title_token(token, first=(i == 0)) for i, token in enumerate(key.split()))
+    parsed = _parse(description)
+    if parsed.alias is not None:
+        return parsed.alias.display
+    return display_name(parsed.key)
 
 
 def display_name(key: str) -> str:

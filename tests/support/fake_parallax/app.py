@@ -59,13 +59,18 @@ class RecordingMiddleware:
             if message["type"] == "http.response.start":
                 await clock.pause(latency)
                 state.update_record(record, status=message["status"])
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                # Stamped before the last byte leaves, so a client never sees a finished response
+                # whose record still looks unfinished.
+                state.update_record(record, completed_at=time.monotonic())
             await send(message)
 
         try:
             await clock.pause(latency)
             await self.app(scope, receive, recording_send)
         finally:
-            state.update_record(record, completed_at=time.monotonic())
+            if record.completed_at is None:  # dropped or abandoned: the handler's end is the end
+                state.update_record(record, completed_at=time.monotonic())
 
 
 async def _json_body(request: Request) -> Any:

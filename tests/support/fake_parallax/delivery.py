@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -62,17 +63,31 @@ def raw_stream_plan(data: bytes, *, at: float = 0.0) -> Plan:
 async def deliver(
     send: Send, plan: Plan, *, base: float, latency: float, clock: Clock, lease: Lease | None
 ) -> None:
+    release_time = base + plan.release_at
     if lease is not None:
-        lease.release_at(base + plan.release_at)
+        lease.release_at(release_time)  # generation ends then, however long the bytes take to travel
+
+    def settle_lease() -> None:
+        # The timer may not have run yet in this loop turn; never send past the end of
+        # generation while the record still shows the slot as held.
+        if lease is not None and time.monotonic() >= release_time:
+            lease.release()
+
     await clock.pause_until(base + plan.headers_at + latency)
     raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in plan.headers]
     await send({"type": "http.response.start", "status": plan.status, "headers": raw_headers})
-    for emission in plan.emissions:
+    for index, emission in enumerate(plan.emissions, start=1):
         await clock.pause_until(base + emission.at + latency)
-        await send({"type": "http.response.body", "body": emission.data, "more_body": True})
+        settle_lease()
+        # The last bytes go out flagged final: with a Content-Length body the client is done as
+        # soon as they arrive, so "complete" must be recorded with them, not after.
+        final = index == len(plan.emissions) and not plan.drop
+        await send({"type": "http.response.body", "body": emission.data, "more_body": not final})
     if plan.drop:
         raise DeliberateDrop
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
+    if not plan.emissions:
+        settle_lease()
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import threading
+import time
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
@@ -21,6 +23,7 @@ from tests.support.fake_parallax.state import FakeState
 
 _START_TIMEOUT_S = 10.0
 _STOP_TIMEOUT_S = 5.0
+_GRACEFUL_S = 2.0  # every long wait in the app ends early on stop, so this is only a backstop
 
 
 class _HideDeliberateDrops(logging.Filter):
@@ -34,6 +37,40 @@ class _HideDeliberateDrops(logging.Filter):
 _drop_filter = _HideDeliberateDrops()
 
 
+class _PromptServer(uvicorn.Server):
+    """uvicorn polls for exit every 0.1 s and sleeps 0.1 s while shutting down; a fixture
+    started and stopped for every test must stop in milliseconds instead."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.exit_requested = asyncio.Event()
+
+    def request_exit(self) -> None:
+        """Call on the server's loop."""
+        self.should_exit = True
+        self.exit_requested.set()
+
+    async def main_loop(self) -> None:
+        ticks = 0
+        while not await self.on_tick(ticks):  # on_tick keeps the Date header fresh
+            ticks += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.exit_requested.wait(), 0.1)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()  # idle keep-alive connections close now, busy ones after their response
+        deadline = time.monotonic() + _GRACEFUL_S
+        while (self.server_state.connections or self.server_state.tasks) and time.monotonic() < deadline:
+            await asyncio.sleep(0.002)
+        for task in self.server_state.tasks:
+            task.cancel()
+        for server in self.servers:
+            await server.wait_closed()
+
+
 class FakeParallax:
     """A real HTTP stand-in for a Parallax scheduler (see docs/parallax-api.md §9).
 
@@ -45,7 +82,7 @@ class FakeParallax:
         queue = knobs.pop("scenario_queue", ())
         self._state = FakeState(FakeConfig().with_updates(knobs), queue)
         self._thread: threading.Thread | None = None
-        self._server: uvicorn.Server | None = None
+        self._server: _PromptServer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._clock: Clock | None = None
         self._port: int | None = None
@@ -57,7 +94,9 @@ class FakeParallax:
         if self._thread is not None:
             raise RuntimeError("FakeParallax is already running")
         logging.getLogger("uvicorn.error").addFilter(_drop_filter)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto must be IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets
+        # that say so, and without it every keep-alive response stalls ~40 ms (Nagle + delayed ACK).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self._port = sock.getsockname()[1]
@@ -99,9 +138,8 @@ class FakeParallax:
             lifespan="off",
             http="h11",
             loop="asyncio",
-            timeout_graceful_shutdown=2,
         )
-        self._server = uvicorn.Server(config)
+        self._server = _PromptServer(config)
         serving = asyncio.ensure_future(self._server.serve(sockets=[sock]))
         while not self._server.started and not serving.done():
             await asyncio.sleep(0.001)
@@ -112,15 +150,13 @@ class FakeParallax:
         thread, server, loop, clock = self._thread, self._server, self._loop, self._clock
         if thread is None:
             return
-        if loop is not None and clock is not None and not loop.is_closed():
+        if loop is not None and clock is not None and server is not None and not loop.is_closed():
             # Wake every long sleep (slow scenarios, the NDJSON stream) so shutdown is prompt.
             loop.call_soon_threadsafe(clock.stopping.set)
-        if server is not None:
-            server.should_exit = True
+            loop.call_soon_threadsafe(server.request_exit)
         thread.join(_STOP_TIMEOUT_S)
-        if thread.is_alive() and server is not None:
-            server.force_exit = True
-            thread.join(_STOP_TIMEOUT_S)
+        if thread.is_alive():
+            raise RuntimeError(f"FakeParallax did not stop within {_STOP_TIMEOUT_S:.0f} s")
         self._thread = self._server = self._loop = self._clock = None
 
     def __enter__(self) -> FakeParallax:

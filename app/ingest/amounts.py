@@ -113,6 +113,35 @@ def cached_amount_parser(decimal: str) -> Callable[[str], Decimal | None]:
     return parse_cached
 
 
+def safe_amount_parser(
+    decimal: str, *, negate: bool = False
+) -> Callable[[str], Decimal | AmountError | None]:
+    """Like `cached_amount_parser` but returns the AmountError instead of raising it.
+
+    Lets a whole column be parsed with one `map` call; `negate` flips every value once
+    per distinct cell rather than once per row.
+    """
+    cache: dict[str, Decimal | AmountError | None] = {}
+    parse = cached_amount_parser(decimal)
+
+    def parse_safe(text: str) -> Decimal | AmountError | None:
+        try:
+            return cache[text]
+        except KeyError:
+            pass
+        value: Decimal | AmountError | None
+        try:
+            value = parse(text.strip())
+        except AmountError as exc:
+            value = exc
+        if negate and isinstance(value, Decimal) and value:
+            value = -value
+        cache[text] = value
+        return value
+
+    return parse_safe
+
+
 _AMOUNT_SHAPE = re.compile(
     r"^\s*[-+\u2212(]?\s*(?:[$€£]|[A-Z]{3}\s?)?\s*[-+]?\d[\d.,'\s\u00a0]*\)?\s*(?:[$€£]|[A-Z]{2,3})?\s*-?$"
 )

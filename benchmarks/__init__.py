@@ -1,0 +1,1 @@
+"""Benchmarks: run each as `.venv/bin/python -m benchmarks.<name>`; they measure, they do not assert."""

@@ -156,6 +156,7 @@ class DecimalGuess:
     decimal: str
     confident: bool
     reason: str | None
+    decisive: bool = False  # the column's own values showed the mark (not just the fallback)
 
 
 def _digits_only(cell: str) -> str:
@@ -207,9 +208,10 @@ def infer_decimal_mark(values: Iterable[str], *, column: str, fallback: str) -> 
             chosen,
             False,
             f"column '{column}' mixes decimal points and decimal commas; assumed '{chosen}'",
+            decisive=True,
         )
     if dot_votes or comma_votes:
-        return DecimalGuess("." if dot_votes else ",", True, None)
+        return DecimalGuess("." if dot_votes else ",", True, None, decisive=True)
     if ambiguous:
         return DecimalGuess(
             fallback,

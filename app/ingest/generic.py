@@ -219,12 +219,7 @@ def detect_mapping(
 
     amounts = _pick_amounts(profiled, taken, reasons, filename)
     amount_values = [v for c in amounts.columns for v in c.values]
-    decimal_guess = infer_decimal_mark(
-        amount_values, column=" / ".join(c.name for c in amounts.columns), fallback="," if european else "."
-    )
-    if not decimal_guess.confident and decimal_guess.reason:
-        reasons.append(decimal_guess.reason)
-    decimal: Literal[".", ","] = "," if decimal_guess.decimal == "," else "."
+    decimal = _decide_decimal(amounts.columns, fallback="," if european else ".", reasons=reasons)
 
     description = _pick_description(profiled, taken, reasons, filename)
     fee = _best([c for c in profiled if c.amount_share() >= 0.8 or not c.filled], FEE, taken)
@@ -337,6 +332,18 @@ def _pick_amounts(profiled: list[_Column], taken: set[int], reasons: list[str], 
     if single.role:
         reasons.append(f"column '{single.name}' was taken as the amount by its values, not its name")
     return _Amounts(single=single)
+
+
+def _decide_decimal(columns: list[_Column], *, fallback: str, reasons: list[str]) -> Literal[".", ","]:
+    """Each amount column decides its own mark; one mapping needs them to agree."""
+    guesses = [infer_decimal_mark(c.values, column=c.name, fallback=fallback) for c in columns]
+    decisive = [g for g in guesses if g.decisive]
+    if len({g.decimal for g in decisive}) > 1:
+        names = " and ".join(f"'{c.name}'" for c in columns)
+        reasons.append(f"the amount columns {names} use different decimal marks")
+    reasons.extend(g.reason for g in (decisive or guesses) if g.reason and not g.confident)
+    chosen = decisive[0].decimal if decisive else fallback
+    return "," if chosen == "," else "."
 
 
 def _pick_description(

@@ -224,3 +224,12 @@ def test_sign_evidence_and_balance_helpers() -> None:
     assert balance_sign(newest_first, balances) == 1
     assert balance_sign([-a for a in newest_first], balances) == -1
     assert balance_sign([Decimal(1), Decimal(2)], [None, None]) is None
+
+
+def test_decimal_mark_is_decided_per_column() -> None:
+    # The debit column holds only whole numbers; the credit column's "1.234,50" settles the mark.
+    parsed = parse_text("Date;Text;Debit;Credit\n2024-01-02;Rent;950;\n2024-01-03;Salary;;1.234,50\n")
+    assert parsed.mapping.decimal == ","
+    assert amounts(parsed) == [Decimal("-950.00"), Decimal("1234.50")]
+    clash = parse_text("Date;Text;Debit;Credit\n2024-01-02;Rent;12,50;\n2024-01-03;Salary;;3.20\n")
+    assert any("different decimal marks" in r for r in clash.uncertain_reasons)

@@ -50,6 +50,7 @@ ITEMS: list[dict[str, Any]] = [
     {"id": "t4", "text": "QWXZ 88172 LLC", "direction": "out"},
 ]
 NO_THINKING = {"chat_template_kwargs": {"enable_thinking": False}}
+FAST_WAITS = {"routing_wait_s": 0.01, "busy_wait_s": 0.02, "upstream_retry_s": 0.02}
 EPSILON = 1e-6  # float slack for lower bounds on the fake's own deadline-based sleeps
 
 
@@ -94,12 +95,14 @@ def results_of(content: str) -> list[dict[str, Any]]:
 @pytest.fixture
 def quick(fake_parallax_factory: Factory) -> FakeParallax:
     """A fake with near-zero pacing, for tests about shapes rather than timing."""
-    return fake_parallax_factory(ttft_s=0.0, itl_s=0.0, status_interval_s=0.01)
+    return fake_parallax_factory(ttft_s=0.0, itl_s=0.0, status_interval_s=0.01, **FAST_WAITS)
 
 
 @pytest.fixture
 def legacy(fake_parallax_factory: Factory) -> FakeParallax:
-    return fake_parallax_factory(profile="legacy", ttft_s=0.0, itl_s=0.0, status_interval_s=0.01)
+    return fake_parallax_factory(
+        profile="legacy", ttft_s=0.0, itl_s=0.0, status_interval_s=0.01, **FAST_WAITS
+    )
 
 
 # ====================================================================== §9.6 conformance (openai SDK)
@@ -1060,6 +1063,13 @@ def test_legacy_thinking_switch_and_max_tokens(legacy: FakeParallax) -> None:
     )
 
 
+def test_legacy_reasoning_only_leaves_the_think_block_open(legacy: FakeParallax) -> None:
+    choice = post_chat(legacy, chat_body(), scenario="reasoning_only").json()["choices"][0]
+    assert choice["message"]["content"].startswith("<think>\n")
+    assert "</think>" not in choice["message"]["content"]
+    assert choice["finish_reason"] == "length"
+
+
 def test_legacy_has_no_prompt_length_check(legacy: FakeParallax) -> None:
     legacy.configure(max_model_len=10)
     assert post_chat(legacy, chat_body()).status_code == 200
@@ -1290,6 +1300,15 @@ def test_python_configure_validates_and_reset_restores(fake_parallax_factory: Fa
     assert fake.queued_scenarios() == ["engine_error"]
     fake.reset()
     assert fake.config.model_name == "Qwen/Qwen3-0.6B" and fake.queued_scenarios() == ["busy_429"]
+
+
+def test_configure_works_before_start_and_after_stop() -> None:
+    fake = FakeParallax(ttft_s=0.0)
+    fake.configure(max_running_request=1)
+    with fake:
+        assert http().get(f"{fake.root_url}/cluster/status_json").json()["data"]["max_running_request"] == 1
+    fake.configure(max_running_request=2)
+    assert fake.config.max_running_request == 2
 
 
 def test_urls_and_lifecycle() -> None:

@@ -232,7 +232,10 @@ def generate_legacy(body: Mapping[str, Any], reply: Reply, cfg: FakeConfig, prom
     """E1: reasoning inline in `content` as `<think>…</think>\\n\\n`, stop strings ignored."""
     prefix = False
     text = reply.content or ""
-    if reply.reasoning:
+    if reply.reasoning and reply.content is None:
+        text = f"<think>\n{reply.reasoning}"  # the budget ran out while still thinking: never closed
+        prefix = any(tag in (cfg.model_name or "").lower() for tag in _LEGACY_PREPENDS_THINK)
+    elif reply.reasoning:
         text = f"<think>\n{reply.reasoning}\n</think>\n\n{text}"
         prefix = any(tag in (cfg.model_name or "").lower() for tag in _LEGACY_PREPENDS_THINK)
     asked = body.get("max_tokens")

@@ -126,7 +126,9 @@ class FakeParallax:
         loop = self._loop
 
         def follow_capacity(limit: int) -> None:
-            loop.call_soon_threadsafe(gate.set_limit, limit)
+            # configure() may run after stop(); a closed loop has no gate left to update.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(gate.set_limit, limit)
 
         self._state.on_capacity_change = follow_capacity
         app = build_app(Runtime(self._state, gate, self._clock))

@@ -467,7 +467,9 @@ def _transactions(
         return default_currency
 
     kept, descriptions, amounts, kept_dates = chosen.rows, chosen.descriptions, chosen.amounts, chosen.dates
-    accounts = [account_of(rows[k]) for k in kept]
+    accounts = (
+        [account_of] * len(kept) if isinstance(account_of, str) else [account_of(rows[k]) for k in kept]
+    )
     currencies = (
         [currency_of(k) for k in kept]
         if currency_at is not None or row_currencies is not None
@@ -633,10 +635,10 @@ def _account_namer(
     at: Callable[[str | None], int | None],
     filename: str,
     explicit: str | None,
-) -> Callable[[list[str]], str]:
+) -> str | Callable[[list[str]], str]:
+    """One account name for the whole file, or a function naming each row's account."""
     if explicit and explicit.strip():
-        fixed = explicit.strip()
-        return lambda cells: fixed
+        return explicit.strip()
     profile = layout.profile if layout.profile is not None and mapping is layout.profile.mapping else None
     if profile is not None:
         hint = profile.account_hint(filename)
@@ -645,7 +647,7 @@ def _account_namer(
         base = default_account_name(filename)
     columns = [i for i in map(at, mapping.account) if i is not None]
     if not columns:
-        return lambda cells: base
+        return base
     cache: dict[tuple[str, ...], str] = {}
 
     def name(cells: list[str]) -> str:

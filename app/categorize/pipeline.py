@@ -16,12 +16,14 @@ and the report says which rows still need a model or the user.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import statistics
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -387,8 +389,8 @@ class _Run:
 
         # Everything known without the model lands now, in one transaction, so a crash
         # during the model step keeps it (and low-confidence guesses are there meanwhile).
-        self.write((g, final[id(g)]) for g in groups if id(g) in final)
-        self.write((g, tentative[id(g)]) for g in to_ask if id(g) in tentative)
+        local = [(g, final[id(g)]) for g in groups if id(g) in final]
+        self.write(local + [(g, tentative[id(g)]) for g in to_ask if id(g) in tentative])
         for group in groups:
             if id(group) in final:
                 self.tally(group, final[id(group)])
@@ -751,6 +753,22 @@ def wait_until_ready(settings: Settings, cancel: threading.Event | None = None) 
     return status
 
 
+@contextmanager
+def _database_held_open(store: Store) -> Iterator[None]:
+    """Keep one idle connection for the run's duration.
+
+    The store opens a connection per operation; when the last connection to a WAL
+    database closes, SQLite checkpoints and fsyncs, which made every write of a run cost
+    ~25 ms instead of ~2 ms. An idle connection keeps the others from being the last one.
+    """
+    keeper = sqlite3.connect(store.path, timeout=30)
+    keeper.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # connecting alone opens nothing
+    try:
+        yield
+    finally:
+        keeper.close()
+
+
 def categorize_pending(
     store: Store,
     settings: Settings,
@@ -765,4 +783,5 @@ def categorize_pending(
     thread (the dashboard runs it in a background thread and polls `progress`); `cancel`
     stops it between batches.
     """
-    return _Run(store, settings, cancel or threading.Event(), progress).run(status)
+    with _database_held_open(store):
+        return _Run(store, settings, cancel or threading.Event(), progress).run(status)

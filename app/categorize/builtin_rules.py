@@ -592,7 +592,8 @@ _MERCHANT_TABLE: tuple[tuple[str, str, str], ...] = (
         SHOPPING,
         (
             "Amazon",
-            r"AMAZON MARKETPLACE|AMZN MKTP|AMAZON MKTPL\w*|AMAZON\.\w+|AMZN\.COM|AMAZON DIGITAL|AMAZON",
+            r"AMAZON MARKETPLACE|AMZN MKTP|AMAZON MKTPL\w*|AMAZON\.\w+|AMZN\.COM|AMAZON DIGITAL|AMAZON"
+            r"|KINDLE SVCS|KINDLE STORE",
         ),
         ("Apple Store", r"APPLE STORE|APPLE ONLINE STORE|APPLE\.COM/\w\w"),
         ("Target", r"TARGET(?:\.COM)?"),

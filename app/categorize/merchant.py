@@ -273,6 +273,8 @@ _ALIASES: tuple[_Alias, ...] = (
     _alias(r"TRADER JOE ?S?", "TRADER JOES", "Trader Joe's"),
     _alias(r"NETFLIX", "NETFLIX", "Netflix"),
     _alias(r"SPOTIFY", "SPOTIFY", "Spotify"),
+    _alias(r"(?:HLU ?)?HULU", "HULU", "Hulu"),
+    _alias(r"PAYPAL ?\(?EUROPE\)?|PAYPAL EUROPE", "PAYPAL", "PayPal"),
     _alias(r"DISNEY ?(?:\+|PLUS)|DISNEYPLUS", "DISNEY+", "Disney+"),
     _alias(r"YOUTUBE ?PREMIUM|YOUTUBEPREMIUM", "YOUTUBE PREMIUM", "YouTube Premium"),
     _alias(r"YOUTUBE ?TV", "YOUTUBE TV", "YouTube TV"),
@@ -335,7 +337,7 @@ _DATES_AND_TIMES = re.compile(
     r")(?![A-Z0-9])"
 )
 _PHONES = re.compile(
-    r"(?<![\w])(?:\+|00)\d{1,3}[ .-]?(?:\(0\))?[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}(?!\w)"
+    r"(?<![\w])\+\d{1,3}[ .-]?(?:\(0\))?[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}(?!\w)"
     r"|(?<![\w-])(?:1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}(?![\w-])"
     r"|(?<![\w-])(?:1[ .-]?)?\d{3}-\d{3}-\d{4}(?![\w-])"
 )
@@ -344,6 +346,7 @@ _CARD_MASKS = re.compile(
     r"|\bCARD(?: NO\.?| NUMBER)?(?: ENDING(?: IN)?)? ?#?\d{4}(?!\d)"
     r"|\bENDING IN \d{4}(?!\d)"
 )
+_GLUED_NUMBER_SIGN = re.compile(r"(?<=[A-Z])#")
 _STAR_REFERENCE = re.compile(r"\*\s*[A-Z0-9]*\d[A-Z0-9]*")
 _DKB_LOCATION = re.compile(r"//.*$")
 
@@ -419,12 +422,18 @@ def _is_reference(token: str) -> bool:
     return len(token) >= 6 or digits >= 3
 
 
+def _is_numberish(token: str) -> bool:
+    """'P1234-01', '877-8244858', '2K4LM9': more digits than letters, and at least three."""
+    digits = sum(ch.isdigit() for ch in token)
+    return digits >= 3 and digits >= sum(ch.isalpha() for ch in token)
+
+
 def _truncate_at_store_number(tokens: list[str]) -> list[str]:
     """'WHOLEFDS MKT #10234 AUSTIN TX' -> the words before the store number are the merchant."""
     for index, token in enumerate(tokens):
         if index == 0:
             continue
-        is_number = bool(_STORE_NUMBER.fullmatch(token))
+        is_number = bool(_STORE_NUMBER.fullmatch(token)) or _is_numberish(token)
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
         if token in _STORE_WORDS and _STORE_NUMBER.fullmatch(following.lstrip("#") or "#"):
             return tokens[:index]
@@ -488,7 +497,7 @@ def _cleanup(text: str) -> str:
         text = _DATES_AND_TIMES.sub(" ", text)
         text = _CARD_MASKS.sub(" ", text)
         text = _STAR_REFERENCE.sub(" ", text)
-    text = text.replace("*", " ").replace("_", " ")
+    text = _GLUED_NUMBER_SIGN.sub(" #", text.replace("*", " ").replace("_", " "))
     tokens = [t for t in text.split() if t not in _NOISE_WORDS]
     kept = _truncate_at_store_number(tokens)
     # "WAWA 8123 FUEL" and "WAWA 8123" are different budgets: keep the fuel word.

@@ -314,7 +314,7 @@ class Taxonomy:
         if compact in by_compact:
             return by_compact[compact]
 
-        known = _SYNONYMS.get(normalized) or _SYNONYMS_COMPACT.get(compact) or _plaid_category(text)
+        known = _plaid_category(text) or _SYNONYMS.get(normalized) or _SYNONYMS_COMPACT.get(compact)
         if known is not None and known in self.names:
             return known
         if _HEDGE_WORDS & set(normalized.split()):

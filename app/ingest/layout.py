@@ -21,6 +21,7 @@ from app.ingest.profiles import IssuerProfile, load_profiles
 from app.ingest.reader import DELIMITERS, Records, is_blank, read_records, trimmed_width
 
 SAMPLE_RECORDS = 300
+_SAMPLE_CHARS = 256 * 1024  # plenty for 300 records; keeps sniffing independent of file size
 PREAMBLE_LIMIT = 60  # a header later than this many records is not a preamble any more
 _CONSISTENCY_WINDOW = 100
 
@@ -123,7 +124,8 @@ _Found = tuple[str, int | None, IssuerProfile | None, bool]
 
 
 def locate_table(text: str, filename: str, *, mapping: ColumnMapping | None = None) -> Layout:
-    samples = {d: read_records(text, d, filename, limit=SAMPLE_RECORDS) for d in DELIMITERS}
+    head = text[:_SAMPLE_CHARS]
+    samples = {d: read_records(head, d, filename, limit=SAMPLE_RECORDS) for d in DELIMITERS}
     found: _Found | None
     if mapping is not None:
         found = _locate_for_mapping(samples, mapping, filename)
@@ -194,8 +196,9 @@ def _locate_by_profile(samples: dict[str, Records], filename: str) -> _Found | N
         for index, cells in enumerate(sample.rows[:PREAMBLE_LIMIT]):
             if trimmed_width(cells) < 2:
                 continue
+            present = frozenset(normalize_header(c) for c in cells if c.strip())
             for profile in profiles:
-                score, weak = profile.header_score(cells)
+                score, weak = profile.header_score(present)
                 if not score:
                     continue
                 if weak and profile.filename_matches(filename):

@@ -19,12 +19,20 @@ from app.ingest.mapping import ColumnMapping, normalize_header
 PROFILE_DIR = Path(__file__).with_name("profiles")
 
 
+@functools.lru_cache(maxsize=256)
+def _normalized_columns(columns: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(normalize_header(c) for c in columns)
+
+
 class HeaderSignature(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     columns: list[str] = Field(min_length=1)
     exact: bool = False  # the header holds these columns and no others
     weak: bool = False  # other exports share it: confirm by file name or by the data's signs
+
+    def normalized(self) -> frozenset[str]:
+        return _normalized_columns(tuple(self.columns))
 
 
 class HeaderlessShape(BaseModel):
@@ -53,12 +61,14 @@ class IssuerProfile(BaseModel):
     account_from_filename: str | None = None  # regex with one group, e.g. Chase's last four digits
     mapping: ColumnMapping
 
-    def header_score(self, cells: list[str]) -> tuple[int, bool]:
-        """(number of signature columns matched, weak) for the best signature; (0, False) if none."""
-        present = {normalize_header(c) for c in cells if c.strip()}
+    def header_score(self, present: frozenset[str]) -> tuple[int, bool]:
+        """(signature columns matched, weak) for the best signature; (0, False) if none.
+
+        `present` holds the row's non-empty cells as `normalize_header` renders them.
+        """
         best = (0, False)
         for signature in self.signatures:
-            wanted = {normalize_header(c) for c in signature.columns}
+            wanted = signature.normalized()
             if not wanted <= present or (signature.exact and wanted != present):
                 continue
             best = max(best, (len(wanted), signature.weak))

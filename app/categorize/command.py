@@ -59,18 +59,18 @@ def _read_files(paths: Sequence[Path]) -> list[tuple[str, bytes]]:
     return payloads
 
 
-def _import(store: Store, paths: Sequence[Path]) -> tuple[list[str], list[str]]:
+def _import(store: Store, paths: Sequence[Path], max_bytes: int) -> tuple[list[str], list[str]]:
     """Import the files; returns (ids of their transactions, problems)."""
     from app.importer import import_files
 
-    results = import_files(store, _read_files(paths))
+    results = import_files(store, _read_files(paths), max_bytes=max_bytes)
     scope: list[str] = []
     problems: list[str] = []
     for path, result in zip(paths, results, strict=True):
         if result.error:
             problems.append(f"{path}: {result.error}")
             continue
-        scope.extend(t.id for t in result.parsed.transactions)
+        scope.extend(t.id for t in result.transactions)
     return scope, problems
 
 
@@ -175,8 +175,8 @@ def run_categorize_command(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        _eprint(f"privfin categorize: invalid settings: {problems}")
+        details = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        _eprint(f"privfin categorize: invalid settings: {details}")
         return EXIT_FAILURE
     try:
         store = Store(settings.db_path)
@@ -189,7 +189,7 @@ def run_categorize_command(args: argparse.Namespace) -> int:
     problems: list[str] = []
     if files:
         try:
-            scope, problems = _import(store, files)
+            scope, problems = _import(store, files, settings.max_upload_mb * 1024 * 1024)
         except OSError as exc:
             _eprint(f"privfin categorize: {exc}; nothing was imported")
             return EXIT_FAILURE

@@ -525,7 +525,10 @@ def _skip(line: int, kind: SkipKind, reason: str, cells: list[str], delimiter: s
 
 def _row_filter(
     mapping: ColumnMapping, at: Callable[[str | None], int | None]
-) -> Callable[[list[str]], str | None]:
+) -> Callable[[list[str]], str | None] | None:
+    """Why a row is not a transaction (pending, declined...), or None; no function without filters."""
+    if not mapping.skip_values and not mapping.keep_values:
+        return None
     skip = [
         (at(column), column, {v.casefold() for v in values}) for column, values in mapping.skip_values.items()
     ]

@@ -21,11 +21,16 @@ def column_names(grid: Locator) -> list[str]:
 
 
 def column_index(grid: Locator, name: str) -> int:
-    """The mirror index of the column whose header is `name` (case-insensitive)."""
+    """The mirror index of the column headed `name`, or of the one header that starts with it
+    (headers may carry a marker such as "Category ✏️"). Case-insensitive."""
     names = [n.casefold() for n in column_names(grid)]
-    if name.casefold() not in names:
-        raise AssertionError(f"no column {name!r} in the grid; columns: {names}")
-    return names.index(name.casefold())
+    wanted = name.casefold()
+    if wanted in names:
+        return names.index(wanted)
+    starting = [n for n, header in enumerate(names) if header.startswith(wanted)]
+    if len(starting) != 1:
+        raise AssertionError(f"no single column {name!r} in the grid; columns: {names}")
+    return starting[0]
 
 
 def cell(grid: Locator, col: int, row: int) -> Locator:

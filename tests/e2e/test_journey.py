@@ -19,7 +19,7 @@ from tests.e2e.conftest import AppSession
 from tests.e2e.exports import check_csv_is_formula_safe, check_html_is_self_contained, csv_rows
 from tests.e2e.grid import cell, column_index, edit_selectbox_cell, visible_column
 from tests.e2e.navigation import PAGES, open_page
-from tests.e2e.widgets import choose_option, plotly_charts, search_box
+from tests.e2e.widgets import choose_option, choose_segment, plotly_charts, search_box
 from tests.support.fake_parallax import FakeParallax
 
 pytestmark = pytest.mark.e2e
@@ -35,9 +35,10 @@ def upload_statements(page: Page, paths: list[Path]) -> None:
     with page.expect_file_chooser() as chooser:
         page.get_by_test_id("stFileUploaderDropzone").click()
     chooser.value.set_files([str(p) for p in paths])
-    for path in paths:
-        expect(page.get_by_test_id("stFileUploaderFileName").filter(has_text=path.name)).to_be_visible()
     wait_for_app(page)
+    # Each file gets its own card, headed by its name, once the page has read it.
+    for path in paths:
+        expect(page.get_by_role("heading", name=re.compile(re.escape(path.name)))).to_be_visible()
 
 
 def import_and_categorize(app: AppSession, fake: FakeParallax, artifacts: Path) -> None:
@@ -46,8 +47,6 @@ def import_and_categorize(app: AppSession, fake: FakeParallax, artifacts: Path) 
     screenshot(page, artifacts, "01-import-empty")
 
     upload_statements(page, [SAMPLE_DATA / name for name in STATEMENTS])
-    for name in STATEMENTS:
-        expect(page.get_by_role("heading", name=re.compile(re.escape(name)))).to_be_visible()
     assert exception_messages(page) == []
     screenshot(page, artifacts, "02-import-files-previewed")
 
@@ -109,8 +108,7 @@ def correct_merchant_on_review(app: AppSession, artifacts: Path) -> int:
     # Every row of the merchant is now the user's decision, so it leaves the review queue...
     expect(main.get_by_text(re.compile(r"Nothing needs review for these filters"))).to_be_visible()
     # ...and the full list shows the correction on all of them.
-    page.get_by_test_id("stButtonGroup").get_by_role("button", name="All transactions").click()
-    wait_for_app(page)
+    choose_segment(page, "All transactions")
     grid = page.get_by_test_id("stDataFrame").first
     categories = visible_column(grid, column_index(grid, "Category"))
     sources = visible_column(grid, column_index(grid, "Set by"))

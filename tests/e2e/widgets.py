@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.browser import wait_for_app
+
 # What plotly draws for data: bars and markers, pie and treemap slices, lines and fills.
 _DRAWN_MARKS = ".point, .slice, path.js-line, path.js-fill, path.surface"
 
@@ -37,15 +39,23 @@ def main_area(page: Page) -> Locator:
 
 
 def search_box(page: Page, label: str) -> Locator:
-    return main_area(page).get_by_label(label, exact=True)
+    return main_area(page).get_by_role("textbox", name=label, exact=True)
 
 
 def choose_option(page: Page, label: str, option: str) -> None:
     """Pick `option` in the select box labelled `label` (a click to open, a click on the option)."""
-    box = main_area(page).get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True))
-    box.locator("input").click()
+    combobox = main_area(page).get_by_role("combobox", name=label, exact=True)
+    combobox.click()
     page.get_by_role("option", name=option, exact=True).click()
-    expect(box).to_contain_text(option)
+    expect(combobox).to_have_value(option)
+
+
+def choose_segment(page: Page, option: str) -> None:
+    """Press `option` in a segmented control and wait until it is the active one."""
+    segment = main_area(page).get_by_role("radio", name=option, exact=True)
+    segment.click()
+    expect(segment).to_have_attribute("aria-checked", "true")
+    wait_for_app(page)
 
 
 def plotly_charts(page: Page) -> list[ChartFacts]:

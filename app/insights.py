@@ -14,7 +14,8 @@ Semantics, shared by the dashboard, the charts and every export:
 - Amounts in different currencies are never added together. Every function works on one
   currency: the one asked for, or the primary currency (the one with most transactions).
 
-Totals that people read (headline, tables, exports) are exact `Decimal` sums. The per-day
+Totals that people read (headline, tables, exports) are exact `Decimal`s. They are summed as
+integers in minor units (cents), which stays exact and vectorised at 100k rows; the per-day
 cumulative series is summed in floats: it only ever feeds a chart.
 """
 
@@ -26,10 +27,12 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final
+from typing import Any, Final, cast
 
+import numpy as np
 import pandas as pd
 
+from app.categorize.merchant import display_name, merchant_name
 from app.categorize.taxonomy import DEFAULT_TAXONOMY, INCOME, TRANSFERS
 from app.models import UNCATEGORIZED
 
@@ -118,7 +121,131 @@ def category_colors(names: Iterable[str], order: Sequence[str] | None = None) ->
     return colors
 
 
-# -- currencies -------------------------------------------------------------------------------
+# -- the prepared view every aggregation works on ---------------------------------------------
+
+# Kind codes: small integers make the per-row masks cheap at 100k rows.
+_KIND_CODES: Final = {SPEND: 0, INCOME_KIND: 1, TRANSFER: 2, UNCATEGORIZED_KIND: 3}
+_KIND_NAMES: Final = {code: name for name, code in _KIND_CODES.items()}
+_MAX_SCALE: Final = 6  # decimal places tried on the fast path
+_FLOAT_SAFE: Final = 2.0**51  # below this a float holds an integer exactly, with room for rounding
+
+
+def _minor_units(frame: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """Amounts as integers of 10**-scale (cents for scale 2), exactly.
+
+    Fast path: from the float column. For an amount with at most `scale` decimals and fewer
+    than 15 significant digits (every bank amount), `rint(float * 10**scale)` is exactly the
+    integer, and a scaled float that is not within rounding error of an integer proves the
+    scale too small. Anything else is converted from the Decimals themselves.
+    """
+    if frame.empty:
+        return np.zeros(0, dtype=np.int64), 0
+    floats = frame["amount_float"].to_numpy(dtype=float)
+    for scale in range(_MAX_SCALE + 1):
+        scaled = floats * float(10**scale)
+        whole = np.rint(scaled)
+        tolerance = np.maximum(np.abs(scaled), 1.0) * 2.0**-50
+        if np.all(np.abs(whole) < _FLOAT_SAFE) and np.all(np.abs(scaled - whole) <= tolerance):
+            return whole.astype(np.int64), scale
+    amounts: list[Decimal] = list(frame["amount"])
+    scale = max(0, *(-int(a.as_tuple().exponent) for a in amounts))
+    return np.array([int(a.scaleb(scale)) for a in amounts], dtype=object), scale
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A transactions frame reduced to what the analytics need, with a plain RangeIndex.
+
+    Columns: date, month (first day), currency, category (None → "Uncategorized"), kind (code),
+    minor (amount in 10**-scale units), amount_float, position (row in the original frame).
+    """
+
+    rows: pd.DataFrame
+    scale: int
+    source: pd.DataFrame
+
+    def to_decimal(self, minor: Any) -> Decimal:
+        return Decimal(int(minor)).scaleb(-self.scale)
+
+    def in_currency(self, currency: str | None) -> tuple[pd.DataFrame, str | None]:
+        chosen = currency or _primary(self.rows)
+        if chosen is None:
+            return self.rows.iloc[0:0], None
+        return self.rows[self.rows["currency"] == chosen], chosen
+
+    def spend(self, rows: pd.DataFrame, include_transfers: bool) -> pd.DataFrame:
+        """The rows that make up spending, with spend = -amount (minor units and float)."""
+        kind = rows["kind"].to_numpy()
+        mask = (kind == _KIND_CODES[SPEND]) | (
+            (kind == _KIND_CODES[UNCATEGORIZED_KIND]) & (rows["amount_float"].to_numpy() < 0)
+        )
+        if include_transfers:
+            mask |= kind == _KIND_CODES[TRANSFER]
+        selected = rows[mask]
+        spend: pd.DataFrame = selected.assign(spend=-selected["minor"], spend_float=-selected["amount_float"])
+        return spend
+
+    def income(self, rows: pd.DataFrame) -> pd.DataFrame:
+        income: pd.DataFrame = rows[rows["kind"].to_numpy() == _KIND_CODES[INCOME_KIND]]
+        return income
+
+
+def _kind_table(categories: Sequence[str], kinds: Mapping[str, str] | None) -> np.ndarray:
+    mapping = dict(kinds) if kinds is not None else default_kinds()
+    codes = [
+        _KIND_CODES[UNCATEGORIZED_KIND]
+        if name == UNCATEGORIZED
+        else _KIND_CODES.get(mapping.get(name, SPEND), 0)
+        for name in categories
+    ]
+    return np.array(codes, dtype=np.int8)
+
+
+def _labels(values: pd.Series, missing: str) -> pd.Categorical[str]:
+    """Values as a Categorical with missing ones labelled `missing`; factorizing first keeps this
+    cheap for Arrow-backed strings (no per-row Python objects)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    names = [str(name) for name in uniques]
+    if len(codes) and codes.min() < 0:
+        if missing not in names:
+            names.append(missing)
+        codes = np.where(codes < 0, names.index(missing), codes)
+    # pandas-stubs type `from_codes` by its codes, not its categories.
+    labels = cast("pd.Categorical[str]", pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(names)))
+    return labels
+
+
+def _prepare(frame: pd.DataFrame, kinds: Mapping[str, str] | None) -> _Prepared:
+    minor, scale = _minor_units(frame)
+    labels = _labels(frame["category"], UNCATEGORIZED)
+    kind_of = _kind_table(list(labels.categories), kinds)
+    dates = pd.to_datetime(frame["date"]).to_numpy()
+    rows = pd.DataFrame(
+        {
+            "date": dates,
+            "month": dates.astype("datetime64[M]").astype(dates.dtype),
+            "currency": _labels(frame["currency"], "???"),
+            "category": labels,
+            "kind": kind_of[labels.codes] if len(labels) else np.zeros(0, dtype=np.int8),
+            "minor": minor,
+            "amount_float": frame["amount_float"].to_numpy(dtype=float),
+            "position": np.arange(len(frame)),
+        }
+    )
+    return _Prepared(rows, scale, frame)
+
+
+def _primary(rows: pd.DataFrame) -> str | None:
+    present = _currencies(rows)
+    return present[0] if present else None
+
+
+def _currencies(rows: pd.DataFrame) -> list[str]:
+    if rows.empty:
+        return []
+    counts = rows["currency"].value_counts()
+    counts = counts[counts > 0]
+    return sorted((str(code) for code in counts.index), key=lambda code: (-int(counts[code]), code))
 
 
 def currencies(frame: pd.DataFrame) -> list[str]:
@@ -126,7 +253,7 @@ def currencies(frame: pd.DataFrame) -> list[str]:
     if frame.empty or "currency" not in frame:
         return []
     counts = frame["currency"].value_counts()
-    return sorted(counts.index.astype(str), key=lambda code: (-int(counts[code]), code))
+    return sorted((str(code) for code in counts.index), key=lambda code: (-int(counts[code]), code))
 
 
 def primary_currency(frame: pd.DataFrame) -> str | None:
@@ -134,57 +261,20 @@ def primary_currency(frame: pd.DataFrame) -> str | None:
     return present[0] if present else None
 
 
-def _in_currency(frame: pd.DataFrame, currency: str | None) -> tuple[pd.DataFrame, str | None]:
-    chosen = currency or primary_currency(frame)
-    if chosen is None:
-        return frame.iloc[0:0], None
-    return frame[frame["currency"] == chosen], chosen
-
-
-# -- row classification -------------------------------------------------------------------------
-
-
 def row_kinds(frame: pd.DataFrame, kinds: Mapping[str, str] | None = None) -> pd.Series:
     """Each row's kind: "spend", "income", "transfer" or "uncategorized".
 
     A category the taxonomy does not know (a user's own) is spending, like most categories.
     """
-    mapping = dict(kinds) if kinds is not None else default_kinds()
-    raw = frame["category"]
-    kind = raw.map(mapping).astype(object)
-    kind = kind.where(raw.notna(), UNCATEGORIZED_KIND)
-    return kind.fillna(SPEND)
+    codes = _prepare(frame, kinds).rows["kind"].to_numpy()
+    names = np.array([_KIND_NAMES[code] for code in range(len(_KIND_NAMES))], dtype=object)
+    return pd.Series(names[codes], index=frame.index, dtype=object)
 
 
-def _spend_rows(
-    frame: pd.DataFrame, kinds: Mapping[str, str] | None, include_transfers: bool
-) -> pd.DataFrame:
-    """The rows that make up spending, with `category` labelled and `spend` = -amount (Decimal)."""
-    kind = row_kinds(frame, kinds)
-    outflow = frame["amount_float"] < 0
-    mask = (kind == SPEND) | ((kind == UNCATEGORIZED_KIND) & outflow)
-    if include_transfers:
-        mask |= kind == TRANSFER
-    rows = frame[mask]
-    labelled = pd.DataFrame(
-        {
-            "date": rows["date"],
-            "category": rows["category"].astype(object).where(rows["category"].notna(), UNCATEGORIZED),
-            "spend": -rows["amount"],
-            "spend_float": -rows["amount_float"],
-        },
-        index=rows.index,
-    )
-    return labelled
-
-
-def _income_rows(frame: pd.DataFrame, kinds: Mapping[str, str] | None) -> pd.DataFrame:
-    return frame[row_kinds(frame, kinds) == INCOME_KIND]
-
-
-def _decimal_sum(values: pd.Series) -> Decimal:
-    # `sum` starts at int 0; Decimal(0) keeps an empty sum a Decimal.
-    return sum(values, ZERO)
+def _sum_by(rows: pd.DataFrame, keys: str | list[str], column: str) -> pd.Series:
+    """Exact sums of a minor-units column per group (observed groups only)."""
+    sums: pd.Series = rows.groupby(keys, observed=True, sort=False)[column].sum()
+    return sums
 
 
 # -- periods ---------------------------------------------------------------------------------
@@ -279,10 +369,15 @@ def currency_totals(
     include_transfers: bool = False,
     kinds: Mapping[str, str] | None = None,
 ) -> CurrencyTotals:
-    subset = frame[frame["currency"] == currency]
-    spending = _decimal_sum(_spend_rows(subset, kinds, include_transfers)["spend"])
-    income = _decimal_sum(_income_rows(subset, kinds)["amount"])
-    return CurrencyTotals(currency, spending, income, income - spending, len(subset))
+    prepared = _prepare(frame, kinds)
+    return _currency_totals(prepared, currency, include_transfers)
+
+
+def _currency_totals(prepared: _Prepared, currency: str, include_transfers: bool) -> CurrencyTotals:
+    rows, _ = prepared.in_currency(currency)
+    spending = prepared.to_decimal(prepared.spend(rows, include_transfers)["spend"].sum())
+    income = prepared.to_decimal(prepared.income(rows)["minor"].sum())
+    return CurrencyTotals(currency, spending, income, income - spending, len(rows))
 
 
 def headline(
@@ -298,13 +393,9 @@ def headline(
     `period` is the selected date range, used to count months for the monthly average; without
     it the range of the data is used.
     """
-    present = tuple(currencies(frame))
-    primary = present[0] if present else None
-    per_currency = tuple(
-        currency_totals(frame, code, include_transfers=include_transfers, kinds=kinds) for code in present
-    )
-    notes: list[str] = []
-    if primary is None:
+    prepared = _prepare(frame, kinds)
+    present = tuple(_currencies(prepared.rows))
+    if not present:
         return Headline(
             currency=None,
             currencies=(),
@@ -324,16 +415,17 @@ def headline(
             include_transfers=include_transfers,
             notes=("No transactions for these filters.",),
         )
-
+    primary = present[0]
+    per_currency = tuple(_currency_totals(prepared, code, include_transfers) for code in present)
     main = per_currency[0]
-    subset = frame[frame["currency"] == primary]
-    by_category = spend_by_category(
-        subset, currency=primary, include_transfers=include_transfers, kinds=kinds
+    rows, _ = prepared.in_currency(primary)
+    spend_rows = prepared.spend(rows, include_transfers)
+    by_category = _spend_by_category(prepared, spend_rows, positive_only=True)
+    uncategorized_spending = prepared.to_decimal(
+        spend_rows.loc[spend_rows["category"] == UNCATEGORIZED, "spend"].sum()
     )
-    spend_rows = _spend_rows(subset, kinds, include_transfers)
-    uncategorized_spending = _decimal_sum(spend_rows.loc[spend_rows["category"] == UNCATEGORIZED, "spend"])
     uncategorized_inflows = int(
-        ((row_kinds(subset, kinds) == UNCATEGORIZED_KIND) & (subset["amount_float"] > 0)).sum()
+        ((rows["kind"] == _KIND_CODES[UNCATEGORIZED_KIND]) & (rows["amount_float"] > 0)).sum()
     )
 
     span = period or data_period(frame)
@@ -343,17 +435,16 @@ def headline(
     previous_spending: Decimal | None = None
     change: Decimal | None = None
     change_pct: float | None = None
-    previous_subset = (
-        previous_frame[previous_frame["currency"] == primary]
-        if previous_frame is not None and not previous_frame.empty
-        else None
-    )
-    if previous_subset is not None and not previous_subset.empty:
-        previous_spending = _decimal_sum(_spend_rows(previous_subset, kinds, include_transfers)["spend"])
-        change = main.spending - previous_spending
-        if previous_spending > 0:
-            change_pct = float(change / previous_spending * 100)
+    if previous_frame is not None and not previous_frame.empty:
+        before = _prepare(previous_frame, kinds)
+        before_rows, _ = before.in_currency(primary)
+        if not before_rows.empty:
+            previous_spending = before.to_decimal(before.spend(before_rows, include_transfers)["spend"].sum())
+            change = main.spending - previous_spending
+            if previous_spending > 0:
+                change_pct = float(change / previous_spending * 100)
 
+    notes: list[str] = []
     if len(present) > 1:
         others = ", ".join(f"{t.currency} ({t.n_transactions})" for t in per_currency[1:])
         notes.append(
@@ -399,9 +490,28 @@ def headline(
 # -- aggregations used by charts and reports ----------------------------------------------------
 
 
-def _month_start(dates: pd.Series) -> pd.Series:
-    starts: pd.Series = dates.dt.to_period("M").dt.to_timestamp()
-    return starts
+def _spend_by_category(prepared: _Prepared, spend_rows: pd.DataFrame, *, positive_only: bool) -> pd.DataFrame:
+    columns = ["category", "spend", "spend_float", "share", "transactions"]
+    if spend_rows.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = spend_rows.groupby("category", observed=True, sort=False)["spend"].agg(["sum", "count"])
+    grouped = grouped[grouped["sum"] > 0] if positive_only else grouped[grouped["sum"] != 0]
+    if grouped.empty:
+        return pd.DataFrame(columns=columns)
+    result = pd.DataFrame(
+        {
+            "category": [str(name) for name in grouped.index],
+            "spend": [prepared.to_decimal(v) for v in grouped["sum"]],
+            "transactions": grouped["count"].astype(int).to_numpy(),
+        }
+    )
+    result["spend_float"] = result["spend"].astype(float)
+    positive = result["spend_float"] > 0
+    total = result.loc[positive, "spend_float"].sum()
+    # A share of a net refund means nothing: it stays NaN.
+    result["share"] = (result["spend_float"] / total).where(positive) if total else float("nan")
+    result = result.sort_values(["spend_float", "category"], ascending=[False, True], kind="stable")
+    return result[columns].reset_index(drop=True)
 
 
 def spend_by_category(
@@ -421,27 +531,68 @@ def spend_by_category(
     Columns: category, spend (Decimal), spend_float, share (of the positive total, 0-1; NaN for a
     net refund), transactions.
     """
-    subset, _ = _in_currency(frame, currency)
-    rows = _spend_rows(subset, kinds, include_transfers)
-    columns = ["category", "spend", "spend_float", "share", "transactions"]
+    prepared = _prepare(frame, kinds)
+    rows, _ = prepared.in_currency(currency)
+    return _spend_by_category(prepared, prepared.spend(rows, include_transfers), positive_only=positive_only)
+
+
+def category_totals(
+    frame: pd.DataFrame,
+    *,
+    include_transfers: bool = False,
+    kinds: Mapping[str, str] | None = None,
+    order: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Every category of every currency: what went out, what came in, and what counts as spending.
+
+    Columns: currency, category, kind ("spend", "income", "transfer", "uncategorized"),
+    transactions, money_out (≤ 0), money_in (≥ 0), net (Decimals), spending (Decimal, or None
+    for what is not spending: income and, unless included, transfers). Currencies primary first,
+    categories in taxonomy order.
+    """
+    columns = ["currency", "category", "kind", "transactions", "money_out", "money_in", "net", "spending"]
+    prepared = _prepare(frame, kinds)
+    rows = prepared.rows
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    grouped = rows.groupby("category", sort=False)["spend"].agg(["sum", "count"])
-    result = pd.DataFrame(
-        {
-            "category": grouped.index.astype(object),
-            "spend": grouped["sum"].to_numpy(),
-            "transactions": grouped["count"].astype(int).to_numpy(),
-        }
+    minor = rows["minor"].to_numpy()
+    grouped = (
+        rows.assign(out=np.where(minor < 0, minor, 0), into=np.where(minor > 0, minor, 0))
+        .groupby(["currency", "category"], observed=True)
+        .agg(
+            kind=("kind", "first"),
+            transactions=("minor", "size"),
+            money_out=("out", "sum"),
+            money_in=("into", "sum"),
+            net=("minor", "sum"),
+        )
     )
-    result = result[result["spend"] > ZERO] if positive_only else result[result["spend"] != ZERO]
-    result["spend_float"] = result["spend"].astype(float)
-    positive = result["spend_float"] > 0
-    total = result.loc[positive, "spend_float"].sum()
-    # A share of a net refund means nothing: it stays NaN.
-    result["share"] = (result["spend_float"] / total).where(positive) if total else float("nan")
-    result = result.sort_values(["spend_float", "category"], ascending=[False, True], kind="stable")
-    return result[columns].reset_index(drop=True)
+    counted = {_KIND_CODES[SPEND]} | ({_KIND_CODES[TRANSFER]} if include_transfers else set())
+    records: list[dict[str, Any]] = []
+    for code in _currencies(rows):
+        of_currency = grouped[grouped.index.get_level_values("currency") == code].droplevel("currency")
+        present = {str(name): entry for name, entry in of_currency.to_dict("index").items()}
+        for name in category_order(present, order):
+            entry = present[name]
+            kind = int(entry["kind"])
+            spending: Decimal | None = None
+            if kind in counted:
+                spending = -prepared.to_decimal(entry["net"])
+            elif kind == _KIND_CODES[UNCATEGORIZED_KIND]:
+                spending = -prepared.to_decimal(entry["money_out"])
+            records.append(
+                {
+                    "currency": code,
+                    "category": name,
+                    "kind": _KIND_NAMES[kind],
+                    "transactions": int(entry["transactions"]),
+                    "money_out": prepared.to_decimal(entry["money_out"]),
+                    "money_in": prepared.to_decimal(entry["money_in"]),
+                    "net": prepared.to_decimal(entry["net"]),
+                    "spending": spending,
+                }
+            )
+    return pd.DataFrame(records, columns=columns)
 
 
 def monthly_spend_by_category(
@@ -456,27 +607,45 @@ def monthly_spend_by_category(
 
     Columns: month (Timestamp, first of the month), category, spend (Decimal), spend_float.
     """
-    subset, _ = _in_currency(frame, currency)
-    rows = _spend_rows(subset, kinds, include_transfers)
+    prepared = _prepare(frame, kinds)
+    rows, _ = prepared.in_currency(currency)
+    spend_rows = prepared.spend(rows, include_transfers)
     columns = ["month", "category", "spend", "spend_float"]
-    if rows.empty:
+    sums = _sum_by(spend_rows, ["month", "category"], "spend")
+    sums = sums[sums != 0].sort_index()
+    if sums.empty:
         return pd.DataFrame(columns=columns)
-    rows = rows.assign(month=_month_start(rows["date"]))
-    grouped = rows.groupby(["month", "category"], sort=True)["spend"].sum().reset_index()
-    grouped = grouped[grouped["spend"] != ZERO]
-    grouped["spend_float"] = grouped["spend"].astype(float)
-    return grouped[columns].reset_index(drop=True)
+    result = pd.DataFrame(
+        {
+            "month": pd.to_datetime(sums.index.get_level_values("month")),
+            "category": [str(name) for name in sums.index.get_level_values("category")],
+            "spend": [prepared.to_decimal(v) for v in sums],
+        }
+    )
+    result["spend_float"] = result["spend"].astype(float)
+    return result[columns]
 
 
 def merchant_labels(frame: pd.DataFrame) -> pd.Series:
-    """A display name per row: the merchant parsed from the description, else its stored key."""
-    from app.categorize.merchant import merchant_name
+    """A display name per row: from the stored merchant key when there is one (cheap, and the
+    same name `merchant_name` gives), else parsed from the description, else the raw text.
 
-    descriptions = frame["description"].astype(str)
-    names = {text: merchant_name(text) for text in descriptions.unique()}
-    labels = descriptions.map(names).astype(object)
-    fallback = frame["merchant_key"].astype(object).where(frame["merchant_key"].notna(), descriptions)
-    return labels.where(labels.str.strip().astype(bool), fallback)
+    Names are computed once per distinct key or description, never per row.
+    """
+    labels = np.full(len(frame), "", dtype=object)
+    if "merchant_key" in frame:
+        codes, keys = pd.factorize(frame["merchant_key"], use_na_sentinel=True)
+        names = np.array([display_name(str(key)).strip() for key in keys] + [""], dtype=object)
+        labels = names[codes]  # code -1 (no key) picks the trailing ""
+    unnamed = labels == ""
+    if unnamed.any():
+        descriptions = frame["description"].iloc[np.flatnonzero(unnamed)]
+        codes, texts = pd.factorize(descriptions, use_na_sentinel=True)
+        names = np.array(
+            [merchant_name(str(text)).strip() or str(text) for text in texts] + [""], dtype=object
+        )
+        labels[unnamed] = names[codes]
+    return pd.Series(labels, index=frame.index, dtype=object)
 
 
 def top_merchants(
@@ -492,44 +661,44 @@ def top_merchants(
     Columns: merchant, spend (Decimal), spend_float, transactions, category (where most of the
     merchant's spend went, for colouring).
     """
-    subset, _ = _in_currency(frame, currency)
-    rows = _spend_rows(subset, kinds, include_transfers)
+    prepared = _prepare(frame, kinds)
+    rows, _ = prepared.in_currency(currency)
+    spend_rows = prepared.spend(rows, include_transfers)
     columns = ["merchant", "spend", "spend_float", "transactions", "category"]
-    if rows.empty:
+    if spend_rows.empty:
         return pd.DataFrame(columns=columns)
-    rows = rows.assign(merchant=merchant_labels(subset.loc[rows.index]))
-    totals = rows.groupby("merchant", sort=False)["spend"].agg(["sum", "count"])
-    totals = totals[totals["sum"] > ZERO]
+    source = prepared.source[["description", "merchant_key"]].iloc[spend_rows["position"].to_numpy()]
+    spend_rows = spend_rows.assign(merchant=merchant_labels(source).to_numpy())
+    totals = spend_rows.groupby("merchant", sort=False)["spend"].agg(["sum", "count"])
+    totals = totals[totals["sum"] > 0]
     if totals.empty:
         return pd.DataFrame(columns=columns)
-    totals["spend_float"] = totals["sum"].astype(float)
-    totals = totals.reset_index().sort_values(
-        ["spend_float", "merchant"], ascending=[False, True], kind="stable"
+    totals = (
+        totals.reset_index().sort_values(["sum", "merchant"], ascending=[False, True], kind="stable").head(n)
     )
-    totals = totals.head(n)
-    per_category = (
-        rows[rows["merchant"].isin(totals["merchant"])]
-        .groupby(["merchant", "category"])["spend_float"]
+    main_category = (
+        spend_rows[spend_rows["merchant"].isin(totals["merchant"])]
+        .groupby(["merchant", "category"], observed=True)["spend"]
         .sum()
         .reset_index()
-        .sort_values(["merchant", "spend_float", "category"], ascending=[True, False, True])
+        .sort_values(["merchant", "spend", "category"], ascending=[True, False, True])
         .drop_duplicates("merchant")
         .set_index("merchant")["category"]
     )
     result = pd.DataFrame(
         {
             "merchant": totals["merchant"].astype(object).to_numpy(),
-            "spend": totals["sum"].to_numpy(),
-            "spend_float": totals["spend_float"].to_numpy(),
+            "spend": [prepared.to_decimal(v) for v in totals["sum"]],
             "transactions": totals["count"].astype(int).to_numpy(),
         }
     )
-    result["category"] = result["merchant"].map(per_category).astype(object)
+    result["spend_float"] = result["spend"].astype(float)
+    result["category"] = [str(main_category[m]) for m in result["merchant"]]
     return result[columns]
 
 
 def _daily_cumulative(rows: pd.DataFrame, start: dt.date, length: int) -> pd.Series:
-    offsets = (rows["date"].dt.normalize() - pd.Timestamp(start)).dt.days
+    offsets = (rows["date"] - pd.Timestamp(start)).dt.days
     inside = (offsets >= 0) & (offsets < length)
     daily = rows.loc[inside, "spend_float"].groupby(offsets[inside]).sum()
     cumulative: pd.Series = daily.reindex(range(length), fill_value=0.0).cumsum()
@@ -552,25 +721,22 @@ def cumulative_spend(
     """
     columns = ["day", "date", "current", "previous_date", "previous"]
     span = period or data_period(frame)
-    if span is None:
-        return pd.DataFrame(columns=columns)
-    subset, chosen = _in_currency(frame, currency)
-    if chosen is None:
+    prepared = _prepare(frame, kinds)
+    rows, chosen = prepared.in_currency(currency)
+    if span is None or chosen is None:
         return pd.DataFrame(columns=columns)
     start, end = span
     length = (end - start).days + 1
-    current = _daily_cumulative(_spend_rows(subset, kinds, include_transfers), start, length)
+    current = _daily_cumulative(prepared.spend(rows, include_transfers), start, length)
 
     prev_start, prev_end = previous_period(start, end)
     prev_length = (prev_end - prev_start).days + 1
     previous = pd.Series(float("nan"), index=range(length))
-    has_previous = previous_frame is not None and not previous_frame.empty
-    if has_previous and previous_frame is not None:
-        prev_subset = previous_frame[previous_frame["currency"] == chosen]
-        prev_series = _daily_cumulative(
-            _spend_rows(prev_subset, kinds, include_transfers), prev_start, prev_length
-        )
-        previous = prev_series.reindex(range(length))
+    if previous_frame is not None and not previous_frame.empty:
+        before = _prepare(previous_frame, kinds)
+        before_rows, _ = before.in_currency(chosen)
+        series = _daily_cumulative(before.spend(before_rows, include_transfers), prev_start, prev_length)
+        previous = series.reindex(range(length))
     days = pd.RangeIndex(length)
     return pd.DataFrame(
         {
@@ -596,19 +762,24 @@ def income_vs_spending(
 
     Columns: month, income, spending, net (Decimal), income_float, spending_float, net_float.
     """
-    subset, _ = _in_currency(frame, currency)
+    prepared = _prepare(frame, kinds)
+    rows, _ = prepared.in_currency(currency)
     columns = ["month", "income", "spending", "net", "income_float", "spending_float", "net_float"]
-    if subset.empty:
+    if rows.empty:
         return pd.DataFrame(columns=columns)
-    months = sorted(_month_start(subset["date"]).unique())
-    spend_rows = _spend_rows(subset, kinds, include_transfers)
-    income_rows = _income_rows(subset, kinds)
-    spending = spend_rows.groupby(_month_start(spend_rows["date"]))["spend"].sum()
-    income = income_rows.groupby(_month_start(income_rows["date"]))["amount"].sum()
-    result = pd.DataFrame({"month": pd.to_datetime(months)})
-    result["income"] = [income.get(m, ZERO) for m in result["month"]]
-    result["spending"] = [spending.get(m, ZERO) for m in result["month"]]
-    result["net"] = [i - s for i, s in zip(result["income"], result["spending"], strict=True)]
+    months = np.sort(rows["month"].unique())
+    spending = _sum_by(prepared.spend(rows, include_transfers), "month", "spend")
+    income = _sum_by(prepared.income(rows), "month", "minor")
+    incomes = [prepared.to_decimal(income.get(m, 0)) for m in months]
+    spendings = [prepared.to_decimal(spending.get(m, 0)) for m in months]
+    result = pd.DataFrame(
+        {
+            "month": pd.to_datetime(months),
+            "income": incomes,
+            "spending": spendings,
+            "net": [i - s for i, s in zip(incomes, spendings, strict=True)],
+        }
+    )
     for name in ("income", "spending", "net"):
         result[f"{name}_float"] = result[name].astype(float)
     return result[columns]
@@ -622,6 +793,7 @@ __all__ = [
     "Headline",
     "category_colors",
     "category_order",
+    "category_totals",
     "cumulative_spend",
     "currencies",
     "currency_totals",

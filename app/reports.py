@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from markupsafe import Markup
@@ -84,11 +85,12 @@ def export_table(frame: pd.DataFrame) -> pd.DataFrame:
     Text is returned as-is (not neutralised): each format protects it in its own way.
     """
     if frame.empty:
-        return pd.DataFrame(columns=list(EXPORT_COLUMNS))
+        empty = pd.DataFrame(columns=list(EXPORT_COLUMNS))
+        return empty.astype({"date": "datetime64[us]", "confidence": "float64", "reviewed": "bool"})
     ordered = frame.reset_index(drop=True).sort_values(["date", "id"], kind="stable")
     return pd.DataFrame(
         {
-            "date": ordered["date"].dt.date,
+            "date": pd.to_datetime(ordered["date"]).dt.normalize(),
             "account": ordered["account"].astype(str),
             "description": ordered["description"].astype(str),
             "merchant": insights.merchant_labels(ordered).astype(str),
@@ -105,33 +107,47 @@ def export_table(frame: pd.DataFrame) -> pd.DataFrame:
 # -- CSV ---------------------------------------------------------------------------------------
 
 
+def _safe_text(column: pd.Series) -> list[str]:
+    """A text column with every cell a spreadsheet would evaluate prefixed by `'`."""
+    text = column.astype(object).fillna("").astype(str)
+    risky = text.str.startswith(FORMULA_TRIGGERS).to_numpy(dtype=bool)
+    return text.where(~risky, "'" + text).tolist()
+
+
+def _confidence_text(column: pd.Series) -> list[str]:
+    values = column.to_numpy(dtype=float)
+    text = np.char.mod("%.2f", np.nan_to_num(values)).astype(object)
+    text[np.isnan(values)] = ""
+    return list(text)
+
+
 def transactions_csv(frame: pd.DataFrame) -> bytes:
     """Transactions as CSV: UTF-8 with a BOM (so Excel reads accents), amounts as plain numbers,
     and every text cell safe to open in a spreadsheet."""
     table = export_table(frame)
+    columns = [
+        table["date"].dt.strftime("%Y-%m-%d").tolist(),
+        _safe_text(table["account"]),
+        _safe_text(table["description"]),
+        _safe_text(table["merchant"]),
+        [format(amount, "f") for amount in table["amount"]],  # numeric: a leading '-' is a sign
+        _safe_text(table["currency"]),
+        _safe_text(table["category"]),
+        _safe_text(table["source"]),
+        _confidence_text(table["confidence"]),
+        np.where(table["reviewed"].to_numpy(dtype=bool), "true", "false").tolist(),
+    ]
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
-    for row in table.to_dict("records"):
-        confidence = "" if pd.isna(row["confidence"]) else f"{row['confidence']:.2f}"
-        writer.writerow(
-            (
-                row["date"].isoformat(),
-                neutralize_formula(row["account"]),
-                neutralize_formula(row["description"]),
-                neutralize_formula(row["merchant"]),
-                format_amount(row["amount"]),  # numeric by construction: a leading '-' is a sign
-                neutralize_formula(row["currency"]),
-                neutralize_formula(str(row["category"])),
-                neutralize_formula(str(row["source"])),
-                confidence,
-                "true" if row["reviewed"] else "false",
-            )
-        )
+    writer.writerows(zip(*columns, strict=True))
     return buffer.getvalue().encode("utf-8-sig")
 
 
 # -- XLSX --------------------------------------------------------------------------------------
+
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")  # day 0 of Excel's date serials (1900 system)
+_TEXT_COLUMNS = frozenset({"account", "description", "merchant", "currency", "category", "source"})
 
 
 def _money_format(currency: str) -> str:
@@ -152,7 +168,53 @@ class _MoneyFormats:
         return self._formats[currency]
 
 
-def _write_sheet(
+def _size_columns(worksheet: Any, table: pd.DataFrame) -> None:
+    for position, column in enumerate(table.columns):
+        # The first rows are a good enough sample; measuring 100k cells buys nothing.
+        sample = table[column].head(2000).astype(str).str.len().tolist()
+        longest = max([len(str(column)), *sample])
+        worksheet.set_column(position, position, min(max(longest + 2, 8), 60))
+
+
+def _finish_sheet(worksheet: Any, table: pd.DataFrame) -> None:
+    _size_columns(worksheet, table)
+    worksheet.freeze_panes(1, 0)
+    if len(table.columns):
+        worksheet.autofilter(0, 0, len(table), len(table.columns) - 1)
+
+
+def _write_transactions(book: Any, formats: _MoneyFormats, table: pd.DataFrame) -> None:
+    """The Transactions sheet, one typed write per cell: text through `write_string`, so no
+    statement text can become a formula or a link whatever it starts with."""
+    sheet = book.add_worksheet("Transactions")
+    sheet.write_row(0, 0, EXPORT_COLUMNS, book.add_format({"bold": True}))
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    currencies = table["currency"].astype(str).tolist()
+    for position, column in enumerate(EXPORT_COLUMNS):
+        values = table[column]
+        if column == "date":
+            days = values.to_numpy().astype("datetime64[D]") - _EXCEL_EPOCH
+            for row, serial in enumerate(days.astype(np.int64).tolist(), start=1):
+                sheet.write_number(row, position, serial, date_format)
+        elif column == "amount":
+            for row, (amount, currency) in enumerate(zip(values, currencies, strict=True), start=1):
+                sheet.write_number(row, position, float(amount), formats[currency])
+        elif column == "confidence":
+            for row, confidence in enumerate(values.to_numpy(dtype=float).tolist(), start=1):
+                if not np.isnan(confidence):
+                    sheet.write_number(row, position, confidence)
+        elif column == "reviewed":
+            for row, reviewed in enumerate(values.to_numpy(dtype=bool).tolist(), start=1):
+                sheet.write_boolean(row, position, reviewed)
+        else:
+            assert column in _TEXT_COLUMNS
+            for row, text in enumerate(values.astype(object).fillna("").astype(str).tolist(), start=1):
+                if text:
+                    sheet.write_string(row, position, text)
+    _finish_sheet(sheet, table)
+
+
+def _write_summary(
     writer: pd.ExcelWriter,
     sheet: str,
     table: pd.DataFrame,
@@ -160,8 +222,7 @@ def _write_sheet(
     money_columns: Sequence[str],
     formats: _MoneyFormats,
 ) -> None:
-    """Write `table` with money columns as numbers in their row's currency format, sized columns,
-    a frozen header and a filter."""
+    """A small summary sheet: money columns as numbers in their row's currency format."""
     numbers = {
         column: [None if value is None or pd.isna(value) else float(value) for value in table[column]]
         for column in money_columns
@@ -171,29 +232,13 @@ def _write_sheet(
     }
     table.assign(**as_floats).to_excel(writer, sheet_name=sheet, index=False)
     worksheet = writer.sheets[sheet]
-    for position, column in enumerate(table.columns):
-        # The first rows are a good enough sample; measuring 100k cells buys nothing.
-        sample = table[column].head(2000).astype(str).str.len().tolist()
-        longest = max([len(str(column)), *sample])
-        worksheet.set_column(position, position, min(max(longest + 2, 8), 60))
-    currencies = table["currency"].astype(str).tolist() if "currency" in table else []
+    currencies = table["currency"].astype(str).tolist()
     for column, values in numbers.items():
         position = list(table.columns).index(column)
         for row, (value, currency) in enumerate(zip(values, currencies, strict=True), start=1):
             if value is not None:
                 worksheet.write_number(row, position, value, formats[currency])
-    worksheet.freeze_panes(1, 0)
-    if len(table.columns):
-        worksheet.autofilter(0, 0, len(table), len(table.columns) - 1)
-
-
-def _kind_label(kind: str) -> str:
-    return {
-        insights.SPEND: "spending",
-        insights.INCOME_KIND: "income",
-        insights.TRANSFER: "transfer",
-        insights.UNCATEGORIZED_KIND: "uncategorized",
-    }[kind]
+    _finish_sheet(worksheet, table)
 
 
 def category_summary(
@@ -205,50 +250,7 @@ def category_summary(
 ) -> pd.DataFrame:
     """Per currency and category: count, money out, money in, net (signed), and what counts as
     spending under the shared rules (blank for income and, by default, transfers)."""
-    columns = ["currency", "category", "kind", "transactions", "money_out", "money_in", "net", "spending"]
-    if frame.empty:
-        return pd.DataFrame(columns=columns)
-    kind = insights.row_kinds(frame, kinds)
-    labelled = pd.DataFrame(
-        {
-            "currency": frame["currency"].astype(str),
-            "category": frame["category"].astype(object).where(frame["category"].notna(), UNCATEGORIZED),
-            "kind": kind,
-            "amount": frame["amount"],
-            "out": frame["amount"].where(frame["amount_float"] < 0, Decimal(0)),
-            "in": frame["amount"].where(frame["amount_float"] > 0, Decimal(0)),
-        }
-    )
-    grouped = labelled.groupby(["currency", "category", "kind"], sort=False).agg(
-        transactions=("amount", "size"),
-        money_out=("out", "sum"),
-        money_in=("in", "sum"),
-        net=("amount", "sum"),
-    )
-    rows: list[dict[str, Any]] = []
-    for code in insights.currencies(frame):
-        spend = insights.spend_by_category(
-            frame, currency=code, include_transfers=include_transfers, kinds=kinds, positive_only=False
-        ).set_index("category")["spend"]
-        present = grouped.loc[code].reset_index()
-        for name in insights.category_order(present["category"], order):
-            entry = present[present["category"] == name].iloc[0]
-            counted = entry["kind"] in (insights.SPEND, insights.UNCATEGORIZED_KIND) or (
-                include_transfers and entry["kind"] == insights.TRANSFER
-            )
-            rows.append(
-                {
-                    "currency": code,
-                    "category": name,
-                    "kind": _kind_label(str(entry["kind"])),
-                    "transactions": int(entry["transactions"]),
-                    "money_out": entry["money_out"],
-                    "money_in": entry["money_in"],
-                    "net": entry["net"],
-                    "spending": spend.get(name, Decimal(0)) if counted else None,
-                }
-            )
-    return pd.DataFrame(rows, columns=columns)
+    return insights.category_totals(frame, include_transfers=include_transfers, kinds=kinds, order=order)
 
 
 def month_summary(
@@ -306,13 +308,11 @@ def workbook_xlsx(
     with pd.ExcelWriter(
         buffer,
         engine="xlsxwriter",
-        date_format="yyyy-mm-dd",
-        datetime_format="yyyy-mm-dd",
         engine_kwargs={"options": options},
     ) as writer:
         formats = _MoneyFormats(writer.book)
-        _write_sheet(writer, "Transactions", export_table(frame), money_columns=["amount"], formats=formats)
-        _write_sheet(
+        _write_transactions(writer.book, formats, export_table(frame))
+        _write_summary(
             writer,
             "By category",
             category_summary(frame, include_transfers=include_transfers, kinds=kinds, order=order),
@@ -320,7 +320,7 @@ def workbook_xlsx(
             formats=formats,
         )
         months = month_summary(frame, include_transfers=include_transfers, kinds=kinds, order=order)
-        _write_sheet(
+        _write_summary(
             writer,
             "By month",
             months,
@@ -514,7 +514,7 @@ def html_report(
         ],
         "transactions": [
             {
-                "date": row["date"].isoformat(),
+                "date": row["date"].strftime("%Y-%m-%d"),
                 "account": row["account"],
                 "description": row["description"],
                 "merchant": row["merchant"],

@@ -79,7 +79,7 @@ def transaction_rows(store: Store, scope: Sequence[str] | None) -> list[dict[str
     frame = store.transactions_frame()
     if scope is not None:
         frame = frame[frame["id"].isin(set(scope))]
-    frame = frame.sort_values(["date", "id"])
+    frame = frame.reset_index(drop=True).sort_values(["date", "id"])
     rows = []
     for record in frame.to_dict("records"):
         confidence = record["confidence"]

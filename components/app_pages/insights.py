@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -13,6 +14,7 @@ from components import navigation, resources
 from components.filters import ViewFilters, render_filter_bar
 from components.formatting import money
 from components.ledger import CategoryView, category_view
+from components.resources import FilterKey
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False}
 
@@ -80,48 +82,70 @@ def render_headline(head: insights.Headline, filters: ViewFilters, sparkline: li
         st.caption(note)
 
 
-def _chart(title: str, figure: go.Figure, key: str) -> None:
+ChartName = Literal["by_category", "top_merchants", "monthly", "cumulative", "income_vs_spending"]
+
+
+@st.cache_data(max_entries=40, show_spinner=False)
+def build_chart(
+    name: ChartName,
+    version: str,
+    current: FilterKey,
+    previous: FilterKey | None,
+    period: tuple[dt.date, dt.date] | None,
+    include_transfers: bool,
+    kinds: tuple[tuple[str, str], ...],
+    order: tuple[str, ...],
+    _filters: ViewFilters,
+) -> go.Figure:
+    """One chart for one state of the ledger and the filters (building a figure is the slow part)."""
+    frame = resources.transactions(_filters.current)
+    kind_map = dict(kinds)
+    if name == "by_category":
+        return charts.spending_by_category(
+            frame, include_transfers=include_transfers, kinds=kind_map, order=order
+        )
+    if name == "top_merchants":
+        return charts.top_merchants(frame, include_transfers=include_transfers, kinds=kind_map, order=order)
+    if name == "monthly":
+        return charts.monthly_spending(
+            frame, include_transfers=include_transfers, kinds=kind_map, order=order
+        )
+    if name == "cumulative":
+        before = resources.transactions(_filters.previous) if _filters.previous else None
+        return charts.cumulative_spending(
+            frame, before, period=period, include_transfers=include_transfers, kinds=kind_map
+        )
+    return charts.income_vs_spending(frame, include_transfers=include_transfers, kinds=kind_map)
+
+
+def _chart(title: str, name: ChartName, filters: ViewFilters, view: CategoryView) -> None:
     st.subheader(title)
-    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
+    figure = build_chart(
+        name,
+        resources.data_version(),
+        resources.filter_key(filters.current),
+        resources.filter_key(filters.previous) if filters.previous else None,
+        filters.period,
+        filters.include_transfers,
+        tuple(sorted(view.kinds.items())),
+        view.order,
+        filters,
+    )
+    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{name}")
 
 
 def render_charts(filters: ViewFilters, view: CategoryView) -> None:
-    frame = resources.transactions(filters.current)
-    previous = resources.transactions(filters.previous) if filters.previous else None
-    transfers, kinds, order = filters.include_transfers, view.kinds, view.order
     left, right = st.columns(2)
     with left:
-        _chart(
-            "Spending by category",
-            charts.spending_by_category(frame, include_transfers=transfers, kinds=kinds, order=order),
-            "chart_by_category",
-        )
+        _chart("Spending by category", "by_category", filters, view)
     with right:
-        _chart(
-            "Top merchants",
-            charts.top_merchants(frame, include_transfers=transfers, kinds=kinds, order=order),
-            "chart_top_merchants",
-        )
-    _chart(
-        "Spending per month, by category",
-        charts.monthly_spending(frame, include_transfers=transfers, kinds=kinds, order=order),
-        "chart_monthly",
-    )
+        _chart("Top merchants", "top_merchants", filters, view)
+    _chart("Spending per month, by category", "monthly", filters, view)
     left, right = st.columns(2)
     with left:
-        _chart(
-            "Cumulative spending vs the period before",
-            charts.cumulative_spending(
-                frame, previous, period=filters.period, include_transfers=transfers, kinds=kinds
-            ),
-            "chart_cumulative",
-        )
+        _chart("Cumulative spending vs the period before", "cumulative", filters, view)
     with right:
-        _chart(
-            "Income and spending per month",
-            charts.income_vs_spending(frame, include_transfers=transfers, kinds=kinds),
-            "chart_income_vs_spending",
-        )
+        _chart("Income and spending per month", "income_vs_spending", filters, view)
 
 
 def render() -> None:

@@ -1,0 +1,87 @@
+"""Insights page: the headline metrics are exactly `app.insights.headline`, charts follow the filters."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app import insights
+from app.categorize.taxonomy import load_taxonomy
+from app.store import Store, TransactionFilter
+from components import filters, state
+from components.formatting import money
+from tests.apptest.conftest import texts
+
+CHARTS = 5
+
+
+@pytest.fixture
+def dashboard(open_page, seed, categorized) -> AppTest:
+    seed("chase_credit_card.csv", "bofa_checking.csv", "amex_gold.csv")
+    categorized()
+    return open_page("insights")
+
+
+def _expected(store: Store, *, period_choice: str, include_transfers: bool, accounts=()) -> insights.Headline:
+    bounds = insights.data_period(store.transactions_frame())
+    period = filters.resolve_period(period_choice, bounds, ())
+    previous = insights.previous_period(*period)
+    frame = store.transactions_frame(TransactionFilter(accounts=accounts, date_from=period[0], date_to=period[1]))
+    before = store.transactions_frame(TransactionFilter(accounts=accounts, date_from=previous[0], date_to=previous[1]))
+    kinds = {c.name: c.kind for c in load_taxonomy(store).categories}
+    return insights.headline(frame, before, period=period, include_transfers=include_transfers, kinds=kinds)
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _assert_matches(at: AppTest, head: insights.Headline) -> None:
+    shown = _metrics(at)
+    code = head.currency
+    assert shown["Spending"] == money(head.spending, code)
+    assert shown["Income"] == money(head.income, code)
+    assert shown["Net"] == money(head.net, code, signed=True)
+    assert shown["Average spending per month"] == money(head.avg_spending_per_month, code)
+    assert shown["Biggest category"] == head.biggest_category
+    assert head.change_vs_previous_pct is not None
+    assert shown["Change vs the previous period"] == f"{head.change_vs_previous_pct:+.1f}%"
+
+
+def test_headline_metrics_equal_the_insights_module(dashboard: AppTest, store: Store) -> None:
+    head = _expected(store, period_choice=filters.DEFAULT_PERIOD, include_transfers=False)
+    assert head.spending > 0
+    _assert_matches(dashboard, head)
+    spending = next(m for m in dashboard.metric if m.label == "Spending")
+    assert spending.delta == money(head.change_vs_previous, head.currency, signed=True)
+    assert len(dashboard.get("plotly_chart")) == CHARTS
+    assert any("not counted as spending" in t for t in texts(dashboard.caption))
+
+
+def test_the_transfers_toggle_and_the_period_change_every_number(dashboard: AppTest, store: Store) -> None:
+    dashboard.toggle(key=state.FILTER_INCLUDE_TRANSFERS).set_value(True).run()
+    _assert_matches(dashboard, _expected(store, period_choice=filters.DEFAULT_PERIOD, include_transfers=True))
+
+    dashboard.selectbox(key=f"{state.FILTER_DATES}_choice").set_value(filters.LATEST_MONTH).run()
+    _assert_matches(dashboard, _expected(store, period_choice=filters.LATEST_MONTH, include_transfers=True))
+
+
+def test_an_account_filter_applies_to_the_numbers(dashboard: AppTest, store: Store) -> None:
+    account = "Chase credit card"
+    dashboard.multiselect(key=state.FILTER_ACCOUNTS).set_value([account]).run()
+    _assert_matches(
+        dashboard,
+        _expected(store, period_choice=filters.DEFAULT_PERIOD, include_transfers=False, accounts=(account,)),
+    )
+
+
+def test_filters_persist_to_the_export_page(dashboard: AppTest) -> None:
+    dashboard.selectbox(key=f"{state.FILTER_DATES}_choice").set_value(filters.ALL_TIME).run()
+    dashboard.switch_page("../components/app_pages/export.py").run()
+    assert dashboard.selectbox(key=f"{state.FILTER_DATES}_choice").value == filters.ALL_TIME
+
+
+def test_an_empty_ledger_says_what_to_do(open_page) -> None:
+    at = open_page("insights")
+    assert any("No transactions yet" in t for t in texts(at.info))
+    assert not at.metric

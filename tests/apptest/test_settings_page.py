@@ -1,0 +1,184 @@
+"""Settings page: saving round-trips and masks the key, Test connection, categories, privacy, delete."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.categorize.taxonomy import load_taxonomy
+from app.settings import load_settings
+from app.store import Store
+from components import state
+from tests.apptest.conftest import texts
+from tests.support.fixtures import fake_parallax  # noqa: F401
+
+SECRET = "sk-test-1234567890-abcd"
+
+
+def _all_text(at: AppTest) -> str:
+    parts: list[str] = []
+    for kind in ("markdown", "caption", "text", "success", "error", "warning", "info", "code", "json"):
+        parts.extend(texts(getattr(at, kind)))
+    parts.extend(str(w.value) for w in at.text_input)
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No environment overrides: the form's values are the ones that count."""
+    monkeypatch.delenv("PRIVFIN_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("PRIVFIN_OFFLINE", raising=False)
+
+
+def test_saving_round_trips_and_the_key_is_masked(configurable, open_page) -> None:
+    at = open_page("settings")
+    at.text_input(key=state.SETTINGS_ENDPOINT).set_value("http://192.168.1.50:3001/v1")
+    at.text_input(key=state.SETTINGS_MODEL).set_value("Qwen/Qwen3-8B")
+    at.text_input(key=state.SETTINGS_API_KEY).set_value(SECRET)
+    at.number_input(key=state.SETTINGS_BATCH).set_value(25)
+    at.number_input(key=state.SETTINGS_CONCURRENCY).set_value(3)
+    at.toggle(key=state.SETTINGS_OFFLINE).set_value(False)
+    at.button(key=state.SETTINGS_SAVE_BUTTON).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+    saved = load_settings()
+    assert saved.endpoint_url == "http://192.168.1.50:3001/v1"
+    assert saved.model == "Qwen/Qwen3-8B"
+    assert saved.api_key is not None and saved.api_key.get_secret_value() == SECRET
+    assert (saved.batch_max_items, saved.max_concurrency, saved.offline) == (25, 3, False)
+    assert any("Settings saved" in t for t in texts(at.success))
+
+    key_input = at.text_input(key=state.SETTINGS_API_KEY)
+    assert key_input.value == ""  # the key never stays in the form
+    assert key_input.proto.type == key_input.proto.PASSWORD
+    assert "••••abcd" in key_input.proto.placeholder
+    assert SECRET not in _all_text(at)
+    assert at.text_input(key=state.SETTINGS_ENDPOINT).value == "http://192.168.1.50:3001/v1"
+
+    # an empty key field keeps the saved key; the checkbox forgets it
+    at.button(key=state.SETTINGS_SAVE_BUTTON).click().run()
+    assert load_settings().api_key.get_secret_value() == SECRET
+    at.checkbox(key=state.SETTINGS_FORGET_KEY).check()
+    at.button(key=state.SETTINGS_SAVE_BUTTON).click().run()
+    assert load_settings().api_key is None
+
+
+def test_an_invalid_value_is_refused_with_a_reason(configurable, open_page) -> None:
+    at = open_page("settings")
+    at.text_input(key=state.SETTINGS_ENDPOINT).set_value("http://127.0.0.1:3001/v1")
+    at.number_input(key=state.SETTINGS_CONCURRENCY).set_value(0)
+    at.button(key=state.SETTINGS_SAVE_BUTTON).click().run()
+    assert load_settings().endpoint_url == "http://127.0.0.1:3001/v1"
+    assert load_settings().max_concurrency is None  # 0 means "as many as the cluster reports"
+
+
+def test_environment_overrides_are_shown_and_not_editable(open_page) -> None:
+    at = open_page("settings")  # the test environment sets PRIVFIN_ENDPOINT_URL and PRIVFIN_OFFLINE
+    assert at.text_input(key=state.SETTINGS_ENDPOINT).disabled
+    assert at.toggle(key=state.SETTINGS_OFFLINE).disabled
+    assert any("PRIVFIN\\_ENDPOINT\\_URL" in t or "PRIVFIN_ENDPOINT_URL" in t for t in texts(at.caption))
+
+
+def test_test_connection_in_offline_mode_says_nothing_is_sent(open_page) -> None:
+    at = open_page("settings")
+    at.button(key=state.SETTINGS_TEST_BUTTON).click().run()
+    assert any("Offline mode is on" in t for t in texts(at.info))
+
+
+@pytest.fixture
+def closed_port_endpoint(configurable, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRIVFIN_ENDPOINT_URL", "http://127.0.0.1:9/v1")
+
+
+@pytest.fixture
+def parallax_endpoint(configurable, monkeypatch: pytest.MonkeyPatch, fake_parallax) -> object:  # noqa: F811
+    monkeypatch.setenv("PRIVFIN_ENDPOINT_URL", fake_parallax.base_url)
+    return fake_parallax
+
+
+def test_test_connection_explains_an_unreachable_endpoint(closed_port_endpoint, open_page) -> None:
+    at = open_page("settings")
+    at.button(key=state.SETTINGS_TEST_BUTTON).click().run()
+    errors = texts(at.error)
+    assert any("Could not reach" in t and "127\\.0\\.0\\.1\\:9" in t for t in errors), errors
+    assert at.session_state[state.SETTINGS_PROBE]["reason"]
+
+
+def test_test_connection_shows_what_a_parallax_cluster_reports(parallax_endpoint, open_page) -> None:
+    at = open_page("settings")
+    at.button(key=state.SETTINGS_TEST_BUTTON).click().run()
+    assert not at.exception
+
+    assert any("Parallax cluster" in t and "is ready" in t for t in texts(at.success)), _all_text(at)[-2000:]
+    probe = at.session_state[state.SETTINGS_PROBE]
+    shown = " ".join(texts(at.text))
+    assert probe["model"] and probe["model"] in shown
+    assert probe["status"] in shown
+    nodes = next(d.value for d in at.dataframe if "GPU" in getattr(d.value, "columns", []))
+    assert list(nodes["GPU"]) == [n["gpu_name"] for n in probe["nodes"]]
+    assert list(nodes["memory (GB)"]) == [n["gpu_memory_gb"] for n in probe["nodes"]]
+
+
+def test_categories_can_be_added_renamed_and_removed(open_page, seed, categorized, store: Store) -> None:
+    seed("chase_credit_card.csv")
+    categorized()
+    at = open_page("settings")
+
+    at.text_input(key=state.TAXONOMY_NEW_NAME).set_value("Hobbies")
+    at.text_input(key=state.TAXONOMY_NEW_DESCRIPTION).set_value("Craft supplies, instruments")
+    at.button(key=state.TAXONOMY_ADD_BUTTON).click().run()
+    assert "Hobbies" in load_taxonomy(store).names
+
+    counts = store.category_counts()
+    moved_from = max((n for n in load_taxonomy(store).names if counts.get(n)), key=lambda n: counts[n])
+    at.selectbox(key=state.TAXONOMY_RENAME_FROM).set_value(moved_from)
+    at.text_input(key=state.TAXONOMY_RENAME_TO).set_value(f"{moved_from} (renamed)")
+    at.button(key=state.TAXONOMY_RENAME_BUTTON).click().run()
+    assert store.category_counts().get(f"{moved_from} (renamed)") == counts[moved_from]
+    assert any(f"{counts[moved_from]:,} transaction" in t for t in texts(at.success))
+
+    at.selectbox(key=state.TAXONOMY_REMOVE_NAME).set_value(f"{moved_from} (renamed)").run()
+    assert any(f"{counts[moved_from]:,} transaction" in t and "Uncategorized" in t for t in texts(at.caption))
+    at.button(key=state.TAXONOMY_REMOVE_BUTTON).click().run()
+    assert f"{moved_from} (renamed)" in load_taxonomy(store).names  # not without confirmation
+    at.checkbox(key=state.TAXONOMY_REMOVE_CONFIRM).check()
+    at.button(key=state.TAXONOMY_REMOVE_BUTTON).click().run()
+    assert f"{moved_from} (renamed)" not in load_taxonomy(store).names
+    assert store.category_counts().get(f"{moved_from} (renamed)") is None
+
+
+def test_privacy_panel_previews_redaction_on_the_users_data_and_lists_sent_requests(
+    open_page, seed, store: Store
+) -> None:
+    seed("chase_credit_card.csv")
+    at = open_page("settings")
+    preview = next(d.value for d in at.dataframe if "what the model would see" in getattr(d.value, "columns", []))
+    assert len(preview) > 0
+    descriptions = set(store.transactions_frame()["description"])
+    assert set(preview["on your statement"]) <= descriptions
+    for sent in preview["what the model would see"]:
+        assert set(json.loads(sent)) == {"id", "text", "direction"}  # no amount unless the user allows it
+    assert any("No request has ever been sent" in t for t in texts(at.caption))
+
+    store.audit("http://127.0.0.1:3001/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}]}, "ok", 1)
+    at.run()
+    log = next(d.value for d in at.dataframe if "endpoint" in getattr(d.value, "columns", []))
+    assert list(log["endpoint"]) == ["http://127.0.0.1:3001/v1/chat/completions"]
+    assert at.json, "the exact request body is shown"
+
+
+def test_delete_all_my_data_needs_confirmation(open_page, seed, store: Store) -> None:
+    seed("chase_credit_card.csv")
+    at = open_page("settings")
+    at.button(key=state.DELETE_BUTTON).click().run()
+    assert store.count_transactions() == 142
+    assert any("Type DELETE" in t for t in texts(at.error))
+
+    at.text_input(key=state.DELETE_CONFIRM_TEXT).set_value("DELETE")
+    at.button(key=state.DELETE_BUTTON).click().run()
+    assert not at.exception
+    assert store.count_transactions() == 0
+    assert store.imports() == []
+    assert any("All your data is deleted" in t for t in texts(at.success))

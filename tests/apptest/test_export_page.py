@@ -7,7 +7,11 @@ from app.store import Store, TransactionFilter
 from components import filters, state
 from tests.apptest.conftest import texts
 
-BUTTONS = {"export_csv": "Download CSV", "export_xlsx": "Download Excel", "export_html": "Download HTML report"}
+BUTTONS = {
+    "export_csv": "Download CSV",
+    "export_xlsx": "Download Excel",
+    "export_html": "Download HTML report",
+}
 
 
 def test_three_downloads_for_the_filtered_transactions(open_page, seed, store: Store) -> None:
@@ -16,7 +20,9 @@ def test_three_downloads_for_the_filtered_transactions(open_page, seed, store: S
 
     labels = {b.key: b.label for b in at.download_button}
     assert labels == BUTTONS
-    period = filters.resolve_period(filters.DEFAULT_PERIOD, insights.data_period(store.transactions_frame()), ())
+    period = filters.resolve_period(
+        filters.DEFAULT_PERIOD, insights.data_period(store.transactions_frame()), ()
+    )
     count = len(store.transactions_frame(TransactionFilter(date_from=period[0], date_to=period[1])))
     assert any(f"Exporting **{count:,} transactions**" in t for t in texts(at.markdown))
     for button in at.download_button:

@@ -26,8 +26,12 @@ def _expected(store: Store, *, period_choice: str, include_transfers: bool, acco
     bounds = insights.data_period(store.transactions_frame())
     period = filters.resolve_period(period_choice, bounds, ())
     previous = insights.previous_period(*period)
-    frame = store.transactions_frame(TransactionFilter(accounts=accounts, date_from=period[0], date_to=period[1]))
-    before = store.transactions_frame(TransactionFilter(accounts=accounts, date_from=previous[0], date_to=previous[1]))
+    frame = store.transactions_frame(
+        TransactionFilter(accounts=accounts, date_from=period[0], date_to=period[1])
+    )
+    before = store.transactions_frame(
+        TransactionFilter(accounts=accounts, date_from=previous[0], date_to=previous[1])
+    )
     kinds = {c.name: c.kind for c in load_taxonomy(store).categories}
     return insights.headline(frame, before, period=period, include_transfers=include_transfers, kinds=kinds)
 

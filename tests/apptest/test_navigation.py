@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from streamlit.testing.v1 import AppTest
 
 from components import navigation
@@ -40,6 +39,12 @@ def test_every_page_renders_with_data(seed, categorized) -> None:
 
 
 def test_page_files_exist_and_none_lives_in_a_pages_folder() -> None:
-    files = [navigation.IMPORT, navigation.REVIEW, navigation.INSIGHTS, navigation.EXPORT, navigation.SETTINGS]
+    files = [
+        navigation.IMPORT,
+        navigation.REVIEW,
+        navigation.INSIGHTS,
+        navigation.EXPORT,
+        navigation.SETTINGS,
+    ]
     assert all(f.is_file() for f in files)
     assert all(f.parent.name == "app_pages" for f in files)

@@ -154,7 +154,9 @@ def test_privacy_panel_previews_redaction_on_the_users_data_and_lists_sent_reque
 ) -> None:
     seed("chase_credit_card.csv")
     at = open_page("settings")
-    preview = next(d.value for d in at.dataframe if "what the model would see" in getattr(d.value, "columns", []))
+    preview = next(
+        d.value for d in at.dataframe if "what the model would see" in getattr(d.value, "columns", [])
+    )
     assert len(preview) > 0
     descriptions = set(store.transactions_frame()["description"])
     assert set(preview["on your statement"]) <= descriptions
@@ -162,7 +164,9 @@ def test_privacy_panel_previews_redaction_on_the_users_data_and_lists_sent_reque
         assert set(json.loads(sent)) == {"id", "text", "direction"}  # no amount unless the user allows it
     assert any("No request has ever been sent" in t for t in texts(at.caption))
 
-    store.audit("http://127.0.0.1:3001/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}]}, "ok", 1)
+    store.audit(
+        "http://127.0.0.1:3001/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}]}, "ok", 1
+    )
     at.run()
     log = next(d.value for d in at.dataframe if "endpoint" in getattr(d.value, "columns", []))
     assert list(log["endpoint"]) == ["http://127.0.0.1:3001/v1/chat/completions"]

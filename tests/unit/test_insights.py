@@ -298,3 +298,64 @@ def test_a_custom_category_counts_as_spending(store: Store) -> None:
     frame = ledger(store, [("2024-05-02", "Card", "LEGO STORE", "-42.00", "USD", "Kids")])
     assert insights.headline(frame).spending == D("42.00")
     assert list(insights.spend_by_category(frame)["category"]) == ["Kids"]
+
+
+# -- exactness and the contract's optional columns ------------------------------------------------
+
+
+def test_thousands_of_cents_add_up_exactly(store: Store) -> None:
+    # 0.10 has no exact float; 3,000 of them summed as floats drift, in cents they do not.
+    rows = [
+        (f"2024-04-{1 + n % 28:02d}", "Card", f"KIOSK {n}", "-0.10", "USD", "Dining") for n in range(3000)
+    ]
+    rows.append(("2024-04-29", "Card", "KIOSK REFUND", "0.30", "USD", "Dining"))
+    frame = ledger(store, rows)
+    assert sum(frame["amount_float"]) != -299.7  # the float sum really is off
+    head = insights.headline(frame)
+    assert head.spending == D("299.70")
+    assert insights.spend_by_category(frame)["spend"].tolist() == [D("299.70")]
+
+
+def test_amounts_with_more_decimals_stay_exact(store: Store) -> None:
+    rows = [
+        ("2024-04-01", "Card", "FX PURCHASE", "-10.123", "BHD", "Shopping"),
+        ("2024-04-02", "Card", "FX PURCHASE", "-0.0000001", "BHD", "Shopping"),
+        ("2024-04-03", "Card", "FX PURCHASE", "-1.5", "BHD", "Shopping"),
+    ]
+    head = insights.headline(ledger(store, rows))
+    assert head.spending == D("11.6230001")
+    assert head.currency == "BHD"
+
+
+def test_merchant_names_come_from_stored_keys_when_present(store: Store) -> None:
+    from app.categorize.merchant import merchant_key
+
+    frame = ledger(store, LEDGER)
+    store.set_merchant_keys(
+        {tid: merchant_key(text) for tid, text in zip(frame["id"], frame["description"], strict=True)}
+    )
+    keyed = store.transactions_frame()
+    assert keyed["merchant_key"].notna().all()
+    labels = insights.merchant_labels(keyed)
+    assert labels.tolist() == [merchant_name(text) or text for text in keyed["description"]]
+    assert insights.top_merchants(keyed).equals(insights.top_merchants(frame))
+
+
+def test_category_totals_cover_every_category_and_currency(frame: pd.DataFrame) -> None:
+    totals = insights.category_totals(frame)
+    usd = totals[totals["currency"] == "USD"].set_index("category")
+    assert list(totals["currency"].unique()) == ["USD", "EUR"]
+    assert usd.at["Groceries", "money_out"] == D("-160.00")
+    assert usd.at["Groceries", "money_in"] == D("20.00")
+    assert usd.at["Groceries", "net"] == D("-140.00")
+    assert usd.at["Groceries", "spending"] == D("140.00")
+    assert usd.at["Travel", "spending"] == D("-50.00")
+    assert usd.at["Income", "spending"] is None and usd.at["Income", "kind"] == "income"
+    assert usd.at[TRANSFERS, "spending"] is None and usd.at[TRANSFERS, "transactions"] == 3
+    # Uncategorized: the outflow counts, the incoming Venmo does not.
+    assert usd.at["Uncategorized", "spending"] == D("15.00")
+    assert usd.at["Uncategorized", "net"] == D("25.00")
+    assert sum(v for v in usd["spending"] if v is not None) == insights.headline(frame).spending
+    with_transfers = insights.category_totals(frame, include_transfers=True)
+    moved = with_transfers[(with_transfers["currency"] == "USD") & (with_transfers["category"] == TRANSFERS)]
+    assert moved["spending"].iloc[0] == D("200.00")

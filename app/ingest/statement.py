@@ -24,7 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.ids import identity_key, occurrence_ids
 from app.ingest.amounts import AmountError, cached_amount_parser, safe_amount_parser
-from app.ingest.dates import DateFormat
+from app.ingest.dates import DateFormat, infer_date_format
 from app.ingest.errors import IngestError
 from app.ingest.generic import balance_sign, default_account_name, detect_mapping, sign_evidence
 from app.ingest.layout import Layout, locate_table
@@ -162,14 +162,10 @@ def _choose_mapping(
     profile = layout.profile
     if profile is not None:
         if not layout.weak_profile:
-            return _Choice(mapping=profile.mapping, layout_name=profile.name, profile=profile)
+            return _profile_choice(profile, layout, [])
         if _signs_confirm(profile, layout):
-            return _Choice(
-                mapping=profile.mapping,
-                layout_name=profile.name,
-                profile=profile,
-                notes=[f"recognised as {profile.name} from its header and the signs of its payments"],
-            )
+            notes = [f"recognised as {profile.name} from its header and the signs of its payments"]
+            return _profile_choice(profile, layout, notes)
     rows = [r for r in layout.records.rows[layout.data_start :] if not is_blank(r)]
     if not rows:
         raise IngestError(filename, "the file has a header row but no transactions")
@@ -192,6 +188,39 @@ def _choose_mapping(
         layout_name=GENERIC_LAYOUT if layout.header_index is not None else GENERIC_HEADERLESS_LAYOUT,
         confident=detection.confident,
         reasons=list(detection.uncertain_reasons),
+        notes=notes,
+    )
+
+
+def _profile_choice(profile: IssuerProfile, layout: Layout, notes: list[str]) -> _Choice:
+    """The profile's mapping, unless the file's dates were rewritten (a spreadsheet re-save)."""
+    mapping = profile.mapping
+    reasons: list[str] = []
+    index = _column_index(layout).get(normalize_header(mapping.date))
+    values = [
+        cells[index]
+        for cells in layout.records.rows[layout.data_start :]
+        if index is not None and index < len(cells) and cells[index].strip()
+    ]
+    expected = DateFormat.compile(mapping.date_format)
+    sample = values[:200]
+    if sample and sum(expected.parse(v) is not None for v in sample) < 0.5 * len(sample):
+        guess = infer_date_format(values, column=mapping.date, day_first_hint=expected.order == "DMY")
+        if guess is not None and guess.valid_fraction >= 0.9:
+            mapping = mapping.model_copy(update={"date_format": guess.format})
+            notes = [
+                *notes,
+                f"dates in '{mapping.date}' are {guess.format}, not the {expected.pattern} this export "
+                f"normally has (re-saved by a spreadsheet?); they were read as {guess.format}",
+            ]
+            if not guess.confident and guess.reason:
+                reasons.append(guess.reason)
+    return _Choice(
+        mapping=mapping,
+        layout_name=profile.name,
+        profile=profile,
+        confident=not reasons,
+        reasons=reasons,
         notes=notes,
     )
 
@@ -374,6 +403,7 @@ def _build(layout: Layout, choice: _Choice, *, filename: str, sha256: str, accou
         lines,
         _Kept(kept, descriptions, amounts, kept_dates),
         row_currencies,
+        profile=choice.profile,
         filename=filename,
         sha256=sha256,
         account=account,
@@ -445,12 +475,13 @@ def _transactions(
     chosen: _Kept,
     row_currencies: list[str | None] | None,
     *,
+    profile: IssuerProfile | None,
     filename: str,
     sha256: str,
     account: str | None,
 ) -> list[Transaction]:
     """Kept rows to validated `Transaction`s, with occurrence-aware ids in file order."""
-    account_of = _account_namer(layout, mapping, at, filename, account)
+    account_of = _account_namer(profile, mapping, at, filename, account)
     currency_at = at(mapping.currency_column)
     category_at = at(mapping.category)
     posted_at = at(mapping.posted_date)
@@ -633,7 +664,7 @@ def _amount_reader(mapping: ColumnMapping, at: Callable[[str | None], int | None
 
 
 def _account_namer(
-    layout: Layout,
+    profile: IssuerProfile | None,
     mapping: ColumnMapping,
     at: Callable[[str | None], int | None],
     filename: str,
@@ -642,7 +673,6 @@ def _account_namer(
     """One account name for the whole file, or a function naming each row's account."""
     if explicit and explicit.strip():
         return explicit.strip()
-    profile = layout.profile if layout.profile is not None and mapping is layout.profile.mapping else None
     if profile is not None:
         hint = profile.account_hint(filename)
         base = f"{profile.name} {hint}" if hint else profile.name

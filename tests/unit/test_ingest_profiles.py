@@ -491,3 +491,16 @@ def test_fingerprint_is_stable_across_files_of_one_layout() -> None:
     assert parse("ing_nl.csv").header_fingerprint != parse("ing_nl_2019.csv").header_fingerprint
     again = parse_statement((BANKS / "citi.csv").read_bytes().replace(b"142.57", b"1.00"), "other.csv")
     assert again.header_fingerprint == parse("citi.csv").header_fingerprint
+
+
+def test_a_spreadsheet_resave_changing_the_date_format_is_still_read() -> None:
+    parsed = parse("capital_one_excel.csv")
+    assert parsed.profile_id == "capital_one" and parsed.confident
+    assert parsed.mapping.date_format == "MM/DD/YYYY"
+    assert [(t.date, t.amount) for t in parsed.transactions] == [
+        (D(2024, 1, 28), Decimal("-41.20")),
+        (D(2024, 1, 26), Decimal("500.00")),
+        (D(2024, 1, 15), Decimal("-67.89")),
+    ]
+    assert any("re-saved by a spreadsheet" in note for note in parsed.notes)
+    assert parsed.transactions[0].account == "Capital One 1234"

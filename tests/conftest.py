@@ -10,6 +10,8 @@ import pytest
 from app.settings import Settings
 from app.store import Store
 
+pytest_plugins = ["tests.support.fixtures"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = REPO_ROOT / "sample_data"
 

@@ -697,7 +697,8 @@ _MERCHANT_TABLE: tuple[tuple[str, str, str], ...] = (
             r"|DOUGLAS PARFUM\w*|^DOUGLAS$"
             r"|DM DROGERIE|DM-DROGERIE|ROSSMANN|MULLER DROGERIE|KRUIDVAT|ETOS|SUPERDRUG|GREAT CLIPS|SUPERCUTS"
             r"|SPORT CLIPS|FANTASTIC SAMS|REGIS SALON|EUROPEAN WAX|DRYBAR|MASSAGE ENVY|HAND & STONE|SALON\w*"
-            r"|BARBER\w*|FRISEUR\w*|KAPPER|HAIR\w*|NAIL\w*|SPA|MASSAGE|BEAUTY|COSMETIC\w*|LASER\w*|WAXING|TANNING",
+            r"|BARBER\w*|FRISEUR\w*|KAPPER|HAIR\w*|NAILS|NAIL (?:SALON|SPA|STUDIO|LOUNGE|BAR|ART|CARE)|SPA|MASSAGE"
+            r"|BEAUTY|COSMETIC\w*|LASER\w*|WAXING|TANNING",
         ),
         ("laundry", r"LAUNDROMAT|LAUNDRY|DRY ?CLEAN\w*|CLEANERS|WASCHSALON|REINIGUNG|STOMERIJ"),
     ),
@@ -921,6 +922,13 @@ def _merchant_rule(text: str) -> Rule | None:
 # -- 3. generic fallbacks ---------------------------------------------------------------------------
 
 _FALLBACK_RULES: tuple[Rule, ...] = (
+    _rule(
+        DINING,
+        "food delivery app",
+        r"^DD(?= ?\*)|DOORDASH|GRUBHUB|UBER ?\*? ?EATS|POSTMATES|SEAMLESS|DELIVEROO|JUST ?EAT|LIEFERANDO"
+        r"|THUISBEZORGD|WOLT|SKIP ?THE ?DISHES",
+        0.88,
+    ),
     _rule(
         TRANSFERS,
         "payment to a store or card",

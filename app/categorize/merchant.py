@@ -156,6 +156,10 @@ _LEADING_PHRASES = (
     r"INCASSO",
     r"SEPA OVERSCHRIJVING",
     r"IDEAL",
+    # a date or phone number some exports put first
+    r"\d{1,2}/\d{1,2}(?:/\d{2,4})?",
+    r"\d{4}-\d{2}-\d{2}",
+    r"(?:1-)?\d{3}-\d{3}-\d{4}",
 )
 _LEADING = re.compile(
     r"^(?:"
@@ -229,6 +233,7 @@ _ALIASES: tuple[_Alias, ...] = (
     _alias(r"(?:AMAZON|AMZN) ?(?:DIGITAL|DIGI|DIG)(?: SVCS?| SERVICES)?", "AMAZON DIGITAL", "Amazon Digital"),
     _alias(r"AMAZON ?WEB ?SERVICES|AWS(?: EMEA)?", "AMAZON WEB SERVICES", "Amazon Web Services"),
     _alias(r"(?:AMAZON|AMZN) ?MUSIC", "AMAZON MUSIC", "Amazon Music"),
+    _alias(r"(?:AMAZON|AMZN) ?(?:PHARMACY|PHARM)|PILLPACK", "AMAZON PHARMACY", "Amazon Pharmacy"),
     _alias(
         r"(?:AMAZON|AMZN) ?(?:MKTP|MKTPL|MKTPLACE|MARKETPLACE|MKTPLC)|AMAZON\.[A-Z.]+|AMZN\.COM"
         r"|AMAZON(?: EU| RETAIL| SERVICES| PAYMENTS| COM)?|AMZN",

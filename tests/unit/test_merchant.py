@@ -29,6 +29,7 @@ KEY_CASES = [
     ("Kindle Unltd*2K4LM9", "KINDLE UNLIMITED"),
     ("AMAZON FRESH*2K4LM9", "AMAZON FRESH"),
     ("AMZN Digital*2K4LM9", "AMAZON DIGITAL"),
+    ("AMAZON PHARMACY", "AMAZON PHARMACY"),
     ("UBER   *TRIP HELP.UBER.COM CA", "UBER"),
     ("UBER TRIP HELP.UBER.COMCA", "UBER"),
     ("UBER   *EATS", "UBER EATS"),
@@ -192,6 +193,10 @@ KEY_CASES = [
         "/TRTP/SEPA OVERBOEKING/IBAN/NL12INGB0001234567/BIC/INGBNL2A/NAME/J DOE/REMI/Huur maart/EREF/NOTPROVIDED",
         "J DOE",
     ),
+    # -- a leading date or phone number
+    ("03/14 LYFT *RIDE", "LYFT"),
+    ("2024-03-14 REWE SAGT DANKE", "REWE"),
+    ("866-712-7753 WHOLEFDS", "WHOLE FOODS"),
     # -- encodings and odd input
     ("WHOLE&amp;FOODS", "WHOLE&FOODS"),
     ("Café de Flore PARIS", "CAFE DE FLORE"),

@@ -234,14 +234,20 @@ FIGURE_IDS = (
 )
 
 
-@pytest.fixture
-def report(frame: pd.DataFrame, tmp_path) -> str:
+@pytest.fixture(scope="module")
+def report_frame(tmp_path_factory) -> pd.DataFrame:
+    """One ledger for the report tests: rendering a 5 MB report once is enough."""
+    return ledger(Store(tmp_path_factory.mktemp("report") / "db.sqlite3"), ROWS)
+
+
+@pytest.fixture(scope="module")
+def report(report_frame: pd.DataFrame, tmp_path_factory) -> str:
     previous = ledger(
-        Store(tmp_path / "previous.sqlite3"),
+        Store(tmp_path_factory.mktemp("previous") / "db.sqlite3"),
         [("2023-12-04", "Card", "WHOLEFDS MKT #10234", "-100.00", "USD", "Groceries")],
     )
     data = reports.html_report(
-        frame,
+        report_frame,
         title="My <b>report</b>",
         period_label="January – February 2024",
         previous_frame=previous,
@@ -274,8 +280,8 @@ def test_report_inlines_plotly_once_and_has_every_figure(report: str) -> None:
         assert re.search(rf'Plotly\.newPlot\(\s*"{figure_id}"', report)
 
 
-def test_report_totals_equal_the_domain_totals(frame: pd.DataFrame, report: str) -> None:
-    head = insights.headline(frame, period=(dt.date(2024, 1, 1), dt.date(2024, 2, 29)))
+def test_report_totals_equal_the_domain_totals(report_frame: pd.DataFrame, report: str) -> None:
+    head = insights.headline(report_frame, period=(dt.date(2024, 1, 1), dt.date(2024, 2, 29)))
     page = _inspect(report)
     values = {a["data-metric"]: a.get("data-value") for _, a in page.tags if a.get("data-metric")}
     assert values["spending"] == str(head.spending) == "155.49"

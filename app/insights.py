@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from app.categorize.merchant import display_name, merchant_name
-from app.categorize.taxonomy import DEFAULT_TAXONOMY, INCOME, TRANSFERS
+from app.categorize.taxonomy import DEFAULT_TAXONOMY, INCOME, TRANSFERS, Taxonomy
 from app.models import UNCATEGORIZED
 
 SPEND: Final = "spend"
@@ -80,9 +80,13 @@ UNCATEGORIZED_NOTE: Final = 'Uncategorized outflows count as spending under "Unc
 # -- categories: kinds, order, colours ----------------------------------------------------
 
 
+def taxonomy_kinds(taxonomy: Taxonomy) -> dict[str, str]:
+    """Category name → kind ("spend", "income", "transfer"): pass as `kinds=` for a user's taxonomy."""
+    return {category.name: category.kind for category in taxonomy.categories}
+
+
 def default_kinds() -> dict[str, str]:
-    """Category name → kind ("spend", "income", "transfer") of the default taxonomy."""
-    return {category.name: category.kind for category in DEFAULT_TAXONOMY.categories}
+    return taxonomy_kinds(DEFAULT_TAXONOMY)
 
 
 def default_order() -> tuple[str, ...]:
@@ -808,5 +812,6 @@ __all__ = [
     "primary_currency",
     "row_kinds",
     "spend_by_category",
+    "taxonomy_kinds",
     "top_merchants",
 ]

@@ -582,6 +582,7 @@ def _period_text(date_from: dt.date | None, date_to: dt.date | None, frame: pd.D
 
 def _export(args: argparse.Namespace) -> str:
     # Imported here so `privfin --help` does not open the store or read settings.
+    from app.categorize.taxonomy import load_taxonomy
     from app.settings import load_settings
     from app.store import Store, TransactionFilter
 
@@ -604,10 +605,13 @@ def _export(args: argparse.Namespace) -> str:
     frame = store.transactions_frame(
         TransactionFilter(accounts=accounts, date_from=date_from, date_to=date_to)
     )
+    # The user's own categories decide what is spending, income or a transfer.
+    taxonomy = load_taxonomy(store)
+    kinds, order = insights.taxonomy_kinds(taxonomy), taxonomy.names
     if args.format == "csv":
         data = transactions_csv(frame)
     elif args.format == "xlsx":
-        data = workbook_xlsx(frame)
+        data = workbook_xlsx(frame, kinds=kinds, order=order)
     else:
         span = insights.data_period(frame)
         start = date_from or (span[0] if span else None)
@@ -626,6 +630,8 @@ def _export(args: argparse.Namespace) -> str:
             period_label=f"{_period_text(date_from, date_to, frame)} · {scope}",
             previous_frame=previous,
             period=period,
+            kinds=kinds,
+            order=order,
         )
     write_atomically(output, data)
     scope = f"{len(accounts)} account(s)" if accounts else "all accounts"

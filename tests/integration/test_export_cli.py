@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from app.categorize.taxonomy import DEFAULT_TAXONOMY, save_taxonomy
 from app.ids import identity_key, occurrence_ids
 from app.models import CategorySource, RowSource, Transaction
 from app.store import CategoryUpdate, ImportRecord, Store
@@ -139,3 +140,15 @@ def test_unwritable_output_fails_and_leaves_nothing(stored: Store, tmp_path: Pat
     assert result.returncode == 1
     assert "it is a directory" in result.stderr
     assert list(directory.iterdir()) == []
+
+
+def test_the_users_own_taxonomy_decides_what_is_income(stored: Store, tmp_path: Path) -> None:
+    save_taxonomy(stored, DEFAULT_TAXONOMY.with_added("Side Gig", "Payouts for freelance work", "income"))
+    payroll = stored.transactions_frame().query("description == 'ACME CORP PAYROLL'")["id"].tolist()
+    stored.set_user_category(payroll, "Side Gig")
+    report = tmp_path / "report.html"
+    result = privfin("--format", "html", "-o", str(report))
+    assert result.returncode == 0, result.stderr
+    html = report.read_text(encoding="utf-8")
+    assert 'data-metric="income" data-value="2000.00"' in html
+    assert 'data-metric="spending" data-value="76.59"' in html  # not counted as a refund

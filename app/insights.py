@@ -45,7 +45,7 @@ ZERO = Decimal(0)
 CENT = Decimal("0.01")
 
 UNCATEGORIZED_COLOR: Final = "#9e9e9e"
-# Distinct, colour-blind-tolerant hues with the greys taken out (grey means Uncategorized).
+# Distinct hues (Tableau 20 plus a few darker ones) with the greys taken out: grey means Uncategorized.
 # Position n of the taxonomy gets PALETTE[n], so a category keeps its colour everywhere.
 PALETTE: Final[tuple[str, ...]] = (
     "#1f77b4",

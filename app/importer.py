@@ -124,7 +124,8 @@ def import_files(
 ) -> list[FileImportResult]:
     """Parse and store each file in one atomic commit; a failing file never blocks the others.
 
-    A mapping given for a file is remembered under that file's header fingerprint.
+    A mapping given for a file (by name or by fingerprint) is remembered under that
+    file's header fingerprint.
     """
     results: list[FileImportResult] = []
     for filename, data in files:
@@ -148,7 +149,8 @@ def import_files(
             message = f"{filename}: could not be stored ({exc}); nothing from it was saved"
             results.append(FileImportResult(filename, parsed, message, 0, frozenset()))
             continue
-        explicit = (mappings or {}).get(filename)
+        given = mappings or {}
+        explicit = given.get(filename) or given.get(parsed.header_fingerprint)
         if explicit is not None:
             remember_mapping(store, parsed.header_fingerprint, explicit)
         results.append(FileImportResult(filename, parsed, None, outcome.inserted, outcome.duplicate_ids))

@@ -213,3 +213,11 @@ def test_cli_entry_point_wires_the_import_command(capsys: pytest.CaptureFixture[
         Decimal("12.34"),
         Decimal("-98.10"),
     ]
+
+
+def test_import_remembers_a_mapping_given_by_fingerprint(store: Store) -> None:
+    name, data = fixture("ambiguous_dates.csv")
+    parsed = parse_statement(data, name)
+    fixed = parsed.mapping.model_copy(update={"date_format": "DD/MM/YYYY"})
+    import_files(store, [(name, data)], mappings={parsed.header_fingerprint: fixed})
+    assert ColumnMapping.model_validate(store.get_mapping(parsed.header_fingerprint)) == fixed

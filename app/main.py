@@ -9,14 +9,13 @@ from __future__ import annotations
 import streamlit as st
 
 from components import navigation, state
-from components.resources import store
 from components.sidebar import render_sidebar
 
 
 def run() -> None:
     st.set_page_config(page_title="privfin", page_icon="💸", layout="wide")
     state.init()
-    page = st.navigation(navigation.pages(has_data=store().count_transactions() > 0))
+    page = st.navigation(navigation.pages())
     render_sidebar()
     for message in st.session_state[state.TOASTS]:
         st.toast(message)

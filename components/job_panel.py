@@ -75,6 +75,11 @@ def _render_report(snap: JobSnapshot, pending: int) -> None:
         label, box_state = f"Categorization cancelled{elapsed}: what was done is saved", "error"
     else:
         label, box_state = f"Categorization finished{elapsed}", "complete"
+    if report is not None and snap.state != "failed":
+        decided = sum(report.by_source.values())
+        label += f": {decided:,} categorized"
+        if report.needs_attention:
+            label += f", {report.needs_attention:,} need a model or you"
     with st.status(label, state=box_state, expanded=snap.state != "finished"):
         if snap.error:
             st.error(snap.error)

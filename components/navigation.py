@@ -6,6 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from components import resources
+
 PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
 
 IMPORT = PAGES_DIR / "import_page.py"
@@ -15,12 +17,18 @@ EXPORT = PAGES_DIR / "export.py"
 SETTINGS = PAGES_DIR / "settings.py"
 
 
-def pages(*, has_data: bool) -> list[st.Page]:
-    """The navigation menu; a first-time user lands on Import, a returning one on Insights."""
+def _home() -> None:
+    """The root URL: a first-time user starts on Import, a returning one on Insights."""
+    st.switch_page(INSIGHTS if resources.store().count_transactions() > 0 else IMPORT)
+
+
+def pages() -> list[st.Page]:
+    """The menu. Every page keeps its own URL (/import, /review...); the root only redirects."""
     return [
-        st.Page(IMPORT, title="Import", icon="📥", url_path="import", default=not has_data),
+        st.Page(_home, title="privfin", url_path="home", default=True, visibility="hidden"),
+        st.Page(IMPORT, title="Import", icon="📥", url_path="import"),
         st.Page(REVIEW, title="Review", icon="📝", url_path="review"),
-        st.Page(INSIGHTS, title="Insights", icon="📊", url_path="insights", default=has_data),
+        st.Page(INSIGHTS, title="Insights", icon="📊", url_path="insights"),
         st.Page(EXPORT, title="Export", icon="📤", url_path="export"),
         st.Page(SETTINGS, title="Settings", icon="⚙️", url_path="settings"),
     ]

@@ -29,7 +29,8 @@ def _what_is_sent(send_amounts: bool, offline: bool) -> str:
     lines = [
         "For each merchant still without a category, one line goes to **your endpoint only**:",
         "- **the merchant name** cleaned from the statement text, with card and account numbers, IBANs, "
-        "e-mail addresses, phone numbers and long reference numbers masked (see the preview below)",
+        "e-mail addresses, phone numbers, any run of six or more digits and your name on transfer lines "
+        "masked (see the preview below)",
         "- whether it is **money in or out**",
         amount_line,
         "- a number that matches the answer to the line (1, 2, 3…), never a transaction id",

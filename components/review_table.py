@@ -252,29 +252,34 @@ def render_table(rows: pd.DataFrame, category_options: Sequence[str], page: int)
         height=min(38 + 35 * max(len(shown), 1), 720),
         disabled=[c for c in EDITOR_COLUMNS if c != "category"],
         column_order=EDITOR_COLUMNS,
+        placeholder="—",
         column_config={
-            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", width="small"),
-            "account": st.column_config.TextColumn("Account", width="small"),
+            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", width=95),
+            "account": st.column_config.TextColumn("Account", width=130),
             "description": st.column_config.TextColumn(
-                "On your statement", help="The bank's own text, kept as it was", width="medium"
+                "On your statement", help="The bank's own text, kept as it was", width="large"
             ),
-            "merchant": st.column_config.TextColumn("Merchant", width="small"),
-            "amount": st.column_config.NumberColumn("Amount", format="%.2f", help="Money out is negative"),
-            "currency": st.column_config.TextColumn("", width="small"),
+            "merchant": st.column_config.TextColumn("Merchant", width=150),
+            "amount": st.column_config.NumberColumn(
+                "Amount", format="%.2f", help="Money out is negative", width=90
+            ),
+            "currency": st.column_config.TextColumn("", width=45),
             "category": st.column_config.SelectboxColumn(
                 "Category ✏️",
                 options=list(category_options),
                 required=True,
                 help="Pick a category: it is saved at once and no model run will change it.",
-                width="medium",
+                width=190,
             ),
             "source": st.column_config.TextColumn(
-                "Set by", help="you, your rule, the model, the cache of earlier answers, or a built-in rule"
+                "Set by",
+                help="you, your rule, the model, the cache of earlier answers, or a built-in rule",
+                width=75,
             ),
             "confidence": st.column_config.ProgressColumn(
-                "Confidence", min_value=0.0, max_value=1.0, format="percent", width="small"
+                "Confidence", min_value=0.0, max_value=1.0, format="percent", width=95
             ),
-            "why": st.column_config.TextColumn("Needs review because", width="small"),
+            "why": st.column_config.TextColumn("Needs review because", width=140),
         },
     )
     left, right = st.columns(2)

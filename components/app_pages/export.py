@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -103,8 +101,8 @@ def render() -> None:
     )
     render_downloads(frame, previous, filters, view)
     st.caption(
-        f"Generated {dt.date.today():%d %B %Y}. Text from your statements is written as text: a description "
-        "that looks like a spreadsheet formula is neutralised, never run."
+        "Text from your statements is written as text: a description that looks like a spreadsheet formula "
+        "is neutralised, never run."
     )
 
 

@@ -230,17 +230,28 @@ def render_last_import() -> None:
     summary = st.session_state.get(state.LAST_IMPORT)
     if not summary:
         return
-    with st.container(border=True):
-        st.markdown("**Last import**")
-        for item in summary:
-            name = md(item["file"])
-            if item["error"]:
-                st.error(f"{name}: not imported: {md(item['error'])}")
-            else:
-                st.success(
-                    f"{name}: {plural(item['inserted'], 'new transaction')} stored, "
-                    f"{item['duplicates']:,} already there, {item['skipped']:,} skipped."
-                )
+    stored = [item for item in summary if not item["error"]]
+    inserted = sum(item["inserted"] for item in stored)
+    st.success(f"Imported {plural(inserted, 'new transaction')} from {plural(len(stored), 'file')}.")
+    for item in summary:
+        if item["error"]:
+            st.error(f"{md(item['file'])} was not imported: {md(item['error'])}")
+    if stored:
+        st.dataframe(
+            [
+                {
+                    "file": item["file"],
+                    "layout": item["layout"],
+                    "new": item["inserted"],
+                    "already there": item["duplicates"],
+                    "skipped": item["skipped"],
+                }
+                for item in stored
+            ],
+            hide_index=True,
+            width="stretch",
+            key="last_import_table",
+        )
 
 
 def render_history() -> None:

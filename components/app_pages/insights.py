@@ -16,6 +16,7 @@ from components.formatting import money
 from components.ledger import CategoryView, category_view
 from components.resources import FilterKey
 
+SPARKLINE_MIN_MONTHS = 4  # fewer bars than this read as noise, not a trend
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False}
 
 
@@ -36,7 +37,7 @@ def render_headline(head: insights.Headline, filters: ViewFilters, sparkline: li
         delta=None if head.change_vs_previous is None else money(head.change_vs_previous, code, signed=True),
         delta_color="inverse",
         delta_description=f"vs {previous}",
-        chart_data=sparkline or None,
+        chart_data=sparkline if len(sparkline) >= SPARKLINE_MIN_MONTHS else None,
         chart_type="bar",
         border=True,
         help="Net of refunds. Transfers and card payments count only when the toggle above is on.",

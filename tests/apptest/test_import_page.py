@@ -96,7 +96,8 @@ def test_a_rejected_file_shows_its_reason_and_the_other_file_still_imports(open_
     by_file = {item["file"]: item for item in summary}
     assert by_file["chase_credit_card.csv"]["inserted"] == 142
     assert "no table of transactions found" in by_file["notes.csv"]["error"]
-    assert any("142 new transactions stored" in t for t in texts(at.success))
+    assert any("Imported 142 new transactions from 1 file" in t for t in texts(at.success))
+    assert any("notes" in t and "was not imported" in t for t in texts(at.error))
     # the uploader is cleared for the next batch, and categorization started in the background
     assert at.session_state[state.IMPORT_VERSION] == 1
     assert job_for(store.path.parent).wait(JOB_WAIT_S).run_id == 1

@@ -135,6 +135,7 @@ class MerchantGroup:
     transactions: list[Transaction]
     builtin: BuiltinMatch | None = None
     asks: int = 0
+    _prompt_text: str | None = field(default=None, repr=False)
 
     @property
     def ids(self) -> list[str]:
@@ -142,9 +143,11 @@ class MerchantGroup:
 
     def prompt_text(self) -> str:
         """What the model may see of this merchant: the cleaned-up name, redacted and clipped."""
-        description = self.transactions[0].description
-        text = clip_text(redact(merchant_name(description)))
-        return text or clip_text(redact(description))
+        if self._prompt_text is None:
+            description = self.transactions[0].description
+            text = clip_text(redact(merchant_name(description)))
+            self._prompt_text = text or clip_text(redact(description))
+        return self._prompt_text
 
     def typical_amount(self) -> float:
         amounts = [abs(t.amount) for t in self.transactions]
@@ -184,13 +187,40 @@ def _pending_groups(store: Store) -> list[MerchantGroup]:
     return sorted(groups.values(), key=lambda g: (-len(g.transactions), g.merchant_key))
 
 
-def cache_key(merchant: str, direction: str, taxonomy_version: str, model: str, prompt_version: str) -> str:
-    raw = "\x1f".join((merchant, direction, taxonomy_version, model, prompt_version))
-    return hashlib.sha256(raw.encode()).hexdigest()[:40]
+CacheEntry = tuple[str, str, str, str, str, str, str | None, float | None]
 
 
-def _prompt_version(settings: Settings) -> str:
-    return PROMPT_VERSION + ("+amounts" if settings.send_amounts else "")
+@dataclass(frozen=True)
+class CacheScope:
+    """What a remembered answer depends on besides the merchant: taxonomy, model and prompt.
+
+    Changing any of them (editing categories, switching models, a new prompt version,
+    sending amounts) makes old answers miss, so the merchant is asked again.
+    """
+
+    taxonomy_version: str
+    model: str
+    prompt_version: str
+
+    @classmethod
+    def of(cls, taxonomy: Taxonomy, model: str, settings: Settings) -> CacheScope:
+        return cls(taxonomy.version, model, PROMPT_VERSION + ("+amounts" if settings.send_amounts else ""))
+
+    def key(self, merchant: str, direction: str) -> str:
+        raw = "\x1f".join((merchant, direction, self.taxonomy_version, self.model, self.prompt_version))
+        return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+    def entry(self, group: MerchantGroup, answer: ItemAnswer) -> CacheEntry:
+        return (
+            self.key(group.merchant_key, group.direction),
+            group.merchant_key,
+            group.direction,
+            self.taxonomy_version,
+            self.model,
+            self.prompt_version,
+            answer.category,
+            answer.confidence,
+        )
 
 
 # -- batching -------------------------------------------------------------------------------
@@ -309,6 +339,8 @@ class _Run:
         self.batches_total = 0
         self.rows_written = 0
         self.started = time.monotonic()
+        self._deferred: list[tuple[MerchantGroup, _Decision]] = []
+        self._scope: CacheScope | None = None
 
     # progress ----------------------------------------------------------------------------
 
@@ -339,6 +371,19 @@ class _Run:
             return
         self.rows_written += self.store.apply_category_updates(updates)
 
+    def flush_local(self) -> None:
+        """Write the decisions made without the model (once)."""
+        if self._deferred:
+            self.write(self._deferred)
+            self._deferred = []
+            self.emit("decided locally")
+
+    @property
+    def scope(self) -> CacheScope:
+        if self._scope is None:
+            raise RuntimeError("the cache scope is known only once the model is")
+        return self._scope
+
     def tally(self, group: MerchantGroup, decision: _Decision) -> None:
         rows = len(group.transactions)
         if decision.category is None:
@@ -366,6 +411,7 @@ class _Run:
             status = self._endpoint_status()
         model = model_identity(self.settings, status)
         self.report.model = model
+        self._scope = CacheScope.of(taxonomy, model, self.settings)
 
         self._apply_cache(remaining, final, taxonomy, model)
         remaining = [g for g in remaining if id(g) not in final]
@@ -387,19 +433,27 @@ class _Run:
                 tentative[id(group)] = decision
         to_ask = [g for g in remaining if id(g) not in final]
 
-        # Everything known without the model lands now, in one transaction, so a crash
-        # during the model step keeps it (and low-confidence guesses are there meanwhile).
+        # Everything known without the model lands in one transaction: right after the first
+        # requests are on their way (the cluster need not wait for our disk), before any
+        # model answer, so a crash during the model step keeps it.
         local = [(g, final[id(g)]) for g in groups if id(g) in final]
-        self.write(local + [(g, tentative[id(g)]) for g in to_ask if id(g) in tentative])
+        self._deferred = local + [(g, tentative[id(g)]) for g in to_ask if id(g) in tentative]
         for group in groups:
             if id(group) in final:
                 self.tally(group, final[id(group)])
-        self.emit("decided locally")
 
-        usable = status is not None and status.ready and not self.settings.offline
-        if to_ask and usable and status is not None and not self.cancel.is_set():
+        asked = False
+        if (
+            to_ask
+            and status is not None
+            and status.ready
+            and not self.settings.offline
+            and not self.cancel.is_set()
+        ):
             self._ask_model(to_ask, tentative, taxonomy, status, model)
-        elif to_ask:
+            asked = True
+        self.flush_local()
+        if to_ask and not asked:
             reason = self._no_model_reason(status)
             leftovers = [(g, self._fallback(g, tentative, reason)) for g in to_ask]
             self.write((g, d) for g, d in leftovers if d.category is None)
@@ -460,12 +514,7 @@ class _Run:
     def _apply_cache(
         self, groups: Sequence[MerchantGroup], final: dict[int, _Decision], taxonomy: Taxonomy, model: str
     ) -> None:
-        keys = {
-            id(g): cache_key(
-                g.merchant_key, g.direction, taxonomy.version, model, _prompt_version(self.settings)
-            )
-            for g in groups
-        }
+        keys = {id(g): self.scope.key(g.merchant_key, g.direction) for g in groups}
         found = self.store.cache_get(list(keys.values()))
         for group in groups:
             hit = found.get(keys[id(group)])
@@ -540,6 +589,7 @@ class _Run:
                     for group in batch.groups:
                         group.asks += 1
                     in_flight[pool.submit(self._send, client, system, batch, taxonomy, hooks)] = batch
+                self.flush_local()
                 if not in_flight:
                     break
                 done, _ = wait(list(in_flight), timeout=0.25, return_when=FIRST_COMPLETED)
@@ -617,29 +667,11 @@ class _Run:
         assert parsed is not None
         by_local_id = {item.id: group for item, group in zip(batch.items, batch.groups, strict=True)}
         decided: list[tuple[MerchantGroup, _Decision]] = []
-        cache_entries = []
+        cache_entries: list[CacheEntry] = []
         for local_id, answer in parsed.answers.items():
             group = by_local_id[local_id]
-            decision = self._model_decision(group, answer, tentative, model)
-            decided.append((group, decision))
-            cache_entries.append(
-                (
-                    cache_key(
-                        group.merchant_key,
-                        group.direction,
-                        taxonomy.version,
-                        model,
-                        _prompt_version(self.settings),
-                    ),
-                    group.merchant_key,
-                    group.direction,
-                    taxonomy.version,
-                    model,
-                    _prompt_version(self.settings),
-                    answer.category,
-                    answer.confidence,
-                )
-            )
+            decided.append((group, self._model_decision(group, answer, tentative, model)))
+            cache_entries.append(self.scope.entry(group, answer))
         self.write(decided)
         if cache_entries:
             self.store.cache_put(cache_entries)
@@ -724,6 +756,8 @@ def _best_builtin(group: MerchantGroup, taxonomy: Taxonomy) -> BuiltinMatch | No
         category = match.category if match.category in taxonomy.names else taxonomy.match(match.category)
         if category is not None:
             best = BuiltinMatch(category, match.confidence, match.rule)
+            if best.confidence >= BUILTIN_TRUSTED_CONFIDENCE:
+                break  # rows of one merchant share the key: a trusted match will not be beaten
     return best
 
 

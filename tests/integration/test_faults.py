@@ -152,17 +152,24 @@ def test_a_cluster_warming_up_is_waited_for(settings: Settings, store: Store) ->
     assert_store_sound(store, ids)
 
 
-def test_a_cluster_that_stays_down_is_reported_and_nothing_is_sent(settings: Settings, store: Store) -> None:
+def test_a_dropped_node_is_reported_nothing_is_sent_and_a_restored_one_heals(
+    settings: Settings, store: Store
+) -> None:
     ids = seed(store, rows_for(MERCHANTS))
     with FakeParallax() as fake:
+        configured = fake_settings(settings, fake, max_retries=2)
         fake.push_scenarios("drop_node")
-        report = categorize_pending(store, fake_settings(settings, fake, max_retries=2))
+        report = categorize_pending(store, configured)
         assert fake.chat_requests() == []
+        [reason] = {state(store)[t].reason for t in ids}
+        fake.push_scenarios("restore_node")
+        healed = categorize_pending(store, configured)
     assert report.endpoint is not None and not report.endpoint.ready
     assert "waiting for nodes" in (report.endpoint.reason or "")
-    [reason] = {state(store)[t].reason for t in ids}
     assert reason and reason.startswith("needs a model or you: the cluster is waiting for nodes")
-    _heal(store, settings, ids, MERCHANTS, "e2")
+    assert report.needs_attention == len(ids)
+    assert healed.by_source == {"model": len(ids)}
+    assert_store_sound(store, ids)
 
 
 def test_a_node_dropping_mid_run_fails_the_rest_cleanly(settings: Settings, store: Store) -> None:

@@ -32,10 +32,9 @@ ALL_MONTHS = "All months"
 NO_SOURCE = "none (uncategorized)"
 SOURCE_CHOICES = ("you", "rule", "model", "cache", "built-in", NO_SOURCE)
 
+# The category, the one thing to edit, comes right after what identifies the row.
 EDITOR_COLUMNS = (
     "date",
-    "account",
-    "description",
     "merchant",
     "amount",
     "currency",
@@ -43,6 +42,8 @@ EDITOR_COLUMNS = (
     "source",
     "confidence",
     "why",
+    "description",
+    "account",
 )
 
 # Why a row is in the review queue, most urgent first.

@@ -93,13 +93,18 @@ def _totals_line(preview: FilePreview) -> str:
     return " · ".join(parts)
 
 
+def count_line(preview: FilePreview, overlap: int) -> str:
+    """ "103 transactions · 103 new · 0 already imported · 1 skipped (104 rows read)"."""
+    new = max(preview.new_count - overlap, 0)
+    already = len(preview.duplicate_ids) + overlap
+    return (
+        f"**{plural(len(preview.ids), 'transaction')}** · **{new:,}** new · **{already:,}** already imported · "
+        f"**{len(preview.skipped):,}** skipped ({plural(preview.rows_read, 'row')} read)"
+    )
+
+
 def _render_counts(preview: FilePreview, overlap: int) -> None:
-    cols = st.columns(5)
-    cols[0].metric("Rows read", f"{preview.rows_read:,}")
-    cols[1].metric("Transactions", f"{len(preview.ids):,}")
-    cols[2].metric("New", f"{max(preview.new_count - overlap, 0):,}")
-    cols[3].metric("Already imported", f"{len(preview.duplicate_ids) + overlap:,}")
-    cols[4].metric("Skipped", f"{len(preview.skipped):,}")
+    st.markdown(count_line(preview, overlap))
     facts = []
     if preview.period:
         facts.append(f"{preview.period[0]:%d %b %Y} – {preview.period[1]:%d %b %Y}")
@@ -209,10 +214,14 @@ def render_file_card(filename: str, data: bytes, seen_ids: set[str]) -> FilePrev
             if not preview.ok:
                 st.error(f"With these settings the file cannot be read: {md(preview.error)}")
                 return preview
-            for reason in preview.uncertain_reasons:
-                st.warning(f"{md(reason)}. Check the preview, and fix the columns below if it is wrong.")
+            if preview.uncertain_reasons:
+                doubts = "\n".join(f"- {md(reason)}" for reason in preview.uncertain_reasons)
+                st.warning(
+                    f"privfin is not sure it read this file right:\n{doubts}\n\nCheck the preview; if it is "
+                    "wrong, fix it under “Columns, dates and signs”."
+                )
             for note in preview.notes:
-                st.caption(f"ℹ️ {md(note)}")
+                st.caption(md(note))
             overlap = len((set(preview.ids) - preview.duplicate_ids) & seen_ids)
             _render_counts(preview, overlap)
             if overlap:
@@ -232,26 +241,18 @@ def render_last_import() -> None:
         return
     stored = [item for item in summary if not item["error"]]
     inserted = sum(item["inserted"] for item in stored)
-    st.success(f"Imported {plural(inserted, 'new transaction')} from {plural(len(stored), 'file')}.")
+    if stored:
+        lines = "\n".join(
+            f"- {md(item['file'])}: {plural(item['inserted'], 'new transaction')} stored, "
+            f"{item['duplicates']:,} already there, {item['skipped']:,} skipped"
+            for item in stored
+        )
+        st.success(
+            f"Imported {plural(inserted, 'new transaction')} from {plural(len(stored), 'file')}:\n{lines}"
+        )
     for item in summary:
         if item["error"]:
             st.error(f"{md(item['file'])} was not imported: {md(item['error'])}")
-    if stored:
-        st.dataframe(
-            [
-                {
-                    "file": item["file"],
-                    "layout": item["layout"],
-                    "new": item["inserted"],
-                    "already there": item["duplicates"],
-                    "skipped": item["skipped"],
-                }
-                for item in stored
-            ],
-            hide_index=True,
-            width="stretch",
-            key="last_import_table",
-        )
 
 
 def render_history() -> None:

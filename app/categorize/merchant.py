@@ -536,7 +536,7 @@ def _first_field(text: str) -> str:
 class _Parsed:
     key: str
     alias: _Alias | None
-    text: str  # the merchant part before generic clean-up (prefixes, ACH fields and padding gone)
+    text: str  # the merchant part before clean-up: no prefixes or ACH fields, padded fields kept
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -544,16 +544,19 @@ def _parse(description: str) -> _Parsed:
     normalized = _normalize(description)
     structured = _unwrap_structured(_collapse(normalized))
     if structured is None:
-        text = _collapse(_drop_reference_fields(_collapse(_first_field(normalized))))
+        text = _merchant_part(_collapse(_first_field(normalized)))
+        whole = _merchant_part(_collapse(normalized))
     else:
-        text = _collapse(structured)
-    text = _strip_leading(text)
-    text = _strip_processor(text)
+        text = whole = _strip_processor(_strip_leading(_collapse(structured)))
     alias = _canonical(text)
     if alias is not None:
-        return _Parsed(alias.key, alias, text)
+        return _Parsed(alias.key, alias, whole)
     key = _cleanup(text) or _cleanup(_collapse(normalized)) or _collapse(normalized.replace("*", " "))
-    return _Parsed(key, None, text)
+    return _Parsed(key, None, whole)
+
+
+def _merchant_part(text: str) -> str:
+    return _strip_processor(_strip_leading(_collapse(_drop_reference_fields(text))))
 
 
 def merchant_key(description: str) -> str:

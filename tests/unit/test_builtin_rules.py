@@ -397,9 +397,13 @@ def test_confidence_orders_issuer_merchant_and_bank_category() -> None:
 
 
 def test_merchant_text_is_consulted_when_the_key_is_unknown() -> None:
-    # the key "UNITED" is ambiguous; United's ticket number in the text is not
-    match = builtin_category("UNITED 0162345678901", "UNITED", "out")
-    assert match == BuiltinMatch("Travel", builtin_rules.MERCHANT_TEXT_CONFIDENCE, "known merchant: airline")
+    # the key stops at the store number; the word after it still says what the place is
+    description = "TST* MARIOS 123 PIZZERIA"
+    assert merchant_key(description) == "MARIOS"
+    match = builtin_category(description, merchant_key(description), "out")
+    assert match == BuiltinMatch(
+        "Dining", builtin_rules.MERCHANT_TEXT_CONFIDENCE, "known merchant: restaurant"
+    )
 
 
 def test_a_delivery_app_line_is_dining_even_for_an_unknown_restaurant() -> None:

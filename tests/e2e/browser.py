@@ -29,6 +29,11 @@ APP_TIMEOUT_MS = 60_000
 # from returning on the previous run's "notRunning".
 SETTLE_MS = 150
 LOCAL_SCHEMES = ("data:", "blob:", "about:")
+_CONTENT_HEIGHT_JS = """() => Math.max(
+    ...[document.querySelector("[data-testid='stMain']"), document.scrollingElement]
+        .filter(Boolean)
+        .map((element) => element.scrollHeight)
+)"""
 
 
 def on_ci() -> bool:
@@ -102,19 +107,15 @@ def screenshot(page: Page, artifacts: Path, name: str) -> Path:
     """A screenshot of the whole page, not just the viewport.
 
     Streamlit scrolls inside `stMain`, so Playwright's `full_page` alone sees only the
-    viewport: grow the viewport to the content's height for the shot, then put it back.
+    viewport: for a longer page, grow the viewport to the content's height for the shot.
     """
     artifacts.mkdir(parents=True, exist_ok=True)
     path = artifacts / f"{name}.png"
-    content_height = int(
-        page.evaluate(
-            "() => Math.max(...[document.querySelector(\"[data-testid='stMain']\"), "
-            "document.scrollingElement].filter(Boolean).map((e) => e.scrollHeight))"
-        )
-    )
-    page.set_viewport_size(
-        {"width": VIEWPORT["width"], "height": min(max(content_height, VIEWPORT["height"]), MAX_SHOT_HEIGHT)}
-    )
+    content_height = int(page.evaluate(_CONTENT_HEIGHT_JS))
+    if content_height <= VIEWPORT["height"]:
+        page.screenshot(path=str(path), full_page=True)
+        return path
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(content_height, MAX_SHOT_HEIGHT)})
     page.wait_for_timeout(RESIZE_SETTLE_MS)  # let plotly and the grid redraw at the new size
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(VIEWPORT)  # type: ignore[arg-type]

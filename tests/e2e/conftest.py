@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
 
 from tests.e2e.browser import CHROMIUM_PATH, RequestRecorder, launch_context, on_ci
 from tests.e2e.server import StreamlitServer, start_streamlit
 from tests.support.fake_parallax import FakeParallax
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+EXPECT_TIMEOUT_MS = 20_000
+ACTION_TIMEOUT_MS = 30_000
 
 # Small batches and near-zero backoff keep categorization quick against the fake;
 # real values are exercised by the integration tests.
@@ -46,10 +48,7 @@ class AppSession:
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    """Screenshots of this run only: a stale picture from an earlier run would mislead."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("*.png"):
-        old.unlink()
     return ARTIFACTS
 
 
@@ -93,6 +92,8 @@ def app_server(
 
 @pytest.fixture(scope="session")
 def playwright_driver() -> Iterator[Playwright]:
+    # Two cores shared by Chromium, the dashboard and the fake: Playwright's 5 s default is too tight.
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as driver:
         yield driver
 
@@ -131,14 +132,18 @@ def app(
     artifacts: Path,
 ) -> Iterator[AppSession]:
     page = browser_context.new_page()
+    page.set_default_timeout(ACTION_TIMEOUT_MS)
     recorder = RequestRecorder(app_origin=app_server.url)
     recorder.attach(browser_context, page)
     try:
         yield AppSession(page=page, server=app_server, recorder=recorder)
     finally:
+        failure_shot = artifacts / f"FAILED-{request.node.name}.png"
         if _failed(request):
             # The browser shows redacted errors (showErrorDetails="type"); the server log has the traceback.
-            page.screenshot(path=str(artifacts / f"FAILED-{request.node.name}.png"), full_page=True)
+            page.screenshot(path=str(failure_shot), full_page=True)
             print(f"--- streamlit log (tail) ---\n{app_server.log_tail()}")
+        else:
+            failure_shot.unlink(missing_ok=True)  # an old failure's picture would mislead
         recorder.detach(browser_context, page)
         page.close()

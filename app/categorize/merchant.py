@@ -51,8 +51,9 @@ def _normalize(description: str) -> str:
 
 
 _WORD = re.compile(r"[A-Z]{2}")
+_LETTER = re.compile(r"[^\W\d_]")  # any script's letters
 _THREE_LETTERS = re.compile(r"[A-Z]{3}")
-_MEANINGFUL = re.compile(r"[A-Z0-9&+]")
+_MEANINGFUL = re.compile(r"[^\W_]|[&+]")
 _VOWEL = re.compile(r"[AEIOUY]")
 _DIGIT = re.compile(r"\d")
 _THREE_DIGITS = re.compile(r"\d{3}")
@@ -79,8 +80,10 @@ _ACH_ID = re.compile(r"\b(?:PPD|CCD|WEB|TEL|CTX|IAT|ARC|BOC)\s+ID:\s*\S+|\s(?:PP
 # them names the merchant.
 _REFERENCE_FIELDS = re.compile(
     r"\s(?:EREF|MREF|CRED|KREF|ABWA|ABWE|IBAN|BIC|SVWZ)\s*[:+]"
-    r"|\s(?:END-TO-END-REF\.?|MANDATSREF\.?|MANDATE REF|GLAUBIGER-ID|GLAEUBIGER-ID|CREDITOR ID|KUNDENREFERENZ"
-    r"|KENMERK|MACHTIGING|TRACE\s?#|TRN|CONF\s?#|CONFIRMATION\s?#?|TRANSACTION\s?#|REF(?:ERENCE)?\s?(?:NO|NR|#)?)\s*[:.#]"
+    r"|\s(?:END-TO-END-REF|MANDATSREF|MANDATE REF|GLAUBIGER-ID|GLAEUBIGER-ID|CREDITOR ID|KUNDENREFERENZ"
+    r"|KENMERK|MACHTIGING|TRACE|TRN|CONF|CONFIRMATION|TRANSACTION|REF(?:ERENCE)?(?: NO| NR)?|ABO-NR|KD-NR"
+    r"|KUNDEN-?NR|VERS\.?-NR|VERTRAGS-?NR|VERTRAGSKONTO|RECHNUNGS-?NR|BESTELL-?NR|AUFTRAG)"
+    r"(?:\.?\s*#\s*:?|\.?\s*:|\.\s)"
 )
 
 
@@ -93,7 +96,7 @@ def _unwrap_structured(text: str) -> str | None:
         # BofA puts the merchant of a PayPal transfer in the ID field.
         if name.startswith("PAYPAL") and _THREE_LETTERS.search(ident) and not ident.startswith("PAYPAL"):
             return ident
-        return f"{name} {descr}"
+        return name if descr in name else f"{name} {descr}"
     if match := _ING_NL_NAME.search(text):
         return str(match["name"])
     if match := _SEPA_NAME.search(text):
@@ -298,6 +301,7 @@ _ALIASES: tuple[_Alias, ...] = (
     _alias(r"(?:JS )?SAINSBURY ?S?(?: S/MKTS| SMKT| LOCAL| SUPERMARKETS?)?", "SAINSBURYS", "Sainsbury's"),
     _alias(r"REWE", "REWE", "REWE"),
     _alias(r"ALBERT HEIJN|AH TO GO", "ALBERT HEIJN", "Albert Heijn"),
+    _alias(r"LIEFERANDO(?:\.DE)?", "LIEFERANDO", "Lieferando"),
     _alias(r"TFL(?: TRAVEL(?: CH(?:ARGE)?)?)?|TRANSPORT FOR LONDON", "TFL", "TfL"),
     _alias(r"MTA(?: NYCT)?(?: PAYGO)?|NYCT PAYGO", "MTA", "MTA"),
 )
@@ -352,6 +356,9 @@ _CARD_MASKS = re.compile(
     r"|\bENDING IN \d{4}(?!\d)"
 )
 _GLUED_NUMBER_SIGN = re.compile(r"(?<=[A-Z])#")
+_THANK_YOU_SUFFIX = re.compile(r"THANK YOU\s*-\s*\w+$")
+# Keys are shown and stored: only letters, digits and the punctuation names use survive.
+_UNSAFE = re.compile(r"[^\w&+./#' -]|_")
 _STAR_REFERENCE = re.compile(r"\*\s*[A-Z0-9]*\d[A-Z0-9]*")
 _DKB_LOCATION = re.compile(r"//.*$")
 
@@ -438,7 +445,7 @@ def _truncate_at_store_number(tokens: list[str]) -> list[str]:
     for index, token in enumerate(tokens):
         if index == 0:
             continue
-        is_number = bool(_STORE_NUMBER.fullmatch(token)) or _is_numberish(token)
+        is_number = bool(_STORE_NUMBER.fullmatch(token)) or _is_numberish(token) or _is_reference(token)
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
         if token in _STORE_WORDS and _STORE_NUMBER.fullmatch(following.lstrip("#") or "#"):
             return tokens[:index]
@@ -446,7 +453,7 @@ def _truncate_at_store_number(tokens: list[str]) -> list[str]:
             continue
         if following in _KEEP_NUMBER_BEFORE:
             return [*tokens[:index], *_truncate_at_store_number(tokens[index + 1 :])]
-        if any(_has_word(t) for t in tokens[:index]):
+        if any(_LETTER.search(t) for t in tokens[:index]):
             return tokens[:index]
     return tokens
 
@@ -502,7 +509,8 @@ def _cleanup(text: str) -> str:
         text = _DATES_AND_TIMES.sub(" ", text)
         text = _CARD_MASKS.sub(" ", text)
         text = _STAR_REFERENCE.sub(" ", text)
-    text = _GLUED_NUMBER_SIGN.sub(" #", text.replace("*", " ").replace("_", " "))
+    text = _THANK_YOU_SUFFIX.sub("THANK YOU", text)
+    text = _GLUED_NUMBER_SIGN.sub(" #", _UNSAFE.sub(" ", text.replace("*", " ")))
     tokens = [t for t in text.split() if t not in _NOISE_WORDS]
     kept = _truncate_at_store_number(tokens)
     # "WAWA 8123 FUEL" and "WAWA 8123" are different budgets: keep the fuel word.

@@ -193,6 +193,25 @@ KEY_CASES = [
         "/TRTP/SEPA OVERBOEKING/IBAN/NL12INGB0001234567/BIC/INGBNL2A/NAME/J DOE/REMI/Huur maart/EREF/NOTPROVIDED",
         "J DOE",
     ),
+    # -- confirmation numbers, duplicated ACH fields, German contract numbers
+    ("Zelle payment to MAYA CHEN Conf# 1j6hp08hi", "ZELLE PAYMENT TO MAYA CHEN"),
+    ("Online Banking transfer to SAV 7729 Confirmation# 123456", "ONLINE BANKING TRANSFER TO SAV"),
+    ("Payment Thank You-Mobile", "PAYMENT THANK YOU"),
+    ("SPECTRUM DES:SPECTRUM ID:XXXXX1020 INDN:JORDAN RIVERA", "SPECTRUM"),
+    ("Vodafone GmbH Mobilfunk Rechnung 03/2026 Kd 118820455", "VODAFONE"),
+    ("Telekom Deutschland GmbH Festnetz/Internet Kd-Nr. 4471129034 08/2026", "TELEKOM DEUTSCHLAND"),
+    (
+        "BVG Berliner Verkehrsbetriebe Deutschlandticket 03/2026 Abo-Nr. 1234",
+        "BVG BERLINER VERKEHRSBETRIEBE DEUTSCHLANDTICKET",
+    ),
+    ("Lieferando.de Bestellung 6EBJ0C Lieferando", "LIEFERANDO"),
+    ("Lieferando.de Bestellung OU39O8 Lieferando", "LIEFERANDO"),
+    ("H&amp;M 0231 EASTON TOWN CTR COLUMBUS OH", "H&M"),
+    # -- hostile text and other scripts
+    ('=HYPERLINK("http://evil.example","x")', "HYPERLINK HTTP"),
+    ("<script>alert(1)</script> CAFE", "SCRIPT ALERT 1 SCRIPT CAFE"),
+    ("東京 ラーメン 1234", "東京 ラーメン"),
+    ("Кафе Пушкин 12345 МОСКВА", "КАФЕ ПУШКИН"),
     # -- a leading date or phone number
     ("03/14 LYFT *RIDE", "LYFT"),
     ("2024-03-14 REWE SAGT DANKE", "REWE"),

@@ -77,7 +77,7 @@ def _normalize(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text)
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
     folded = folded.replace("&", " and ").replace("+", " and ")
-    folded = re.sub(r"[^0-9a-z]+", " ", folded)
+    folded = re.sub(r"[\W_]+", " ", folded)  # letters of any script survive
     return " ".join(folded.split())
 
 

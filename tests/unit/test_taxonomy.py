@@ -313,6 +313,16 @@ def test_match_works_for_a_custom_taxonomy() -> None:
     assert taxonomy.match("moving money") == "Moving money"
 
 
+def test_names_in_other_scripts_are_distinct_and_matchable() -> None:
+    taxonomy = Taxonomy((Category("Еда", "продукты"), Category("Транспорт", "метро"), Category("食費", "")))
+    assert taxonomy.match("еда") == "Еда"
+    assert taxonomy.match("ТРАНСПОРТ") == "Транспорт"
+    assert taxonomy.match("食費") == "食費"
+    assert taxonomy.match("Groceries") is None
+    with pytest.raises(ValueError, match="unique"):
+        taxonomy.with_added("ЕДА", "again")
+
+
 # -- edits -------------------------------------------------------------------------------------
 
 

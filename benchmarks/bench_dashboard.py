@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import logging
 import os
 import random
 import statistics
@@ -164,20 +165,33 @@ def data_dir_env(data_dir: Path) -> Iterator[None]:
             os.environ["PRIVFIN_DATA_DIR"] = previous
 
 
+# Clearing caches outside a script run makes these log a harmless warning each time.
+_NOISY_LOGGERS = (
+    "streamlit.runtime.caching.cache_data_api",
+    "streamlit.runtime.scriptrunner_utils.script_run_context",
+)
+
+
 def clear_streamlit_caches() -> None:
     # AppTest runs the script in this process, so these are the caches the pages use.
+    for name in _NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
     st.cache_data.clear()
     st.cache_resource.clear()
 
 
-def _run_checked(at: AppTest, what: str) -> None:
+def _run_checked(at: AppTest, what: str, title: str | None = None) -> None:
+    """Run the script; fail loudly on an exception or if another page than `title` was drawn."""
     at.run(timeout=APPTEST_TIMEOUT_S)
     if at.exception:
         messages = "; ".join(str(e.value) for e in at.exception)
         raise RuntimeError(f"{what} raised: {messages}")
+    shown = [t.value for t in at.title]
+    if title is not None and title not in shown:
+        raise RuntimeError(f"{what} drew {shown}, not the {title} page")
 
 
-def time_page(page_path: str, data_dir: Path) -> PageTiming:
+def time_page(title: str, page_path: str, data_dir: Path) -> PageTiming:
     """One cold render of `page_path` (caches cleared) and one warm rerun, in milliseconds."""
     with data_dir_env(data_dir):
         clear_streamlit_caches()
@@ -186,16 +200,16 @@ def time_page(page_path: str, data_dir: Path) -> PageTiming:
         clear_streamlit_caches()
         at.switch_page(page_path)
         started = time.perf_counter()
-        _run_checked(at, page_path)
+        _run_checked(at, page_path, title)
         cold = time.perf_counter() - started
         started = time.perf_counter()
-        _run_checked(at, page_path)
+        _run_checked(at, page_path, title)
         warm = time.perf_counter() - started
     return PageTiming(cold_ms=cold * 1000, warm_ms=warm * 1000)
 
 
-def median_timing(page_path: str, data_dir: Path, repeats: int) -> PageTiming:
-    runs = [time_page(page_path, data_dir) for _ in range(repeats)]
+def median_timing(title: str, page_path: str, data_dir: Path, repeats: int) -> PageTiming:
+    runs = [time_page(title, page_path, data_dir) for _ in range(repeats)]
     return PageTiming(
         cold_ms=statistics.median(r.cold_ms for r in runs),
         warm_ms=statistics.median(r.warm_ms for r in runs),
@@ -223,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results: dict[tuple[str, int], PageTiming] = {}
         for page, path in PAGES.items():
             for size in sizes:
-                results[page, size] = median_timing(path, stores[size], args.repeats)
+                results[page, size] = median_timing(page, path, stores[size], args.repeats)
 
     small, large = sizes
     print()

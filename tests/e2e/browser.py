@@ -111,6 +111,7 @@ def screenshot(page: Page, artifacts: Path, name: str) -> Path:
     """
     artifacts.mkdir(parents=True, exist_ok=True)
     path = artifacts / f"{name}.png"
+    page.mouse.move(0, 0)  # no hover tooltip in the picture
     content_height = int(page.evaluate(_CONTENT_HEIGHT_JS))
     if content_height <= VIEWPORT["height"]:
         page.screenshot(path=str(path), full_page=True)

@@ -375,7 +375,7 @@ _STORE_NUMBER = re.compile(r"#.*|N[OR]\.?\d+|\d{3,}|[A-Z]{1,2}-?\d{3,}|\d+(?:-\d
 _LEGAL_FORMS = frozenset(
     {
         "GMBH", "MBH", "KG", "KGAA", "OHG", "UG", "EV", "E.V", "INC", "LLC", "L.L.C", "LTD", "LIMITED",
-        "CORP", "CORPORATION", "PLC", "BV", "B.V", "NV", "N.V", "SARL", "S.A.R.L", "S.A R.L", "SRL", "SPA",
+        "CORP", "CORPORATION", "PLC", "BV", "B.V", "NV", "N.V", "SARL", "S.A.R.L", "S.A R.L", "SRL",
         "S.P.A", "OY", "ASA",
     }
 )  # fmt: skip

@@ -16,6 +16,7 @@ and the report says which rows still need a model or the user.
 from __future__ import annotations
 
 import hashlib
+import math
 import sqlite3
 import statistics
 import threading
@@ -245,38 +246,64 @@ def _item(group: MerchantGroup, local_id: str, settings: Settings) -> PromptItem
     )
 
 
+BALANCE_EXTRA_REQUESTS = 0.05
+"""At most this share of extra requests is spent on evening out the last wave of a run."""
+
+
+def planned_batch_sizes(items: int, cap: int, concurrency: int) -> list[int]:
+    """Batch sizes for `items` merchants: the fewest requests the cap allows, or up to 5 %
+    more when that shortens the run.
+
+    Requests run in waves of `concurrency`; 45 requests on 8 slots make a sixth wave of 5
+    while 3 slots idle. Slightly smaller batches that fill the waves more evenly finish
+    sooner for the same number of merchants. Sizes differ by at most one.
+    """
+    if items <= 0:
+        return []
+    fewest = math.ceil(items / cap)
+    most = max(fewest, math.floor(fewest * (1 + BALANCE_EXTRA_REQUESTS)))
+    count = min(
+        range(fewest, most + 1),
+        key=lambda n: (math.ceil(n / max(concurrency, 1)) * items / n, n),  # waves x average batch
+    )
+    base, larger = divmod(items, count)
+    return [base + 1 if index < larger else base for index in range(count)]
+
+
 def make_batches(
-    groups: Sequence[MerchantGroup], system: SystemPrompt, taxonomy: Taxonomy, settings: Settings
+    groups: Sequence[MerchantGroup],
+    system: SystemPrompt,
+    taxonomy: Taxonomy,
+    settings: Settings,
+    concurrency: int = 1,
 ) -> list[Batch]:
-    """Pack merchants into requests: at most `batch_max_items` each, and prompt plus the
-    answer's `max_tokens` within `batch_token_budget`. Text that reads like an instruction
-    travels alone, so a crafted description can only ever affect its own row."""
-    batches: list[Batch] = []
+    """Pack merchants into requests: at most `batch_max_items` each (evened out over the
+    requests, see `planned_batch_sizes`), and prompt plus the answer's `max_tokens` within
+    `batch_token_budget`. Text that reads like an instruction travels alone, so a crafted
+    description can only ever affect its own row."""
+    suspicious = [g for g in groups if looks_like_instruction(g.prompt_text())]
+    ordinary = [g for g in groups if not looks_like_instruction(g.prompt_text())]
+    plan = planned_batch_sizes(len(ordinary), settings.batch_max_items, concurrency)
+    batches: list[Batch] = [_batch([group], taxonomy, settings) for group in suspicious]
     current: list[MerchantGroup] = []
     current_tokens = 0
-
-    def close() -> None:
-        nonlocal current, current_tokens
-        if current:
-            batches.append(_batch(current, taxonomy, settings))
-        current, current_tokens = [], 0
-
     fixed = system.tokens + MESSAGE_OVERHEAD_TOKENS
-    for group in groups:
-        probe_item = _item(group, str(settings.batch_max_items), settings)
-        if looks_like_instruction(probe_item.text):
-            batches.append(_batch([group], taxonomy, settings))
-            continue
-        cost = item_prompt_tokens(probe_item)
+    for group in ordinary:
+        # The widest id a batch can have stands in for this item's id when counting tokens.
+        cost = item_prompt_tokens(_item(group, str(settings.batch_max_items), settings))
+        planned = len(batches) - len(suspicious)
+        limit = plan[planned] if planned < len(plan) else settings.batch_max_items
         fits = (
             fixed + current_tokens + cost + answer_budget(len(current) + 1, taxonomy)
             <= settings.batch_token_budget
         )
-        if current and (len(current) >= settings.batch_max_items or not fits):
-            close()
+        if current and (len(current) >= limit or not fits):
+            batches.append(_batch(current, taxonomy, settings))
+            current, current_tokens = [], 0
         current.append(group)
         current_tokens += cost
-    close()
+    if current:
+        batches.append(_batch(current, taxonomy, settings))
     return batches
 
 
@@ -561,10 +588,10 @@ class _Run:
             send_amounts=settings.send_amounts,
             max_tokens=int(settings.batch_token_budget * SYSTEM_PROMPT_SHARE),
         )
-        batches = make_batches(groups, system, taxonomy, settings)
+        concurrency = effective_concurrency(settings, status)
+        batches = make_batches(groups, system, taxonomy, settings, concurrency)
         self.report.merchants_asked = len(groups)
         self.batches_total = len(batches)
-        concurrency = effective_concurrency(settings, status)
         self.report.concurrency = concurrency
         client = EndpointClient(settings, status)
         endpoint = safe_url(settings.endpoint_url) + "/chat/completions"

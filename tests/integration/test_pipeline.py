@@ -9,7 +9,8 @@ import threading
 from typing import Any
 
 from app.categorize import decisions
-from app.categorize.pipeline import Progress, categorize_pending
+from app.categorize.merchant import merchant_key, merchant_name
+from app.categorize.pipeline import Progress, categorize_pending, planned_batch_sizes
 from app.models import CategorySource
 from app.settings import Settings
 from app.store import Store
@@ -84,7 +85,9 @@ def test_user_decisions_win_and_rules_apply_to_new_rows(settings: Settings, stor
     merchants = [model_merchant(n) for n in range(4)]
     ids = seed(store, rows_for(merchants, repeats=2))
     decisions.correct(store, ids[:1], "Shopping")  # one row of merchant 0, by hand
-    decisions.create_rule(store, model_merchant(1), "out", "Groceries")  # merchant 1 (its key is its name)
+    decisions.create_rule(
+        store, merchant_key(model_merchant(1)), "out", "Groceries"
+    )  # merchant 1 (its key is its name)
     with FakeParallax() as fake:
         configured = fake_settings(settings, fake)
         categorize_pending(store, configured)
@@ -152,9 +155,9 @@ def test_concurrency_never_exceeds_the_cluster_capacity(settings: Settings, stor
 
 def test_audit_log_holds_every_request_and_no_account_data(settings: Settings, store: Store) -> None:
     rows = [
-        Row("ZORBLAX DELI CARD 4111111111111111", "-23.45"),
-        Row("QUILBLAX BAGEL ACCT 9876543210", "-7.77"),
-        Row("VARNIKKO BURRITO DE89370400440532013000", "-18.10"),
+        Row(f"{model_merchant(0)} CARD 4111111111111111", "-23.45"),
+        Row(f"{model_merchant(1)} ACCT 9876543210", "-7.77"),
+        Row(f"{model_merchant(2)} DE89370400440532013000", "-18.10"),
     ]
     ids = seed(store, rows, account="Jordan Rivera checking 4417")
     with FakeParallax() as fake:
@@ -177,11 +180,12 @@ def test_audit_log_holds_every_request_and_no_account_data(settings: Settings, s
 
 
 def test_amounts_are_sent_only_when_enabled(settings: Settings, store: Store) -> None:
-    seed(store, [Row("ZORBLAX DELI", "-23.45"), Row("ZORBLAX DELI", "-26.55")])
+    seed(store, [Row(model_merchant(0), "-23.45"), Row(model_merchant(0), "-26.55")])
     with FakeParallax() as fake:
         categorize_pending(store, fake_settings(settings, fake, send_amounts=True))
         [record] = fake.chat_requests()
-    assert items_sent(record) == [{"id": "1", "text": "Zorblax Deli", "direction": "out", "amount": 25.0}]
+    text = merchant_name(model_merchant(0))
+    assert items_sent(record) == [{"id": "1", "text": text, "direction": "out", "amount": 25.0}]
 
 
 def test_parallax_request_parameters(settings: Settings, store: Store) -> None:
@@ -265,7 +269,7 @@ def test_low_confidence_guesses_go_to_the_model_and_survive_its_doubt(
     settings: Settings, store: Store
 ) -> None:
     rows = [
-        Row("ZORBLAX DELI", "-9.00", bank_category="Shopping"),  # the bank's column: a weak guess
+        Row(model_merchant(0), "-9.00", bank_category="Shopping"),  # the bank's column: a weak guess
         Row("RIVERBEAR XQZ", "-9.00", bank_category="Travel"),  # the model will not know it
     ]
     ids = seed(store, rows)
@@ -273,14 +277,17 @@ def test_low_confidence_guesses_go_to_the_model_and_survive_its_doubt(
         categorize_pending(store, fake_settings(settings, fake))
         sent = [item["text"] for record in fake.chat_requests() for item in items_sent(record)]
     after = state(store)
-    assert sorted(sent) == ["Riverbear XQZ", "Zorblax Deli"]
-    assert (after[ids[0]].category, after[ids[0]].source) == ("Dining", "model")
+    assert sorted(sent) == sorted(["Riverbear XQZ", merchant_name(model_merchant(0))])
+    assert (after[ids[0]].category, after[ids[0]].source) == (
+        expected_model_category(model_merchant(0)),
+        "model",
+    )
     assert (after[ids[1]].category, after[ids[1]].source) == ("Travel", "builtin")
     assert "unsure" in (after[ids[1]].reason or "")
 
 
 def test_same_merchant_in_and_out_are_separate_questions(settings: Settings, store: Store) -> None:
-    seed(store, [Row("ZORBLAX DELI", "-9.00"), Row("ZORBLAX DELI", "9.00")])
+    seed(store, [Row(model_merchant(0), "-9.00"), Row(model_merchant(0), "9.00")])
     with FakeParallax() as fake:
         categorize_pending(store, fake_settings(settings, fake))
         [record] = fake.chat_requests()
@@ -340,3 +347,13 @@ def test_progress_reports_requests_tokens_and_a_final_phase(settings: Settings, 
     assert final.batches_done == final.batches_total == 1
     assert final.requests_sent == 1 and final.prompt_tokens > 0 and final.completion_tokens > 0
     assert snapshots[0].phase == "preparing"
+
+
+def test_planned_batch_sizes_even_out_the_last_wave_within_five_percent() -> None:
+    sizes = planned_batch_sizes(1788, 40, 8)
+    assert sum(sizes) == 1788 and max(sizes) - min(sizes) <= 1 and max(sizes) <= 40
+    assert math.ceil(1788 / 40) <= len(sizes) <= math.ceil(1788 / 40) * 1.05
+    assert len(sizes) == 47  # six full-ish waves instead of a sixth wave of five
+    assert planned_batch_sizes(23, 5, 8) == [5, 5, 5, 4, 4]
+    assert planned_batch_sizes(7, 40, 8) == [7]
+    assert planned_batch_sizes(0, 40, 8) == []

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from app.categorize.llm import probe_endpoint
 from app.settings import Settings, save_settings
 from components import resources, state
-from components.formatting import md
+from components.formatting import code, md
 
 PARALLAX_HELP = """\
 **Connect a Parallax cluster.** On the machine that will be the scheduler, run
@@ -180,13 +180,13 @@ def render_probe(result: dict[str, Any]) -> None:
         return
     if result.get("ready"):
         what = "Parallax cluster" if result.get("kind") == "parallax" else "OpenAI-compatible server"
-        st.success(f"Connected: {what} at {md(result['url'])} is ready.")
+        st.success(f"Connected: {what} at {code(result['url'])} is ready.")
     elif result.get("reachable"):
         st.warning(
-            f"Reached {md(result['url'])}, but it is not ready: {md(result.get('reason') or 'unknown reason')}"
+            f"Reached {code(result['url'])}, but it is not ready: {md(result.get('reason') or 'unknown reason')}"
         )
     else:
-        st.error(f"Could not reach {md(result['url'])}: {md(result.get('reason') or 'no answer')}")
+        st.error(f"Could not reach {code(result['url'])}: {md(result.get('reason') or 'no answer')}")
     facts = {
         "Server": {"parallax": "Parallax", "openai-compatible": "OpenAI-compatible"}.get(
             str(result.get("kind")), "–"

@@ -59,3 +59,8 @@ def md(text: object) -> str:
     """
     flat = " ".join(str(text).split())
     return "".join(f"\\{char}" if char in _MARKDOWN_SPECIALS else char for char in flat)
+
+
+def code(text: object) -> str:
+    """Text as inline code: shown verbatim, never turned into a link or markup."""
+    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"

@@ -13,7 +13,7 @@ import streamlit as st
 
 from app.jobs import CategorizationJob, JobSnapshot, job_for
 from components import resources, state
-from components.formatting import plural, source_label
+from components.formatting import md, plural, source_label
 
 POLL_SECONDS = 1.0
 
@@ -44,7 +44,6 @@ def _progress_line(snap: JobSnapshot) -> str:
         parts.append(f"batches {progress.batches_done} / {progress.batches_total}")
     parts.append(f"requests sent {progress.requests_sent}")
     parts.append(f"cache hits {progress.cache_hits}")
-    parts.append(f"rows written {progress.rows_written:,}")
     return " · ".join(parts)
 
 
@@ -95,18 +94,26 @@ def _render_report(snap: JobSnapshot, pending: int) -> None:
                 f"{report.merchants_asked} merchant(s) asked · {report.batches} batch(es)"
             )
             if report.endpoint is not None:
-                st.caption(f"Endpoint: {report.endpoint.summary()}")
+                st.text(f"Endpoint: {report.endpoint.summary()}")
             if report.stopped:
-                st.warning(f"The model step stopped early: {report.stopped}")
-            for problem, groups in report.failures.most_common():
-                st.warning(f"{plural(groups, 'merchant')} failed: {problem}")
+                st.warning(f"The model step stopped early: {md(report.stopped)}")
+            problems = [
+                f"- {plural(groups, 'merchant')} failed: {md(problem)}"
+                for problem, groups in report.failures.most_common()
+            ]
+            if problems:
+                st.warning("\n".join(problems))
+            left = [
+                f"- {plural(rows, 'transaction')} still uncategorized: {md(reason)}"
+                for reason, rows in report.uncategorized.most_common()
+            ]
             if report.low_confidence_guesses:
-                st.info(
-                    f"{plural(report.low_confidence_guesses, 'transaction')} kept a low-confidence built-in "
-                    "guess: check them on Review."
+                left.append(
+                    f"- {plural(report.low_confidence_guesses, 'transaction')} kept a low-confidence built-in "
+                    "guess: check them on Review"
                 )
-            for reason, rows in report.uncategorized.most_common():
-                st.info(f"{plural(rows, 'transaction')} still uncategorized: {reason}")
+            if left:
+                st.info("\n".join(left))
     _render_start(pending, resume=snap.state in ("cancelled", "failed"))
 
 

@@ -113,11 +113,19 @@ def render_audit_log() -> None:
         key=state.AUDIT_ENTRY,
     )
     entry = next((e for e in entries if e.id == chosen), None)
-    if entry is not None:
-        try:
-            st.json(json.loads(entry.request_json), expanded=2)
-        except ValueError:
-            st.code(entry.request_json, language=None)
+    if entry is None:
+        return
+    try:
+        body = json.loads(entry.request_json)
+    except ValueError:
+        st.code(entry.request_json, language=None)
+        return
+    messages = body.get("messages") if isinstance(body, dict) else None
+    if isinstance(messages, list) and messages and isinstance(messages[-1], dict):
+        st.caption("The merchants in this request, exactly as sent:")
+        st.code(str(messages[-1].get("content", "")), language=None, wrap_lines=True)
+    with st.expander("The whole request body (instructions included)"):
+        st.json(body, expanded=3)
 
 
 def _on_delete() -> None:

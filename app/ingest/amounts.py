@@ -122,18 +122,26 @@ def safe_amount_parser(
     per distinct cell rather than once per row.
     """
     cache: dict[str, Decimal | AmountError | None] = {}
-    parse = cached_amount_parser(decimal)
+    plain = _PLAIN_DOT if decimal == "." else _PLAIN_COMMA
+    comma = decimal == ","
 
     def parse_safe(text: str) -> Decimal | AmountError | None:
         try:
             return cache[text]
         except KeyError:
             pass
+        cell = text.strip()
         value: Decimal | AmountError | None
-        try:
-            value = parse(text.strip())
-        except AmountError as exc:
-            value = exc
+        if plain.match(cell):
+            number = cell.replace(",", ".") if comma else cell
+            point = number.find(".")
+            # The common "-12.34": already at least cents, so skip the exponent check.
+            value = Decimal(number) if 0 <= point < len(number) - 2 else _at_least_cents(Decimal(number))
+        else:
+            try:
+                value = parse_amount(cell, decimal)
+            except AmountError as exc:
+                value = exc
         if negate and isinstance(value, Decimal) and value:
             value = -value
         cache[text] = value

@@ -118,3 +118,18 @@ def test_infer_decimal_mark(values: list[str], fallback: str, decimal: str, conf
 )
 def test_looks_like_amount(text: str, expected: bool) -> None:
     assert looks_like_amount(text) is expected
+
+
+def test_safe_parser_returns_errors_and_negates_once_per_distinct_cell() -> None:
+    from app.ingest.amounts import safe_amount_parser
+
+    parse = safe_amount_parser(".", negate=True)
+    assert parse("12.5") == Decimal("-12.50") and str(parse("12.5")) == "-12.50"
+    assert parse(" 85.12 ") == Decimal("-85.12")
+    assert parse("-500.00") == Decimal("500.00")
+    assert str(parse("0.00")) == "0.00"  # never "-0.00"
+    assert parse("") is None
+    assert isinstance(parse("abc"), AmountError)
+    assert parse("1,250.00") == Decimal("-1250.00")
+    comma = safe_amount_parser(",")
+    assert comma("-1.150") == Decimal("-1150.00") and comma("-12,5") == Decimal("-12.50")

@@ -14,6 +14,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal, get_args
 
 from app.models import UNCATEGORIZED
@@ -276,11 +277,12 @@ class Taxonomy:
 
     # -- reading ----------------------------------------------------------------------------
 
-    @property
+    # Cached: a taxonomy is immutable and callers ask for these once per merchant.
+    @cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.categories)
 
-    @property
+    @cached_property
     def version(self) -> str:
         payload = json.dumps([[c.name, c.description, c.kind] for c in self.categories], ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]

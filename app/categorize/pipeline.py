@@ -11,6 +11,14 @@ writes each batch's results to the store (and the cache) as soon as it returns, 
 crash or cancel loses at most the batches in flight and a re-run asks only about the
 merchants still pending. Without a usable endpoint the built-in rules are the default
 and the report says which rows still need a model or the user.
+
+What the cache remembers: every answer the model actually gave, including an explicit
+null ("not sure", or a name outside the taxonomy), keyed by merchant, direction,
+taxonomy version, model and prompt version. At temperature 0 the same model with the
+same prompt gives the same null again, so asking again is waste, and a re-run of the
+same statement must send nothing; a better model, prompt or taxonomy changes the key
+and asks again. Failures (timeouts, errors, unreadable or missing answers) are never
+cached: those rows stay pending and are retried by the next run.
 """
 
 from __future__ import annotations
@@ -390,7 +398,7 @@ class _Run:
     # writing -----------------------------------------------------------------------------
 
     def write(self, decided: Iterable[tuple[MerchantGroup, _Decision]]) -> None:
-        """One store transaction for a set of decisions; tallies the report."""
+        """One store transaction for a set of decisions (rows set by the user are never touched)."""
         updates: list[CategoryUpdate] = []
         for group, decision in decided:
             updates.extend(_updates(group, decision))

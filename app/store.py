@@ -103,6 +103,10 @@ MIGRATIONS: tuple[str, ...] = (
         position INTEGER NOT NULL
     );
     """,
+    # v2: a renamed category keeps answering to its former names (built-in rules, old answers)
+    """
+    ALTER TABLE taxonomy ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -179,6 +183,7 @@ class TaxonomyRow:
     name: str
     description: str
     kind: str
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass
@@ -722,16 +727,21 @@ class Store:
     def get_taxonomy(self) -> list[TaxonomyRow]:
         with self.connect() as conn:
             return [
-                TaxonomyRow(*row)
-                for row in conn.execute("SELECT name, description, kind FROM taxonomy ORDER BY position")
+                TaxonomyRow(name, description, kind, tuple(json.loads(aliases)))
+                for name, description, kind, aliases in conn.execute(
+                    "SELECT name, description, kind, aliases FROM taxonomy ORDER BY position"
+                )
             ]
 
     def put_taxonomy(self, rows: Sequence[TaxonomyRow]) -> None:
         with self.connect() as conn:
             conn.execute("DELETE FROM taxonomy")
             conn.executemany(
-                "INSERT INTO taxonomy (name, description, kind, position) VALUES (?,?,?,?)",
-                ((r.name, r.description, r.kind, n) for n, r in enumerate(rows)),
+                "INSERT INTO taxonomy (name, description, kind, position, aliases) VALUES (?,?,?,?,?)",
+                (
+                    (r.name, r.description, r.kind, n, json.dumps(list(r.aliases), ensure_ascii=False))
+                    for n, r in enumerate(rows)
+                ),
             )
 
     # -- everything -------------------------------------------------------------------

@@ -36,6 +36,8 @@ class Category:
     name: str
     description: str
     kind: CategoryKind = "spend"
+    # Former names, so answers and built-in rules that still say the old name land here.
+    aliases: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in CATEGORY_KINDS:
@@ -315,10 +317,13 @@ class Taxonomy:
         by_compact = {_compact(key): name for key, name in by_normalized.items()}
         if compact in by_compact:
             return by_compact[compact]
+        if normalized in self._by_alias:
+            return self._by_alias[normalized]
 
         known = _plaid_category(text) or _SYNONYMS.get(normalized) or _SYNONYMS_COMPACT.get(compact)
-        if known is not None and known in self.names:
-            return known
+        current = self._current_name(known) if known is not None else None
+        if current is not None:
+            return current
         if _HEDGE_WORDS & set(normalized.split()):
             return None
         return self._structural_match(normalized, by_normalized)
@@ -344,10 +349,18 @@ class Taxonomy:
             return by_normalized[close[0]]
         synonym_close = difflib.get_close_matches(normalized, list(_SYNONYMS), n=1, cutoff=0.9)
         if synonym_close:
-            candidate = _SYNONYMS[synonym_close[0]]
-            if candidate in self.names:
-                return candidate
+            return self._current_name(_SYNONYMS[synonym_close[0]])
         return None
+
+    @cached_property
+    def _by_alias(self) -> dict[str, str]:
+        return {_normalize(alias): c.name for c in self.categories for alias in c.aliases}
+
+    def _current_name(self, name: str) -> str | None:
+        """`name` itself when it is in the taxonomy, else the category that was renamed from it."""
+        if name in self.names:
+            return name
+        return self._by_alias.get(_normalize(name))
 
     # -- edits ------------------------------------------------------------------------------
 
@@ -360,7 +373,12 @@ class Taxonomy:
         if self.get(old) is None:
             raise ValueError(f"no category named {old!r}")
         return Taxonomy(
-            tuple(Category(new, c.description, c.kind) if c.name == old else c for c in self.categories)
+            tuple(
+                Category(new, c.description, c.kind, tuple(a for a in (*c.aliases, old) if a != new))
+                if c.name == old
+                else c
+                for c in self.categories
+            )
         )
 
     def with_removed(self, name: str) -> Taxonomy:
@@ -479,7 +497,7 @@ def load_taxonomy(store: Store) -> Taxonomy:
             raise ValueError(
                 f"{store.path}: taxonomy row {position} ({row.name!r}) has unknown kind {row.kind!r}"
             )
-        categories.append(Category(row.name, row.description, _as_kind(row.kind)))
+        categories.append(Category(row.name, row.description, _as_kind(row.kind), row.aliases))
     return Taxonomy(tuple(categories))
 
 
@@ -491,7 +509,7 @@ def _as_kind(value: str) -> CategoryKind:
 
 
 def save_taxonomy(store: Store, taxonomy: Taxonomy) -> None:
-    store.put_taxonomy([TaxonomyRow(c.name, c.description, c.kind) for c in taxonomy.categories])
+    store.put_taxonomy([TaxonomyRow(c.name, c.description, c.kind, c.aliases) for c in taxonomy.categories])
 
 
 def rename_category(store: Store, taxonomy: Taxonomy, old: str, new: str) -> tuple[Taxonomy, int]:

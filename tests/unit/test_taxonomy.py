@@ -448,3 +448,21 @@ def test_remove_category_sends_rows_back_to_uncategorized(store: Store) -> None:
     assert "Dining" not in remaining.names
     assert load_taxonomy(store) == remaining
     assert set(store.uncategorized_ids()) == {"t2", "t3"}
+
+
+def test_a_renamed_category_still_answers_to_its_former_name(store) -> None:
+    from app.categorize.builtin_rules import builtin_category
+    from app.categorize.merchant import merchant_key
+    from app.categorize.taxonomy import DEFAULT_TAXONOMY, load_taxonomy, rename_category
+
+    renamed, _ = rename_category(store, DEFAULT_TAXONOMY, "Dining", "Eating Out")
+    reloaded = load_taxonomy(store)
+    assert reloaded == renamed
+    assert reloaded.version == renamed.version
+    match = builtin_category("STARBUCKS STORE 01234", merchant_key("STARBUCKS STORE 01234"), "out")
+    assert match is not None and match.category == "Dining"
+    assert reloaded.match(match.category) == "Eating Out"
+    assert reloaded.match("Restaurants") == "Eating Out"  # synonyms of the old name follow it
+    assert reloaded.match("Eating Out") == "Eating Out"
+    twice, _ = rename_category(store, reloaded, "Eating Out", "Food Out")
+    assert twice.match("Dining") == "Food Out" and twice.match("Eating Out") == "Food Out"

@@ -347,7 +347,7 @@ def test_with_renamed_keeps_position_description_and_kind() -> None:
     renamed = DEFAULT_TAXONOMY.with_renamed(INCOME, "Earnings")
     position = DEFAULT_NAMES.index(INCOME)
     assert renamed.categories[position] == Category(
-        "Earnings", DEFAULT_TAXONOMY.categories[position].description, "income"
+        "Earnings", DEFAULT_TAXONOMY.categories[position].description, "income", aliases=(INCOME,)
     )
     assert DEFAULT_TAXONOMY.with_renamed("Dining", "dining").names[1] == "dining"
     with pytest.raises(ValueError, match="no category named"):

@@ -164,8 +164,9 @@ def _auth_headers(settings: Settings) -> dict[str, str]:
 
 
 def _parse_cluster_status(
-    payload: Any, url: str
+    payload: Any,
 ) -> tuple[str | None, str | None, tuple[NodeInfo, ...], int | None, bool] | None:
+    """(status, model, nodes, capacity, need_more_nodes) from a §2a status object."""
     if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
         return None
     data = payload["data"]
@@ -265,7 +266,7 @@ def _probe(client: httpx2.Client, settings: Settings, base: str, root: str, show
         except (ValueError, AttributeError, KeyError, TypeError):
             listed_model = None
 
-    parsed = _parse_cluster_status(cluster, root) if cluster is not None else None
+    parsed = _parse_cluster_status(cluster) if cluster is not None else None
     if parsed is not None:
         cluster_state, model_name, nodes, capacity, need_more = parsed
         era: Era = "e2" if models_status == 200 else "legacy"

@@ -228,6 +228,16 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._migrate()
+        self._keeper = self._open_keeper()
+
+    def _open_keeper(self) -> sqlite3.Connection:
+        # SQLite checkpoints the WAL whenever the last connection to a file closes; with
+        # one idle connection held for the Store's lifetime each short-lived operation
+        # costs ~2 ms instead of ~25 ms. It never runs statements, so threads don't matter.
+        return sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+
+    def close(self) -> None:
+        self._keeper.close()
 
     # -- plumbing -----------------------------------------------------------------
 
@@ -748,6 +758,8 @@ class Store:
 
     def delete_everything(self) -> None:
         """'Delete all my data': the database file and its WAL side files."""
+        self._keeper.close()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         self._migrate()
+        self._keeper = self._open_keeper()

@@ -89,3 +89,12 @@ def test_failed_import_writes_nothing(store: Store) -> None:
         store.commit_import(_record(4), broken)
     assert store.count_transactions() == 0
     assert store.imports() == []
+
+
+def test_delete_everything_leaves_an_empty_working_store(store: Store) -> None:
+    store.commit_import(_record(3), _statement())
+    store.delete_everything()
+    assert store.count_transactions() == 0
+    assert store.schema_version() == SCHEMA_VERSION
+    store.commit_import(_record(3), _statement())
+    assert store.count_transactions() == 3

@@ -196,6 +196,7 @@ _GOOGLE_PRODUCTS = frozenset(
 
 
 def _strip_processor(text: str) -> str:
+    processor = ""
     match = _PROCESSOR.match(text)
     if match:
         processor = match.group(0).rstrip("* ")
@@ -207,7 +208,10 @@ def _strip_processor(text: str) -> str:
             rest = f"GOOGLE {rest}"
         text = rest
     dashed = _DOORDASH.match(text)
-    if dashed and _has_word(text[dashed.end() :]):
+    # "DOORDASH*CHIPOTLE" and "DD *DOORDASH BURGERFI" name the restaurant; in
+    # "SQ *DOORDASH BROOKLYN NY" the words after a plain space are only a location.
+    names_restaurant = dashed is not None and (dashed.group(0).endswith("*") or processor == "DD")
+    if dashed and names_restaurant and _has_word(text[dashed.end() :]):
         text = text[dashed.end() :]
     return text
 

@@ -250,6 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             low = getattr(results[page, small], f"{kind}_ms")
             high = getattr(results[page, large], f"{kind}_ms")
             print(f"{page:<9} {kind:>5} {low:>15.0f} {high:>17.0f} {high / low:>6.1f}x")
+    one, five, _ = os.getloadavg()
+    print(f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores")
     return 0
 
 

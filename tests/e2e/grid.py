@@ -12,6 +12,10 @@ from playwright.sync_api import Locator, Page, expect
 ROW_HEIGHT_PX = 35
 HEADER_HEIGHT_PX = 35
 FIRST_CELL_X_PX = 12
+CLICK_ATTEMPTS = 3
+CLICK_CHECK_MS = 2_000
+STILL_CHECKS = 20
+STILL_INTERVAL_MS = 100
 
 
 def column_names(grid: Locator) -> list[str]:
@@ -48,19 +52,51 @@ def visible_column(grid: Locator, col: int) -> list[str]:
     return values
 
 
-def edit_selectbox_cell(page: Page, grid: Locator, col: int, row: int, option: str) -> None:
-    """Select cell (col, row), open its editor, choose `option`, commit.
+def selected_cells(grid: Locator) -> Locator:
+    return grid.locator("td[role='gridcell'][aria-selected='true']")
 
-    Clicks the first data cell (the `stDataFrame` element itself: its scroller intercepts
-    clicks on the canvas), then moves with arrow keys so the target row may be scrolled to.
+
+def _wait_until_still(page: Page, grid: Locator) -> None:
+    """Wait until the grid stops moving: a click during a re-layout selects nothing."""
+    previous = None
+    for _ in range(STILL_CHECKS):
+        box = grid.bounding_box()
+        if box is not None and box == previous:
+            return
+        previous = box
+        page.wait_for_timeout(STILL_INTERVAL_MS)
+
+
+def select_cell(page: Page, grid: Locator, col: int, row: int) -> None:
+    """Select (col, row) as a person would: click the first data cell, then arrow keys.
+
+    Clicks the `stDataFrame` element itself (its scroller intercepts clicks on the canvas)
+    and retries the click if it selected nothing, as Streamlit's own e2e helpers do.
     """
     grid.scroll_into_view_if_needed()
-    grid.click(position={"x": FIRST_CELL_X_PX, "y": HEADER_HEIGHT_PX + ROW_HEIGHT_PX // 2})
+    first = cell(grid, 0, 0)
+    for _ in range(CLICK_ATTEMPTS):
+        _wait_until_still(page, grid)
+        grid.click(position={"x": FIRST_CELL_X_PX, "y": HEADER_HEIGHT_PX + ROW_HEIGHT_PX // 2})
+        try:
+            expect(first).to_have_attribute("aria-selected", "true", timeout=CLICK_CHECK_MS)
+            break
+        except AssertionError:
+            continue
+    expect(first).to_have_attribute("aria-selected", "true")
     for _ in range(col):
         page.keyboard.press("ArrowRight")
     for _ in range(row):
         page.keyboard.press("ArrowDown")
+    expect(cell(grid, col, row)).to_have_attribute("aria-selected", "true")
+
+
+def edit_selectbox_cell(page: Page, grid: Locator, col: int, row: int, option: str) -> None:
+    """Choose `option` in the select-box cell (col, row): select it, Enter, type, Enter."""
+    select_cell(page, grid, col, row)
     page.keyboard.press("Enter")
-    expect(page.get_by_test_id("portal")).to_be_attached()
+    expect(page.get_by_test_id("portal").locator(".gdg-clip-region")).to_be_visible()
     page.keyboard.type(option)
     page.keyboard.press("Enter")
+    expect(page.get_by_test_id("portal").locator(".gdg-clip-region")).to_have_count(0)
+    expect(cell(grid, col, row)).to_have_text(option)

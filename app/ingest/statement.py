@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from pydantic import TypeAdapter, ValidationError
 
-from app.ids import identity_key, occurrence_ids
+from app.ids import statement_ids
 from app.ingest.amounts import AmountError, cached_amount_parser, safe_amount_parser
 from app.ingest.dates import DateFormat, infer_date_format
 from app.ingest.errors import IngestError
@@ -506,12 +506,7 @@ def _transactions(
         if currency_at is not None or row_currencies is not None
         else [default_currency] * len(kept)
     )
-    keys = [
-        identity_key(account_name, date, amount, currency, text)
-        for account_name, date, amount, currency, text in zip(
-            accounts, kept_dates, amounts, currencies, descriptions, strict=True
-        )
-    ]
+    ids = statement_ids(accounts, kept_dates, amounts, currencies, descriptions)
     posted = [parse_posted(rows[k][posted_at]) for k in kept] if posted_at is not None else [None] * len(kept)
     categories = (
         [rows[k][category_at].strip() or None for k in kept]
@@ -531,7 +526,7 @@ def _transactions(
                 "bank_category": categories[n],
                 "source": {"file_sha256": sha256, "row": lines[k]},
             }
-            for n, (k, tid) in enumerate(zip(kept, occurrence_ids(keys), strict=True))
+            for n, (k, tid) in enumerate(zip(kept, ids, strict=True))
         ]
         # Validating in one pydantic-core call is faster here than model_construct per row,
         # and it re-checks every value on the way in.

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-
-import pandas as pd
 
 from app import insights
 from app.categorize.taxonomy import Taxonomy, load_taxonomy
@@ -18,11 +17,10 @@ class CategoryView:
     kinds: dict[str, str]
     order: tuple[str, ...]
 
-    def all_names(self, present: pd.Series | None = None) -> list[str]:
+    def all_names(self, present: Iterable[str] = ()) -> list[str]:
         """Every category a filter may offer: the taxonomy's, any other found in the data, then
         Uncategorized, in one stable order."""
-        extra = [] if present is None else [str(c) for c in present.dropna().unique()]
-        return insights.category_order([*self.order, *extra, UNCATEGORIZED], self.order)
+        return insights.category_order([*self.order, *present, UNCATEGORIZED], self.order)
 
 
 def category_view() -> CategoryView:

@@ -7,9 +7,12 @@ store's revision plus the filter, so any write invalidates them.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -73,20 +76,59 @@ def filter_key(flt: TransactionFilter) -> FilterKey:
 _writes = itertools.count(1)
 _write_lock = threading.Lock()
 _last_write = 0
+_last_structural_write = 0
 
 
-def changed() -> None:
-    """Call after the dashboard writes to the store: cached frames are stale from now on."""
-    global _last_write
+def changed(*, structure: bool = False) -> None:
+    """Call after the dashboard writes to the store: cached frames are stale from now on.
+
+    `structure=True` for writes that add or remove transactions or accounts (imports, deleting
+    everything), which the ledger summary depends on; category edits are not structural.
+    """
+    global _last_write, _last_structural_write
     with _write_lock:
         _last_write = next(_writes)
+        if structure:
+            _last_structural_write = _last_write
+
+
+def structure_version() -> str:
+    """Moves when transactions are added or removed (here, from the CLI, or by deleting)."""
+    return f"{store().count_transactions()}|{_last_structural_write}"
+
+
+# `Store.revision()` scans the table (tens of ms at 100k rows) and a page asks for the version
+# once per cached read. Within REVISION_REUSE_S the last answer is reused, unless this process
+# wrote in between (`changed()`) or the background run moved: only a write from another
+# process (the CLI) can go unseen, and for well under a second.
+REVISION_REUSE_S = 0.5
+_revision_memo: tuple[str, int, float, str] | None = None  # (db path, last write, monotonic time, revision)
+
+
+def _revision() -> str:
+    global _revision_memo
+    current = store()
+    now = time.monotonic()
+    memo = _revision_memo
+    if (
+        memo is not None
+        and memo[0] == str(current.path)
+        and memo[1] == _last_write
+        and now - memo[2] < REVISION_REUSE_S
+    ):
+        return memo[3]
+    revision = current.revision()
+    _revision_memo = (str(current.path), _last_write, now, revision)
+    return revision
 
 
 def data_version() -> str:
     """A cache key that moves with every change to the ledger, from any session or the job."""
     snap = job_for(settings().data_dir).snapshot()
     rows = snap.progress.rows_written if snap.progress else 0
-    return f"{store().revision()}|{_last_write}|{snap.run_id}:{snap.state}:{rows}"
+    # The row count is read fresh every time, so rows imported or deleted elsewhere are never
+    # hidden by the reused revision (and the ledger summary, keyed on it, stays consistent).
+    return f"{_revision()}|{_last_write}|{structure_version()}|{snap.run_id}:{snap.state}:{rows}"
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
@@ -98,3 +140,39 @@ def transactions(flt: TransactionFilter | None = None) -> pd.DataFrame:
     """Transactions matching `flt`, newest first, indexed by id (cached until the ledger changes)."""
     flt = flt or TransactionFilter()
     return _frame(str(store().path), data_version(), filter_key(flt), flt)
+
+
+@dataclass(frozen=True)
+class LedgerSummary:
+    """What filters need to know about the whole ledger, without loading it on every rerun."""
+
+    count: int
+    accounts: tuple[str, ...]
+    period: tuple[dt.date, dt.date] | None
+    months: tuple[str, ...]  # "YYYY-MM", newest first
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _summary(db_path: str, version: str) -> LedgerSummary:
+    current = _store_for(db_path)
+    frame = transactions()  # shares the (cached) load of the whole ledger with the pages
+    if frame.empty:
+        return LedgerSummary(0, (), None, ())
+    dates = frame["date"]
+    months = tuple(sorted(dates.dt.strftime("%Y-%m").unique(), reverse=True))
+    return LedgerSummary(
+        count=len(frame),
+        accounts=tuple(current.accounts()),
+        period=(dates.min().date(), dates.max().date()),
+        months=months,
+    )
+
+
+def ledger_summary() -> LedgerSummary:
+    """Count, accounts, date range and months of the ledger (recomputed only when rows come or go)."""
+    return _summary(str(store().path), structure_version())
+
+
+def present_categories() -> list[str]:
+    """Categories that hold at least one transaction (Uncategorized included when some do)."""
+    return sorted(store().category_counts())

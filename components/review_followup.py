@@ -14,7 +14,7 @@ from app.categorize import decisions
 from app.categorize.merchant import display_name
 from components import resources, state
 from components.formatting import md, plural
-from components.review_table import bump_editor
+from components.review_table import bump_editor, refresh_queue
 
 DIRECTION_WORDS = {"in": "money in", "out": "money out", None: "both directions"}
 
@@ -33,6 +33,7 @@ def _on_apply_all() -> None:
     )
     resources.changed()
     bump_editor()
+    refresh_queue()
     st.session_state[state.REVIEW_FOLLOWUP] = None
     st.session_state[state.REVIEW_MESSAGE] = (
         f"Set {plural(changed, 'transaction')} of **{md(offer['merchant'])}** to **{md(offer['category'])}**."
@@ -48,6 +49,7 @@ def _on_create_rule() -> None:
     )
     resources.changed()
     bump_editor()
+    refresh_queue()
     st.session_state[state.REVIEW_FOLLOWUP] = None
     st.session_state[state.REVIEW_MESSAGE] = (
         f"Rule saved: **{md(offer['merchant'])}** ({DIRECTION_WORDS.get(offer['direction'])}) is always "
@@ -118,6 +120,7 @@ def _on_remove_rule() -> None:
         return
     resources.changed()
     bump_editor()
+    refresh_queue()
     st.session_state[state.REVIEW_MESSAGE] = (
         f"Rule removed. {plural(released, 'transaction')} it had set keep their category until the next "
         "categorization run decides them again."

@@ -18,6 +18,7 @@ import streamlit as st
 
 from app.categorize import decisions
 from app.categorize.merchant import merchant_name
+from app.jobs import job_for
 from app.models import CategorySource
 from app.store import TransactionFilter
 from components import resources, state
@@ -77,6 +78,9 @@ class ReviewQuery:
             month=str(session.get(state.REVIEW_MONTH) or ALL_MONTHS),
         )
 
+    def key(self) -> tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...], str]:
+        return (self.view, self.search.strip(), self.accounts, self.categories, self.sources, self.month)
+
     def store_filter(self) -> TransactionFilter:
         date_from = date_to = None
         if self.month != ALL_MONTHS:
@@ -121,6 +125,45 @@ def matching_rows(query: ReviewQuery) -> pd.DataFrame:
         order = pd.DataFrame({"rank": rank, "date": frame["date"]}, index=frame.index)
         frame = frame.loc[order.sort_values(["rank", "date"], ascending=[True, False], kind="stable").index]
     return frame
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _queue(
+    db_path: str, structure: str, job: str, epoch: int, query_key: tuple[object, ...], _query: ReviewQuery
+) -> tuple[str, ...]:
+    return tuple(str(i) for i in matching_rows(_query).index)
+
+
+def queue_ids(query: ReviewQuery) -> tuple[str, ...]:
+    """The ids the grid pages through, in order.
+
+    The list is kept while the user works through it: a row just corrected stays where it is
+    (showing its new category) instead of jumping away. It is rebuilt when the filters change,
+    rows are imported or deleted, a categorization run ends, or the user marks rows reviewed,
+    applies a fix to a merchant, changes a rule or asks for a refresh.
+    """
+    snap = job_for(resources.settings().data_dir).snapshot()
+    return _queue(
+        str(resources.store().path),
+        resources.structure_version(),
+        f"{snap.run_id}:{snap.state}",
+        int(st.session_state.get(state.REVIEW_QUEUE_EPOCH, 0)),
+        query.key(),
+        query,
+    )
+
+
+def refresh_queue() -> None:
+    st.session_state[state.REVIEW_QUEUE_EPOCH] = int(st.session_state.get(state.REVIEW_QUEUE_EPOCH, 0)) + 1
+
+
+def page_rows(ids: Sequence[str]) -> pd.DataFrame:
+    """The current state of these rows, in this order, with their review reason."""
+    if not ids:
+        return pd.DataFrame()
+    frame = resources.store().transactions_frame(TransactionFilter(ids=list(ids)))
+    frame = frame.reindex([i for i in ids if i in frame.index])
+    return frame.assign(why=review_reasons(frame))
 
 
 def source_labels(sources: pd.Series) -> list[str]:
@@ -226,6 +269,7 @@ def mark_reviewed(ids: Sequence[str]) -> None:
     changed = resources.store().mark_reviewed(list(ids))
     resources.changed()
     bump_editor()
+    refresh_queue()
     st.session_state[state.REVIEW_MESSAGE] = f"Marked {plural(changed, 'transaction')} as reviewed."
 
 
@@ -234,14 +278,13 @@ def _on_mark_page() -> None:
 
 
 def _on_mark_all() -> None:
-    rows = matching_rows(ReviewQuery.from_session())
-    mark_reviewed([str(i) for i in rows.index])
+    mark_reviewed(queue_ids(ReviewQuery.from_session()))
 
 
-def render_table(rows: pd.DataFrame, category_options: Sequence[str], page: int) -> None:
+def render_table(ids: Sequence[str], category_options: Sequence[str], page: int) -> None:
     """One page of the grid, plus the bulk "mark reviewed" buttons."""
     start = (page - 1) * PAGE_SIZE
-    shown = rows.iloc[start : start + PAGE_SIZE]
+    shown = page_rows(ids[start : start + PAGE_SIZE])
     st.session_state[state.REVIEW_PAGE_IDS] = [str(i) for i in shown.index]
     st.data_editor(
         editor_frame(shown),
@@ -291,9 +334,9 @@ def render_table(rows: pd.DataFrame, category_options: Sequence[str], page: int)
         disabled=shown.empty,
         help="Accept the categories shown on this page as they are.",
     )
-    if len(rows) > len(shown):
+    if len(ids) > len(shown):
         right.button(
-            f"Mark all {len(rows):,} matching as reviewed",
+            f"Mark all {len(ids):,} listed as reviewed",
             key=state.REVIEW_MARK_ALL_BUTTON,
             on_click=_on_mark_all,
         )

@@ -19,12 +19,12 @@ def categorizer_line() -> str:
 
 
 def render_sidebar() -> None:
-    store = resources.store()
     with st.sidebar:
-        count = store.count_transactions()
-        if count:
-            accounts = store.accounts()
-            st.markdown(f"**{plural(count, 'transaction')}** in {plural(len(accounts), 'account')}")
+        summary = resources.ledger_summary()
+        if summary.count:
+            st.markdown(
+                f"**{plural(summary.count, 'transaction')}** in {plural(len(summary.accounts), 'account')}"
+            )
         else:
             st.markdown("**No transactions yet.** Start on the Import page.")
         st.caption(categorizer_line())

@@ -35,6 +35,8 @@ REVIEW_SOURCES: Final = "review_sources"
 REVIEW_MONTH: Final = "review_month"
 REVIEW_PAGE: Final = "review_page"  # prefix of the pagination widget's key
 REVIEW_FOLLOWUP: Final = "review_followup"  # {tx_id, category, merchant_key, direction, count} or None
+REVIEW_QUEUE_EPOCH: Final = "review_queue_epoch"  # int; bumped to rebuild the list of rows
+REVIEW_REFRESH_BUTTON: Final = "review_refresh"
 REVIEW_PAGE_IDS: Final = "review_page_ids"  # ids of the rows on the grid, by position
 REVIEW_MARK_BUTTON: Final = "review_mark_reviewed"
 REVIEW_MARK_ALL_BUTTON: Final = "review_mark_all_reviewed"
@@ -90,6 +92,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     IMPORT_PLAN: {},
     REVIEW_EDITOR_VERSION: 0,
     REVIEW_PAGE_IDS: [],
+    REVIEW_QUEUE_EPOCH: 0,
     REVIEW_FOLLOWUP: None,
     REVIEW_MESSAGE: None,
     SETTINGS_PROBE: None,

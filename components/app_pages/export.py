@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import insights, reports
+from app import reports
 from components import navigation, resources
 from components.filters import ViewFilters, render_filter_bar
 from components.formatting import plural
@@ -76,15 +76,13 @@ def render_downloads(
 
 def render() -> None:
     st.title("Export")
-    everything = resources.transactions()
-    if everything.empty:
+    summary = resources.ledger_summary()
+    if summary.count == 0:
         navigation.render_empty_ledger("export")
         return
     view = category_view()
     filters = render_filter_bar(
-        insights.data_period(everything),
-        resources.store().accounts(),
-        view.all_names(everything["category"]),
+        summary.period, summary.accounts, view.all_names(resources.present_categories())
     )
     frame = resources.transactions(filters.current)
     if frame.empty:

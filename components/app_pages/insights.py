@@ -86,8 +86,32 @@ def render_headline(head: insights.Headline, filters: ViewFilters, sparkline: li
 ChartName = Literal["by_category", "top_merchants", "monthly", "cumulative", "income_vs_spending"]
 
 
+def _figure(
+    name: ChartName,
+    filters: ViewFilters,
+    include_transfers: bool,
+    kinds: dict[str, str],
+    order: tuple[str, ...],
+) -> go.Figure:
+    frame = resources.transactions(filters.current)
+    if name == "by_category":
+        return charts.spending_by_category(
+            frame, include_transfers=include_transfers, kinds=kinds, order=order
+        )
+    if name == "top_merchants":
+        return charts.top_merchants(frame, include_transfers=include_transfers, kinds=kinds, order=order)
+    if name == "monthly":
+        return charts.monthly_spending(frame, include_transfers=include_transfers, kinds=kinds, order=order)
+    if name == "cumulative":
+        before = resources.transactions(filters.previous) if filters.previous else None
+        return charts.cumulative_spending(
+            frame, before, period=filters.period, include_transfers=include_transfers, kinds=kinds
+        )
+    return charts.income_vs_spending(frame, include_transfers=include_transfers, kinds=kinds)
+
+
 @st.cache_data(max_entries=40, show_spinner=False)
-def build_chart(
+def chart_spec(
     name: ChartName,
     version: str,
     current: FilterKey,
@@ -97,31 +121,15 @@ def build_chart(
     kinds: tuple[tuple[str, str], ...],
     order: tuple[str, ...],
     _filters: ViewFilters,
-) -> go.Figure:
-    """One chart for one state of the ledger and the filters (building a figure is the slow part)."""
-    frame = resources.transactions(_filters.current)
-    kind_map = dict(kinds)
-    if name == "by_category":
-        return charts.spending_by_category(
-            frame, include_transfers=include_transfers, kinds=kind_map, order=order
-        )
-    if name == "top_merchants":
-        return charts.top_merchants(frame, include_transfers=include_transfers, kinds=kind_map, order=order)
-    if name == "monthly":
-        return charts.monthly_spending(
-            frame, include_transfers=include_transfers, kinds=kind_map, order=order
-        )
-    if name == "cumulative":
-        before = resources.transactions(_filters.previous) if _filters.previous else None
-        return charts.cumulative_spending(
-            frame, before, period=period, include_transfers=include_transfers, kinds=kind_map
-        )
-    return charts.income_vs_spending(frame, include_transfers=include_transfers, kinds=kind_map)
+) -> dict[str, Any]:
+    """One chart for one state of the ledger and the filters, as a plain (cheaply cached) dict."""
+    spec: dict[str, Any] = _figure(name, _filters, include_transfers, dict(kinds), order).to_dict()
+    return spec
 
 
 def _chart(title: str, name: ChartName, filters: ViewFilters, view: CategoryView) -> None:
     st.subheader(title)
-    figure = build_chart(
+    spec = chart_spec(
         name,
         resources.data_version(),
         resources.filter_key(filters.current),
@@ -132,6 +140,9 @@ def _chart(title: str, name: ChartName, filters: ViewFilters, view: CategoryView
         view.order,
         filters,
     )
+    # Building a plotly figure validates every property (hundreds of ms per chart); this spec
+    # came from a validated figure, so it is wrapped again without validating it twice.
+    figure = go.Figure(spec, _validate=False)
     st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{name}")
 
 
@@ -151,15 +162,13 @@ def render_charts(filters: ViewFilters, view: CategoryView) -> None:
 
 def render() -> None:
     st.title("Insights")
-    everything = resources.transactions()
-    if everything.empty:
+    summary = resources.ledger_summary()
+    if summary.count == 0:
         navigation.render_empty_ledger("chart")
         return
     view = category_view()
     filters = render_filter_bar(
-        insights.data_period(everything),
-        resources.store().accounts(),
-        view.all_names(everything["category"]),
+        summary.period, summary.accounts, view.all_names(resources.present_categories())
     )
     frame = resources.transactions(filters.current)
     previous = resources.transactions(filters.previous) if filters.previous else None

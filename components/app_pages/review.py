@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import streamlit as st
 
 from app.models import UNCATEGORIZED
@@ -19,18 +18,14 @@ from components.review_table import (
     SOURCE_CHOICES,
     VIEWS,
     ReviewQuery,
-    matching_rows,
+    queue_ids,
+    refresh_queue,
     render_table,
     save_pending_edits,
 )
 
 
-def _months(frame: pd.DataFrame) -> list[str]:
-    months = sorted(frame["date"].dt.strftime("%Y-%m").unique(), reverse=True)
-    return [ALL_MONTHS, *months]
-
-
-def render_filters(everything: pd.DataFrame, category_names: list[str]) -> None:
+def render_filters(accounts: tuple[str, ...], months: tuple[str, ...], category_names: list[str]) -> None:
     st.segmented_control(
         "Show",
         VIEWS,
@@ -39,19 +34,15 @@ def render_filters(everything: pd.DataFrame, category_names: list[str]) -> None:
         persist_state="session",
         required=True,
     )
-    search, accounts, categories, sources, month = st.columns([1.6, 1.2, 1.4, 1.2, 0.9])
+    search, accounts_col, categories, sources, month = st.columns([1.6, 1.2, 1.4, 1.2, 0.9])
     search.text_input(
         "Search",
         key=state.REVIEW_SEARCH,
         placeholder="merchant or statement text",
         persist_state="session",
     )
-    accounts.multiselect(
-        "Accounts",
-        sorted(everything["account"].unique()),
-        key=state.REVIEW_ACCOUNTS,
-        placeholder="All",
-        persist_state="session",
+    accounts_col.multiselect(
+        "Accounts", list(accounts), key=state.REVIEW_ACCOUNTS, placeholder="All", persist_state="session"
     )
     categories.multiselect(
         "Categories", category_names, key=state.REVIEW_CATEGORIES, placeholder="All", persist_state="session"
@@ -59,13 +50,13 @@ def render_filters(everything: pd.DataFrame, category_names: list[str]) -> None:
     sources.multiselect(
         "Set by", SOURCE_CHOICES, key=state.REVIEW_SOURCES, placeholder="All", persist_state="session"
     )
-    month.selectbox("Month", _months(everything), key=state.REVIEW_MONTH, persist_state="session")
+    month.selectbox("Month", [ALL_MONTHS, *months], key=state.REVIEW_MONTH, persist_state="session")
 
 
 def render() -> None:
     st.title("Review")
-    everything = resources.transactions()
-    if everything.empty:
+    summary = resources.ledger_summary()
+    if summary.count == 0:
         navigation.render_empty_ledger("review")
         return
     if job().snapshot().running:
@@ -74,10 +65,10 @@ def render() -> None:
         )
     save_pending_edits()
     view = category_view()
-    names = view.all_names(everything["category"])
-    render_filters(everything, names)
+    names = view.all_names(resources.present_categories())
+    render_filters(summary.accounts, summary.months, names)
     query = ReviewQuery.from_session()
-    rows = matching_rows(query)
+    ids = queue_ids(query)
 
     message = st.session_state.get(state.REVIEW_MESSAGE)
     if message:
@@ -85,7 +76,7 @@ def render() -> None:
         st.session_state[state.REVIEW_MESSAGE] = None
     render_followup()
 
-    if rows.empty:
+    if not ids:
         if query.view == NEEDS_REVIEW:
             st.success(
                 "Nothing needs review for these filters. 🎉 Switch to “All transactions” to browse everything."
@@ -95,17 +86,19 @@ def render() -> None:
         render_rules()
         return
 
-    pages = max(1, math.ceil(len(rows) / PAGE_SIZE))
+    pages = max(1, math.ceil(len(ids) / PAGE_SIZE))
     what = "need review" if query.view == NEEDS_REVIEW else "match"
-    st.caption(
-        f"{len(rows):,} transaction(s) {what}. Pick a category in the ✏️ column: it is saved at once, as yours, "
-        "and no later model run overwrites it."
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    left.caption(
+        f"{len(ids):,} transaction(s) {what}. Pick a category in the ✏️ column: it is saved at once, as yours, "
+        "and no later model run overwrites it. Rows you correct stay in the list until you refresh it."
     )
+    right.button("↻ Refresh list", key=state.REVIEW_REFRESH_BUTTON, on_click=refresh_queue)
     page = 1
     if pages > 1:
         page = st.pagination(pages, key=f"{state.REVIEW_PAGE}_{pages}_{query.view}")
     options = [name for name in names if name != UNCATEGORIZED]
-    render_table(rows, options, page)
+    render_table(ids, options, page)
     render_rules()
 
 

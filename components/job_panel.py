@@ -81,7 +81,7 @@ def _render_report(snap: JobSnapshot, pending: int) -> None:
             label += f", {report.needs_attention:,} need a model or you"
     with st.status(label, state=box_state, expanded=snap.state != "finished"):
         if snap.error:
-            st.error(snap.error)
+            st.error(md(snap.error))
         if report is not None:
             done = ", ".join(
                 f"{count:,} by {source_label(source)}" for source, count in report.by_source.most_common()

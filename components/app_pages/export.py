@@ -8,7 +8,7 @@ import streamlit as st
 from app import reports
 from components import navigation, resources
 from components.filters import ViewFilters, render_filter_bar
-from components.formatting import plural
+from components.formatting import md, plural
 from components.ledger import CategoryView, category_view
 
 CSV_BUTTON = "export_csv"
@@ -87,13 +87,13 @@ def render() -> None:
     frame = resources.transactions(filters.current)
     if frame.empty:
         st.info(
-            f"No transactions in {filters.period_label} for {filters.scope_label}: nothing to export. "
+            f"No transactions in {filters.period_label} for {md(filters.scope_label)}: nothing to export. "
             "Widen the period or clear a filter."
         )
         return
     previous = resources.transactions(filters.previous) if filters.previous else None
     st.markdown(
-        f"Exporting **{plural(len(frame), 'transaction')}** from {filters.period_label}, {filters.scope_label}. "
+        f"Exporting **{plural(len(frame), 'transaction')}** from {filters.period_label}, {md(filters.scope_label)}. "
         "These are the same filters Insights uses. Files are built on this machine when you click; "
         "nothing is uploaded anywhere."
     )

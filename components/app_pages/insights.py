@@ -12,7 +12,7 @@ import streamlit as st
 from app import charts, insights
 from components import navigation, resources
 from components.filters import ViewFilters, render_filter_bar
-from components.formatting import money
+from components.formatting import md, money
 from components.ledger import CategoryView, category_view
 from components.resources import FilterKey
 
@@ -80,7 +80,7 @@ def render_headline(head: insights.Headline, filters: ViewFilters, sparkline: li
         help=f"Spending compared with {previous}.",
     )
     for note in head.notes:
-        st.caption(note)
+        st.caption(md(note))
 
 
 ChartName = Literal["by_category", "top_merchants", "monthly", "cumulative", "income_vs_spending"]
@@ -174,7 +174,7 @@ def render() -> None:
     previous = resources.transactions(filters.previous) if filters.previous else None
     if frame.empty:
         st.info(
-            f"No transactions in {filters.period_label} for {filters.scope_label}. "
+            f"No transactions in {filters.period_label} for {md(filters.scope_label)}. "
             "Widen the period or clear a filter."
         )
         return

@@ -107,7 +107,7 @@ def preview_files(
         except IngestError as exc:
             results.append(FileImportResult(filename, None, str(exc), 0, frozenset()))
             continue
-        ids = [t.id for t in parsed.transactions]
+        ids = parsed.table.ids
         duplicates = frozenset(store.existing_ids(ids) | (seen & set(ids)))
         seen.update(ids)
         results.append(FileImportResult(filename, parsed, None, 0, duplicates))
@@ -144,7 +144,7 @@ def import_files(
             notes=[*parsed.notes, *(f"uncertain: {reason}" for reason in parsed.uncertain_reasons)],
         )
         try:
-            outcome = store.commit_import(record, parsed.transactions)
+            outcome = store.commit_import_columns(record, parsed.table)
         except sqlite3.Error as exc:
             message = f"{filename}: could not be stored ({exc}); nothing from it was saved"
             results.append(FileImportResult(filename, parsed, message, 0, frozenset()))

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -200,6 +200,144 @@ class TransactionFilter:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class TransactionColumns(Protocol):
+    """One file's transactions column by column, in file order (what `app.ingest` parses)."""
+
+    @property
+    def ids(self) -> Sequence[str]: ...
+    @property
+    def accounts(self) -> Sequence[str]: ...
+    @property
+    def dates(self) -> Sequence[dt.date]: ...
+    @property
+    def posted_dates(self) -> Sequence[dt.date | None]: ...
+    @property
+    def descriptions(self) -> Sequence[str]: ...
+    @property
+    def amounts(self) -> Sequence[Decimal]: ...
+    @property
+    def currencies(self) -> Sequence[str]: ...
+    @property
+    def bank_categories(self) -> Sequence[str | None]: ...
+    @property
+    def source_sha256s(self) -> Sequence[str]: ...
+    @property
+    def source_rows(self) -> Sequence[int]: ...
+
+
+class _TransactionList:
+    """`Transaction` objects seen as `TransactionColumns`."""
+
+    def __init__(self, transactions: Sequence[Transaction]) -> None:
+        self.ids = [t.id for t in transactions]
+        self.accounts = [t.account for t in transactions]
+        self.dates = [t.date for t in transactions]
+        self.posted_dates = [t.posted_date for t in transactions]
+        self.descriptions = [t.description for t in transactions]
+        self.amounts = [t.amount for t in transactions]
+        self.currencies = [t.currency for t in transactions]
+        self.bank_categories = [t.bank_category for t in transactions]
+        self.source_sha256s = [t.source.file_sha256 for t in transactions]
+        self.source_rows = [t.source.row for t in transactions]
+
+
+_BULK_CACHE_KIB = -65536  # 64 MiB page cache while loading: the id index takes random inserts
+_INSERT_COLUMNS = (
+    "id",
+    "account",
+    "date",
+    "posted_date",
+    "description",
+    "amount",
+    "currency",
+    "bank_category",
+    "source_sha256",
+    "source_row",
+    "import_id",
+    "updated_at",
+)
+
+
+def _stored_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
+    """Which of `ids` the transactions table holds: one query, the ids passed as one JSON array."""
+    if not ids:
+        return set()
+    rows = conn.execute(
+        "SELECT id FROM transactions WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),)
+    )
+    return {r[0] for r in rows}
+
+
+def _iso_dates(dates: Sequence[dt.date | None]) -> list[str | None]:
+    text: dict[dt.date | None, str | None] = {day: day.isoformat() for day in set(dates) if day is not None}
+    text[None] = None
+    return list(map(text.__getitem__, dates))
+
+
+def _insert_values(columns: TransactionColumns, import_id: int, now: str) -> list[Sequence[Any]]:
+    """The `_INSERT_COLUMNS` values, column by column."""
+    rows = len(columns.ids)
+    return [
+        columns.ids,
+        columns.accounts,
+        _iso_dates(columns.dates),
+        _iso_dates(columns.posted_dates),
+        columns.descriptions,
+        [str(amount) for amount in columns.amounts],
+        columns.currencies,
+        columns.bank_categories,
+        columns.source_sha256s,
+        columns.source_rows,
+        [import_id] * rows,
+        [now] * rows,
+    ]
+
+
+def _sql_literal(value: Any) -> str | None:
+    """`value` as an SQL literal, or None when it has to stay a bound parameter."""
+    if value is None:
+        return "NULL"
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"  # SQLite string literals escape only quotes
+    return None
+
+
+def _bulk_insert(conn: sqlite3.Connection, values: list[Sequence[Any]], keep: list[int] | None) -> None:
+    """INSERT the rows of `values` (the `_INSERT_COLUMNS`, column-wise), only those in `keep` if given.
+
+    Binding costs about as much per value as SQLite's own insert work, so a column with
+    one value for every row (account, currency, file, import, time) becomes a literal.
+    """
+    placeholders: list[str] = []
+    bound: list[Sequence[Any]] = []
+    for position, column in enumerate(values):
+        if keep is not None:
+            column = [column[n] for n in keep]
+        constant = position > 0 and column.count(column[0]) == len(column)  # ids are never constant
+        literal = _sql_literal(column[0]) if constant else None
+        if literal is None:
+            placeholders.append("?")
+            bound.append(column)
+        else:
+            placeholders.append(literal)
+    conn.executemany(
+        f"INSERT INTO transactions ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join(placeholders)})",
+        zip(*bound, strict=True),
+    )
+
+
+def _secondary_indexes(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the transactions table's own indexes (not the primary key's)."""
+    return list(
+        conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transactions' "
+            "AND sql IS NOT NULL ORDER BY name"
+        )
+    )
+
+
 TRANSACTION_COLUMNS = (
     "id",
     "account",
@@ -284,21 +422,34 @@ class Store:
     # -- imports --------------------------------------------------------------------
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
         with self.connect() as conn:
-            for chunk in _chunks(list(ids)):
-                marks = ",".join("?" * len(chunk))
-                found.update(
-                    r[0] for r in conn.execute(f"SELECT id FROM transactions WHERE id IN ({marks})", chunk)
-                )
-        return found
+            return _stored_ids(conn, ids)
 
     def commit_import(self, record: ImportRecord, transactions: Sequence[Transaction]) -> ImportOutcome:
         """Store one file's transactions and its import record atomically; duplicates are skipped."""
-        duplicates = frozenset(self.existing_ids([t.id for t in transactions]))
-        fresh = [t for t in transactions if t.id not in duplicates]
+        return self.commit_import_columns(record, _TransactionList(transactions))
+
+    def commit_import_columns(self, record: ImportRecord, columns: TransactionColumns) -> ImportOutcome:
+        """`commit_import` for transactions held column by column, as the importer parses them.
+
+        One SQL transaction (BEGIN IMMEDIATE, so no other writer slips in between the
+        duplicate check and the insert). The insert is a bulk load: columns that hold one
+        value for the whole file are written as SQL literals rather than bound per row,
+        and when the file brings more rows than the table holds, the secondary indexes
+        are rebuilt once after the insert instead of being updated row by row.
+        """
+        ids = columns.ids
         now = _now()
         with self.connect() as conn:
+            # The only foreign key is import_id, which comes from the imports row inserted
+            # just below in the same transaction; checking it per row is pure cost.
+            conn.execute("PRAGMA foreign_keys = OFF")
+            conn.execute(f"PRAGMA cache_size = {_BULK_CACHE_KIB}")
+            conn.execute("BEGIN IMMEDIATE")
+            stored = int(conn.execute("SELECT COUNT(*) FROM transactions").fetchone()[0])
+            duplicates = frozenset(_stored_ids(conn, ids)) if stored and ids else frozenset[str]()
+            keep = [n for n, tid in enumerate(ids) if tid not in duplicates] if duplicates else None
+            fresh = len(ids) if keep is None else len(keep)
             cursor = conn.execute(
                 "INSERT INTO imports (file_sha256, file_name, profile, account, imported_at, rows_read, "
                 "rows_imported, rows_duplicate, rows_skipped, skipped_json, notes_json) "
@@ -311,7 +462,7 @@ class Store:
                     now,
                     record.rows_read,
                     0,
-                    len(transactions) - len(fresh),
+                    len(ids) - fresh,
                     len(record.skipped),
                     json.dumps([s.model_dump(mode="json") for s in record.skipped]),
                     json.dumps(list(record.notes)),
@@ -319,28 +470,13 @@ class Store:
             )
             import_id = int(cursor.lastrowid or 0)
             before = conn.total_changes
-            conn.executemany(
-                "INSERT INTO transactions (id, account, date, posted_date, description, amount, "
-                "currency, bank_category, source_sha256, source_row, import_id, updated_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    (
-                        t.id,
-                        t.account,
-                        t.date.isoformat(),
-                        t.posted_date.isoformat() if t.posted_date else None,
-                        t.description,
-                        str(t.amount),
-                        t.currency,
-                        t.bank_category,
-                        t.source.file_sha256,
-                        t.source.row,
-                        import_id,
-                        now,
-                    )
-                    for t in fresh
-                ),
-            )
+            if fresh:
+                indexes = _secondary_indexes(conn) if fresh > stored else []
+                for name, _sql in indexes:
+                    conn.execute(f'DROP INDEX "{name}"')
+                _bulk_insert(conn, _insert_values(columns, import_id, now), keep)
+                for _name, sql in indexes:
+                    conn.execute(sql)
             inserted = conn.total_changes - before
             conn.execute("UPDATE imports SET rows_imported = ? WHERE id = ?", (inserted, import_id))
         return ImportOutcome(import_id=import_id, inserted=inserted, duplicate_ids=duplicates)

@@ -8,7 +8,7 @@ Layers: `reader` (bytes -> records), `layout` (where the table is), `profiles`
 from app.ingest.errors import IngestError
 from app.ingest.mapping import ColumnMapping, SignRule
 from app.ingest.profiles import IssuerProfile, ProfileInfo, get_profile, list_profiles, load_profiles
-from app.ingest.statement import ParsedStatement, parse_statement
+from app.ingest.statement import ParsedStatement, TransactionTable, parse_statement
 
 __all__ = [
     "ColumnMapping",
@@ -17,6 +17,7 @@ __all__ = [
     "ParsedStatement",
     "ProfileInfo",
     "SignRule",
+    "TransactionTable",
     "get_profile",
     "list_profiles",
     "load_profiles",

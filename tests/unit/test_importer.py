@@ -221,3 +221,11 @@ def test_import_remembers_a_mapping_given_by_fingerprint(store: Store) -> None:
     fixed = parsed.mapping.model_copy(update={"date_format": "DD/MM/YYYY"})
     import_files(store, [(name, data)], mappings={parsed.header_fingerprint: fixed})
     assert ColumnMapping.model_validate(store.get_mapping(parsed.header_fingerprint)) == fixed
+
+
+def test_the_store_holds_exactly_the_parsed_transactions(store: Store) -> None:
+    result = import_files(store, [fixture(CHASE), fixture("citi.csv")])
+    parsed = [t for r in result for t in r.transactions]
+    assert sorted(store.get_transactions(), key=lambda t: t.id) == sorted(parsed, key=lambda t: t.id)
+    table = result[0].parsed.table if result[0].parsed else None
+    assert table is not None and table.ids == [t.id for t in result[0].transactions]

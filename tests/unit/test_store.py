@@ -98,3 +98,49 @@ def test_delete_everything_leaves_an_empty_working_store(store: Store) -> None:
     assert store.schema_version() == SCHEMA_VERSION
     store.commit_import(_record(3), _statement())
     assert store.count_transactions() == 3
+
+
+def _indexes(store: Store) -> set[tuple[str, str]]:
+    conn = sqlite3.connect(store.path)
+    try:
+        return set(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+    finally:
+        conn.close()
+
+
+def test_bulk_import_keeps_indexes_and_quotes_in_constant_columns(store: Store) -> None:
+    indexes = _indexes(store)
+    one = Transaction(
+        id="a" * 20,
+        account="O'Brien's card",  # one value for the whole file: written as an SQL literal
+        date=dt.date(2024, 3, 4),
+        description="JOE'S; DROP TABLE transactions --",
+        amount=Decimal("-2.90"),
+        currency="USD",
+        bank_category="Food & 'Drink'",
+        source=RowSource(file_sha256="f" * 64, row=7),
+    )
+    outcome = store.commit_import(_record(1), [one])
+    assert outcome.inserted == 1
+    assert store.get_transactions() == [one]
+    assert _indexes(store) == indexes  # dropped for the bulk load and rebuilt identically
+
+
+def test_an_overlapping_import_writes_only_its_new_rows_under_its_own_import(store: Store) -> None:
+    txs = _statement()
+    store.commit_import(_record(2), txs[:2])
+    outcome = store.commit_import(_record(3), txs)
+    assert outcome.inserted == 1 and outcome.duplicate_ids == {txs[0].id, txs[1].id}
+    frame = store.transactions_frame()
+    assert frame.loc[txs[2].id, "import_id"] == outcome.import_id
+    assert [i["rows_imported"] for i in store.imports()] == [2, 1]
+
+
+def test_a_failed_import_writes_nothing_and_keeps_the_indexes(store: Store) -> None:
+    indexes = _indexes(store)
+    txs = _statement()
+    clash = txs[1].model_copy(update={"id": txs[0].id})  # two rows, one id: the insert fails
+    with pytest.raises(sqlite3.IntegrityError):
+        store.commit_import(_record(3), [txs[0], clash, txs[2]])
+    assert store.count_transactions() == 0 and store.imports() == []
+    assert _indexes(store) == indexes

@@ -11,8 +11,9 @@ from typing import Literal
 
 import streamlit as st
 
+from app.categorize.pipeline import CategorizeReport
 from app.jobs import CategorizationJob, JobSnapshot, job_for
-from components import resources, state
+from components import navigation, resources, state
 from components.formatting import md, plural, source_label
 
 POLL_SECONDS = 1.0
@@ -114,7 +115,29 @@ def _render_report(snap: JobSnapshot, pending: int) -> None:
                 )
             if left:
                 st.info("\n".join(left))
+    if report is not None and report.needs_attention and _model_was_unavailable(report):
+        render_connect_hint(report.endpoint.reason if report.endpoint else None)
     _render_start(pending, resume=snap.state in ("cancelled", "failed"))
+
+
+def _model_was_unavailable(report: CategorizeReport) -> bool:
+    endpoint = report.endpoint
+    return endpoint is None or endpoint.offline or not endpoint.ready
+
+
+def render_connect_hint(reason: str | None) -> None:
+    """Say plainly that only the built-in rules ran, and how to connect a model."""
+    settings = resources.settings()
+    if settings.offline:
+        why = "Offline mode is on, so only the built-in rules ran."
+    else:
+        why = f"No model could be used ({md(reason or 'the endpoint is not ready')}), so only the built-in rules ran."
+    st.info(
+        f"{why} Everything else works as usual; the rest waits for a model or for you on Review. "
+        "To connect a Parallax cluster, run `parallax run --host 0.0.0.0 -u` on the scheduler machine, "
+        "then set the endpoint to `http://<scheduler>:3001/v1` in Settings and press Test connection."
+    )
+    navigation.link(navigation.SETTINGS, "Open Settings", icon="⚙️")
 
 
 def _render_start(pending: int, *, resume: bool) -> None:

@@ -165,4 +165,8 @@ def test_try_with_sample_data_imports_every_sample_and_categorizes(
     at.run()  # the page notices the finished run
     assert not at.exception
     assert any("Categorization finished" in s.label for s in at.status)
+    # offline: the page says only the built-in rules ran, and how to connect a Parallax cluster
+    hint = " ".join(texts(at.info))
+    assert "Offline mode is on, so only the built-in rules ran" in hint
+    assert "parallax run --host 0.0.0.0 -u" in hint
     assert not [b for b in at.button if b.key == state.SAMPLE_BUTTON], "no sample offer once data exists"

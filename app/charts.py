@@ -9,6 +9,7 @@ Nothing here refers to anything outside the machine: no map tiles, web fonts or 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -288,11 +289,21 @@ def cumulative_spending(
     )
     _base_layout(fig, title)
     fig.update_layout(
-        xaxis={"title": "Day of period", "dtick": 7 if len(data) > 31 else 1, "tick0": 1},
+        xaxis={"title": "Day of period", "dtick": _day_tick_step(len(data)), "tick0": 1},
         yaxis=_money_axis(code) | {"title": None},
         hovermode="x unified",
     )
     return fig
+
+
+def _day_tick_step(days: int) -> int:
+    """About eight labels whatever the period's length (whole weeks beyond a month),
+    so the labels stay readable in a half-width column."""
+    if days <= 10:
+        return 1
+    if days <= 31:
+        return math.ceil(days / 8)
+    return 7 * math.ceil(days / 56)
 
 
 def income_vs_spending(

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app.models import UNCATEGORIZED
 from components import navigation, resources, state
-from components.job_panel import job
+from components.job_panel import job, render_job_panel
 from components.ledger import category_view
 from components.review_followup import render_followup, render_rules
 from components.review_table import (
@@ -60,9 +60,9 @@ def render() -> None:
         navigation.render_empty_ledger("review")
         return
     if job().snapshot().running:
-        st.info(
-            "Categorization is running in the background; rows update as batches finish. Your edits are safe."
-        )
+        # The panel polls the run and reruns this page when it ends, so the list refreshes itself.
+        render_job_panel()
+        st.caption("Categories fill in as batches finish. Your edits are safe: no run overwrites them.")
     save_pending_edits()
     view = category_view()
     names = view.all_names(resources.present_categories())

@@ -11,7 +11,6 @@ import datetime as dt
 import itertools
 import os
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,9 +69,8 @@ def filter_key(flt: TransactionFilter) -> FilterKey:
     )
 
 
-# `Store.revision()` has one-second resolution (it reads timestamps), so two writes within a
-# second could leave a stale frame in the cache. Every write the dashboard makes bumps this
-# counter, and a background run contributes its own progress, so the key always moves.
+# Every write the dashboard makes bumps this counter, and `changed(structure=True)` marks the
+# writes the ledger summary depends on (imports, deleting everything).
 _writes = itertools.count(1)
 _write_lock = threading.Lock()
 _last_write = 0
@@ -97,29 +95,9 @@ def structure_version() -> str:
     return f"{store().count_transactions()}|{_last_structural_write}"
 
 
-# `Store.revision()` scans the table (tens of ms at 100k rows) and a page asks for the version
-# once per cached read. Within REVISION_REUSE_S the last answer is reused, unless this process
-# wrote in between (`changed()`) or the background run moved: only a write from another
-# process (the CLI) can go unseen, and for well under a second.
-REVISION_REUSE_S = 0.5
-_revision_memo: tuple[str, int, float, str] | None = None  # (db path, last write, monotonic time, revision)
-
-
 def _revision() -> str:
-    global _revision_memo
-    current = store()
-    now = time.monotonic()
-    memo = _revision_memo
-    if (
-        memo is not None
-        and memo[0] == str(current.path)
-        and memo[1] == _last_write
-        and now - memo[2] < REVISION_REUSE_S
-    ):
-        return memo[3]
-    revision = current.revision()
-    _revision_memo = (str(current.path), _last_write, now, revision)
-    return revision
+    # An exact counter every committed write moves, from any session, the job or the CLI.
+    return store().revision()
 
 
 def data_version() -> str:

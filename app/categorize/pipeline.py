@@ -25,14 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-import sqlite3
 import statistics
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -822,22 +820,6 @@ def wait_until_ready(settings: Settings, cancel: threading.Event | None = None) 
     return status
 
 
-@contextmanager
-def _database_held_open(store: Store) -> Iterator[None]:
-    """Keep one idle connection for the run's duration.
-
-    The store opens a connection per operation; when the last connection to a WAL
-    database closes, SQLite checkpoints and fsyncs, which made every write of a run cost
-    ~25 ms instead of ~2 ms. An idle connection keeps the others from being the last one.
-    """
-    keeper = sqlite3.connect(store.path, timeout=30)
-    keeper.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # connecting alone opens nothing
-    try:
-        yield
-    finally:
-        keeper.close()
-
-
 def categorize_pending(
     store: Store,
     settings: Settings,
@@ -852,5 +834,4 @@ def categorize_pending(
     thread (the dashboard runs it in a background thread and polls `progress`); `cancel`
     stops it between batches.
     """
-    with _database_held_open(store):
-        return _Run(store, settings, cancel or threading.Event(), progress).run(status)
+    return _Run(store, settings, cancel or threading.Event(), progress).run(status)

@@ -144,3 +144,19 @@ def test_a_failed_import_writes_nothing_and_keeps_the_indexes(store: Store) -> N
         store.commit_import(_record(3), [txs[0], clash, txs[2]])
     assert store.count_transactions() == 0 and store.imports() == []
     assert _indexes(store) == indexes
+
+
+def test_revision_moves_with_every_write_and_only_then(store: Store) -> None:
+    start = store.revision()
+    assert store.revision() == start  # reads do not move it
+    txs = _statement()
+    store.commit_import(_record(3), txs)
+    after_import = store.revision()
+    assert after_import != start
+    store.mark_reviewed([txs[0].id])
+    after_review = store.revision()
+    assert after_review != after_import
+    store.mark_reviewed([txs[0].id])  # a second write in the same second still moves it
+    assert store.revision() != after_review
+    store.transactions_frame()
+    assert store.revision() == Store(store.path).revision()  # the same for every reader

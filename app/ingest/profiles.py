@@ -59,6 +59,9 @@ class IssuerProfile(BaseModel):
     headerless: HeaderlessShape | None = None
     filename_hint: str | None = None  # regex, searched case-insensitively in the file name
     account_from_filename: str | None = None  # regex with one group, e.g. Chase's last four digits
+    # How account names start ("Amex" + card member and number); "" when the file's account
+    # column already holds the account's own name (Mint). None: the profile's name.
+    account_prefix: str | None = None
     mapping: ColumnMapping
 
     def header_score(self, present: frozenset[str]) -> tuple[int, bool]:

@@ -728,8 +728,9 @@ def _account_namer(
     if profile is not None:
         hint = profile.account_hint(filename)
         base = f"{profile.name} {hint}" if hint else profile.name
+        prefix = profile.name if profile.account_prefix is None else profile.account_prefix
     else:
-        base = default_account_name(filename)
+        base = prefix = default_account_name(filename)
     columns = [i for i in map(at, mapping.account) if i is not None]
     if not columns:
         return base
@@ -741,7 +742,7 @@ def _account_namer(
         if found is None:
             parts = [_unexcel(cells[i]) for i in columns]
             suffix = " ".join(p for p in parts if p)
-            found = cache[key] = f"{base} {suffix}" if suffix else base
+            found = cache[key] = " ".join(p for p in (prefix, suffix) if p) if suffix else base
         return found
 
     return name

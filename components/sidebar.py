@@ -15,7 +15,7 @@ def categorizer_line() -> str:
     settings = resources.settings()
     if settings.offline:
         return "🔒 Offline: built-in rules only, nothing is sent anywhere."
-    return f"🖧 Model endpoint: {code(safe_url(settings.endpoint_url))}"
+    return f"🔌 Model endpoint: {code(safe_url(settings.endpoint_url))}"
 
 
 def render_sidebar() -> None:

@@ -24,6 +24,15 @@ def _followup() -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def _done(message: str) -> None:
+    """After a merchant-wide write: drop stale views and the offer, then say what changed."""
+    resources.changed()
+    bump_editor()
+    refresh_queue()
+    st.session_state[state.REVIEW_FOLLOWUP] = None
+    st.session_state[state.REVIEW_MESSAGE] = message
+
+
 def _on_apply_all() -> None:
     offer = _followup()
     if offer is None:
@@ -31,11 +40,7 @@ def _on_apply_all() -> None:
     changed = decisions.apply_to_merchant(
         resources.store(), offer["merchant_key"], offer["direction"], offer["category"]
     )
-    resources.changed()
-    bump_editor()
-    refresh_queue()
-    st.session_state[state.REVIEW_FOLLOWUP] = None
-    st.session_state[state.REVIEW_MESSAGE] = (
+    _done(
         f"Set {plural(changed, 'transaction')} of **{md(offer['merchant'])}** to **{md(offer['category'])}**."
     )
 
@@ -47,11 +52,7 @@ def _on_create_rule() -> None:
     changed = decisions.create_rule(
         resources.store(), offer["merchant_key"], offer["direction"], offer["category"]
     )
-    resources.changed()
-    bump_editor()
-    refresh_queue()
-    st.session_state[state.REVIEW_FOLLOWUP] = None
-    st.session_state[state.REVIEW_MESSAGE] = (
+    _done(
         f"Rule saved: **{md(offer['merchant'])}** ({DIRECTION_WORDS.get(offer['direction'])}) is always "
         f"**{md(offer['category'])}**. It changed {plural(changed, 'existing transaction')} and applies to "
         "every future import. Rows you set by hand were left alone."

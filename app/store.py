@@ -112,6 +112,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE store_revision (value INTEGER NOT NULL);
     INSERT INTO store_revision (value) VALUES (0);
     """,
+    # v4: facts about how stored data was derived (e.g. the merchant-key algorithm's version)
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -586,6 +590,48 @@ class Store:
                 "UPDATE transactions SET merchant_key = ? WHERE id = ?",
                 ((key, tid) for tid, key in keys.items()),
             )
+
+    def get_meta(self, key: str) -> str | None:
+        with self.connect() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.connect() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def merchant_key_rows(self) -> list[tuple[str, str, str | None]]:
+        """(id, description, merchant_key) of every transaction."""
+        with self.connect() as conn:
+            return list(conn.execute("SELECT id, description, merchant_key FROM transactions"))
+
+    def replace_merchant_keys(
+        self, keys: dict[str, str], rule_keys: dict[str, str], meta: dict[str, str]
+    ) -> None:
+        """New keys for rows and rules (old rule key -> new key) and the meta facts, atomically."""
+        with self.connect() as conn:
+            conn.executemany(
+                "UPDATE transactions SET merchant_key = ? WHERE id = ?",
+                ((key, tid) for tid, key in keys.items()),
+            )
+            rules = conn.execute(
+                "SELECT merchant_key, direction, category, created_at FROM rules ORDER BY id"
+            ).fetchall()
+            staying = [r for r in rules if r[0] not in rule_keys]
+            moving = sorted((r for r in rules if r[0] in rule_keys), key=lambda r: r[3], reverse=True)
+            # One rule per (key, direction): a rule that keeps its key wins, then the newest mover.
+            kept: dict[tuple[str, str | None], tuple[str, str]] = {}
+            for key, direction, category, created in [*staying, *moving]:
+                kept.setdefault((rule_keys.get(key, key), direction), (category, created))
+            conn.execute("DELETE FROM rules")
+            conn.executemany(
+                "INSERT INTO rules (merchant_key, direction, category, created_at) VALUES (?,?,?,?)",
+                (
+                    (key, direction, category, created)
+                    for (key, direction), (category, created) in kept.items()
+                ),
+            )
+            conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(meta.items()))
 
     def missing_merchant_keys(self) -> list[tuple[str, str]]:
         """(id, description) of transactions whose merchant key was never computed."""

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from app.categorize.merchant import merchant_key as compute_merchant_key
+from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import load_taxonomy
 from app.models import CategorySource
 from app.store import Rule, Store, TransactionFilter
@@ -48,7 +49,7 @@ def merchant_scope(store: Store, transaction_id: str) -> tuple[str, Direction, i
     if not found:
         raise DecisionError(f"no transaction with id {transaction_id!r}")
     transaction = found[0]
-    _fill_missing_keys(store)  # the count must include rows imported since the last run
+    fill_merchant_keys(store)  # the count must include rows imported since the last run
     frame = store.transactions_frame(TransactionFilter(ids=[transaction_id]))
     stored = frame["merchant_key"].iloc[0] if len(frame) else None
     key = stored if isinstance(stored, str) and stored else compute_merchant_key(transaction.description)
@@ -58,16 +59,10 @@ def merchant_scope(store: Store, transaction_id: str) -> tuple[str, Direction, i
     return key, direction, len(store.merchant_rows(key, direction))
 
 
-def _fill_missing_keys(store: Store) -> None:
-    missing = store.missing_merchant_keys()
-    if missing:
-        store.set_merchant_keys({tid: compute_merchant_key(description) for tid, description in missing})
-
-
 def apply_to_merchant(store: Store, merchant_key: str, direction: str | None, category: str) -> int:
     """Set the user's category on every row of this merchant (and direction). Returns rows changed."""
     _check_category(store, category)
-    _fill_missing_keys(store)
+    fill_merchant_keys(store)
     ids = [tid for tid, _category, _source in store.merchant_rows(merchant_key, _check_direction(direction))]
     return store.set_user_category(ids, category) if ids else 0
 
@@ -75,7 +70,7 @@ def apply_to_merchant(store: Store, merchant_key: str, direction: str | None, ca
 def preview_rule(store: Store, merchant_key: str, direction: str | None, category: str) -> int:
     """How many existing rows a rule would change: this merchant's rows not set by the user
     by hand and not already in `category`."""
-    _fill_missing_keys(store)
+    fill_merchant_keys(store)
     return sum(
         1
         for _tid, current, source in store.merchant_rows(merchant_key, _check_direction(direction))
@@ -92,7 +87,7 @@ def create_rule(store: Store, merchant_key: str, direction: str | None, category
     checked = _check_direction(direction)
     if not merchant_key.strip():
         raise DecisionError("a rule needs a merchant")
-    _fill_missing_keys(store)
+    fill_merchant_keys(store)
     store.add_rule(merchant_key, category, checked)
     return store.apply_rule_rows(merchant_key, checked, category)
 

@@ -47,7 +47,7 @@ from app.categorize.llm import (
     probe_endpoint,
     safe_url,
 )
-from app.categorize.merchant import merchant_key, merchant_name
+from app.categorize.merchant import merchant_name
 from app.categorize.prompt import (
     MESSAGE_OVERHEAD_TOKENS,
     PROMPT_VERSION,
@@ -64,6 +64,7 @@ from app.categorize.prompt import (
     parse_answer,
 )
 from app.categorize.redact import redact
+from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import Taxonomy, load_taxonomy
 from app.models import CategorySource, Transaction
 from app.settings import Settings
@@ -168,14 +169,6 @@ def _direction(amount: Decimal) -> Direction:
 def _group_key(t: Transaction, key: str | None) -> tuple[str, Direction]:
     # A description with no usable merchant key stays on its own: grouping it would merge strangers.
     return (key or f"#{t.id}", _direction(t.amount))
-
-
-def fill_merchant_keys(store: Store) -> int:
-    """Compute the merchant key of rows imported since the last run."""
-    missing = store.missing_merchant_keys()
-    if missing:
-        store.set_merchant_keys({tid: merchant_key(description) for tid, description in missing})
-    return len(missing)
 
 
 def _pending_groups(store: Store) -> list[MerchantGroup]:

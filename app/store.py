@@ -571,10 +571,14 @@ class Store:
             needle = f"%{flt.search.strip()}%"
             params.extend([needle, needle])
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        sql = f"SELECT {', '.join(TRANSACTION_COLUMNS)} FROM transactions{where} ORDER BY date DESC, id"
+        # Sorted here rather than in SQL: walking the date index costs SQLite a random page
+        # read per row, ~0.3 s of the ~1 s a 100k-row read takes.
+        sql = f"SELECT {', '.join(TRANSACTION_COLUMNS)} FROM transactions{where}"
         with self.connect() as conn:
             frame = pd.read_sql_query(sql, conn, params=params)
-        frame["amount"] = pd.Series([Decimal(v) for v in frame["amount"]], index=frame.index, dtype=object)
+        frame = frame.sort_values(["date", "id"], ascending=[False, True], ignore_index=True)
+        # tolist() first: iterating an Arrow-backed string column directly is ~5x slower.
+        frame["amount"] = pd.Series([Decimal(v) for v in frame["amount"].tolist()], dtype=object)
         frame["amount_float"] = frame["amount"].astype(float)
         frame["date"] = pd.to_datetime(frame["date"])
         frame["reviewed"] = frame["reviewed"].astype(bool)

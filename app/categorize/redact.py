@@ -27,6 +27,23 @@ _ACH_LABELS = r"TRN|CO ID|ID|SEC|TRACE|EED|IND ID|ORIG|DESC|CO ENTRY|CO NAME|PPD
 _ACH_NAME = re.compile(
     rf"(?<![A-Z])(INDN|IND NAME)\s*:\s*(?!\[name\])[^:]+?(?=\s+(?:{_ACH_LABELS})\b|\s*$)", re.IGNORECASE
 )
+# The other person in a person-to-person payment: "Zelle payment to MAYA CHEN", "VENMO FROM
+# Alex Rivera", "CASH APP*JOHN DOE", "Überweisung an Maria Schmidt". The service and the
+# direction are what categorization needs; the name is not.
+_P2P_SERVICE = (
+    r"ZELLE|VENMO|CASH ?APP|SQUARE CASH|APPLE CASH|PAYPAL|WISE|REVOLUT|INTERAC(?: E-?TRANSFER)?"
+    r"|[ÜU]BERWEISUNG|ECHTZEIT[ÜU]BERWEISUNG|DAUERAUFTRAG|GUTSCHRIFT|OVERBOEKING"
+)
+_P2P_VERB = r"(?:\s+(?:PAYMENT|PMT|TRANSFER|XFER|SENT|RECEIVED|REQUEST|INSTANT))*"
+_NAME_WORD = r"(?!(?:FOR|CONF|REF|ID|ON|VIA|MEMO|FUER|FÜR|WEB|PPD|TEL)\b)[^\W\d_][\w'’.-]*"
+_NAME = rf"(?!\[name\])({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}})"
+_P2P_NAME = re.compile(
+    rf"(?<![A-Z])((?:{_P2P_SERVICE}){_P2P_VERB}\s+(?:TO|FROM|AN|VON|NAAR|VAN)\s+){_NAME}"
+    # Cash App prints the person right after it ("CASH APP*JOHN DOE", "Cash App John Doe");
+    # PayPal's "*" introduces a merchant ("PAYPAL *NETFLIX") and is left alone.
+    rf"|(?<![A-Z])((?:CASH ?APP|SQUARE CASH)(?:\s*\*\s*|\s+)){_NAME}",
+    re.IGNORECASE,
+)
 _IBAN = re.compile(
     r"\b[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?)\b", re.IGNORECASE
 )
@@ -103,6 +120,7 @@ def _redact_digits_once(text: str) -> str:
 def _redact_once(text: str) -> str:
     text = _EMAIL.sub(EMAIL, text)
     text = _ACH_NAME.sub(lambda m: f"{m.group(1)}:{NAME}", text)
+    text = _P2P_NAME.sub(lambda m: f"{m.group(1) or m.group(3)}{NAME}", text)
     return _redact_digits_once(text)
 
 

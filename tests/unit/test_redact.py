@@ -132,3 +132,25 @@ def test_redaction_is_idempotent(text: str) -> None:
 @given(st.from_regex(r"[A-Z][A-Z' &-]{2,20}", fullmatch=True))
 def test_plain_merchant_words_are_untouched(words: str) -> None:
     assert redact(words) == words
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Zelle payment to MAYA CHEN Conf# 1j6hp08hi", "Zelle payment to [name] Conf# 1j6hp08hi"),
+        ("VENMO PAYMENT FROM ALEX RIVERA", "VENMO PAYMENT FROM [name]"),
+        ("Zelle payment from Maya Chen for rent", "Zelle payment from [name] for rent"),
+        ("CASH APP*JOHN DOE", "CASH APP*[name]"),
+        ("Cash App John Doe", "Cash App [name]"),
+        ("Überweisung an Maria Schmidt", "Überweisung an [name]"),
+        ("WISE TRANSFER TO Anna Müller-Lüdenscheidt ref 12", "WISE TRANSFER TO [name] ref 12"),
+        # Merchants behind the same words are not people.
+        ("PAYPAL *NETFLIX", "PAYPAL *NETFLIX"),
+        ("SQ *ZELLE COFFEE", "SQ *ZELLE COFFEE"),
+        ("PAYPAL INST XFER", "PAYPAL INST XFER"),
+        ("Cash App", "Cash App"),
+    ],
+)
+def test_the_other_person_in_a_p2p_payment_is_not_sent(text: str, expected: str) -> None:
+    assert redact(text) == expected
+    assert redact(expected) == expected

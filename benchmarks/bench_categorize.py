@@ -31,12 +31,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from app.categorize.pipeline import (
-    BUILTIN_TRUSTED_CONFIDENCE,
-    CategorizeReport,
-    categorize_pending,
-    fill_merchant_keys,
-)
+from app.categorize.pipeline import BUILTIN_TRUSTED_CONFIDENCE, CategorizeReport, categorize_pending
+from app.categorize.stored_keys import fill_merchant_keys
 from app.ids import identity_key, occurrence_ids
 from app.models import RowSource, Transaction
 from app.settings import Settings

@@ -35,7 +35,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app.categorize.pipeline import fill_merchant_keys
+from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import INCOME, TRANSFERS
 from app.ids import identity_key, occurrence_ids
 from app.models import CategorySource, RowSource, Transaction

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from app.categorize.merchant import merchant_key as compute_merchant_key
 from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import load_taxonomy
 from app.models import CategorySource
@@ -49,12 +48,8 @@ def merchant_scope(store: Store, transaction_id: str) -> tuple[str, Direction, i
     if not found:
         raise DecisionError(f"no transaction with id {transaction_id!r}")
     transaction = found[0]
-    fill_merchant_keys(store)  # the count must include rows imported since the last run
-    frame = store.transactions_frame(TransactionFilter(ids=[transaction_id]))
-    stored = frame["merchant_key"].iloc[0] if len(frame) else None
-    key = stored if isinstance(stored, str) and stored else compute_merchant_key(transaction.description)
-    if key != stored:
-        store.set_merchant_keys({transaction_id: key})
+    fill_merchant_keys(store)  # keys every row, including those imported since the last run
+    key = str(store.transactions_frame(TransactionFilter(ids=[transaction_id]))["merchant_key"].iloc[0])
     direction = transaction.direction
     return key, direction, len(store.merchant_rows(key, direction))
 

@@ -10,11 +10,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from app import insights
 from app.store import TransactionFilter
-from components import state
+from components import navigation, resources, state
+from components.ledger import CategoryView, category_view
 
 ALL_TIME = "All time"
 LATEST_MONTH = "Latest month"
@@ -152,3 +154,29 @@ def render_filter_bar(
         include_transfers=include_transfers,
         scope_label=scope,
     )
+
+
+@dataclass(frozen=True)
+class FilteredLedger:
+    view: CategoryView
+    filters: ViewFilters
+    frame: pd.DataFrame
+    previous: pd.DataFrame | None  # the period before, for comparisons (None when `frame` is empty)
+
+
+def render_filtered_ledger(empty_icon: str) -> FilteredLedger | None:
+    """The shared filter bar and the transactions it selects, as Insights and Export show them.
+
+    None (after rendering the empty-ledger state) when nothing has been imported yet.
+    """
+    summary = resources.ledger_summary()
+    if summary.count == 0:
+        navigation.render_empty_ledger(empty_icon)
+        return None
+    view = category_view()
+    filters = render_filter_bar(
+        summary.period, summary.accounts, view.all_names(resources.present_categories())
+    )
+    frame = resources.transactions(filters.current)
+    previous = resources.transactions(filters.previous) if filters.previous and not frame.empty else None
+    return FilteredLedger(view, filters, frame, previous)

@@ -6,10 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from app import reports
-from components import navigation, resources
-from components.filters import ViewFilters, render_filter_bar
+from components.filters import ViewFilters, render_filtered_ledger
 from components.formatting import md, plural
-from components.ledger import CategoryView, category_view
+from components.ledger import CategoryView
 
 CSV_BUTTON = "export_csv"
 XLSX_BUTTON = "export_xlsx"
@@ -76,22 +75,16 @@ def render_downloads(
 
 def render() -> None:
     st.title("Export")
-    summary = resources.ledger_summary()
-    if summary.count == 0:
-        navigation.render_empty_ledger("export")
+    ledger = render_filtered_ledger("export")
+    if ledger is None:
         return
-    view = category_view()
-    filters = render_filter_bar(
-        summary.period, summary.accounts, view.all_names(resources.present_categories())
-    )
-    frame = resources.transactions(filters.current)
+    view, filters, frame, previous = ledger.view, ledger.filters, ledger.frame, ledger.previous
     if frame.empty:
         st.info(
             f"No transactions in {filters.period_label} for {md(filters.scope_label)}: nothing to export. "
             "Widen the period or clear a filter."
         )
         return
-    previous = resources.transactions(filters.previous) if filters.previous else None
     st.markdown(
         f"Exporting **{plural(len(frame), 'transaction')}** from {filters.period_label}, {md(filters.scope_label)}. "
         "These are the same filters Insights uses. Files are built on this machine when you click; "

@@ -11,9 +11,9 @@ import streamlit as st
 
 from app import charts, insights
 from components import navigation, resources
-from components.filters import ViewFilters, render_filter_bar
+from components.filters import ViewFilters, render_filtered_ledger
 from components.formatting import md, money
-from components.ledger import CategoryView, category_view
+from components.ledger import CategoryView
 from components.resources import FilterKey
 
 SPARKLINE_MIN_MONTHS = 4  # fewer bars than this read as noise, not a trend
@@ -162,16 +162,10 @@ def render_charts(filters: ViewFilters, view: CategoryView) -> None:
 
 def render() -> None:
     st.title("Insights")
-    summary = resources.ledger_summary()
-    if summary.count == 0:
-        navigation.render_empty_ledger("chart")
+    ledger = render_filtered_ledger("chart")
+    if ledger is None:
         return
-    view = category_view()
-    filters = render_filter_bar(
-        summary.period, summary.accounts, view.all_names(resources.present_categories())
-    )
-    frame = resources.transactions(filters.current)
-    previous = resources.transactions(filters.previous) if filters.previous else None
+    view, filters, frame, previous = ledger.view, ledger.filters, ledger.frame, ledger.previous
     if frame.empty:
         st.info(
             f"No transactions in {filters.period_label} for {md(filters.scope_label)}. "

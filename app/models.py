@@ -26,6 +26,14 @@ class RowSource(BaseModel):
         return f"{self.file_sha256[:12]}:{self.row}"
 
 
+Direction = Literal["in", "out"]
+
+
+def direction_of(amount: Decimal) -> Direction:
+    """Money in is a positive amount; zero counts as out."""
+    return "in" if amount > 0 else "out"
+
+
 class Transaction(BaseModel):
     """One statement line, normalised. `description` is the bank's raw text (trimmed only)."""
 
@@ -42,8 +50,8 @@ class Transaction(BaseModel):
     source: RowSource
 
     @property
-    def direction(self) -> Literal["in", "out"]:
-        return "in" if self.amount > 0 else "out"
+    def direction(self) -> Direction:
+        return direction_of(self.amount)
 
 
 class SkipKind(StrEnum):

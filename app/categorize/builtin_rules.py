@@ -26,8 +26,7 @@ from typing import Literal
 
 from app.categorize.merchant import merchant_text, normalize_description
 from app.categorize.taxonomy import DEFAULT_TAXONOMY, FEES, INCOME, OTHER, TRANSFERS
-
-Direction = Literal["in", "out"]
+from app.models import Direction
 
 GROCERIES = "Groceries"
 DINING = "Dining"

@@ -9,14 +9,11 @@ first step, to every row imported later.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import load_taxonomy
-from app.models import CategorySource
+from app.models import CategorySource, Direction
 from app.store import Rule, Store, TransactionFilter
-
-Direction = Literal["in", "out"]
 
 
 class DecisionError(ValueError):

@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
 
 from app.categorize.builtin_rules import BuiltinMatch, builtin_category
 from app.categorize.llm import (
@@ -66,11 +65,9 @@ from app.categorize.prompt import (
 from app.categorize.redact import redact
 from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import Taxonomy, load_taxonomy
-from app.models import CategorySource, Transaction
+from app.models import CategorySource, Direction, Transaction, direction_of
 from app.settings import Settings
 from app.store import CategoryUpdate, Store, TransactionFilter
-
-Direction = Literal["in", "out"]
 
 BUILTIN_TRUSTED_CONFIDENCE = 0.85
 """Built-in matches at or above this are final; weaker ones (bank-category guesses) go to the model."""
@@ -162,13 +159,9 @@ class MerchantGroup:
         return float(round(Decimal(statistics.median(amounts)), 2))
 
 
-def _direction(amount: Decimal) -> Direction:
-    return "in" if amount > 0 else "out"
-
-
 def _group_key(t: Transaction, key: str | None) -> tuple[str, Direction]:
     # A description with no usable merchant key stays on its own: grouping it would merge strangers.
-    return (key or f"#{t.id}", _direction(t.amount))
+    return (key or f"#{t.id}", t.direction)
 
 
 def _pending_groups(store: Store) -> list[MerchantGroup]:
@@ -794,7 +787,7 @@ def _user_history(store: Store) -> dict[tuple[str, Direction], str]:
     for key, amount, category in zip(frame["merchant_key"], frame["amount"], frame["category"], strict=True):
         if not key or not category:
             continue
-        seen.setdefault((str(key), _direction(Decimal(amount))), set()).add(str(category))
+        seen.setdefault((str(key), direction_of(Decimal(amount))), set()).add(str(category))
     return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
 
 

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from app.categorize.taxonomy import INCOME, LABELING_RULES, Taxonomy
+from app.models import Direction
 
 PROMPT_VERSION = "p1"
 """Part of every cache key: bump it whenever the prompt changes what a model would answer."""
 
-Direction = Literal["in", "out"]
 
 MAX_ITEM_TEXT_CHARS = 64
 """Merchant text is cut here: enough to name a merchant, too short to carry a long payload."""

@@ -17,7 +17,6 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app.jobs import job_for
 from app.settings import Settings, load_settings
 from app.store import Store, TransactionFilter
 
@@ -95,18 +94,14 @@ def structure_version() -> str:
     return f"{store().count_transactions()}|{_last_structural_write}"
 
 
-def _revision() -> str:
-    # An exact counter every committed write moves, from any session, the job or the CLI.
-    return store().revision()
-
-
 def data_version() -> str:
-    """A cache key that moves with every change to the ledger, from any session or the job."""
-    snap = job_for(settings().data_dir).snapshot()
-    rows = snap.progress.rows_written if snap.progress else 0
-    # The row count is read fresh every time, so rows imported or deleted elsewhere are never
-    # hidden by the reused revision (and the ledger summary, keyed on it, stays consistent).
-    return f"{_revision()}|{_last_write}|{structure_version()}|{snap.run_id}:{snap.state}:{rows}"
+    """A cache key that moves with every change to the ledger, from any session, the job or the CLI.
+
+    The store's revision moves with every committed write; the dashboard's own write
+    counter is kept beside it because deleting everything recreates the database, which
+    starts the revision again from zero.
+    """
+    return f"{store().revision()}|{_last_write}"
 
 
 @st.cache_data(max_entries=24, show_spinner=False)

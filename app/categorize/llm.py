@@ -351,6 +351,8 @@ class SendHooks:
 
     on_send: Callable[[dict[str, Any]], int] = field(default=lambda body: 0)
     on_outcome: Callable[[int, str], None] = field(default=lambda entry, outcome: None)
+    # Every failed attempt, retried or not: the caller's circuit breaker counts them.
+    on_error: Callable[[LLMError], None] = field(default=lambda error: None)
 
 
 _TOO_LONG_RE = re.compile(
@@ -467,6 +469,7 @@ class EndpointClient:
                 result = self._send_once(body, attempt + 1)
             except LLMError as error:
                 hooks.on_outcome(entry, f"error: {error.message}")
+                hooks.on_error(error)
                 last = error
                 if error.kind != "transient" or attempt + 1 >= attempts:
                     raise

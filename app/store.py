@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from app.datadir import ensure_private_dir, ensure_private_file, tighten_if_present
 from app.models import USER_SOURCES, CategorySource, RowSource, SkippedRow, Transaction
 
 _CHUNK = 900  # below SQLite's default limit of host parameters
@@ -119,6 +121,36 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+_BUSY_TIMEOUT_S = 30
+_SIDE_FILES = ("-wal", "-shm")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration script, one by one: `executescript` would commit on its own."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n\t;"):
+                yield pending.strip()
+            pending = ""
+    if pending.strip(" \n\t;"):
+        raise ValueError(f"incomplete SQL statement in a migration: {pending.strip()!r}")
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL (persistent, idempotent); racing openers of a new file may be told it is busy."""
+    deadline = time.monotonic() + _BUSY_TIMEOUT_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _now() -> str:
@@ -373,7 +405,7 @@ TRANSACTION_COLUMNS = (
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(self.path.parent)
         self._migrate()
         self._keeper = self._open_keeper()
 
@@ -404,19 +436,39 @@ class Store:
             conn.close()
 
     def _migrate(self) -> None:
-        conn = sqlite3.connect(self.path, timeout=30)
+        """Bring the schema up to date; any number of processes may do this at once on a new file."""
+        # SQLite gives the -wal and -shm files the database file's mode, so 0600 here covers all three.
+        ensure_private_file(self.path)
+        for suffix in _SIDE_FILES:
+            tighten_if_present(Path(f"{self.path}{suffix}"))
+        conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"{self.path} was written by a newer privfin (schema {version} > {SCHEMA_VERSION})"
-                )
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                with conn:
-                    conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+            _enable_wal(conn)
+            if self._schema_version_of(conn) == SCHEMA_VERSION:
+                return  # the common case: no write lock needed
+            # Read again under the write lock: a process that waited for it sees the migrations
+            # another one just committed, and runs only what is still missing.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = self._schema_version_of(conn)
+                for script in MIGRATIONS[version:]:
+                    for statement in _statements(script):
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
         finally:
             conn.close()
+
+    def _schema_version_of(self, conn: sqlite3.Connection) -> int:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path} was written by a newer privfin (schema {version} > {SCHEMA_VERSION})"
+            )
+        return version
 
     def schema_version(self) -> int:
         with self.connect() as conn:
@@ -949,7 +1001,7 @@ class Store:
     def delete_everything(self) -> None:
         """'Delete all my data': the database file and its WAL side files."""
         self._keeper.close()
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", *_SIDE_FILES):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         self._migrate()
         self._keeper = self._open_keeper()

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
+import stat
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from app.datadir import DataDirError
 from app.ids import identity_key, occurrence_ids
 from app.models import CategorySource, RowSource, SkipKind, SkippedRow, Transaction
-from app.store import SCHEMA_VERSION, CategoryUpdate, ImportRecord, Store
+from app.store import MIGRATIONS, SCHEMA_VERSION, CategoryUpdate, ImportRecord, Store
 
 
 def _tx(description: str, amount: str, day: int, occurrence_ids_: list[str], row: int) -> Transaction:
@@ -160,3 +165,85 @@ def test_revision_moves_with_every_write_and_only_then(store: Store) -> None:
     assert store.revision() != after_review
     store.transactions_frame()
     assert store.revision() == Store(store.path).revision()  # the same for every reader
+
+
+@pytest.fixture
+def usual_umask() -> Iterator[None]:
+    """The umask most systems give a user (0644 files, 0755 folders unless asked otherwise)."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _private_modes(store: Store) -> dict[str, int]:
+    files = [store.path, Path(f"{store.path}-wal"), Path(f"{store.path}-shm")]
+    return {path.name: _mode(path) for path in files} | {"data dir": _mode(store.path.parent)}
+
+
+PRIVATE = {
+    "privfin.sqlite3": 0o600,
+    "privfin.sqlite3-wal": 0o600,
+    "privfin.sqlite3-shm": 0o600,
+    "data dir": 0o700,
+}
+
+
+def test_a_new_data_dir_and_its_database_files_are_readable_by_the_owner_only(
+    tmp_path: Path, usual_umask: None
+) -> None:
+    store = Store(tmp_path / "not" / "yet" / "privfin.sqlite3")
+    store.commit_import(_record(3), _statement())  # the WAL and SHM files exist while the store is open
+    assert _private_modes(store) == PRIVATE
+    store.delete_everything()
+    assert _private_modes(store) == PRIVATE
+
+
+def test_an_older_stores_loose_modes_are_tightened(tmp_path: Path, usual_umask: None) -> None:
+    data_dir = tmp_path / "privfin"
+    data_dir.mkdir(mode=0o755)
+    Store(data_dir / "privfin.sqlite3").commit_import(_record(3), _statement())
+    for path in [data_dir, *data_dir.iterdir()]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    store = Store(data_dir / "privfin.sqlite3")
+    assert _private_modes(store) == PRIVATE
+    assert store.count_transactions() == 3
+
+
+def _data_dir_that_is_a_file(tmp_path: Path) -> Path:
+    (tmp_path / "data").write_text("not a folder")
+    return tmp_path / "data"
+
+
+def _data_dir_inside_a_file(tmp_path: Path) -> Path:
+    (tmp_path / "file").write_text("not a folder")
+    return tmp_path / "file" / "data"
+
+
+def _database_that_is_a_folder(tmp_path: Path) -> Path:
+    (tmp_path / "data" / "privfin.sqlite3").mkdir(parents=True)
+    return tmp_path / "data"
+
+
+@pytest.mark.parametrize(
+    "unusable", [_data_dir_that_is_a_file, _data_dir_inside_a_file, _database_that_is_a_folder]
+)
+def test_an_unusable_data_dir_is_a_clear_error(tmp_path: Path, unusable: Callable[[Path], Path]) -> None:
+    data_dir = unusable(tmp_path)
+    with pytest.raises(DataDirError, match="PRIVFIN_DATA_DIR") as raised:
+        Store(data_dir / "privfin.sqlite3")
+    assert str(data_dir) in str(raised.value)
+
+
+def test_an_older_schema_is_migrated_from_where_it_stopped(tmp_path: Path) -> None:
+    path = tmp_path / "privfin.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(f"{MIGRATIONS[0]}; PRAGMA user_version = 1;")
+    conn.close()
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION
+    assert store.revision() == "0"  # v3 ran: the revision counter exists
+    assert store.get_meta("anything") is None  # v4 ran: the meta table exists

@@ -17,11 +17,9 @@ Secrets (the API key, credentials in the URL) never appear in a message or excep
 
 from __future__ import annotations
 
-import functools
 import json
 import random
 import re
-import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,10 +29,24 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx2
 import openai
 
+from app.categorize.bounded_http import ReplyRefused, bounded, bounded_client
 from app.settings import Settings
 
-PROBE_READ_TIMEOUT_S = 5.0
-"""Status endpoints answer at once; a slow one is as good as down for a probe."""
+PROBE_TOTAL_S = 5.0
+"""The whole probe (every request it makes, connect to last byte): status endpoints answer at
+once, so a slow one is as good as down, and "Test connection" must never hang."""
+PROBE_MAX_BYTES = 1 << 20
+
+QUEUE_AND_PREFILL_S = 60.0
+SLOWEST_DECODE_TOKENS_PER_S = 5.0
+"""A request's deadline: a minute for queueing and prefill, then `max_tokens` at the pace of a
+slow CPU server; never more than `request_timeout_s`."""
+REPLY_BASE_BYTES = 1 << 20
+REPLY_BYTES_PER_TOKEN = 256
+"""A reply's cap: generous for any real answer of `max_tokens` (reasoning, JSON escapes and
+the envelope included), tiny next to what a broken or hostile server could send."""
+TIMEOUT_RETRIES = 1
+"""A server that let a whole deadline pass is rarely ready the next moment: retry it once."""
 
 DEFAULT_PARALLAX_CAPACITY = 8  # --max-batch-size default: one pipeline
 DEFAULT_OTHER_CAPACITY = 4  # llama.cpp / Ollama often serve a handful of slots
@@ -141,24 +153,6 @@ def _describe_transport_error(exc: Exception, url: str, timeout_s: float) -> str
     return f"cannot talk to {host} ({type(exc).__name__})"
 
 
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """One certificate store per process: building it costs a noticeable fraction of a second."""
-    return httpx2.create_ssl_context()
-
-
-def _http_client(timeout: httpx2.Timeout) -> httpx2.Client:
-    """No redirects and no proxy from the environment: a request goes to the configured
-    endpoint and nowhere else."""
-    return httpx2.Client(
-        timeout=timeout,
-        verify=_tls_context(),
-        follow_redirects=False,
-        trust_env=False,
-        limits=httpx2.Limits(max_connections=64, max_keepalive_connections=64),
-    )
-
-
 def _auth_headers(settings: Settings) -> dict[str, str]:
     return {"Authorization": f"Bearer {settings.api_key.get_secret_value()}"} if settings.api_key else {}
 
@@ -226,19 +220,23 @@ def probe_endpoint(settings: Settings) -> EndpointStatus:
         return EndpointStatus(url=shown, reachable=False, ready=False, offline=True, reason="offline mode")
     base = settings.endpoint_url.rstrip("/")
     root = root_url(base)
-    read_timeout = min(PROBE_READ_TIMEOUT_S, settings.request_timeout_s)
-    timeout = httpx2.Timeout(read_timeout, connect=settings.connect_timeout_s)
+    total = min(PROBE_TOTAL_S, settings.request_timeout_s)
+    client = bounded_client(
+        seconds=total, max_bytes=PROBE_MAX_BYTES, connect_timeout_s=settings.connect_timeout_s
+    )
     try:
-        with _http_client(timeout) as client:
+        with client, bounded(total, PROBE_MAX_BYTES):
             return _probe(client, settings, base, root, shown)
     except (httpx2.HTTPError, OSError) as exc:
         return EndpointStatus(
             url=shown,
             reachable=False,
             ready=False,
-            reason=_describe_transport_error(exc, settings.endpoint_url, settings.connect_timeout_s),
+            reason=_describe_transport_error(exc, settings.endpoint_url, total),
         )
-    except ValueError:
+    except ReplyRefused as refused:
+        return EndpointStatus(url=shown, reachable=True, ready=False, reason=refused.message)
+    except (ValueError, RecursionError):
         return EndpointStatus(
             url=shown, reachable=True, ready=False, reason="the server sent an unreadable status"
         )
@@ -295,6 +293,8 @@ def _probe(client: httpx2.Client, settings: Settings, base: str, root: str, show
         )
     if models_status in (401, 403):
         reason = f"the server rejected the API key (HTTP {models_status}): check it in Settings"
+    elif 300 <= models_status < 400:
+        reason = _redirect_reason(models_status)
     elif models_status == 404:
         reason = "no OpenAI-compatible API at this URL (HTTP 404): it should end in /v1"
     else:
@@ -326,13 +326,17 @@ def model_identity(settings: Settings, status: EndpointStatus | None) -> str:
 
 
 class LLMError(Exception):
-    """A request that produced no usable answer. `kind` says what to do about it."""
+    """A request that produced no usable answer. `kind` says what to do about it;
+    `timed_out` marks a request that used up its whole deadline."""
 
-    def __init__(self, kind: ErrorKind, message: str, status: int | None = None) -> None:
+    def __init__(
+        self, kind: ErrorKind, message: str, status: int | None = None, *, timed_out: bool = False
+    ) -> None:
         super().__init__(message)
         self.kind: ErrorKind = kind
         self.message = message
         self.status = status
+        self.timed_out = timed_out
 
 
 @dataclass(frozen=True)
@@ -376,9 +380,18 @@ def _error_message(body: object) -> str:
     return str(body)[:300] if body is not None else ""
 
 
+def _redirect_reason(status: int) -> str:
+    return (
+        f"the server answered with a redirect (HTTP {status}), which is not followed: "
+        "privfin talks only to the configured endpoint (check the URL)"
+    )
+
+
 def classify_status(status: int, message: str, *, response_format_used: bool) -> LLMError:
     """Map an HTTP error (or an E1 '200 but error' body) to what the pipeline should do."""
     detail = f": {message}" if message else ""
+    if 300 <= status < 400:
+        return LLMError("failed", _redirect_reason(status), status)
     if _TOO_LONG_RE.search(message):
         return LLMError("too_long", f"the batch is too long for the model's context (HTTP {status})", status)
     if status in _TRANSIENT_STATUSES:
@@ -419,17 +432,30 @@ class EndpointClient:
         self.request_model = settings.model or status.model or PLACEHOLDER_MODEL
         self._rng = rng or random.Random()
         self._rng_lock = threading.Lock()
-        timeout = httpx2.Timeout(settings.request_timeout_s, connect=settings.connect_timeout_s)
+        http_client = bounded_client(
+            seconds=settings.request_timeout_s,
+            max_bytes=REPLY_BASE_BYTES,
+            connect_timeout_s=settings.connect_timeout_s,
+        )
         self._client = openai.OpenAI(
             base_url=settings.endpoint_url,
             api_key=settings.api_key_value(),
             max_retries=0,  # retries are ours: the SDK would also retry what must not be
-            timeout=timeout,
-            http_client=_http_client(timeout),
+            timeout=http_client.timeout,
+            http_client=http_client,
         )
 
     def close(self) -> None:
         self._client.close()
+
+    def deadline_s(self, max_tokens: int) -> float:
+        """The most one attempt may take, connect to last byte, however the server paces it."""
+        pace = QUEUE_AND_PREFILL_S + max_tokens / SLOWEST_DECODE_TOKENS_PER_S
+        return min(self.settings.request_timeout_s, pace)
+
+    @staticmethod
+    def reply_cap_bytes(max_tokens: int) -> int:
+        return REPLY_BASE_BYTES + max_tokens * REPLY_BYTES_PER_TOKEN
 
     def request_body(self, messages: list[dict[str, str]], max_tokens: int) -> dict[str, Any]:
         """Exactly what goes over the wire (the SDK merges `extra_body` at the top level)."""
@@ -461,6 +487,7 @@ class EndpointClient:
         body = self.request_body(messages, max_tokens)
         attempts = 1 + self.settings.max_retries
         last: LLMError | None = None
+        timeouts = 0
         for attempt in range(attempts):
             if cancel is not None and cancel.is_set():
                 raise LLMError("cancelled", "cancelled before sending")
@@ -471,7 +498,8 @@ class EndpointClient:
                 hooks.on_outcome(entry, f"error: {error.message}")
                 hooks.on_error(error)
                 last = error
-                if error.kind != "transient" or attempt + 1 >= attempts:
+                timeouts += error.timed_out
+                if error.kind != "transient" or attempt + 1 >= attempts or timeouts > TIMEOUT_RETRIES:
                     raise
                 delay = self._backoff(attempt)
                 if cancel is not None:
@@ -497,20 +525,26 @@ class EndpointClient:
         kwargs: dict[str, Any] = {}
         if "response_format" in body:
             kwargs["response_format"] = body["response_format"]
+        deadline = self.deadline_s(body["max_tokens"])
+        timeout = httpx2.Timeout(deadline, connect=min(self.settings.connect_timeout_s, deadline))
         try:
-            raw = self._client.chat.completions.with_raw_response.create(
-                model=body["model"],
-                messages=body["messages"],
-                max_tokens=body["max_tokens"],
-                temperature=body["temperature"],
-                stream=False,
-                extra_body=extra,
-                **kwargs,
-            )
-            text = raw.http_response.text
+            with bounded(deadline, self.reply_cap_bytes(body["max_tokens"])):
+                raw = self._client.chat.completions.with_raw_response.create(
+                    model=body["model"],
+                    messages=body["messages"],
+                    max_tokens=body["max_tokens"],
+                    temperature=body["temperature"],
+                    stream=False,
+                    extra_body=extra,
+                    timeout=timeout,
+                    **kwargs,
+                )
+                text = raw.http_response.text
+        except ReplyRefused as refused:
+            raise LLMError("failed", refused.message) from refused
         except openai.APITimeoutError as exc:
             raise LLMError(
-                "transient", f"no answer within {self.settings.request_timeout_s:g} s (timeout)"
+                "transient", f"no complete answer within {deadline:g} s (timeout)", timed_out=True
             ) from exc
         except openai.APIConnectionError as exc:
             cause = exc.__cause__
@@ -530,7 +564,7 @@ class EndpointClient:
     def _read_body(text: str, attempt: int, response_format_used: bool) -> ChatResult:
         try:
             payload = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             # E1 answers a failed node call with HTTP 200 and the text "internal server error".
             snippet = " ".join(text.split())[:80]
             raise LLMError(

@@ -1,38 +1,26 @@
-"""Runtime settings: environment (`PRIVFIN_*`), the data dir's `.env` and `settings.json`.
+"""Runtime settings: environment (`PRIVFIN_*`), a `.env` file, and `settings.json` in the data dir.
 
-Precedence, highest first: explicit arguments, environment, the data dir's `.env`, its
-`settings.json` (written by the dashboard), defaults. A `.env` in the working directory is
-never read: a folder the user merely runs privfin in must not redirect their transactions or
-turn on amounts. The API key is a `SecretStr` so it never shows up in a repr, a log line or an
-error message.
+Precedence, highest first: explicit arguments, environment, `.env`, the data dir's
+`settings.json` (written by the dashboard), defaults. The API key is a `SecretStr`
+so it never shows up in a repr, a log line or an error message.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
 import platformdirs
-from pydantic import BaseModel, Field, SecretStr, ValidationError, create_model, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
-    DotEnvSettingsSource,
-    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
 
-from app.datadir import PRIVATE_FILE_MODE, ensure_private_dir
-
 SETTINGS_FILE_NAME = "settings.json"
-DOTENV_FILE_NAME = ".env"
-DATA_DIR_ENV = "PRIVFIN_DATA_DIR"
 DEFAULT_ENDPOINT = "http://127.0.0.1:3001/v1"
 
 # Fields the dashboard may persist to settings.json (never the data dir itself).
@@ -51,107 +39,30 @@ PERSISTED_FIELDS = (
 )
 
 
-class SettingsError(ValueError):
-    """Settings that cannot be used; the message names each field and why, never a secret's value."""
-
-
-def describe_validation_error(error: ValidationError) -> str:
-    parts = []
-    for problem in error.errors():
-        field = ".".join(str(part) for part in problem["loc"]) or "settings"
-        parts.append(f"{field}: {problem['msg'].removeprefix('Value error, ')}")
-    return "; ".join(parts)
-
-
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("privfin", appauthor=False))
 
 
-def resolve_data_dir(raw: str | os.PathLike[str] | None) -> Path:
-    """The one reading of a data dir setting: empty means the default, `~` expands, relative becomes absolute."""
-    text = os.fspath(raw).strip() if raw is not None else ""
-    return Path(text).expanduser().resolve() if text else default_data_dir()
-
-
-def _chosen_data_dir(init_settings: PydanticBaseSettingsSource) -> Path:
-    """The data dir the settings being built will have: an explicit argument, else the environment."""
-    explicit = init_settings.init_kwargs.get("data_dir") if isinstance(init_settings, InitSettingsSource) else None
-    if explicit is not None:
-        return resolve_data_dir(explicit)
-    from_env = next((value for key, value in os.environ.items() if key.upper() == DATA_DIR_ENV), None)
-    return resolve_data_dir(from_env)
-
-
-def endpoint_url_problem(url: str) -> str | None:
-    """Why `url` cannot be an endpoint base URL, or None. Checked the way the HTTP client will parse it."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # raises for a port that is not a number or out of range
-        httpx.URL(url)
-    except (ValueError, httpx.InvalidURL) as error:
-        return f"{url!r} is not a valid URL ({error})"
-    if parts.scheme not in ("http", "https"):
-        return f"{url!r} must start with http:// or https://"
-    if not parts.hostname:
-        return f"{url!r} has no host name"
-    if port == 0:
-        return f"{url!r} has port 0, which no server listens on"
-    if parts.username is not None or parts.password is not None:
-        return f"the endpoint URL must not hold a user name or password; use the API key setting"
-    if any(char.isspace() or not char.isprintable() for char in url):
-        return f"{url!r} contains spaces or control characters"
-    return None
-
-
-@dataclass(frozen=True)
-class SavedSettings:
-    """What `settings.json` holds that can be used, and why the rest was set aside."""
-
-    values: dict[str, Any]
-    problems: tuple[str, ...] = ()
-
-
-def read_saved_settings(path: Path) -> SavedSettings:
-    """The valid persisted fields of `path`: one bad value (say a URL saved by an older privfin)
-    falls back to its default instead of making every later run crash."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return SavedSettings({})
-    except (OSError, ValueError) as error:
-        return SavedSettings({}, (f"{path} cannot be read ({error}); using the defaults",))
-    if not isinstance(raw, dict):
-        return SavedSettings({}, (f"{path} does not hold settings; using the defaults",))
-    values = {key: value for key, value in raw.items() if key in PERSISTED_FIELDS}
-    try:
-        _PersistedFields.model_validate(values)
-    except ValidationError as error:
-        bad = {str(problem["loc"][0]) for problem in error.errors() if problem["loc"]}
-        detail = describe_validation_error(error)
-        kept = {key: value for key, value in values.items() if key not in bad}
-        return SavedSettings(kept, (f"{path}: {detail}; using the default for {', '.join(sorted(bad))}",))
-    return SavedSettings(values)
+def _data_dir_from_env() -> Path:
+    raw = os.environ.get("PRIVFIN_DATA_DIR")
+    return Path(raw).expanduser() if raw else default_data_dir()
 
 
 class DataDirSettingsSource(PydanticBaseSettingsSource):
     """Reads `settings.json` from the data dir, the file the dashboard writes."""
 
-    def __init__(self, settings_cls: type[BaseSettings], data_dir: Path) -> None:
-        super().__init__(settings_cls)
-        self.data_dir = data_dir
-
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        return read_saved_settings(self.data_dir / SETTINGS_FILE_NAME).values
-
-
-class DataDirDotEnvSource(DotEnvSettingsSource):
-    """The data dir's `.env`; it cannot move the data dir, since it is read from there."""
-
-    def __call__(self) -> dict[str, Any]:
-        return {key: value for key, value in super().__call__().items() if key != "data_dir"}
+        path = _data_dir_from_env() / SETTINGS_FILE_NAME
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(raw, dict):
+            return {}
+        return {k: v for k, v in raw.items() if k in PERSISTED_FIELDS}
 
 
 class Settings(BaseSettings):
@@ -184,10 +95,6 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=4, ge=0, le=20)
     backoff_base_s: float = Field(default=0.5, ge=0)
     backoff_max_s: float = Field(default=30.0, ge=0)
-    # One categorize run: after this long no request starts and the rest waits for the next
-    # run; after this many failures of one kind in a row the endpoint is taken to be broken.
-    run_deadline_s: float = Field(default=600.0, gt=0)
-    breaker_failures: int = Field(default=5, ge=1, le=100)
 
     # What may leave the machine.
     send_amounts: bool = False

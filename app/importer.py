@@ -57,6 +57,16 @@ def _stored_mapping(store: Store, fingerprint: str) -> ColumnMapping | None:
         return None  # written by an older version with other fields: ask again rather than guess
 
 
+def _broken(filename: str, exc: Exception) -> FileImportResult:
+    """A file that failed in a way the importer did not foresee: it is reported as that file's
+    error and the next file still goes through (one bad file must never cost the others)."""
+    message = (
+        f"{filename}: could not be imported because of an unexpected error "
+        f"({type(exc).__name__}: {exc}); nothing from it was saved"
+    )
+    return FileImportResult(filename, None, message, 0, frozenset())
+
+
 def remember_mapping(store: Store, fingerprint: str, mapping: ColumnMapping) -> None:
     """Keep a user's mapping for this header fingerprint, so the layout is never asked about twice."""
     store.put_mapping(fingerprint, mapping.model_dump(mode="json"))
@@ -104,11 +114,14 @@ def preview_files(
     for filename, data in files:
         try:
             parsed = _parse(store, filename, data, account=account, mappings=mappings, max_bytes=max_bytes)
+            ids = parsed.table.ids
+            duplicates = frozenset(store.existing_ids(ids) | (seen & set(ids)))
         except IngestError as exc:
             results.append(FileImportResult(filename, None, str(exc), 0, frozenset()))
             continue
-        ids = parsed.table.ids
-        duplicates = frozenset(store.existing_ids(ids) | (seen & set(ids)))
+        except Exception as exc:
+            results.append(_broken(filename, exc))
+            continue
         seen.update(ids)
         results.append(FileImportResult(filename, parsed, None, 0, duplicates))
     return results
@@ -130,31 +143,43 @@ def import_files(
     results: list[FileImportResult] = []
     for filename, data in files:
         try:
-            parsed = _parse(store, filename, data, account=account, mappings=mappings, max_bytes=max_bytes)
-        except IngestError as exc:
-            results.append(FileImportResult(filename, None, str(exc), 0, frozenset()))
-            continue
-        record = ImportRecord(
-            file_sha256=parsed.file_sha256,
-            file_name=filename,
-            profile=parsed.profile_id or parsed.layout_name,
-            account=account or (parsed.accounts[0] if len(parsed.accounts) == 1 else None),
-            rows_read=parsed.rows_read,
-            skipped=parsed.skipped,
-            notes=[*parsed.notes, *(f"uncertain: {reason}" for reason in parsed.uncertain_reasons)],
-        )
-        try:
-            outcome = store.commit_import_columns(record, parsed.table)
-        except sqlite3.Error as exc:
-            message = f"{filename}: could not be stored ({exc}); nothing from it was saved"
-            results.append(FileImportResult(filename, parsed, message, 0, frozenset()))
-            continue
-        given = mappings or {}
-        explicit = given.get(filename) or given.get(parsed.header_fingerprint)
-        if explicit is not None:
-            remember_mapping(store, parsed.header_fingerprint, explicit)
-        results.append(FileImportResult(filename, parsed, None, outcome.inserted, outcome.duplicate_ids))
+            results.append(_import_one(store, filename, data, account, mappings, max_bytes))
+        except Exception as exc:
+            results.append(_broken(filename, exc))
     return results
+
+
+def _import_one(
+    store: Store,
+    filename: str,
+    data: bytes,
+    account: str | None,
+    mappings: dict[str, ColumnMapping] | None,
+    max_bytes: int | None,
+) -> FileImportResult:
+    try:
+        parsed = _parse(store, filename, data, account=account, mappings=mappings, max_bytes=max_bytes)
+    except IngestError as exc:
+        return FileImportResult(filename, None, str(exc), 0, frozenset())
+    record = ImportRecord(
+        file_sha256=parsed.file_sha256,
+        file_name=filename,
+        profile=parsed.profile_id or parsed.layout_name,
+        account=account or (parsed.accounts[0] if len(parsed.accounts) == 1 else None),
+        rows_read=parsed.rows_read,
+        skipped=parsed.skipped,
+        notes=[*parsed.notes, *(f"uncertain: {reason}" for reason in parsed.uncertain_reasons)],
+    )
+    try:
+        outcome = store.commit_import_columns(record, parsed.table)
+    except sqlite3.Error as exc:
+        message = f"{filename}: could not be stored ({exc}); nothing from it was saved"
+        return FileImportResult(filename, parsed, message, 0, frozenset())
+    given = mappings or {}
+    explicit = given.get(filename) or given.get(parsed.header_fingerprint)
+    if explicit is not None:
+        remember_mapping(store, parsed.header_fingerprint, explicit)
+    return FileImportResult(filename, parsed, None, outcome.inserted, outcome.duplicate_ids)
 
 
 # -- command line ---------------------------------------------------------------------
@@ -184,7 +209,9 @@ def _summarise(result: FileImportResult, *, dry_run: bool, out: TextIO) -> bool:
         return True
     parsed = result.parsed
     duplicates = len(result.duplicate_ids)
-    new = len(parsed.transactions) - duplicates if dry_run else result.inserted
+    # len(table), not len(transactions): building every Transaction object only to count
+    # them took ~25x the file's size in memory.
+    new = len(parsed.table) - duplicates if dry_run else result.inserted
     verb = "would import" if dry_run else "imported"
     print(
         f"{result.filename}: {parsed.layout_name} - {parsed.rows_read} rows read, {verb} {new}, "
@@ -203,7 +230,7 @@ def _summarise(result: FileImportResult, *, dry_run: bool, out: TextIO) -> bool:
         print(f"  row {skipped.row}: skipped ({label}): {skipped.reason}", file=out)
     if len(parsed.skipped) > _MAX_LISTED_SKIPS:
         print(f"  ... and {len(parsed.skipped) - _MAX_LISTED_SKIPS} more skipped rows", file=out)
-    if parsed.rows_read and not parsed.transactions and parsed.invalid_rows:
+    if parsed.rows_read and not parsed.table and parsed.invalid_rows:
         print(f"{result.filename}: no transactions could be read; check the layout", file=out)
         return True
     return False
@@ -246,13 +273,19 @@ def run_import_command(
     run: Callable[..., list[FileImportResult]] = preview_files if args.dry_run else import_files
     results = run(store, files, account=args.account, max_bytes=max_bytes)
     for result in results:
-        if args.json and result.parsed is not None and result.error is None:
-            for transaction in result.parsed.transactions:
-                line = transaction_json(
-                    transaction, filename=result.filename, duplicate=transaction.id in result.duplicate_ids
-                )
-                print(json.dumps(line, ensure_ascii=False), file=out)
-        failures += _summarise(result, dry_run=args.dry_run, out=err)
+        try:
+            if args.json and result.parsed is not None and result.error is None:
+                for transaction in result.parsed.transactions:
+                    line = transaction_json(
+                        transaction,
+                        filename=result.filename,
+                        duplicate=transaction.id in result.duplicate_ids,
+                    )
+                    print(json.dumps(line, ensure_ascii=False), file=out)
+            failures += _summarise(result, dry_run=args.dry_run, out=err)
+        except Exception as exc:  # one file's report must not cost the reports of the next files
+            print(f"{result.filename}: could not be reported ({type(exc).__name__}: {exc})", file=err)
+            failures += 1
     if args.dry_run:
         print("dry run: nothing was stored", file=err)
     return 1 if failures else 0

@@ -11,9 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 
 _CENTS = Decimal("0.01")
+# The default context keeps 28 digits: quantizing a 27-digit amount to cents raised
+# InvalidOperation. This one keeps every digit, so a cell is read exactly and then judged.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+MAX_ABS_AMOUNT = Decimal(10**12)
 
 _PLAIN_DOT = re.compile(r"^-?\d+(?:\.\d+)?$")
 _PLAIN_COMMA = re.compile(r"^-?\d+(?:,\d+)?$")
@@ -31,6 +35,13 @@ class AmountError(ValueError):
     """An amount cell that is not a number in the expected notation."""
 
 
+def amount_range_problem(value: Decimal) -> str | None:
+    """Why a row's amount cannot be a real transaction (beyond ±10^12), or None."""
+    if value.copy_abs() > MAX_ABS_AMOUNT:
+        return f"amount {value} is beyond the supported ±1,000,000,000,000"
+    return None
+
+
 def parse_amount(text: str, decimal: str = ".") -> Decimal | None:
     """The cell's value; None for an empty cell; AmountError for anything unreadable."""
     cell = text.strip()
@@ -45,7 +56,7 @@ def parse_amount(text: str, decimal: str = ".") -> Decimal | None:
 def _at_least_cents(value: Decimal) -> Decimal:
     """`2850` and `-12.5` become 2850.00 and -12.50, so one amount prints alike in every file."""
     exponent = value.as_tuple().exponent
-    return value.quantize(_CENTS) if isinstance(exponent, int) and exponent > -2 else value
+    return value.quantize(_CENTS, context=_EXACT) if isinstance(exponent, int) and exponent > -2 else value
 
 
 def _parse_noisy(cell: str, decimal: str) -> Decimal | None:
@@ -89,7 +100,7 @@ def _parse_noisy(cell: str, decimal: str) -> Decimal | None:
         value = Decimal(normalized)
     except InvalidOperation as exc:  # pragma: no cover - the patterns above admit only numbers
         raise AmountError(f"amount {original!r} is not a number") from exc
-    return -value if negative else value
+    return value.copy_negate() if negative else value
 
 
 def cached_amount_parser(decimal: str) -> Callable[[str], Decimal | None]:
@@ -143,7 +154,7 @@ def safe_amount_parser(
             except AmountError as exc:
                 value = exc
         if negate and isinstance(value, Decimal) and value:
-            value = -value
+            value = value.copy_negate()
         cache[text] = value
         return value
 

@@ -158,6 +158,22 @@ _DATE_SHAPE = re.compile(
 )
 
 
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+def date_range_problem(day: dt.date) -> str | None:
+    """Why a row's date cannot be a real statement date (outside 1900-2100), or None."""
+    if EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    return f"date {day.isoformat()} is outside the supported years {EARLIEST_DATE.year}–{LATEST_DATE.year}"
+
+
+def supported_or_none(day: dt.date | None) -> dt.date | None:
+    """A secondary date (posted) outside 1900-2100 is dropped like an unreadable one."""
+    return day if day is not None and date_range_problem(day) is None else None
+
+
 def looks_like_date(text: str) -> bool:
     return _DATE_SHAPE.match(text) is not None
 

@@ -24,8 +24,8 @@ from decimal import Decimal
 from pydantic import TypeAdapter
 
 from app.ids import statement_ids
-from app.ingest.amounts import AmountError, cached_amount_parser, safe_amount_parser
-from app.ingest.dates import DateFormat, infer_date_format
+from app.ingest.amounts import AmountError, amount_range_problem, cached_amount_parser, safe_amount_parser
+from app.ingest.dates import DateFormat, date_range_problem, infer_date_format, supported_or_none
 from app.ingest.errors import IngestError
 from app.ingest.generic import balance_sign, default_account_name, detect_mapping, sign_evidence
 from app.ingest.layout import Layout, locate_table
@@ -451,6 +451,8 @@ def _build(layout: Layout, choice: _Choice, *, filename: str, sha256: str, accou
                 else "the row has no date"
             )
             skip(k, SkipKind.INVALID, why)
+        elif (problem := amount_range_problem(value) or date_range_problem(date)) is not None:
+            skip(k, SkipKind.INVALID, problem)  # a typo or a placeholder, never a real transaction
         else:
             if desc_in_cols and value > 0:
                 text = _join(rows[k], desc_in_cols)
@@ -574,7 +576,9 @@ def _table(
     )
     ids = statement_ids(accounts, kept_dates, amounts, currencies, descriptions)
     posted: list[dt.date | None] = (
-        [parse_posted(rows[k][posted_at]) for k in kept] if posted_at is not None else [None] * len(kept)
+        [supported_or_none(parse_posted(rows[k][posted_at])) for k in kept]
+        if posted_at is not None
+        else [None] * len(kept)
     )
     categories: list[str | None] = (
         [rows[k][category_at].strip() or None for k in kept]

@@ -13,6 +13,7 @@ ids we asked about, only categories of the taxonomy, confidence within [0, 1].
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -212,15 +213,31 @@ def answer_budget(n_items: int, taxonomy: Taxonomy) -> int:
 
 # -- the answer ---------------------------------------------------------------------------
 
-_THINK_BLOCK_RE = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+_THINK_OPEN_RE = re.compile(r"<think>", re.IGNORECASE)
+_THINK_CLOSE_RE = re.compile(r"</think>", re.IGNORECASE)
+
+
+def _without_think_blocks(content: str) -> str:
+    """Closed `<think>…</think>` blocks removed, in one pass (a lazy `.*?` regex rescans to
+    the end from every unclosed opening tag: quadratic on a reply full of them)."""
+    kept: list[str] = []
+    pos = 0
+    while (opening := _THINK_OPEN_RE.search(content, pos)) is not None:
+        closing = _THINK_CLOSE_RE.search(content, opening.end())
+        if closing is None:
+            break  # no closing tag after this one, so none after any later one either
+        kept.append(content[pos : opening.start()])
+        pos = closing.end()
+    kept.append(content[pos:])
+    return "".join(kept)
 
 
 def strip_reasoning(content: str) -> str:
     """Remove `<think>` blocks, including an unclosed leading one and a lone closing tag."""
-    text = _THINK_BLOCK_RE.sub("", content)
-    closing = text.lower().rfind("</think>")
-    if closing != -1:
-        text = text[closing + len("</think>") :]
+    text = _without_think_blocks(content)
+    lone_closings = [m.end() for m in _THINK_CLOSE_RE.finditer(text)]
+    if lone_closings:
+        text = text[lone_closings[-1] :]
     stripped = text.lstrip()
     if stripped.lower().startswith("<think>"):
         # An unclosed block: the answer, if any, is the JSON after the reasoning.
@@ -247,7 +264,13 @@ _BARE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 
 class _LenientParser:
     """JSON as small models write it: single quotes, bare keys, trailing commas, Python
-    literals, `//` comments, and a truncated tail (complete elements are kept)."""
+    literals, `//` comments, and a truncated tail (complete elements are kept).
+
+    Linear over all the start positions `extract_json` tries: what an object or array at a
+    position parses to does not depend on what encloses it, so each one is parsed once and
+    remembered (value and end, or failure). Nesting is capped at MAX_NESTING; past it, every
+    container on the way down counts as unreadable.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -264,8 +287,8 @@ class _LenientParser:
             if char.isspace():
                 self.pos += 1
             elif text.startswith("//", self.pos):
-                end = text.find("\n", self.pos)
-                self.pos = len(text) if end == -1 else end + 1
+                line_end = bisect.bisect_left(self._newlines, self.pos)
+                self.pos = self._newlines[line_end] + 1 if line_end < len(self._newlines) else len(text)
             else:
                 return
 
@@ -277,16 +300,22 @@ class _LenientParser:
 
     def _value(self) -> Any:
         char = self._peek()
-        if char == "{":
-            return self._object()
-        if char == "[":
-            return self._array()
+        if char in "{[":
+            return self._container()
         if char in "\"'":
             return self._string()
         number = _NUMBER_RE.match(self.text, self.pos)
         if number:
             self.pos = number.end()
             raw = number.group()
+class _TooDeep(ValueError):
+    """Nesting past MAX_NESTING: no model answer looks like that (8 KB of `[` does)."""
+
+
+MAX_NESTING = 32
+_UNSEEN = object()
+
+
             return float(raw) if any(c in raw for c in ".eE") else int(raw)
         bare = _BARE_RE.match(self.text, self.pos)
         if bare:
@@ -307,9 +336,13 @@ class _LenientParser:
                     raise _Truncated
                 escape = text[self.pos + 1]
                 if escape == "u" and self.pos + 6 <= len(text):
+        self._memo: dict[int, tuple[Any, int] | None] = {}
+        self._depth = 0
+        self._newlines = [i for i, char in enumerate(text) if char == "\n"]
                     try:
                         out.append(chr(int(text[self.pos + 2 : self.pos + 6], 16)))
                     except ValueError:
+        self._depth = 0
                         out.append(escape)
                     else:
                         self.pos += 6
@@ -323,6 +356,27 @@ class _LenientParser:
             out.append(char)
             self.pos += 1
         raise _Truncated
+
+    def _container(self) -> Any:
+        start = self.pos
+        known = self._memo.get(start, _UNSEEN)
+        if known is None:
+            raise ValueError(f"unreadable value at {start}")
+        if isinstance(known, tuple):
+            value, self.pos = known
+            return value
+        if self._depth >= MAX_NESTING:
+            raise _TooDeep(f"nested deeper than {MAX_NESTING} at {start}")
+        self._depth += 1
+        try:
+            value = self._object() if self.text[start] == "{" else self._array()
+        except ValueError:
+            self._memo[start] = None
+            raise
+        finally:
+            self._depth -= 1
+        self._memo[start] = (value, self.pos)
+        return value
 
     def _key(self) -> str:
         char = self._peek()
@@ -384,7 +438,7 @@ def extract_json(text: str) -> tuple[Any, bool] | None:
     for match in re.finditer(r"[\[{]", text):
         try:
             value = parser.parse_at(match.start())
-        except (ValueError, _Truncated, RecursionError):
+        except (ValueError, _Truncated):
             continue
         truncated = isinstance(value, _PartialDict | _PartialList)
         if isinstance(value, dict) and any(str(k).lower() == "results" for k in value):
@@ -433,6 +487,7 @@ def clamp_confidence(raw: Any) -> float | None:
 
 
 DEFAULT_CONFIDENCE = 0.5
+    Linear in the length of the text (see `_LenientParser`).
 """Used when the model names a category but no confidence."""
 
 

@@ -249,6 +249,14 @@ class _Truncated(Exception):
     """The text ended inside a value."""
 
 
+class _TooDeep(ValueError):
+    """Nesting past MAX_NESTING: no model answer looks like that (8 KB of `[` does)."""
+
+
+MAX_NESTING = 32
+_UNSEEN = object()
+
+
 class _PartialDict(dict[str, Any]):
     """An object whose closing brace never came (the answer was cut off)."""
 
@@ -275,9 +283,13 @@ class _LenientParser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self._memo: dict[int, tuple[Any, int] | None] = {}
+        self._depth = 0
+        self._newlines = [i for i, char in enumerate(text) if char == "\n"]
 
     def parse_at(self, start: int) -> Any:
         self.pos = start
+        self._depth = 0
         return self._value()
 
     def _skip(self) -> None:
@@ -291,71 +303,6 @@ class _LenientParser:
                 self.pos = self._newlines[line_end] + 1 if line_end < len(self._newlines) else len(text)
             else:
                 return
-
-    def _peek(self) -> str:
-        self._skip()
-        if self.pos >= len(self.text):
-            raise _Truncated
-        return self.text[self.pos]
-
-    def _value(self) -> Any:
-        char = self._peek()
-        if char in "{[":
-            return self._container()
-        if char in "\"'":
-            return self._string()
-        number = _NUMBER_RE.match(self.text, self.pos)
-        if number:
-            self.pos = number.end()
-            raw = number.group()
-class _TooDeep(ValueError):
-    """Nesting past MAX_NESTING: no model answer looks like that (8 KB of `[` does)."""
-
-
-MAX_NESTING = 32
-_UNSEEN = object()
-
-
-            return float(raw) if any(c in raw for c in ".eE") else int(raw)
-        bare = _BARE_RE.match(self.text, self.pos)
-        if bare:
-            self.pos = bare.end()
-            word = bare.group()
-            return _BARE_WORDS.get(word, _BARE_WORDS.get(word.lower(), word))
-        raise ValueError(f"unexpected {char!r} at {self.pos}")
-
-    def _string(self) -> str:
-        quote = self.text[self.pos]
-        self.pos += 1
-        out: list[str] = []
-        text = self.text
-        while self.pos < len(text):
-            char = text[self.pos]
-            if char == "\\":
-                if self.pos + 1 >= len(text):
-                    raise _Truncated
-                escape = text[self.pos + 1]
-                if escape == "u" and self.pos + 6 <= len(text):
-        self._memo: dict[int, tuple[Any, int] | None] = {}
-        self._depth = 0
-        self._newlines = [i for i, char in enumerate(text) if char == "\n"]
-                    try:
-                        out.append(chr(int(text[self.pos + 2 : self.pos + 6], 16)))
-                    except ValueError:
-        self._depth = 0
-                        out.append(escape)
-                    else:
-                        self.pos += 6
-                        continue
-                out.append({"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}.get(escape, escape))
-                self.pos += 2
-                continue
-            if char == quote:
-                self.pos += 1
-                return "".join(out)
-            out.append(char)
-            self.pos += 1
-        raise _Truncated
 
     def _container(self) -> Any:
         start = self.pos
@@ -377,6 +324,59 @@ _UNSEEN = object()
             self._depth -= 1
         self._memo[start] = (value, self.pos)
         return value
+
+    def _peek(self) -> str:
+        self._skip()
+        if self.pos >= len(self.text):
+            raise _Truncated
+        return self.text[self.pos]
+
+    def _value(self) -> Any:
+        char = self._peek()
+        if char in "{[":
+            return self._container()
+        if char in "\"'":
+            return self._string()
+        number = _NUMBER_RE.match(self.text, self.pos)
+        if number:
+            self.pos = number.end()
+            raw = number.group()
+            return float(raw) if any(c in raw for c in ".eE") else int(raw)
+        bare = _BARE_RE.match(self.text, self.pos)
+        if bare:
+            self.pos = bare.end()
+            word = bare.group()
+            return _BARE_WORDS.get(word, _BARE_WORDS.get(word.lower(), word))
+        raise ValueError(f"unexpected {char!r} at {self.pos}")
+
+    def _string(self) -> str:
+        quote = self.text[self.pos]
+        self.pos += 1
+        out: list[str] = []
+        text = self.text
+        while self.pos < len(text):
+            char = text[self.pos]
+            if char == "\\":
+                if self.pos + 1 >= len(text):
+                    raise _Truncated
+                escape = text[self.pos + 1]
+                if escape == "u" and self.pos + 6 <= len(text):
+                    try:
+                        out.append(chr(int(text[self.pos + 2 : self.pos + 6], 16)))
+                    except ValueError:
+                        out.append(escape)
+                    else:
+                        self.pos += 6
+                        continue
+                out.append({"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}.get(escape, escape))
+                self.pos += 2
+                continue
+            if char == quote:
+                self.pos += 1
+                return "".join(out)
+            out.append(char)
+            self.pos += 1
+        raise _Truncated
 
     def _key(self) -> str:
         char = self._peek()
@@ -432,6 +432,7 @@ def extract_json(text: str) -> tuple[Any, bool] | None:
 
     Tries every `{`/`[` in order and prefers an object with a "results" key (reasoning
     and prose may contain other braces); falls back to the first array of objects.
+    Linear in the length of the text (see `_LenientParser`).
     """
     parser = _LenientParser(text)
     fallback: tuple[Any, bool] | None = None
@@ -487,7 +488,6 @@ def clamp_confidence(raw: Any) -> float | None:
 
 
 DEFAULT_CONFIDENCE = 0.5
-    Linear in the length of the text (see `_LenientParser`).
 """Used when the model names a category but no confidence."""
 
 

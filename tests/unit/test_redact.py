@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.categorize.redact import redact
+from app.categorize.merchant import merchant_name
+from app.categorize.redact import names_a_person, redact, redact_derived, redact_messages
 
 CASES = [
     # card numbers, plain and masked
@@ -154,3 +156,135 @@ def test_plain_merchant_words_are_untouched(words: str) -> None:
 def test_the_other_person_in_a_p2p_payment_is_not_sent(text: str, expected: str) -> None:
     assert redact(text) == expected
     assert redact(expected) == expected
+
+
+# -- issue 7: names, titles, SSNs and addresses that used to go out as written -------------------
+
+GAPS = [
+    ("SEPA-Überweisung an Maria Schmidt", "SEPA-Überweisung an [name]"),
+    ("Payment to MR James Bond", "Payment to MR [name]"),
+    ("Payment from MRS Jane Doe", "Payment from MRS [name]"),
+    ("Transfer to Dr. Emily Stone ref 55", "Transfer to Dr. [name] ref 55"),
+    ("Virement à M. Jean Dupont", "Virement à M. [name]"),
+    ("Zahlung an Herr Hans Meier", "Zahlung an Herr [name]"),
+    ("FRAU MÜLLER", "FRAU [name]"),
+    ("Payment to Mme Claire Martin", "Payment to Mme [name]"),
+    ("APPLE CASH SENT MONEY TO PAUL ALLEN", "APPLE CASH SENT MONEY TO [name]"),
+    ("Remitly R1A2B3 to Carlos Santana", "Remitly R1A2B3 to [name]"),
+    ("REMITLY TRANSFER TO CARLOS SANTANA", "REMITLY TRANSFER TO [name]"),
+    ("Western Union to Ana Lopez", "Western Union to [name]"),
+    ("MoneyGram payment from Li Wei", "MoneyGram payment from [name]"),
+    ("Wise to Anna Bell", "Wise to [name]"),
+    ("PAYPAL TRANSFER TO JANE DOE", "PAYPAL TRANSFER TO [name]"),
+    ("Virement à Jean Dupont", "Virement à [name]"),
+    ("VIREMENT SEPA A JEAN DUPONT", "VIREMENT SEPA A [name]"),
+    ("Transferencia para Juan Perez", "Transferencia para [name]"),
+    ("Transferencia de Lucia Gomez", "Transferencia de [name]"),
+    ("Overboeking naar J. de Vries", "Overboeking naar [name]"),
+    ("Overboeking van Sanne Bakker", "Overboeking van [name]"),
+    ("Gutschrift von Hans Meier", "Gutschrift von [name]"),
+    ("Dauerauftrag für Frau Müller Miete", "Dauerauftrag für Frau [name] Miete"),
+    ("SSN 123-45-6789", "SSN [ssn]"),
+    ("123-45-6789", "[ssn]"),
+    ("TAX REFUND SSN 123 45 6789", "TAX REFUND SSN [ssn]"),
+    ("123 Main St", "[address]"),
+    ("Rent 4500 N. Lake Shore Drive", "Rent [address]"),
+    ("Hauptstr. 5 Berlin", "[address] Berlin"),
+    ("Miete Berliner Straße 12a", "Miete Berliner [address]"),
+    ("Huur Kerkstraat 12", "Huur [address]"),
+    ("Loyer 12 rue de la Paix", "Loyer [address]"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), GAPS, ids=[t for t, _ in GAPS])
+def test_names_titles_ssns_and_addresses_are_redacted(text: str, expected: str) -> None:
+    assert redact(text) == expected
+    assert redact(expected) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A store's address may go; the merchant stays.
+        ("TRADER JOE S #236 401 BAY ST SAN FRANCISCO", "TRADER JOE S #236 [address] SAN FRANCISCO"),
+        ("PAYPAL *EBAY DE MUENCHEN", "PAYPAL *EBAY DE MUENCHEN"),
+        ("PAYPAL *SPOTIFY", "PAYPAL *SPOTIFY"),
+        ("Online Transfer to CHECKING ...1234", "Online Transfer to CHECKING [number]"),
+        ("Zelle payment to BANK OF AMERICA", "Zelle payment to BANK OF AMERICA"),
+        ("MS OFFICE 365", "MS OFFICE 365"),
+        ("Mrs. Fields Cookies", "Mrs. Fields Cookies"),
+        ("DR MARTENS", "DR MARTENS"),
+        ("WISEGUYS PIZZA TO GO", "WISEGUYS PIZZA TO GO"),
+    ],
+)
+def test_merchant_words_survive_the_new_rules(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("description", "secrets"),
+    [
+        ("SEPA-Überweisung an Maria Schmidt", ("maria", "schmidt")),
+        ("Gutschrift von Hans Meier", ("hans", "meier")),
+        ("john.doe@example.com", ("john", "doe")),
+        ("PAYPAL *JOHN@EXAMPLE.CO.UK", ("john",)),
+        ("Dauerauftrag für Frau Müller Miete", ("muller", "müller")),
+    ],
+)
+def test_what_redacting_the_raw_line_removed_never_comes_back_through_cleaning(
+    description: str, secrets: tuple[str, ...]
+) -> None:
+    cleaned = merchant_name(description)
+    sent = redact_derived(description, cleaned)
+    assert not any(secret in sent.lower() for secret in secrets), sent
+    assert redact_derived(description, sent) == sent
+
+
+def test_redact_derived_leaves_merchants_alone() -> None:
+    description = "STARBUCKS STORE 12345678 SEATTLE WA"
+    assert redact_derived(description, merchant_name(description)) == "Starbucks"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["AN MARIA SCHMIDT", "TO JOHN SMITH", "JOHN SMITH", "SCHMIDT, MARIA", "ZELLE PAYMENT TO MAYA CHEN",
+     "PAYMENT TO MR JAMES BOND", "FRAU MULLER", "VON HANS MEIER"],
+)  # fmt: skip
+def test_text_that_may_be_a_person_is_recognised(text: str) -> None:
+    assert names_a_person(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["TRADER JOES", "STARBUCKS", "WHOLEFDS MKT", "SHELL OIL", "AMAZON MKTP", "REWE"]
+)
+def test_merchants_are_not_taken_for_people(text: str) -> None:
+    assert not names_a_person(text)
+
+
+def test_the_gate_redacts_json_fields_and_keeps_the_json_valid() -> None:
+    items = [{"id": "1", "text": 'ZELLE TO "JOHN" SMITH 123-45-6789', "direction": "out", "amount": 12.5}]
+    messages = [
+        {
+            "role": "system",
+            "content": 'Examples:\n- "VENMO FROM ALEX RIVERA" (in) -> Income\nCall 800-555-1234',
+        },
+        {"role": "user", "content": json.dumps(items)},
+    ]
+    gated = redact_messages(messages)
+    assert gated[0]["content"] == 'Examples:\n- "VENMO FROM [name]" (in) -> Income\nCall [phone]'
+    sent = json.loads(gated[1]["content"])
+    assert sent == [{"id": "1", "text": 'ZELLE TO "JOHN" SMITH [ssn]', "direction": "out", "amount": 12.5}]
+    assert redact_messages(gated) == gated
+
+
+name_fragments = st.sampled_from(
+    ["ZELLE TO ", "Überweisung an ", "Payment to ", "MR ", "Frau ", "M. ", "Maria ", "SCHMIDT", "[name]",
+     " ", "-", "123 Main St", "Hauptstr. 5", "123-45-6789", "Remitly ", "SENT MONEY ", "de ", "à ", "*"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(name_fragments, max_size=10).map("".join))
+def test_the_name_rules_are_idempotent(text: str) -> None:
+    once = redact(text)
+    assert redact(once) == once

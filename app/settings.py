@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=4, ge=0, le=20)
     backoff_base_s: float = Field(default=0.5, ge=0)
     backoff_max_s: float = Field(default=30.0, ge=0)
+    # One categorize run: after this long no request starts and the rest waits for the next
+    # run; after this many failures of one kind in a row the endpoint is taken to be broken.
+    run_deadline_s: float = Field(default=600.0, gt=0)
+    breaker_failures: int = Field(default=5, ge=1, le=100)
 
     # What may leave the machine.
     send_amounts: bool = False

@@ -905,6 +905,25 @@ class Store:
         with self.connect() as conn:
             return int(conn.execute("SELECT COUNT(*) FROM llm_cache").fetchone()[0])
 
+    def cache_models(self) -> dict[str, int]:
+        """Remembered answers per model, most first."""
+        with self.connect() as conn:
+            rows = conn.execute(
+                "SELECT model, COUNT(*) AS n FROM llm_cache GROUP BY model ORDER BY n DESC, model"
+            ).fetchall()
+        return {str(model): int(count) for model, count in rows}
+
+    def cache_clear(self, model: str | None = None) -> int:
+        """Forget remembered model answers (all, or one model's); returns how many.
+
+        Categories already written stay; the next run asks the model again about every
+        merchant these answers would have decided.
+        """
+        with self.connect() as conn:
+            if model is None:
+                return conn.execute("DELETE FROM llm_cache").rowcount
+            return conn.execute("DELETE FROM llm_cache WHERE model = ?", (model,)).rowcount
+
     # -- user rules -------------------------------------------------------------------
 
     def add_rule(self, merchant_key: str, category: str, direction: str | None = None) -> Rule:

@@ -12,13 +12,15 @@ crash or cancel loses at most the batches in flight and a re-run asks only about
 merchants still pending. Without a usable endpoint the built-in rules are the default
 and the report says which rows still need a model or the user.
 
-What the cache remembers: every answer the model actually gave, including an explicit
-null ("not sure", or a name outside the taxonomy), keyed by merchant, direction,
-taxonomy version, model and prompt version. At temperature 0 the same model with the
-same prompt gives the same null again, so asking again is waste, and a re-run of the
-same statement must send nothing; a better model, prompt or taxonomy changes the key
-and asks again. Failures (timeouts, errors, unreadable or missing answers) are never
-cached: those rows stay pending and are retried by the next run.
+What the cache remembers: every valid answer the model gave, an explicit null ("not
+sure") included, keyed by merchant, direction, taxonomy version, model and prompt
+version. At temperature 0 the same model with the same prompt gives the same null again,
+so asking again is waste, and a re-run of the same statement must send nothing; a better
+model, prompt or taxonomy changes the key and asks again. Failures (timeouts, errors,
+unreadable or missing answers, a name outside the taxonomy) are never cached: those rows
+stay pending and are retried by the next run. A run stops early at its deadline, its
+request budget or its circuit breaker (see `run_limits`); what it did not reach is
+retried by the next run too.
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
+from queue import Empty, SimpleQueue
 
 from app.categorize.builtin_rules import BuiltinMatch, builtin_category
 from app.categorize.llm import (
@@ -63,6 +65,7 @@ from app.categorize.prompt import (
     parse_answer,
 )
 from app.categorize.redact import redact
+from app.categorize.run_limits import UNREADABLE_REPLIES, RunLimits, failure_kind
 from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import Taxonomy, load_taxonomy
 from app.models import CategorySource, Direction, Transaction, direction_of
@@ -75,6 +78,13 @@ BUILTIN_TRUSTED_CONFIDENCE = 0.85
 HISTORY_CONFIDENCE = 0.95
 MAX_ASKS_PER_MERCHANT = 3
 """A merchant the model keeps leaving out (or answering unreadably) is given up after this many asks."""
+
+MAX_SPLITS = 2
+"""A batch is halved at most this often (to a quarter): a server that answers garbage to
+every size would otherwise be asked about each merchant alone, 2n requests for n."""
+
+MIN_SPLIT_ITEMS = 4
+"""Fewer merchants than this are re-asked together rather than halved."""
 
 SYSTEM_PROMPT_SHARE = 0.5
 """At most this share of the token budget goes to instructions; the rest carries the batch."""
@@ -224,6 +234,7 @@ class Batch:
     groups: list[MerchantGroup]
     items: list[PromptItem]
     max_tokens: int
+    splits: int = 0  # how often these merchants were already split off a larger batch
 
     def messages(self, system: SystemPrompt) -> list[dict[str, str]]:
         return build_messages(system, self.items)
@@ -316,6 +327,19 @@ class _Decision:
     model: str | None = None
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What a worker thread hands back: the batch, the reply or error, the parsed answer."""
+
+    batch: Batch
+    outcome: ChatResult | LLMError
+    parsed: ParsedAnswer | None
+
+
+RESULT_POLL_S = 0.25
+"""How often the run's loop looks up from waiting for answers (cancel, deadline)."""
+
+
 class _Counters:
     """Shared between worker threads (audit hooks) and the main loop."""
 
@@ -358,6 +382,9 @@ class _Run:
         self.batches_total = 0
         self.rows_written = 0
         self.started = time.monotonic()
+        self.limits = RunLimits(
+            deadline_s=settings.run_deadline_s, breaker_failures=settings.breaker_failures
+        )
         self._deferred: list[tuple[MerchantGroup, _Decision]] = []
         self._scope: CacheScope | None = None
 
@@ -585,50 +612,48 @@ class _Run:
         self.report.merchants_asked = len(groups)
         self.batches_total = len(batches)
         self.report.concurrency = concurrency
+        self.limits.set_budget(len(batches), settings.max_retries)
         client = EndpointClient(settings, status)
         endpoint = safe_url(settings.endpoint_url) + "/chat/completions"
         hooks = SendHooks(
             on_send=lambda body: self._on_send(endpoint, body),
             on_outcome=self.store.set_audit_outcome,
+            on_error=lambda error: self.limits.failure(failure_kind(error)),
         )
         queue: list[Batch] = list(batches)
-        in_flight: dict[Future[tuple[ChatResult | LLMError, ParsedAnswer | None]], Batch] = {}
-        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="privfin-llm")
-        unfinished: list[MerchantGroup] = []
+        in_flight: dict[int, Batch] = {}
+        results: SimpleQueue[_Outcome] = SimpleQueue()
         self.emit("asking the model")
-        try:
-            while queue or in_flight:
-                while (
-                    queue
-                    and len(in_flight) < concurrency
-                    and not self.cancel.is_set()
-                    and not self.report.stopped
-                ):
-                    batch = queue.pop(0)
-                    for group in batch.groups:
-                        group.asks += 1
-                    in_flight[pool.submit(self._send, client, system, batch, taxonomy, hooks)] = batch
-                self.flush_local()
-                if not in_flight:
-                    break
-                done, _ = wait(list(in_flight), timeout=0.25, return_when=FIRST_COMPLETED)
-                if self.cancel.is_set():
-                    break
-                for future in done:
-                    batch = in_flight.pop(future)
-                    outcome, parsed = future.result()
-                    queue.extend(self._handle(batch, outcome, parsed, system, tentative, taxonomy, model))
-                    self.batches_done += 1
-                    self.emit("asking the model")
-        finally:
-            pool.shutdown(wait=not self.cancel.is_set(), cancel_futures=True)
-            if not self.cancel.is_set():
-                client.close()
-        unfinished.extend(g for batch in queue for g in batch.groups)
+        while queue or in_flight:
+            while queue and len(in_flight) < concurrency and not self._halted():
+                batch = queue.pop(0)
+                for group in batch.groups:
+                    group.asks += 1
+                in_flight[id(batch)] = batch
+                self._start_worker(client, system, batch, taxonomy, hooks, results)
+            self.flush_local()
+            if not in_flight or self._halted():
+                break
+            try:
+                done = results.get(timeout=max(0.01, min(RESULT_POLL_S, self.limits.seconds_left())))
+            except Empty:
+                continue
+            batch = in_flight.pop(id(done.batch))
+            queue.extend(self._handle(batch, done.outcome, done.parsed, system, tentative, taxonomy, model))
+            self.batches_done += 1
+            self.emit("asking the model")
+        if in_flight:
+            # Abandoned: their daemon threads end with the request's own deadline, and any
+            # answer they still get is dropped, so the rows stay pending for the next run.
+            self.limits.halt.set()
+        else:
+            client.close()
+        self.report.stopped = self.limits.stopped
+        unfinished = [g for batch in queue for g in batch.groups]
         unfinished.extend(g for batch in in_flight.values() for g in batch.groups)
         if unfinished:
             reason = (
-                f"needs a model or you: {self.report.stopped}"
+                f"not categorized yet: {self.report.stopped}; retried on the next run"
                 if self.report.stopped
                 else "not categorized yet: the run was cancelled"
             )
@@ -638,7 +663,34 @@ class _Run:
             for group, decision in leftovers:
                 self.tally(group, decision)
 
+    def _halted(self) -> bool:
+        """The user cancelled, or a limit stopped the run (see `RunLimits`)."""
+        if self.cancel.is_set():
+            self.limits.halt.set()
+        else:
+            self.limits.check_deadline()
+        return self.limits.halt.is_set()
+
+    def _start_worker(
+        self,
+        client: EndpointClient,
+        system: SystemPrompt,
+        batch: Batch,
+        taxonomy: Taxonomy,
+        hooks: SendHooks,
+        results: SimpleQueue[_Outcome],
+    ) -> None:
+        """A daemon thread per batch: one stuck on a silent server can be abandoned at the
+        deadline without holding up the run, or the process at exit."""
+
+        def work() -> None:
+            outcome, parsed = self._send(client, system, batch, taxonomy, hooks)
+            results.put(_Outcome(batch, outcome, parsed))
+
+        threading.Thread(target=work, name="privfin-llm", daemon=True).start()
+
     def _on_send(self, endpoint: str, body: dict[str, object]) -> int:
+        self.limits.admit_request()
         with self.counters.lock:
             self.counters.requests += 1
         messages = body.get("messages")
@@ -659,7 +711,9 @@ class _Run:
     ) -> tuple[ChatResult | LLMError, ParsedAnswer | None]:
         """Worker thread: one batch, retries included; the answer is parsed here too."""
         try:
-            result = client.chat(batch.messages(system), batch.max_tokens, cancel=self.cancel, hooks=hooks)
+            result = client.chat(
+                batch.messages(system), batch.max_tokens, cancel=self.limits.halt, hooks=hooks
+            )
         except LLMError as error:
             return error, None
         except Exception as error:  # a bug or an unexpected library error must not kill the run
@@ -667,7 +721,12 @@ class _Run:
         with self.counters.lock:
             self.counters.prompt_tokens += result.prompt_tokens
             self.counters.completion_tokens += result.completion_tokens
-        return result, parse_answer(result.content, batch.items, taxonomy)
+        parsed = parse_answer(result.content, batch.items, taxonomy)
+        if parsed.answers:
+            self.limits.success()
+        else:
+            self.limits.failure(UNREADABLE_REPLIES)
+        return result, parsed
 
     def _handle(
         self,
@@ -687,8 +746,14 @@ class _Run:
         by_local_id = {item.id: group for item, group in zip(batch.items, batch.groups, strict=True)}
         decided: list[tuple[MerchantGroup, _Decision]] = []
         cache_entries: list[CacheEntry] = []
+        invalid: dict[str, list[MerchantGroup]] = {}
         for local_id, answer in parsed.answers.items():
             group = by_local_id[local_id]
+            if answer.note is not None:
+                # A name outside the taxonomy (or Income for money going out) is no answer:
+                # remembering it would keep a good server from ever being asked again.
+                invalid.setdefault(answer.note, []).append(group)
+                continue
             decided.append((group, self._model_decision(group, answer, tentative, model)))
             cache_entries.append(self.scope.entry(group, answer))
         self.write(decided)
@@ -696,6 +761,8 @@ class _Run:
             self.store.cache_put(cache_entries)
         for group, decision in decided:
             self.tally(group, decision)
+        for note, failed in invalid.items():
+            self._give_up(failed, note, tentative)
 
         missing = [by_local_id[local_id] for local_id in parsed.missing]
         if not missing:
@@ -703,31 +770,31 @@ class _Run:
         problem = parsed.problem or "the answer left items out"
         cut_off = outcome.finish_reason == "length" or parsed.truncated
         unreadable = not parsed.answers
-        if (cut_off or unreadable) and len(missing) > 1:
-            return self._split(missing, taxonomy)
+        if (cut_off or unreadable) and len(missing) >= MIN_SPLIT_ITEMS and batch.splits < MAX_SPLITS:
+            return self._split(missing, taxonomy, batch.splits)
         retry = [g for g in missing if g.asks < MAX_ASKS_PER_MERCHANT]
         self._give_up([g for g in missing if g.asks >= MAX_ASKS_PER_MERCHANT], problem, tentative)
         if not retry:
             return []
         self.batches_total += 1
-        return [_batch(retry, taxonomy, self.settings)]
+        return [_batch(retry, taxonomy, self.settings, batch.splits)]
 
     def _handle_error(
         self, batch: Batch, error: LLMError, tentative: dict[int, _Decision], taxonomy: Taxonomy
     ) -> list[Batch]:
         if error.kind == "cancelled":
             return [batch]  # reported as unfinished
-        if error.kind == "too_long" and len(batch.groups) > 1:
-            return self._split(batch.groups, taxonomy)
-        if error.kind == "fatal" and not self.report.stopped:
-            self.report.stopped = error.message
+        if error.kind == "too_long" and len(batch.groups) > 1 and batch.splits < MAX_SPLITS:
+            return self._split(batch.groups, taxonomy, batch.splits)
+        if error.kind == "fatal":
+            self.limits.stop(error.message)
         self._give_up(batch.groups, error.message, tentative)
         return []
 
-    def _split(self, groups: list[MerchantGroup], taxonomy: Taxonomy) -> list[Batch]:
+    def _split(self, groups: list[MerchantGroup], taxonomy: Taxonomy, splits: int) -> list[Batch]:
         middle = (len(groups) + 1) // 2
         halves = [groups[:middle], groups[middle:]]
-        batches = [_batch(half, taxonomy, self.settings) for half in halves if half]
+        batches = [_batch(half, taxonomy, self.settings, splits + 1) for half in halves if half]
         self.batches_total += len(batches)
         return batches
 
@@ -757,8 +824,7 @@ class _Run:
                 guess.confidence,
                 reason=f"{guess.reason} (the model was unsure)",
             )
-        why = answer.note or "the model was unsure"
-        return _Decision(None, None, None, reason=f"{why}; needs you", model=model)
+        return _Decision(None, None, None, reason="the model was unsure; needs you", model=model)
 
 
 def _best_builtin(group: MerchantGroup, taxonomy: Taxonomy) -> BuiltinMatch | None:

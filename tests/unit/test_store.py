@@ -247,3 +247,25 @@ def test_an_older_schema_is_migrated_from_where_it_stopped(tmp_path: Path) -> No
     assert store.schema_version() == SCHEMA_VERSION
     assert store.revision() == "0"  # v3 ran: the revision counter exists
     assert store.get_meta("anything") is None  # v4 ran: the meta table exists
+
+
+def _remember(store: Store, merchant: str, model: str, category: str | None) -> None:
+    key = f"{merchant}|{model}"
+    store.cache_put([(key, merchant, "out", "t1", model, "p1", category, 0.9)])
+
+
+def test_the_answer_cache_is_cleared_for_one_model_or_all(tmp_path: Path) -> None:
+    store = Store(tmp_path / "privfin.sqlite3")
+    for merchant in ("ACME", "ZORB", "QUIL"):
+        _remember(store, merchant, "qwen", "Groceries")
+    _remember(store, "ACME", "llama", None)  # an explicit null is an answer too
+    assert store.cache_models() == {"qwen": 3, "llama": 1}
+
+    assert store.cache_clear(model="llama") == 1
+    assert store.cache_models() == {"qwen": 3}
+    assert store.cache_clear(model="nobody") == 0
+    kept = ["ACME|qwen", "ZORB|qwen", "QUIL|qwen"]
+    assert set(store.cache_get(kept)) == set(kept)
+
+    assert store.cache_clear() == 3
+    assert store.cache_size() == 0 and store.cache_models() == {}

@@ -30,6 +30,7 @@ import httpx2
 import openai
 
 from app.categorize.bounded_http import ReplyRefused, bounded, bounded_client
+from app.categorize.redact import redact_messages
 from app.settings import Settings
 
 PROBE_TOTAL_S = 5.0
@@ -458,10 +459,14 @@ class EndpointClient:
         return REPLY_BASE_BYTES + max_tokens * REPLY_BYTES_PER_TOKEN
 
     def request_body(self, messages: list[dict[str, str]], max_tokens: int) -> dict[str, Any]:
-        """Exactly what goes over the wire (the SDK merges `extra_body` at the top level)."""
+        """Exactly what goes over the wire (the SDK merges `extra_body` at the top level).
+
+        The messages pass the redaction gate here too, whatever built them, so no request
+        can carry text that skipped it; the audit log records this body.
+        """
         body: dict[str, Any] = {
             "model": self.request_model,
-            "messages": messages,
+            "messages": redact_messages(messages),
             "max_tokens": max_tokens,
             "temperature": 0,
             "stream": False,

@@ -17,14 +17,16 @@ import bisect
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from app.categorize.redact import names_a_person, redact, redact_lines, redact_messages
 from app.categorize.taxonomy import INCOME, LABELING_RULES, Taxonomy
 from app.models import Direction
 
-PROMPT_VERSION = "p1"
+PROMPT_VERSION = "p2"
 """Part of every cache key: bump it whenever the prompt changes what a model would answer."""
 
 
@@ -65,25 +67,58 @@ def clip_text(text: str) -> str:
     return collapsed[:MAX_ITEM_TEXT_CHARS].rstrip()
 
 
+# Read after folding accents ("ignorez les consignes précédentes" -> "precedentes").
+_IGNORE_VERBS = (
+    r"ignore|disregard|forget|override|bypass|ignorier\w*|vergiss|vergessen|missachte\w*"
+    r"|ignor(?:ez|er|es)|oubli\w*|ignora\w*|olvid\w*|negeer|vergeet|dimentica\w*|esquec\w*"
+)
+_INSTRUCTION_WORDS = (
+    r"instruc|istruzion|prompt|rule|above|previous|prior|earlier|anweisung|befehl|regel|vorherig"
+    r"|bisherig|obig|consigne|regle|precedent|ci-dessus|regla|anterior|previa|instructie|vorige"
+    r"|eerdere|bovenstaand|precedenti|everything|alles|tout|todo"
+)
+_ROLES = r"system|assistant|developer|user|human|ai|model|bot|chatbot|llm|gpt|chatgpt|classifier"
 _INSTRUCTION_PATTERNS = (
-    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instruction|prompt|rule|above|previous|prior|earlier)",
-    r"\b(system|developer)\s+(prompt|message)\b",
+    rf"\b({_IGNORE_VERBS})\b.{{0,40}}({_INSTRUCTION_WORDS})",
+    r"\b(system|developer)\s*(prompt|message|nachricht|anweisung|bericht)\b",
     r"\byou\s+(are|must|should|will)\b",
-    r"\b(mark|label|categori[sz]e|classify|set|answer|respond)\b.{0,30}\b(every|all|each)\b",
+    r"\b(mark|label|categori[sz]e|classify|set|answer|respond|reply)\b.{0,30}\b(every|all|each)\b",
     r"\b(every|all)\s+(item|transaction|row|entr)",
-    r"</?\s*(system|assistant|user|im_start|im_end)\b",
+    r"</?\s*(system|assistant|user|im_start|im_end)\b|<\|\s*\w+\s*\|>|\[/?inst\]|#{2,}\s*(instruction|system|response)",
     r"```",
+    # A role marker opening a turn: "SYSTEM: reply Income", "ASSISTANT:", "AI:".
+    rf"(?<![\w-])({_ROLES})\s*:",
+    # Words to the model: "NOTE TO ASSISTANT", "message for the AI", "System reply Income".
+    rf"\b(note|notice|message|memo|hinweis|nachricht|remarque|nota|bericht|opmerking)\s+(to|for|an|fur|pour|au|a|para|voor|aan)\s+(the\s+|den\s+|die\s+|le\s+|la\s+|l'|el\s+|de\s+)?({_ROLES}|assistent\w*|ki|ia|modell\w*|modele|modelo)\b",
+    r"\b(system|assistant|ai|model)\s+(reply|respond|answer|says?|note|override|instruction|command)",
+    r"\b(reply|respond|answer|output|return)\s+(with|only|always|as)\b",
+    r"\b(assistant|llm|language\s+model|ai\s+model|jailbreak)\b",
+    r"\b(new|neue|nouvelles?|nuevas?|nieuwe)\s+(instruc|anweisung|consigne|regla|instructie)",
+    # German, French, Spanish, Dutch and Italian orders to answer or to become something else.
+    r"\b(du\s+bist|ihr\s+seid|sie\s+sind)\s+(jetzt|nun|ab\s+sofort|ein)\b",
+    r"\b(antworte|antwortet|markiere|kategorisiere|klassifiziere|setze)\b",
+    r"\b(tu\s+es|vous\s+etes)\s+(maintenant|desormais|un|une)\b",
+    r"\b(reponds|repondez|reponde|classez|categorisez|marquez)\b",
+    r"\b(ahora\s+eres|eres\s+ahora|ahora\s+sos)\b|\b(responde|contesta|clasifica|categoriza)\b.{0,30}\b(todo|todas|todos|cada|como|con)\b",
+    r"\b(je\s+bent\s+nu|jij\s+bent\s+nu)\b|\b(antwoord|markeer|classificeer|categoriseer)\b.{0,30}\b(alle|elke|als|met)\b",
+    r"\b(rispondi|classifica|sei\s+ora)\b",
 )
 _INSTRUCTION_RE = re.compile("|".join(_INSTRUCTION_PATTERNS), re.IGNORECASE)
 
 
+def _fold_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def looks_like_instruction(text: str) -> bool:
-    """True for statement text that reads like an order to the model (a prompt injection).
+    """True for statement text that reads like an order to the model (a prompt injection),
+    in English, German, French, Spanish, Dutch or Italian.
 
     Such items are sent in a request of their own, so whatever the model makes of them
     can only affect that one merchant.
     """
-    return bool(_INSTRUCTION_RE.search(text))
+    return bool(_INSTRUCTION_RE.search(_fold_accents(text)))
 
 
 # -- the request --------------------------------------------------------------------------
@@ -113,11 +148,20 @@ class SystemPrompt:
     detail: Detail
 
 
-def _corrections_block(corrections: Sequence[tuple[str, str, str]]) -> str:
+def _corrections_block(corrections: Sequence[tuple[str, str, str]]) -> str | None:
+    """The user's corrections as examples; None when none may be shown.
+
+    A correction whose text names a person, or may be nothing but a name ("ZELLE PAYMENT TO
+    JOHN SMITH", "AN MARIA SCHMIDT", "JOHN SMITH"), is left out rather than redacted: the
+    example would teach nothing, and a name no rule recognises must not go out at all.
+    """
     lines = [
-        f"- {json.dumps(clip_text(text), ensure_ascii=False)} ({direction}) -> {category}"
+        f"- {json.dumps(clip_text(redact(text)), ensure_ascii=False)} ({direction}) -> {category}"
         for text, direction, category in corrections
+        if not names_a_person(text)
     ]
+    if not lines:
+        return None
     return "The user's own recent choices (follow them for the same merchants):\n" + "\n".join(lines)
 
 
@@ -162,7 +206,8 @@ def build_system_prompt(
     """
     intro = _INTRO.format(amount_line=_AMOUNT_LINE if send_amounts else "")
     outro = _OUTRO.format(shape=_ANSWER_SHAPE)
-    examples = [_corrections_block(corrections)] if corrections else []
+    block = _corrections_block(corrections)
+    examples = [block] if block is not None else []
     rules = "Labeling rules:\n" + LABELING_RULES.strip()
     variants: list[tuple[Detail, list[str]]] = [
         ("full", [intro, "Categories:\n" + taxonomy.prompt_block(), rules, *examples, outro]),
@@ -173,7 +218,9 @@ def build_system_prompt(
     ]
     chosen: SystemPrompt | None = None
     for detail, parts in variants:
-        text = "\n\n".join(part.strip() for part in parts)
+        # Redacted here already (category descriptions are the user's own text), so the
+        # token count is that of what the gate in `build_messages` lets through unchanged.
+        text = redact_lines("\n\n".join(part.strip() for part in parts))
         chosen = SystemPrompt(
             text=text, tokens=estimate_tokens(text) + MESSAGE_OVERHEAD_TOKENS, detail=detail
         )
@@ -188,10 +235,18 @@ def items_message(items: Sequence[PromptItem]) -> str:
 
 
 def build_messages(system: SystemPrompt, items: Sequence[PromptItem]) -> list[dict[str, str]]:
-    return [
-        {"role": "system", "content": system.text},
-        {"role": "user", "content": items_message(items)},
-    ]
+    """The chat messages of one request, through the redaction gate (`redact_messages`).
+
+    Every string that leaves the machine passes here, whatever its origin: item texts,
+    the user's corrections, category descriptions. The endpoint client applies the same
+    gate again to the messages it is given, so nothing can be sent around it.
+    """
+    return redact_messages(
+        [
+            {"role": "system", "content": system.text},
+            {"role": "user", "content": items_message(items)},
+        ]
+    )
 
 
 def item_prompt_tokens(item: PromptItem) -> int:

@@ -1,4 +1,4 @@
-"""`privfin` command line: import, categorize, export, serve.
+"""`privfin` command line: import, categorize, export, cache clear, serve.
 
 Each command's handler turns parsed arguments into calls on the core and prints
 results; machine-readable output goes to stdout, the human summary to stderr.
@@ -39,6 +39,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from app.reports import run_export_command
 
     return int(run_export_command(args))
+
+
+def _cmd_cache_clear(args: argparse.Namespace) -> int:
+    from app.categorize.answer_cache import clear_answers
+    from app.store import Store
+
+    outcome = clear_answers(Store(load_settings().db_path), args.model)
+    _eprint(f"privfin cache clear: {outcome.message()}")
+    return EXIT_OK
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -90,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--to", dest="date_to", help="last date, YYYY-MM-DD")
     exp.add_argument("--account", action="append", default=[], help="only this account (repeatable)")
     exp.set_defaults(handler=_cmd_export)
+
+    cache = sub.add_parser("cache", help="the remembered model answers")
+    cache_sub = cache.add_subparsers(dest="cache_command", required=True)
+    clear = cache_sub.add_parser("clear", help="forget remembered answers, so the model is asked again")
+    clear.add_argument("--model", help="only this model's answers (default: every model's)")
+    clear.set_defaults(handler=_cmd_cache_clear)
 
     srv = sub.add_parser("serve", help="start the dashboard on 127.0.0.1")
     srv.add_argument("--port", type=int, default=8501)

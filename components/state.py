@@ -82,6 +82,9 @@ DELETE_CONFIRM_TEXT: Final = "delete_confirm_text"
 DELETE_SETTINGS_TOO: Final = "delete_settings_too"
 DELETE_BUTTON: Final = "delete_all_data"
 DELETE_DONE: Final = "delete_outcome"  # (kind, message) after a delete attempt
+CACHE_CLEAR_MODEL: Final = "cache_clear_model"
+CACHE_CLEAR_BUTTON: Final = "cache_clear"
+CACHE_CLEAR_DONE: Final = "cache_clear_outcome"  # the message after forgetting answers
 
 # -- anywhere ------------------------------------------------------------------------------------
 TOASTS: Final = "pending_toasts"  # messages to show once after a rerun
@@ -99,6 +102,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     SETTINGS_MESSAGE: None,
     TAXONOMY_MESSAGE: None,
     DELETE_DONE: None,
+    CACHE_CLEAR_DONE: None,
     TOASTS: [],
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.cache_panel import render_cache_panel
 from components.endpoint_panel import render_endpoint_panel
 from components.privacy_panel import render_privacy_panel
 from components.taxonomy_panel import render_taxonomy_panel
@@ -14,6 +15,8 @@ def render() -> None:
     endpoint, categories, privacy = st.tabs(["Model endpoint", "Categories", "Privacy & data"])
     with endpoint:
         render_endpoint_panel()
+        st.divider()
+        render_cache_panel()
     with categories:
         render_taxonomy_panel()
     with privacy:

@@ -186,3 +186,27 @@ def test_delete_all_my_data_needs_confirmation(open_page, seed, store: Store) ->
     assert store.count_transactions() == 0
     assert store.imports() == []
     assert any("All your data is deleted" in t for t in texts(at.success))
+
+
+def test_remembered_answers_are_forgotten_for_one_model_or_all(open_page, store: Store) -> None:
+    store.cache_put(
+        [
+            ("k1", "ACME", "out", "t", "Qwen/Qwen3-0.6B", "p1", "Groceries", 0.9),
+            ("k2", "ZORB", "out", "t", "Qwen/Qwen3-0.6B", "p1", None, 0.0),
+            ("k3", "ACME", "out", "t", "llama-3", "p1", "Dining", 0.8),
+        ]
+    )
+    at = open_page("settings")
+    assert "Qwen/Qwen3-0.6B: 2 answers\nllama-3: 1 answer" in _all_text(at)
+
+    at.selectbox(key=state.CACHE_CLEAR_MODEL).set_value("llama-3").run()
+    at.button(key=state.CACHE_CLEAR_BUTTON).click().run()
+    assert not at.exception
+    assert store.cache_models() == {"Qwen/Qwen3-0.6B": 2}
+    assert any("Forgot 1 remembered answer of model" in t for t in texts(at.success))
+
+    at.selectbox(key=state.CACHE_CLEAR_MODEL).set_value("Every model").run()
+    at.button(key=state.CACHE_CLEAR_BUTTON).click().run()
+    assert store.cache_size() == 0
+    assert any("Forgot 2 remembered answers of every model" in t for t in texts(at.success))
+    assert "No answers are remembered yet." in _all_text(at)

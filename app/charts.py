@@ -16,7 +16,7 @@ from typing import Any, Literal
 import pandas as pd
 import plotly.graph_objects as go
 
-from app import insights
+from app import insights, periods
 
 NO_DATA_MESSAGE = "No data for these filters"
 TEMPLATE = "plotly_white"
@@ -51,8 +51,18 @@ def _money_axis(currency: str | None) -> dict[str, Any]:
     return {"tickprefix": prefix, "ticksuffix": suffix, "tickformat": ",.0f", "rangemode": "tozero"}
 
 
-def _month_axis() -> dict[str, Any]:
-    return {"dtick": "M1", "tickformat": "%b %Y", "ticklabelmode": "period", "title": None}
+_MONTH_TICKS_UP_TO = 36  # months; a longer axis gets one label every few years
+
+
+def _month_axis(months: pd.Series) -> dict[str, Any]:
+    """One tick per month, or for a span of many years one per few years: a ledger with a stray
+    date centuries away must not ask the browser for a hundred thousand month labels."""
+    first, last = months.min(), months.max()
+    span = (last.year - first.year) * 12 + last.month - first.month + 1
+    if span <= _MONTH_TICKS_UP_TO:
+        return {"dtick": "M1", "tickformat": "%b %Y", "ticklabelmode": "period", "title": None}
+    years = math.ceil(span / 12 / (_MONTH_TICKS_UP_TO / 3))
+    return {"dtick": f"M{12 * years}", "tickformat": "%Y", "ticklabelmode": "period", "title": None}
 
 
 def _base_layout(fig: go.Figure, title: str | None) -> go.Figure:
@@ -180,7 +190,11 @@ def monthly_spending(
             )
         )
     _base_layout(fig, title)
-    fig.update_layout(barmode="relative", xaxis=_month_axis(), yaxis=_money_axis(code) | {"title": None})
+    fig.update_layout(
+        barmode="relative",
+        xaxis=_month_axis(data["month"]),
+        yaxis=_money_axis(code) | {"title": None},
+    )
     return fig
 
 
@@ -233,7 +247,7 @@ def top_merchants(
 
 
 def _period_label(start: dt.date, end: dt.date) -> str:
-    return f"{start:%d %b %Y} – {end:%d %b %Y}"
+    return f"{periods.day_text(start)} – {periods.day_text(end)}"
 
 
 def cumulative_spending(
@@ -264,7 +278,7 @@ def cumulative_spending(
     prev_span = insights.previous_period(*span)
     fig = go.Figure()
     previous = data[data["previous"].notna()]
-    if not previous.empty:
+    if prev_span is not None and not previous.empty:
         fig.add_trace(
             go.Scatter(
                 name=f"Previous ({_period_label(*prev_span)})",
@@ -289,7 +303,7 @@ def cumulative_spending(
     )
     _base_layout(fig, title)
     fig.update_layout(
-        xaxis={"title": "Day of period", "dtick": _day_tick_step(len(data)), "tick0": 1},
+        xaxis={"title": "Day of period", "dtick": _day_tick_step(int(data["day"].iloc[-1])), "tick0": 1},
         yaxis=_money_axis(code) | {"title": None},
         hovermode="x unified",
     )
@@ -348,5 +362,9 @@ def income_vs_spending(
         )
     )
     _base_layout(fig, title)
-    fig.update_layout(barmode="group", xaxis=_month_axis(), yaxis=_money_axis(code) | {"rangemode": "normal"})
+    fig.update_layout(
+        barmode="group",
+        xaxis=_month_axis(data["month"]),
+        yaxis=_money_axis(code) | {"rangemode": "normal"},
+    )
     return fig

@@ -21,12 +21,11 @@ cumulative series is summed in floats: it only ever feeds a chart.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Final, cast
 
 import numpy as np
@@ -35,6 +34,8 @@ import pandas as pd
 from app.categorize.merchant import display_name, merchant_name
 from app.categorize.taxonomy import DEFAULT_TAXONOMY, INCOME, TRANSFERS, Taxonomy
 from app.models import UNCATEGORIZED
+from app.money import difference, from_minor_units, share_in_cents, to_minor_units
+from app.periods import months_spanned, previous_period
 
 SPEND: Final = "spend"
 INCOME_KIND: Final = "income"
@@ -153,7 +154,7 @@ def _minor_units(frame: pd.DataFrame) -> tuple[np.ndarray, int]:
             return whole.astype(np.int64), scale
     amounts: list[Decimal] = list(frame["amount"])
     scale = max(0, *(-int(a.as_tuple().exponent) for a in amounts))
-    return np.array([int(a.scaleb(scale)) for a in amounts], dtype=object), scale
+    return np.array([to_minor_units(a, scale) for a in amounts], dtype=object), scale
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ class _Prepared:
     source: pd.DataFrame
 
     def to_decimal(self, minor: Any) -> Decimal:
-        return Decimal(int(minor)).scaleb(-self.scale)
+        return from_minor_units(int(minor), self.scale)
 
     def in_currency(self, currency: str | None) -> tuple[pd.DataFrame, str | None]:
         chosen = currency or _primary(self.rows)
@@ -284,42 +285,6 @@ def _sum_by(rows: pd.DataFrame, keys: str | list[str], column: str) -> pd.Series
 # -- periods ---------------------------------------------------------------------------------
 
 
-def _is_month_start(day: dt.date) -> bool:
-    return day.day == 1
-
-
-def _is_month_end(day: dt.date) -> bool:
-    return day.day == calendar.monthrange(day.year, day.month)[1]
-
-
-def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
-    index = year * 12 + (month - 1) + delta
-    return index // 12, index % 12 + 1
-
-
-def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
-    """The period of equal length that ends the day before `date_from`.
-
-    Whole calendar months map to the same number of whole months before (March → February,
-    Q2 → Q1), which is what a person comparing months means; any other range maps to the same
-    number of days.
-    """
-    if date_to < date_from:
-        raise ValueError(f"period ends ({date_to}) before it starts ({date_from})")
-    if _is_month_start(date_from) and _is_month_end(date_to):
-        n_months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
-        start_year, start_month = _add_months(date_from.year, date_from.month, -n_months)
-        return dt.date(start_year, start_month, 1), date_from - dt.timedelta(days=1)
-    length = (date_to - date_from).days + 1
-    prev_to = date_from - dt.timedelta(days=1)
-    return prev_to - dt.timedelta(days=length - 1), prev_to
-
-
-def months_spanned(date_from: dt.date, date_to: dt.date) -> int:
-    """Calendar months touched by the period, both ends included (15 Jan - 3 Mar → 3)."""
-    return (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
-
-
 def data_period(frame: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
     if frame.empty:
         return None
@@ -381,7 +346,7 @@ def _currency_totals(prepared: _Prepared, currency: str, include_transfers: bool
     rows, _ = prepared.in_currency(currency)
     spending = prepared.to_decimal(prepared.spend(rows, include_transfers)["spend"].sum())
     income = prepared.to_decimal(prepared.income(rows)["minor"].sum())
-    return CurrencyTotals(currency, spending, income, income - spending, len(rows))
+    return CurrencyTotals(currency, spending, income, difference(income, spending), len(rows))
 
 
 def headline(
@@ -434,7 +399,7 @@ def headline(
 
     span = period or data_period(frame)
     months = months_spanned(*span) if span else 0
-    average = (main.spending / months).quantize(CENT, rounding=ROUND_HALF_UP) if months else None
+    average = share_in_cents(main.spending, months) if months else None
 
     previous_spending: Decimal | None = None
     change: Decimal | None = None
@@ -444,7 +409,7 @@ def headline(
         before_rows, _ = before.in_currency(primary)
         if not before_rows.empty:
             previous_spending = before.to_decimal(before.spend(before_rows, include_transfers)["spend"].sum())
-            change = main.spending - previous_spending
+            change = difference(main.spending, previous_spending)
             if previous_spending > 0:
                 change_pct = float(change / previous_spending * 100)
 
@@ -701,12 +666,39 @@ def top_merchants(
     return result[columns]
 
 
-def _daily_cumulative(rows: pd.DataFrame, start: dt.date, length: int) -> pd.Series:
-    offsets = (rows["date"] - pd.Timestamp(start)).dt.days
-    inside = (offsets >= 0) & (offsets < length)
-    daily = rows.loc[inside, "spend_float"].groupby(offsets[inside]).sum()
-    cumulative: pd.Series = daily.reindex(range(length), fill_value=0.0).cumsum()
-    return cumulative
+# A chart cannot show more points than this usefully; a longer period is sampled every few days.
+MAX_CUMULATIVE_POINTS: Final = 4000
+_EPOCH_DAY: Final = dt.date(1970, 1, 1)
+
+
+def _day_numbers(dates: pd.Series) -> np.ndarray:
+    """Days since 1970-01-01, through `datetime64[D]`, which spans every date a store can hold."""
+    days: np.ndarray = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
+    return days
+
+
+def _cumulative_at(rows: pd.DataFrame, start: dt.date, length: int, offsets: np.ndarray) -> np.ndarray:
+    """The spending accumulated from `start` to the end of each day at `offsets` (0 = `start`),
+    counting only the `length` days of the period."""
+    day = _day_numbers(rows["date"]) - (start - _EPOCH_DAY).days
+    inside = (day >= 0) & (day < length)
+    daily = pd.Series(rows["spend_float"].to_numpy(dtype=float)[inside]).groupby(day[inside]).sum()
+    if daily.empty:
+        return np.zeros(len(offsets))
+    running = daily.cumsum()
+    # For each sampled day, the running total of the last day with spending at or before it.
+    at = np.searchsorted(running.index.to_numpy(), offsets, side="right") - 1
+    values: np.ndarray = np.where(at >= 0, running.to_numpy()[np.maximum(at, 0)], 0.0)
+    return values
+
+
+def _sampled_offsets(length: int) -> np.ndarray:
+    """Every day of a period, or for a long one every few days, always with its last day."""
+    step = max(1, -(-length // MAX_CUMULATIVE_POINTS))
+    offsets = np.arange(0, length, step, dtype=np.int64)
+    if offsets[-1] != length - 1:
+        offsets = np.append(offsets, length - 1)
+    return offsets
 
 
 def cumulative_spend(
@@ -720,6 +712,9 @@ def cumulative_spend(
 ) -> pd.DataFrame:
     """Cumulative spend per day of this period next to the period before, aligned by day offset.
 
+    A period longer than `MAX_CUMULATIVE_POINTS` days is sampled at evenly spaced days (its
+    last day included), so a ledger spanning centuries still gives a chart of bounded size.
+
     Columns: day (1 = first day of the period), date, current, previous_date, previous (floats;
     previous is NaN past the end of a shorter previous period or without previous data).
     """
@@ -731,26 +726,30 @@ def cumulative_spend(
         return pd.DataFrame(columns=columns)
     start, end = span
     length = (end - start).days + 1
-    current = _daily_cumulative(prepared.spend(rows, include_transfers), start, length)
+    offsets = _sampled_offsets(length)
+    current = _cumulative_at(prepared.spend(rows, include_transfers), start, length, offsets)
 
-    prev_start, prev_end = previous_period(start, end)
-    prev_length = (prev_end - prev_start).days + 1
-    previous = pd.Series(float("nan"), index=range(length))
-    if previous_frame is not None and not previous_frame.empty:
+    before_span = previous_period(start, end)
+    prev_length = (before_span[1] - before_span[0]).days + 1 if before_span else 0
+    previous = np.full(len(offsets), np.nan)
+    if before_span is not None and previous_frame is not None and not previous_frame.empty:
         before = _prepare(previous_frame, kinds)
         before_rows, _ = before.in_currency(chosen)
-        series = _daily_cumulative(before.spend(before_rows, include_transfers), prev_start, prev_length)
-        previous = series.reindex(range(length))
-    days = pd.RangeIndex(length)
+        spent = _cumulative_at(
+            before.spend(before_rows, include_transfers), before_span[0], prev_length, offsets
+        )
+        previous = np.where(offsets < prev_length, spent, np.nan)
+    first_day = np.datetime64(start.isoformat(), "D")
     return pd.DataFrame(
         {
-            "day": days + 1,
-            "date": pd.Timestamp(start) + pd.to_timedelta(days, unit="D"),
-            "current": current.to_numpy(),
+            "day": offsets + 1,
+            "date": pd.Series((first_day + offsets).astype("datetime64[us]")),
+            "current": current,
             "previous_date": [
-                prev_start + dt.timedelta(days=int(d)) if d < prev_length else None for d in days
+                before_span[0] + dt.timedelta(days=int(d)) if before_span and d < prev_length else None
+                for d in offsets
             ],
-            "previous": previous.to_numpy(),
+            "previous": previous,
         }
     )
 
@@ -781,7 +780,7 @@ def income_vs_spending(
             "month": pd.to_datetime(months),
             "income": incomes,
             "spending": spendings,
-            "net": [i - s for i, s in zip(incomes, spendings, strict=True)],
+            "net": [difference(i, s) for i, s in zip(incomes, spendings, strict=True)],
         }
     )
     for name in ("income", "spending", "net"):

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from plotly.offline import get_plotlyjs
 
 from app import charts, insights
 from app.models import UNCATEGORIZED
+from app.money import grouped, round_to_cents, sign_of
 
 CENT = Decimal("0.01")
 EXIT_OK = 0
@@ -71,12 +72,11 @@ def format_amount(amount: Decimal) -> str:
 
 
 def format_money(amount: Decimal | float, currency: str | None) -> str:
-    """`$1,234.56`, `-€12.00`, `1,234.56 CHF`."""
+    """`$1,234.56`, `-€12.00`, `1,234.56 CHF`, for any number of digits."""
     prefix, suffix = charts.currency_affixes(currency)
-    exact = Decimal(str(amount)) if isinstance(amount, float) else amount
-    value = exact.quantize(CENT, rounding=ROUND_HALF_UP)
-    sign = "-" if value < 0 else ""
-    return f"{sign}{prefix}{abs(value):,}{suffix}"
+    value = round_to_cents(Decimal(str(amount)) if isinstance(amount, float) else amount)
+    sign = "-" if sign_of(value) < 0 else ""
+    return f"{sign}{prefix}{grouped(value)}{suffix}"
 
 
 def export_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -147,6 +147,9 @@ def transactions_csv(frame: pd.DataFrame) -> bytes:
 # -- XLSX --------------------------------------------------------------------------------------
 
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")  # day 0 of Excel's date serials (1900 system)
+# Excel counts a 29 February 1900 that never was, so serials from this epoch are right only from
+# 1 March 1900; earlier dates (and Excel has none before 1900) are written as ISO text instead.
+_EXCEL_FIRST_DATE = np.datetime64("1900-03-01", "D")
 _TEXT_COLUMNS = frozenset({"account", "description", "merchant", "currency", "category", "source"})
 
 
@@ -193,9 +196,13 @@ def _write_transactions(book: Any, formats: _MoneyFormats, table: pd.DataFrame) 
     for position, column in enumerate(EXPORT_COLUMNS):
         values = table[column]
         if column == "date":
-            days = values.to_numpy().astype("datetime64[D]") - _EXCEL_EPOCH
-            for row, serial in enumerate(days.astype(np.int64).tolist(), start=1):
-                sheet.write_number(row, position, serial, date_format)
+            days = values.to_numpy().astype("datetime64[D]")
+            serials = (days - _EXCEL_EPOCH).astype(np.int64).tolist()
+            for row, (day, serial) in enumerate(zip(days, serials, strict=True), start=1):
+                if day >= _EXCEL_FIRST_DATE:
+                    sheet.write_number(row, position, serial, date_format)
+                else:
+                    sheet.write_string(row, position, str(day))
         elif column == "amount":
             for row, (amount, currency) in enumerate(zip(values, currencies, strict=True), start=1):
                 sheet.write_number(row, position, float(amount), formats[currency])
@@ -514,7 +521,7 @@ def html_report(
         ],
         "transactions": [
             {
-                "date": row["date"].strftime("%Y-%m-%d"),
+                "date": row["date"].date().isoformat(),
                 "account": row["account"],
                 "description": row["description"],
                 "merchant": row["merchant"],
@@ -618,10 +625,10 @@ def _export(args: argparse.Namespace) -> str:
         end = date_to or (span[1] if span else None)
         period = (start, end) if start and end else None
         previous = None
-        if period is not None:
-            prev_from, prev_to = insights.previous_period(*period)
+        before = insights.previous_period(*period) if period is not None else None
+        if before is not None:
             previous = store.transactions_frame(
-                TransactionFilter(accounts=accounts, date_from=prev_from, date_to=prev_to)
+                TransactionFilter(accounts=accounts, date_from=before[0], date_to=before[1])
             )
         scope = ", ".join(accounts) if accounts else "all accounts"
         data = html_report(

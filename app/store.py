@@ -632,7 +632,9 @@ class Store:
         # tolist() first: iterating an Arrow-backed string column directly is ~5x slower.
         frame["amount"] = pd.Series([Decimal(v) for v in frame["amount"].tolist()], dtype=object)
         frame["amount_float"] = frame["amount"].astype(float)
-        frame["date"] = pd.to_datetime(frame["date"])
+        # Always ISO (the store writes `isoformat()`): guessing from the first value falls back to
+        # dateutil, row by row, whenever the newest date has a year below 1000.
+        frame["date"] = pd.to_datetime(frame["date"], format="ISO8601")
         frame["reviewed"] = frame["reviewed"].astype(bool)
         return frame.set_index("id", drop=False)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from app import insights
+from app import insights, periods
 from app.store import TransactionFilter
 from components import navigation, resources, state
 from components.ledger import CategoryView, category_view
@@ -40,15 +40,6 @@ class ViewFilters:
     scope_label: str
 
 
-def _month_start(day: dt.date, months_back: int = 0) -> dt.date:
-    index = day.year * 12 + day.month - 1 - months_back
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _month_end(day: dt.date) -> dt.date:
-    return _month_start(day, -1) - dt.timedelta(days=1)
-
-
 def resolve_period(
     choice: str, bounds: tuple[dt.date, dt.date], custom: Sequence[dt.date]
 ) -> tuple[dt.date, dt.date]:
@@ -56,11 +47,11 @@ def resolve_period(
     month of the newest transaction, so a statement from last year still shows something."""
     first, last = bounds
     if choice == LATEST_MONTH:
-        return _month_start(last), _month_end(last)
+        return periods.month_start(last), periods.month_end(last)
     if choice == LATEST_3_MONTHS:
-        return _month_start(last, 2), _month_end(last)
+        return periods.month_start(last, 2), periods.month_end(last)
     if choice == LATEST_12_MONTHS:
-        return _month_start(last, 11), _month_end(last)
+        return periods.month_start(last, 11), periods.month_end(last)
     if choice == YEAR_TO_DATE:
         return dt.date(last.year, 1, 1), last
     if choice == CUSTOM and len(custom) == 2:
@@ -72,10 +63,7 @@ def resolve_period(
 
 
 def period_text(period: tuple[dt.date, dt.date]) -> str:
-    start, end = period
-    if start.day == 1 and end == _month_end(end) and (start.year, start.month) == (end.year, end.month):
-        return f"{start:%B %Y}"
-    return f"{start:%d %b %Y} – {end:%d %b %Y}"
+    return periods.period_text(*period)
 
 
 def render_filter_bar(
@@ -138,10 +126,10 @@ def render_filter_bar(
         date_to=period[1] if period else None,
     )
     previous = None
-    if period is not None:
-        prev_from, prev_to = insights.previous_period(*period)
+    before = insights.previous_period(*period) if period is not None else None
+    if before is not None:
         previous = TransactionFilter(
-            accounts=chosen_accounts, categories=chosen_categories, date_from=prev_from, date_to=prev_to
+            accounts=chosen_accounts, categories=chosen_categories, date_from=before[0], date_to=before[1]
         )
     scope = ", ".join(chosen_accounts) if chosen_accounts else "all accounts"
     if chosen_categories:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from app.models import CategorySource
+from app.money import grouped, round_to_cents, sign_of
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "CAD": "CA$", "AUD": "A$"}
 
@@ -32,10 +33,11 @@ def source_from_label(label: str) -> str | None:
 
 
 def money(amount: Decimal | float | int, currency: str | None = None, *, signed: bool = False) -> str:
-    """`$1,234.56`, `-€12.00`; an unknown currency is written after the number."""
-    value = Decimal(str(amount)).quantize(Decimal("0.01"))
-    sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
-    body = f"{abs(value):,.2f}"
+    """`$1,234.56`, `-€12.00`, for any number of digits; an unknown currency is written after
+    the number."""
+    value = round_to_cents(Decimal(str(amount)))
+    sign = {-1: "-", 0: "", 1: "+" if signed else ""}[sign_of(value)]
+    body = grouped(value)
     if currency is None:
         return f"{sign}{body}"
     symbol = CURRENCY_SYMBOLS.get(currency.upper())

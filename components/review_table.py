@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from app import periods
 from app.categorize import decisions
 from app.categorize.merchant import merchant_name
 from app.jobs import job_for
@@ -86,7 +87,7 @@ class ReviewQuery:
         if self.month != ALL_MONTHS:
             year, month = (int(part) for part in self.month.split("-"))
             date_from = dt.date(year, month, 1)
-            date_to = (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
+            date_to = periods.month_end(date_from)
         return TransactionFilter(
             accounts=self.accounts,
             categories=self.categories,

@@ -19,7 +19,7 @@ def _file_stem(filters: ViewFilters) -> str:
     if filters.period is None:
         return "privfin"
     start, end = filters.period
-    return f"privfin_{start:%Y-%m-%d}_{end:%Y-%m-%d}"
+    return f"privfin_{start.isoformat()}_{end.isoformat()}"
 
 
 def render_downloads(

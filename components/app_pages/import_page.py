@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 import app
+from app import periods
 from app.importer import FileImportResult, import_files
 from app.ingest import ColumnMapping
 from app.models import SkipKind
@@ -107,7 +108,7 @@ def _render_counts(preview: FilePreview, overlap: int) -> None:
     st.markdown(count_line(preview, overlap))
     facts = []
     if preview.period:
-        facts.append(f"{preview.period[0]:%d %b %Y} – {preview.period[1]:%d %b %Y}")
+        facts.append(f"{periods.day_text(preview.period[0])} – {periods.day_text(preview.period[1])}")
     totals = _totals_line(preview)
     if totals:
         facts.append(totals)

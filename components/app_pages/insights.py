@@ -9,7 +9,7 @@ from typing import Any, Literal
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import charts, insights
+from app import charts, insights, periods
 from components import navigation, resources
 from components.filters import ViewFilters, render_filtered_ledger
 from components.formatting import md, money
@@ -27,9 +27,9 @@ def _amount(value: Decimal | None, currency: str | None) -> str:
 def render_headline(head: insights.Headline, filters: ViewFilters, sparkline: list[float]) -> None:
     code = head.currency
     previous = "the period before"
-    if filters.period is not None:
-        start, end = insights.previous_period(*filters.period)
-        previous = f"{start:%d %b %Y} – {end:%d %b %Y}"
+    before = insights.previous_period(*filters.period) if filters.period is not None else None
+    if before is not None:
+        previous = periods.period_text(*before)
     top = st.columns(3)
     top[0].metric(
         "Spending",

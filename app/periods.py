@@ -1,0 +1,99 @@
+"""Calendar arithmetic and date labels that are total over every date a store can hold.
+
+A store can hold any `datetime.date`, 0001-01-01 to 9999-12-31 (an old import, a manual edit),
+so nothing here steps outside that range: month arithmetic saturates at its ends, the period
+before one that starts on the first day there is does not exist (None), and labels always show
+four-digit years (`strftime("%Y")` writes year 1 as "1").
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+FIRST_DAY = dt.date.min
+LAST_DAY = dt.date.max
+_MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_FIRST_MONTH = FIRST_DAY.year * 12
+_LAST_MONTH = LAST_DAY.year * 12 + 11
+
+
+def _month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _month_from_index(index: int) -> dt.date:
+    bounded = min(max(index, _FIRST_MONTH), _LAST_MONTH)
+    return dt.date(bounded // 12, bounded % 12 + 1, 1)
+
+
+def month_start(day: dt.date, months_back: int = 0) -> dt.date:
+    """The first day of the month `months_back` months before `day`'s (negative: after), kept
+    within the calendar: 12 months before January of year 1 is January of year 1."""
+    return _month_from_index(_month_index(day) - months_back)
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of `day`'s month (December 9999 ends on 9999-12-31, with no year 10000 needed)."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def shift_days(day: dt.date, days: int) -> dt.date:
+    """`day` moved by `days`, saturating at the first and last day a date can be."""
+    ordinal = min(max(day.toordinal() + days, FIRST_DAY.toordinal()), LAST_DAY.toordinal())
+    return dt.date.fromordinal(ordinal)
+
+
+def months_spanned(date_from: dt.date, date_to: dt.date) -> int:
+    """Calendar months touched by the period, both ends included (15 Jan - 3 Mar → 3)."""
+    return _month_index(date_to) - _month_index(date_from) + 1
+
+
+def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The period of equal length that ends the day before `date_from`; None when no day comes
+    before `date_from`. A previous period that would begin before the calendar does is cut short.
+
+    Whole calendar months map to the same number of whole months before (March → February,
+    Q2 → Q1), which is what a person comparing months means; any other range maps to the same
+    number of days.
+    """
+    if date_to < date_from:
+        raise ValueError(f"period ends ({date_to}) before it starts ({date_from})")
+    if date_from == FIRST_DAY:
+        return None
+    prev_to = date_from - dt.timedelta(days=1)
+    if date_from.day == 1 and date_to == month_end(date_to):
+        return month_start(date_from, months_spanned(date_from, date_to)), prev_to
+    length = (date_to - date_from).days + 1
+    return shift_days(prev_to, -(length - 1)), prev_to
+
+
+def day_text(day: dt.date) -> str:
+    """`05 Mar 2024`, `01 Jan 0001`."""
+    return f"{day.day:02d} {_MONTH_ABBREVIATIONS[day.month - 1]} {day.year:04d}"
+
+
+def month_text(day: dt.date) -> str:
+    """`March 2024`, `December 9999`."""
+    return f"{_MONTH_NAMES[day.month - 1]} {day.year:04d}"
+
+
+def period_text(start: dt.date, end: dt.date) -> str:
+    """`March 2024` for one whole month, else `05 Mar 2024 – 20 Apr 2024`."""
+    if start.day == 1 and end == month_end(end) and (start.year, start.month) == (end.year, end.month):
+        return month_text(start)
+    return f"{day_text(start)} – {day_text(end)}"

@@ -1,0 +1,44 @@
+"""Ledgers holding values the importer refuses but a store can hold (older imports, manual edits).
+
+They are written straight into the store, never through the importer, so every reader of the
+store (insights, charts, exports, pages) can be driven with them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from app.ids import identity_key, occurrence_ids
+from app.models import RowSource, Transaction
+from app.store import ImportRecord, Store
+
+EARLIEST = dt.date.min  # 0001-01-01
+LATEST = dt.date.max  # 9999-12-31
+HUGE_AMOUNT = Decimal("-12345678901234567890123456789012.00")  # 32 digits before the point
+
+# (date, description, amount, currency)
+Row = tuple[dt.date, str, Decimal, str]
+
+
+def store_rows(store: Store, rows: Sequence[Row], *, account: str = "Card", file_tag: str = "x") -> list[str]:
+    """Commit `rows` as one import of `account`, exactly as given; returns their ids."""
+    keys = [identity_key(account, day, amount, currency, text) for day, text, amount, currency in rows]
+    sha256 = (file_tag * 64)[:64]
+    transactions = [
+        Transaction(
+            id=tid,
+            account=account,
+            date=day,
+            description=text,
+            amount=amount,
+            currency=currency,
+            source=RowSource(file_sha256=sha256, row=n),
+        )
+        for n, (tid, (day, text, amount, currency)) in enumerate(
+            zip(occurrence_ids(keys), rows, strict=True), start=1
+        )
+    ]
+    store.commit_import(ImportRecord(sha256, f"{file_tag}.csv", "test", account, len(rows)), transactions)
+    return [t.id for t in transactions]

@@ -9,6 +9,9 @@ ends with the rows uncategorized, saying they are retried, and a healthy run hea
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -16,6 +19,7 @@ from app.categorize.pipeline import categorize_pending
 from app.categorize.run_limits import request_budget
 from app.settings import Settings
 from app.store import Store
+from tests.conftest import REPO_ROOT
 from tests.integration.categorize_support import (
     assert_store_sound,
     expected_model_category,
@@ -132,6 +136,31 @@ def test_the_run_deadline_abandons_requests_in_flight(settings: Settings, store:
     assert report.stopped.startswith("stopped after 2 s: the run deadline of 1.5 s passed"), report.stopped
     _assert_left_for_the_next_run(store, ids)
     assert _heal(store, settings, ids, merchants) == 8
+
+
+def test_the_command_exits_at_the_deadline_however_long_the_requests_would_hang(
+    settings: Settings, store: Store
+) -> None:
+    """Abandoned requests must not hold the process: its exit would otherwise wait for them."""
+    seed(store, rows_for(TWENTY[:4]))
+    env = os.environ | {"PRIVFIN_RUN_DEADLINE_S": "1", "PRIVFIN_REQUEST_TIMEOUT_S": "25"}
+    with FakeParallax() as fake:
+        fake.push_scenarios(*[HANG] * 10)
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "app.cli", "categorize", "--endpoint", fake.base_url],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO_ROOT,
+            timeout=60,
+            check=False,
+        )
+        took = time.monotonic() - started
+        fake.clear_scenarios()
+    assert done.returncode == 0, done.stderr
+    assert "stopped asking the model: stopped after 1 s: the run deadline of 1 s passed" in done.stderr
+    assert took < 15, took
 
 
 def test_an_answer_outside_the_taxonomy_is_a_failure_and_asked_again(

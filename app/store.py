@@ -837,17 +837,19 @@ class Store:
         with self.connect() as conn:
             return [r[0] for r in conn.execute("SELECT id FROM transactions WHERE category IS NULL")]
 
-    def recent_corrections(self, limit: int = 8) -> list[tuple[str, str, str]]:
-        """(merchant_key or description, direction, category) of the user's latest corrections."""
+    def recent_corrections(self, limit: int = 8) -> list[tuple[str, str, str, str]]:
+        """(merchant_key or description, direction, category, the raw description) of the user's
+        latest corrections; the raw line is what redaction needs to judge the key."""
         with self.connect() as conn:
             rows = conn.execute(
                 "SELECT COALESCE(merchant_key, description), "
-                "CASE WHEN CAST(amount AS REAL) > 0 THEN 'in' ELSE 'out' END, category, MAX(updated_at) "
+                "CASE WHEN CAST(amount AS REAL) > 0 THEN 'in' ELSE 'out' END, category, MAX(updated_at), "
+                "description "
                 "FROM transactions WHERE category_source = ? AND category IS NOT NULL "
                 "GROUP BY 1, 2 ORDER BY 4 DESC LIMIT ?",
                 (CategorySource.USER.value, limit),
             ).fetchall()
-        return [(r[0], r[1], r[2]) for r in rows]
+        return [(r[0], r[1], r[2], r[4]) for r in rows]
 
     def category_counts(self) -> dict[str, int]:
         with self.connect() as conn:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from app.categorize.redact import names_a_person, redact, redact_lines, redact_messages
+from app.categorize.redact import names_a_person, redact_derived, redact_lines, redact_messages
 from app.categorize.taxonomy import INCOME, LABELING_RULES, Taxonomy
 from app.models import Direction
 
@@ -148,18 +148,34 @@ class SystemPrompt:
     detail: Detail
 
 
-def _corrections_block(corrections: Sequence[tuple[str, str, str]]) -> str | None:
-    """The user's corrections as examples; None when none may be shown.
+Correction = tuple[str, str, str] | tuple[str, str, str, str]
+"""(merchant text, direction, category), optionally with the raw description the text came from."""
+
+
+def _example_text(correction: Correction) -> str | None:
+    """What may be shown of a correction's merchant, or None when it must stay out.
 
     A correction whose text names a person, or may be nothing but a name ("ZELLE PAYMENT TO
     JOHN SMITH", "AN MARIA SCHMIDT", "JOHN SMITH"), is left out rather than redacted: the
-    example would teach nothing, and a name no rule recognises must not go out at all.
+    example would teach nothing, and a name no rule recognises must not go out at all. The
+    text is judged against its raw description too, because the merchant key may have lost
+    what marked the name ("PAYPAL *greta.l@example.org" has the key "GRETA L").
     """
-    lines = [
-        f"- {json.dumps(clip_text(redact(text)), ensure_ascii=False)} ({direction}) -> {category}"
-        for text, direction, category in corrections
-        if not names_a_person(text)
-    ]
+    text = correction[0]
+    source = correction[3] if len(correction) == 4 else text
+    shown = clip_text(redact_derived(source, text))
+    if not shown or names_a_person(text) or names_a_person(shown):
+        return None
+    return shown
+
+
+def _corrections_block(corrections: Sequence[Correction]) -> str | None:
+    """The user's corrections as examples; None when none may be shown."""
+    lines = []
+    for correction in corrections:
+        shown = _example_text(correction)
+        if shown is not None:
+            lines.append(f"- {json.dumps(shown, ensure_ascii=False)} ({correction[1]}) -> {correction[2]}")
     if not lines:
         return None
     return "The user's own recent choices (follow them for the same merchants):\n" + "\n".join(lines)
@@ -193,7 +209,7 @@ def _compact_categories(taxonomy: Taxonomy, description_chars: int) -> str:
 
 def build_system_prompt(
     taxonomy: Taxonomy,
-    corrections: Sequence[tuple[str, str, str]] = (),
+    corrections: Sequence[Correction] = (),
     *,
     send_amounts: bool = False,
     max_tokens: int | None = None,

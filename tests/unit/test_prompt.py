@@ -395,3 +395,11 @@ def test_no_shipped_merchant_is_taken_for_an_instruction() -> None:
         d for d in descriptions if looks_like_instruction(d) or looks_like_instruction(merchant_name(d))
     ]
     assert flagged == []
+
+
+def test_a_correction_is_judged_against_its_raw_line_too() -> None:
+    # The merchant key of an e-mail line keeps the person's name and loses the '@'.
+    corrections = [("GRETA L", "out", "Other", "PAYPAL *greta.l@example.org")]
+    text = build_system_prompt(DEFAULT_TAXONOMY, corrections).text
+    assert "GRETA" not in text.upper()
+    assert "recent choices" not in text

@@ -101,7 +101,12 @@ def statement_ids(
         if description_key is None:
             description_key = description_keys[description] = canonical_description(description)
         key = f"{account_key}|{date_key}|{amount_key}|{currency_key}|{description_key}"
-        occurrence = seen.get(key, 0)
-        seen[key] = occurrence + 1
-        append(blake2b(f"{key}|{occurrence}".encode(), digest_size=10).hexdigest())
+        # Repeats are counted under the first occurrence's id, a string `ids` keeps anyway:
+        # keyed by the identity key itself, the counter held a second copy of every row's text.
+        first = blake2b(f"{key}|0".encode(), digest_size=10).hexdigest()
+        occurrence = seen.get(first, 0)
+        seen[first] = occurrence + 1
+        append(
+            first if not occurrence else blake2b(f"{key}|{occurrence}".encode(), digest_size=10).hexdigest()
+        )
     return ids

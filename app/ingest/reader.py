@@ -4,6 +4,12 @@ Record numbers: a record's number is the 1-based physical line on which it start
 the number a text editor shows next to it. A record whose quoted field spans several
 lines keeps the number of its first line, and the records after it count the lines
 it used, so the numbers still match the editor.
+
+Memory: an import holds the file's bytes, its text and every record at once, so the
+records are built to be small. The csv module reads the text through short
+`io.StringIO` windows (one over the whole text would copy it at 4 bytes a character),
+and equal cells share one string object (a statement repeats its dates, types,
+categories and many amounts and descriptions).
 """
 
 from __future__ import annotations
@@ -11,8 +17,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import itertools
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.ingest.errors import IngestError
@@ -32,10 +38,36 @@ _MAGIC = (
 _MARKUP_STARTS = ("<!doctype html", "<html", "<?xml", "<head", "<body", "<table", "<!--")
 
 
+_LEGACY = "cp1252"  # what a line that is not UTF-8 is read as: the usual Windows export encoding
+_UNDEFINED_AS_LATIN1 = "privfin-cp1252-undefined-as-latin1"
+_READ_WINDOW = 1 << 20  # characters per io.StringIO window
+_MAX_LISTED_LINES = 20
+
+
+def _undefined_as_latin1(error: UnicodeError) -> tuple[str, int]:
+    # The five bytes cp1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) keep their Latin-1 code point.
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+codecs.register_error(_UNDEFINED_AS_LATIN1, _undefined_as_latin1)
+
+
 @dataclass(frozen=True)
 class DecodedText:
+    """The decoded text, the encoding it was read in, and what decoding had to repair.
+
+    `legacy_lines`: lines that were not valid UTF-8 and were read as Windows-1252 (all
+    non-ASCII lines when `encoding` is "cp1252"; a file mixing both keeps "utf-8").
+    `nul_lines`: physical lines NUL bytes were removed from (the first few).
+    """
+
     text: str
     encoding: str
+    legacy_lines: int = 0
+    nul_lines: tuple[int, ...] = ()
+    nul_line_count: int = 0
 
 
 def _utf16_without_bom(sample: bytes) -> str | None:
@@ -52,10 +84,13 @@ def _utf16_without_bom(sample: bytes) -> str | None:
 
 
 def decode_bytes(data: bytes, filename: str) -> DecodedText:
-    """Text of a CSV export: UTF-8 (BOM or not), UTF-16 with BOM, else cp1252, else latin-1.
+    """Text of a CSV export: UTF-8 (BOM or not), UTF-16 with or without BOM, else Windows-1252.
 
-    Every decoder runs strict, so no byte is ever silently replaced. Binary files,
-    spreadsheets and saved web pages are refused with a message that says what they are.
+    UTF-8 is decided line by line: a line that is valid UTF-8 stays UTF-8 and a line that
+    is not is read as Windows-1252, so a file mixing both (two exports concatenated, one
+    row edited in another program) has no mojibake in either direction. No byte is ever
+    replaced. Binary files, spreadsheets and saved web pages are refused with a message
+    that says what they are; a stray NUL byte in a text file is removed and reported.
     """
     head = data[:_SNIFF_BYTES]
     if not data.strip(b" \t\r\n\x00") or data.strip() in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE):
@@ -63,30 +98,89 @@ def decode_bytes(data: bytes, filename: str) -> DecodedText:
     for magic, message in _MAGIC:
         if head.startswith(magic):
             raise IngestError(filename, f"this file {message}")
-    encoding: str | None = None
-    if head.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
+    utf16: str | None = None
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        utf16 = "utf-16"
     elif b"\x00" in head:
-        encoding = _utf16_without_bom(head)
-        if encoding is None:
-            raise IngestError(filename, "this looks like a binary file, not a CSV text export")
-    candidates = [encoding] if encoding else ["utf-8", "cp1252", "latin-1"]
-    text: str | None = None
-    for candidate in candidates:
+        utf16 = _utf16_without_bom(head)  # otherwise NULs in a text file: counted as binary below
+    legacy_lines = 0
+    if utf16 is not None:
         try:
-            text = data.decode(candidate)
-            encoding = candidate
-            break
+            text, encoding = data.decode(utf16), utf16
         except UnicodeDecodeError:
-            continue
-    if text is None or encoding is None:
-        raise IngestError(filename, f"the file is not valid {candidates[0]} text")
+            raise IngestError(filename, f"the file is not valid {utf16} text") from None
+    else:
+        bom = head.startswith(codecs.BOM_UTF8)
+        text, legacy_lines, utf8_seen = _decode_utf8_by_line(data, len(codecs.BOM_UTF8) if bom else 0)
+        encoding = "utf-8-sig" if bom else "utf-8" if utf8_seen or not legacy_lines else _LEGACY
     # A BOM in the middle comes from concatenated exports (`cat a.csv b.csv`); it is never data.
-    text = text.replace("\ufeff", "")
+    if "\ufeff" in text:
+        text = text.replace("\ufeff", "")
     _refuse_non_csv_text(text, filename)
-    return DecodedText(text=text, encoding=encoding)
+    nul_lines: list[int] = []
+    nul_count = 0
+    if "\x00" in text:
+        nul_lines, nul_count = _lines_holding(text, "\x00")
+        text = text.replace("\x00", "")
+    return DecodedText(text, encoding, legacy_lines, tuple(nul_lines), nul_count)
+
+
+def _decode_utf8_by_line(data: bytes, start: int) -> tuple[str, int, bool]:
+    """(text, lines read as Windows-1252, whether any non-ASCII UTF-8 line was seen).
+
+    Linear: each stretch of valid UTF-8 is decoded at most twice (once up to the error,
+    once up to the start of the offending line).
+    """
+    view = memoryview(data)
+    parts: list[str] = []
+    legacy_lines = 0
+    utf8_seen = False
+    position = start
+    while position < len(data):
+        try:
+            part = codecs.utf_8_decode(view[position:], "strict", True)[0]
+        except UnicodeDecodeError as error:
+            bad = position + error.start
+            line_start = (
+                max(data.rfind(b"\n", position, bad), data.rfind(b"\r", position, bad), position - 1) + 1
+            )
+            line_end = _line_end(data, bad)
+            part = codecs.utf_8_decode(view[position:line_start], "strict", True)[0]
+            utf8_seen = utf8_seen or not part.isascii()
+            parts.append(part)
+            parts.append(data[line_start:line_end].decode(_LEGACY, _UNDEFINED_AS_LATIN1))
+            legacy_lines += 1
+            position = line_end
+            continue
+        utf8_seen = utf8_seen or not part.isascii()
+        parts.append(part)
+        break
+    return "".join(parts), legacy_lines, utf8_seen
+
+
+def _line_end(data: bytes, position: int) -> int:
+    """Index of the first line terminator at or after `position`, or the end of `data`."""
+    ends = [found for found in (data.find(b"\n", position), data.find(b"\r", position)) if found >= 0]
+    return min(ends) if ends else len(data)
+
+
+def _lines_holding(text: str, char: str) -> tuple[list[int], int]:
+    """The first physical lines (numbered as in `read_records`) holding `char`, and how many lines do."""
+    lines: list[int] = []
+    count = 0
+    line, counted_to, last_line = 1, 0, 0
+    position = text.find(char)
+    while position >= 0:
+        line += text.count("\n", counted_to, position) + text.count("\r", counted_to, position)
+        line -= text.count("\r\n", counted_to, position)
+        counted_to = position
+        if line != last_line:
+            count += 1
+            if len(lines) < _MAX_LISTED_LINES:
+                lines.append(line)
+            last_line = line
+        position = text.find(char, position + 1)
+    return lines, count
 
 
 def _refuse_non_csv_text(text: str, filename: str) -> None:
@@ -100,22 +194,43 @@ def _refuse_non_csv_text(text: str, filename: str) -> None:
         raise IngestError(filename, "this is JSON, not a CSV export")
     sample = text[:_SNIFF_BYTES]
     control = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n")
-    if "\x00" in text or control > max(3, len(sample) // 100):
+    if control > max(3, len(sample) // 100):  # NULs count: one stray NUL is text, many are binary
         raise IngestError(filename, "this looks like a binary file, not a CSV text export")
 
 
+def _windows(text: str) -> Iterator[str]:
+    """The text's lines, read through `io.StringIO` windows of about `_READ_WINDOW` characters.
+
+    Each window ends just after a line break, so no line (and no \\r\\n pair) is split.
+    """
+    size = len(text)
+    start = 0
+    while start < size:
+        cut = text.find("\n", start + _READ_WINDOW)
+        if cut < 0:
+            cut = text.find("\r", start + _READ_WINDOW)  # old-Mac CR-only files
+        end = size if cut < 0 else cut + 1
+        # newline="" lets the csv module see \r\n, \r and \n line ends, including old-Mac CR files.
+        yield from io.StringIO(text[start:end], newline="")
+        start = end
+
+
 def _reader(text: str, delimiter: str) -> Any:
-    # newline="" lets the csv module see \r\n, \r and \n line ends, including old-Mac CR files.
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
+    return csv.reader(_windows(text), delimiter=delimiter, quotechar='"', strict=False)
 
 
 @dataclass
 class Records:
-    """Parsed records of a whole file and the line each one starts on."""
+    """Parsed records of a whole file and the line each one starts on.
+
+    `broken` maps the index of a record the csv module could not read (a field over
+    its size limit) to the reason; that record's cells are empty.
+    """
 
     delimiter: str
-    lines: list[int]
+    lines: Sequence[int]
     rows: list[list[str]]
+    broken: dict[int, str] = field(default_factory=dict)
 
 
 def _physical_lines(text: str) -> int:
@@ -124,31 +239,53 @@ def _physical_lines(text: str) -> int:
 
 
 def read_records(text: str, delimiter: str, filename: str, limit: int | None = None) -> Records:
-    """Every record (or the first `limit`), parsed by the csv module so quoted newlines are safe."""
+    """Every record (or the first `limit`), parsed by the csv module so quoted newlines are safe.
+
+    A record on one line with a field over the csv module's size limit becomes a broken
+    record and the rest of the file is still read; one spanning lines means a quote
+    left open, which breaks the whole file.
+    """
+    shared: dict[str, str] = {}
+    share = shared.setdefault
     if limit is None:
         # Fast path: when no quoted field spans lines, record k starts on line k + 1.
         try:
-            parsed: list[list[str]] = list(_reader(text, delimiter))
+            parsed = [list(map(share, cells, cells)) for cells in _reader(text, delimiter)]
         except csv.Error:
             parsed = []  # the tracking loop below reports where
         if parsed and len(parsed) == _physical_lines(text):
-            return Records(delimiter=delimiter, lines=list(range(1, len(parsed) + 1)), rows=parsed)
+            return Records(delimiter=delimiter, lines=range(1, len(parsed) + 1), rows=parsed)
+        del parsed
     reader = _reader(text, delimiter)
     lines: list[int] = []
     rows: list[list[str]] = []
-    append_line, append_row = lines.append, rows.append
+    broken: dict[int, str] = {}
     previous = 0
-    source = reader if limit is None else itertools.islice(reader, limit)
-    try:
-        for cells in source:
-            append_line(previous + 1)
-            append_row(cells)
-            previous = reader.line_num
-    except csv.Error as exc:
-        raise IngestError(
-            filename, f"the CSV structure is broken ({exc}); is a quote left open?", previous + 1
-        ) from exc
-    return Records(delimiter=delimiter, lines=lines, rows=rows)
+    while limit is None or len(rows) < limit:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            if reader.line_num != previous + 1:
+                raise IngestError(
+                    filename, f"the CSV structure is broken ({exc}); is a quote left open?", previous + 1
+                ) from exc
+            broken[len(rows)] = _unreadable_reason(exc)
+            cells = []
+        lines.append(previous + 1)
+        rows.append(list(map(share, cells, cells)))
+        previous = reader.line_num
+    return Records(delimiter=delimiter, lines=lines, rows=rows, broken=broken)
+
+
+def _unreadable_reason(error: csv.Error) -> str:
+    if "field limit" in str(error):
+        return (
+            f"a field is longer than {csv.field_size_limit():,} characters, far beyond any statement field; "
+            "the row was not read"
+        )
+    return f"the row could not be read as CSV ({error})"
 
 
 def is_blank(cells: list[str]) -> bool:

@@ -16,7 +16,8 @@ import functools
 import gc
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,7 +32,7 @@ from app.ingest.generic import balance_sign, default_account_name, detect_mappin
 from app.ingest.layout import Layout, locate_table
 from app.ingest.mapping import ColumnMapping, SignRule, normalize_header
 from app.ingest.profiles import IssuerProfile
-from app.ingest.reader import decode_bytes, is_blank
+from app.ingest.reader import DecodedText, decode_bytes, is_blank
 from app.models import SkipKind, SkippedRow, Transaction
 
 GENERIC_LAYOUT = "Unrecognized layout (detected columns)"
@@ -60,7 +61,7 @@ class TransactionTable:
     currencies: list[str]
     bank_categories: list[str | None]
     source_sha256s: list[str]
-    source_rows: list[int]
+    source_rows: Sequence[int]  # an array of machine ints: a list held one int object per row
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -169,12 +170,14 @@ def parse_statement(
         )
     decoded = decode_bytes(data, filename)
     layout = locate_table(decoded.text, filename, mapping=mapping)
+    encoding, decoding_notes = decoded.encoding, _decoding_notes(decoded)
+    del decoded  # the records hold what is needed: the text need not live through the build
     fingerprint = layout.fingerprint()
     sha256 = hashlib.sha256(data).hexdigest()
     choice = _choose_mapping(layout, fingerprint, filename, mapping, remembered)
     built = _build(layout, choice, filename=filename, sha256=sha256, account=account)
 
-    notes = _layout_notes(layout, decoded.encoding) + choice.notes + built.notes
+    notes = decoding_notes + _layout_notes(layout) + choice.notes + built.notes
     reasons = list(choice.reasons) + built.reasons
     if built.rows_read and not built.table and built.invalid:
         reasons.append(f"none of the {built.rows_read} rows could be read with this layout")
@@ -194,16 +197,37 @@ def parse_statement(
         table=built.table,
         skipped=built.skipped,
         rows_read=built.rows_read,
-        encoding=decoded.encoding,
+        encoding=encoding,
         delimiter=layout.records.delimiter,
         header_row=layout.header_line,
     )
 
 
-def _layout_notes(layout: Layout, encoding: str) -> list[str]:
+def _decoding_notes(decoded: DecodedText) -> list[str]:
     notes = []
+    encoding = decoded.encoding
     if encoding not in ("utf-8", "utf-8-sig"):
         notes.append(f"decoded as {_ENCODING_NAMES.get(encoding, encoding)} (the file is not UTF-8)")
+    elif decoded.legacy_lines:
+        notes.append(
+            f"the file mixes encodings: {decoded.legacy_lines} line(s) are not UTF-8 and were read as "
+            "Windows-1252"
+        )
+    if decoded.nul_line_count:
+        listed = ", ".join(map(str, decoded.nul_lines))
+        more = (
+            f" and {decoded.nul_line_count - len(decoded.nul_lines)} more"
+            if decoded.nul_line_count > len(decoded.nul_lines)
+            else ""
+        )
+        notes.append(
+            f"NUL bytes (a damaged or padded file) were removed from line(s) {listed}{more}; check those rows"
+        )
+    return notes
+
+
+def _layout_notes(layout: Layout) -> list[str]:
+    notes = []
     line = layout.header_line
     if line is not None and line > 1:
         notes.append(f"header found on line {line}; the {line - 1} line(s) above it were skipped")
@@ -362,9 +386,12 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _data_rows(layout: Layout, width: int) -> tuple[list[int], list[list[str]], int]:
-    """Non-blank records after the header, padded to the header's width; and how many were wider."""
-    lines: list[int] = []
+def _data_rows(layout: Layout, width: int) -> tuple[array[int], list[list[str]], int]:
+    """Non-blank records after the header, padded to the header's width; and how many were wider.
+
+    Broken records (`Records.broken`) are left out: `_broken_rows` reports them.
+    """
+    lines = array("q")
     rows: list[list[str]] = []
     wider = 0
     all_lines, all_rows = layout.records.lines, layout.records.rows
@@ -426,7 +453,7 @@ def _build(layout: Layout, choice: _Choice, *, filename: str, sha256: str, accou
         else None
     )
 
-    kept: list[int] = []
+    kept = array("q")
     descriptions: list[str] = []
     amounts: list[Decimal] = []
     kept_dates: list[dt.date] = []
@@ -476,6 +503,9 @@ def _build(layout: Layout, choice: _Choice, *, filename: str, sha256: str, accou
         sha256=sha256,
         account=account,
     )
+    broken = _broken_rows(layout)
+    skipped.extend(broken)
+    invalid += len(broken)
     skipped.sort(key=lambda s: s.row)
     notes: list[str] = []
     reasons: list[str] = []
@@ -484,7 +514,17 @@ def _build(layout: Layout, choice: _Choice, *, filename: str, sha256: str, accou
     balance_at = at(mapping.balance)
     if balance_at is not None and len(table) >= 3:
         _check_balance(rows, kept, table.amounts, balance_at, mapping, notes, reasons)
-    return _Built(table, skipped, len(rows), invalid, notes, reasons)
+    return _Built(table, skipped, len(rows) + len(broken), invalid, notes, reasons)
+
+
+def _broken_rows(layout: Layout) -> list[SkippedRow]:
+    """Records the csv module could not read (a field over its size limit), as invalid rows."""
+    lines = layout.records.lines
+    return [
+        SkippedRow(row=lines[index], kind=SkipKind.INVALID, reason=reason)
+        for index, reason in sorted(layout.records.broken.items())
+        if index >= layout.data_start
+    ]
 
 
 def _text_column(rows: list[list[str]], columns: list[int]) -> list[str]:
@@ -501,7 +541,7 @@ _Amount = Decimal | AmountError | None
 class _Kept:
     """The rows that became transactions: their indexes and the values read from them."""
 
-    rows: list[int]
+    rows: array[int]
     descriptions: list[str]
     amounts: list[Decimal]
     dates: list[dt.date]
@@ -539,7 +579,7 @@ def _table(
     mapping: ColumnMapping,
     at: Callable[[str | None], int | None],
     rows: list[list[str]],
-    lines: list[int],
+    lines: array[int],
     chosen: _Kept,
     row_currencies: list[str | None] | None,
     *,
@@ -595,7 +635,7 @@ def _table(
         currencies=currencies,
         bank_categories=categories,
         source_sha256s=[sha256] * len(kept),
-        source_rows=[lines[k] for k in kept],
+        source_rows=array("q", [lines[k] for k in kept]) if len(kept) < len(lines) else lines,
     )
 
 
@@ -762,7 +802,7 @@ def _unexcel(cell: str) -> str:
 
 def _check_balance(
     rows: list[list[str]],
-    kept: list[int],
+    kept: array[int],
     amounts: list[Decimal],
     balance_at: int,
     mapping: ColumnMapping,

@@ -29,14 +29,22 @@ def _what_is_sent(send_amounts: bool, offline: bool) -> str:
     lines = [
         "For each merchant still without a category, one line goes to **your endpoint only**:",
         "- **the merchant name** cleaned from the statement text, with card and account numbers, IBANs, "
-        "e-mail addresses, phone numbers, any run of six or more digits and your name on transfer lines "
-        "masked (see the preview below)",
+        "social security numbers, e-mail addresses, phone numbers, street addresses, any run of six or "
+        "more digits, your name on transfer lines and **the other person in a transfer** (after "
+        "to/from/an/für/à/para/van/naar, or a title such as Mr, Mrs, Dr, Herr, Frau, Mme) masked "
+        "(see the preview below)",
         "- whether it is **money in or out**",
         amount_line,
         "- a number that matches the answer to the line (1, 2, 3…), never a transaction id",
         "",
-        "With them go the category list (names and descriptions) and up to "
-        f"{RECENT_CORRECTIONS} of your recent corrections as examples (merchant name → category).",
+        "With them go the category list (names and descriptions, masked the same way) and up to "
+        f"{RECENT_CORRECTIONS} of your recent corrections as examples (merchant name → category). "
+        "**A correction that names a person is never sent**: a transfer line, or text that may be "
+        "nothing but a name (“John Smith”), which no rule can tell from a merchant's, is left out of "
+        "the examples rather than masked.",
+        "",
+        "Every request passes this masking once more on its way out, and the request log below shows "
+        "exactly what was sent.",
         "",
         "**Never sent:** account names, dates, the exact amount of any transaction, balances, the full "
         "statement text, file names, or anything about other transactions.",

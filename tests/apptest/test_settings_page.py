@@ -210,3 +210,10 @@ def test_remembered_answers_are_forgotten_for_one_model_or_all(open_page, store:
     assert store.cache_size() == 0
     assert any("Forgot 2 remembered answers of every model" in t for t in texts(at.success))
     assert "No answers are remembered yet." in _all_text(at)
+
+
+def test_privacy_panel_says_names_are_kept_out(open_page) -> None:
+    at = open_page("settings")
+    shown = _all_text(at)
+    assert "A correction that names a person is never sent" in shown
+    assert "the other person in a transfer" in shown

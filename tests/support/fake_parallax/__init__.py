@@ -12,7 +12,8 @@ A real uvicorn server on 127.0.0.1 (free port). Knobs: the fields of `FakeConfig
 queue, one per chat request; `warming_up`, `drop_node` and `restore_node` change the
 cluster and apply as soon as they are pushed. Every non-control-plane request is recorded
 (`requests()`, `chat_requests()`) with monotonic arrival / service start / service end
-times for benchmarks.
+times for benchmarks. Hostile scenarios (`hang`, `drip_body`, `huge_body`, `pathological_json`,
+`garbage_body`, `redirect`) ignore every convention; `WireFault` misbehaves below HTTP.
 """
 
 from tests.support.fake_parallax.classifier import DEFAULT_CATEGORIES, classify
@@ -21,6 +22,7 @@ from tests.support.fake_parallax.records import RecordedRequest
 from tests.support.fake_parallax.responder import Reply, Responder, default_responder
 from tests.support.fake_parallax.scenarios import SCENARIOS, Scenario, parse_scenario
 from tests.support.fake_parallax.server import FakeParallax
+from tests.support.fake_parallax.wire import WireFault
 
 __all__ = [
     "DEFAULT_CATEGORIES",
@@ -31,6 +33,7 @@ __all__ = [
     "Reply",
     "Responder",
     "Scenario",
+    "WireFault",
     "classify",
     "default_responder",
     "parse_scenario",

@@ -33,6 +33,7 @@ from tests.support.fake_parallax.generation import (
     make_pace,
     thinking_enabled,
 )
+from tests.support.fake_parallax.hostile import hostile_plan
 from tests.support.fake_parallax.records import RecordedRequest
 from tests.support.fake_parallax.responder import Reply, coerce_reply, default_responder
 from tests.support.fake_parallax.runtime import CapacityGate, Clock, Lease
@@ -129,7 +130,9 @@ class ChatExchange:
         lease = Lease(self.runtime.gate, lambda at: self.state.update_record(self.record, service_end=at))
         self.state.update_record(self.record, service_start=lease.started_at)
         try:
-            plan = self._legacy_plan() if cfg.is_legacy else self._e2_plan()
+            plan = hostile_plan(self.scenario, self._healthy_body)
+            if plan is None:
+                plan = self._legacy_plan() if cfg.is_legacy else self._e2_plan()
             await deliver(
                 send, plan, base=lease.started_at, latency=cfg.network_latency_s, clock=clock, lease=lease
             )
@@ -354,6 +357,12 @@ class ChatExchange:
         return E2Chunks(
             self._completion_id(), int(time.time()), self.cfg.served_model_id, self.prompt_tokens, continuous
         )
+
+    def _healthy_body(self) -> bytes:
+        """The body an honest server would send for this request (what `drip_body` drips)."""
+        generate = generate_legacy if self.cfg.is_legacy else generate_e2
+        output = generate(self.body, self._reply(), self.cfg, self.prompt_tokens)
+        return compact(self._render_body(output))
 
     def _legacy_model(self) -> str:
         model = self.body.get("model")

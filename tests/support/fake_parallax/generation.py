@@ -24,6 +24,7 @@ CHARS_PER_TOKEN = 4
 _LEGACY_PREPENDS_THINK = ("qwen3.5", "qwen3.6", "minimax-m2")
 _FALLBACK_REASONING = "Let me look at each transaction and pick the best category."
 OUT_OF_TAXONOMY_CATEGORY = "Food & Drink"  # Plaid's name, not one of privfin's 21
+UNKNOWN_CATEGORY = "Quantum Flux Capacitors"  # near no category of any taxonomy
 
 
 def thinking_enabled(body: Mapping[str, Any], default: bool, *, legacy: bool) -> bool:
@@ -102,6 +103,14 @@ def _wrong_schema(body: Mapping[str, Any], content: str | None, variant: str) ->
         base = 0 if any(str(n + 1) == str(i) for n, i in enumerate(ids)) else 1
         for n, result in enumerate(results):
             result["id"] = n + base
+        return json.dumps({"results": results})
+    if variant == "foreign_ids":  # ids of some other request: none is one we were asked about
+        for n, result in enumerate(results):
+            result["id"] = f"txn-{n + 1:04d}"
+        return json.dumps({"results": results})
+    if variant == "out_of_taxonomy":
+        for result in results:
+            result["category"], result["confidence"] = UNKNOWN_CATEGORY, 0.95
         return json.dumps({"results": results})
     if variant in ("bad_category", "mixed") and results:
         results[0]["category"] = OUT_OF_TAXONOMY_CATEGORY

@@ -17,6 +17,7 @@ class ArgKind(Enum):
     COUNT = "count"
     VARIANT = "variant"
     POLLS_OR_SECONDS = "polls_or_seconds"
+    URL = "url"
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,32 @@ SCENARIOS: dict[str, ScenarioSpec] = {
     "wrong_schema": ScenarioSpec(
         ArgKind.VARIANT,
         default="mixed",
-        variants=("mixed", "missing_id", "extra_id", "bad_category", "wrong_keys", "renumbered"),
+        variants=(
+            "mixed",
+            "missing_id",
+            "extra_id",
+            "bad_category",
+            "wrong_keys",
+            "renumbered",
+            "foreign_ids",
+            "out_of_taxonomy",
+        ),
     ),
     "prompt_too_long": ScenarioSpec(ArgKind.NONE),
     "legacy_node_error": ScenarioSpec(ArgKind.VARIANT, default="json", variants=("json", "text")),
     "drop_node": ScenarioSpec(ArgKind.NONE),
     "restore_node": ScenarioSpec(ArgKind.NONE),
+    # Hostile endpoints (hostile.py): they ignore max_tokens and every convention.
+    "hang": ScenarioSpec(ArgKind.NONE),
+    "drip_body": ScenarioSpec(ArgKind.SECONDS, default="1"),
+    "huge_body": ScenarioSpec(ArgKind.COUNT, default="8"),  # megabytes
+    "pathological_json": ScenarioSpec(
+        ArgKind.VARIANT,
+        default="brackets",
+        variants=("brackets", "braces", "deep_content", "deep_body", "think_tags"),
+    ),
+    "garbage_body": ScenarioSpec(ArgKind.NONE),
+    "redirect": ScenarioSpec(ArgKind.URL, default="http://127.0.0.2:9/v1/chat/completions"),
 }
 
 # These change the cluster itself rather than one exchange: pushing them applies them at
@@ -95,6 +116,10 @@ def _check_arg(name: str, spec: ScenarioSpec, arg: str) -> str:
     problem = f"scenario {name!r}: bad argument {arg!r}"
     if spec.kind is ArgKind.NONE:
         raise ValueError(f"scenario {name!r} takes no argument (got {arg!r})")
+    if spec.kind is ArgKind.URL:
+        if not arg.startswith(("http://", "https://")):
+            raise ValueError(f"{problem}; expected an http(s) URL")
+        return arg
     if spec.kind is ArgKind.VARIANT:
         if arg not in spec.variants:
             raise ValueError(f"{problem}; expected one of {', '.join(spec.variants)}")

@@ -147,7 +147,7 @@ class _Scripted(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def scripted() -> Iterator[type[_Scripted]]:
-    handler = type("Handler", (_Scripted,), {})
+    handler: type[_Scripted] = type("Handler", (_Scripted,), {})  # its own reply per test
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     Thread(target=server.serve_forever, daemon=True).start()
     handler.url = f"http://127.0.0.1:{server.server_address[1]}/v1"

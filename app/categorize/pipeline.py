@@ -653,10 +653,13 @@ class _Run:
                 done = results.get(timeout=max(0.01, min(RESULT_POLL_S, self.limits.seconds_left())))
             except Empty:
                 continue
-            batch = in_flight.pop(id(done.batch))
-            queue.extend(self._handle(batch, done.outcome, done.parsed, system, tentative, taxonomy, model))
-            self.batches_done += 1
-            self.emit("asking the model")
+            queue.extend(self._take(done, in_flight, system, tentative, taxonomy, model))
+        while in_flight and not self.cancel.is_set():
+            try:  # answers that arrived while the run stopped are kept, not waited for
+                done = results.get_nowait()
+            except Empty:
+                break
+            queue.extend(self._take(done, in_flight, system, tentative, taxonomy, model))
         if in_flight:
             # Abandoned: their daemon threads end with the request's own deadline, and any
             # answer they still get is dropped, so the rows stay pending for the next run.
@@ -677,6 +680,22 @@ class _Run:
                 self.write((g, d) for g, d in leftovers if d.category is None)
             for group, decision in leftovers:
                 self.tally(group, decision)
+
+    def _take(
+        self,
+        done: _Outcome,
+        in_flight: dict[int, Batch],
+        system: SystemPrompt,
+        tentative: dict[int, _Decision],
+        taxonomy: Taxonomy,
+        model: str,
+    ) -> list[Batch]:
+        """One finished batch off the in-flight list: written, and its follow-ups returned."""
+        batch = in_flight.pop(id(done.batch))
+        follow_ups = self._handle(batch, done.outcome, done.parsed, system, tentative, taxonomy, model)
+        self.batches_done += 1
+        self.emit("asking the model")
+        return follow_ups
 
     def _halted(self) -> bool:
         """The user cancelled, or a limit stopped the run (see `RunLimits`)."""

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import navigation, state
+from components import navigation, resources, state
+from components.formatting import md
 from components.sidebar import render_sidebar
 
 
 def run() -> None:
     st.set_page_config(page_title="privfin", page_icon="💸", layout="wide")
+    problem = resources.startup_problem()
+    if problem:
+        st.error(f"privfin cannot open your data: {md(problem)}")
+        st.stop()
     state.init()
     page = st.navigation(navigation.pages())
     render_sidebar()

@@ -1,26 +1,45 @@
-"""Runtime settings: environment (`PRIVFIN_*`), a `.env` file, and `settings.json` in the data dir.
+"""Runtime settings: environment (`PRIVFIN_*`), the data dir's `.env` and `settings.json`.
 
-Precedence, highest first: explicit arguments, environment, `.env`, the data dir's
-`settings.json` (written by the dashboard), defaults. The API key is a `SecretStr`
-so it never shows up in a repr, a log line or an error message.
+Precedence, highest first: explicit arguments, environment, the data dir's `.env`, its
+`settings.json` (written by the dashboard), defaults. A `.env` in the working directory is
+never read: a folder the user merely runs privfin in must not redirect their transactions or
+turn on amounts. The API key is a `SecretStr` so it never shows up in a repr, a log line or an
+error message.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
 
+from app.datadir import PRIVATE_FILE_MODE, ensure_private_dir
+
 SETTINGS_FILE_NAME = "settings.json"
+DOTENV_FILE_NAME = ".env"
+DATA_DIR_ENV = "PRIVFIN_DATA_DIR"
 DEFAULT_ENDPOINT = "http://127.0.0.1:3001/v1"
 
 # Fields the dashboard may persist to settings.json (never the data dir itself).
@@ -39,36 +58,125 @@ PERSISTED_FIELDS = (
 )
 
 
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message names each field and why, never a secret's value."""
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    parts = []
+    for problem in error.errors():
+        field = ".".join(str(part) for part in problem["loc"]) or "settings"
+        parts.append(f"{field}: {problem['msg'].removeprefix('Value error, ')}")
+    return "; ".join(parts)
+
+
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("privfin", appauthor=False))
 
 
-def _data_dir_from_env() -> Path:
-    raw = os.environ.get("PRIVFIN_DATA_DIR")
-    return Path(raw).expanduser() if raw else default_data_dir()
+def resolve_data_dir(raw: str | os.PathLike[str] | None) -> Path:
+    """The one reading of a data dir setting: empty means the default, `~` expands, relative becomes absolute."""
+    text = os.fspath(raw).strip() if raw is not None else ""
+    return Path(text).expanduser().resolve() if text else default_data_dir()
+
+
+def _chosen_data_dir(init_settings: PydanticBaseSettingsSource) -> Path:
+    """The data dir the settings being built will have: an explicit argument, else the environment."""
+    explicit = (
+        init_settings.init_kwargs.get("data_dir") if isinstance(init_settings, InitSettingsSource) else None
+    )
+    if explicit is not None:
+        return resolve_data_dir(explicit)
+    from_env = next((value for key, value in os.environ.items() if key.upper() == DATA_DIR_ENV), None)
+    return resolve_data_dir(from_env)
+
+
+def endpoint_url_problem(url: str) -> str | None:
+    """Why `url` cannot be an endpoint base URL, or None."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for a port that is not a number or out of range
+    except ValueError as error:
+        return f"{url!r} is not a valid URL ({error})"
+    if parts.scheme not in ("http", "https"):
+        return f"{url!r} must start with http:// or https://"
+    if not parts.hostname:
+        return f"{url!r} has no host name"
+    if port == 0:
+        return f"{url!r} has port 0, which no server listens on"
+    if parts.username is not None or parts.password is not None:
+        return "the endpoint URL must not hold a user name or password; use the API key setting"
+    if any(char.isspace() or not char.isprintable() for char in url):
+        return f"{url!r} contains spaces or control characters"
+    return None
+
+
+def _checked_endpoint_url(value: str) -> str:
+    url = value.strip().rstrip("/")
+    problem = endpoint_url_problem(url)
+    if problem:
+        raise ValueError(problem)
+    return url
+
+
+EndpointUrl = Annotated[str, AfterValidator(_checked_endpoint_url)]
+
+
+@dataclass(frozen=True)
+class SavedSettings:
+    """What `settings.json` holds that can be used, and why the rest was set aside."""
+
+    values: dict[str, Any]
+    problems: tuple[str, ...] = ()
+
+
+def read_saved_settings(path: Path) -> SavedSettings:
+    """The valid persisted fields of `path`: one bad value (say a URL saved by an older privfin)
+    falls back to its default instead of making every later run crash."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return SavedSettings({})
+    except (OSError, ValueError) as error:
+        return SavedSettings({}, (f"{path} cannot be read ({error}); using the defaults",))
+    if not isinstance(raw, dict):
+        return SavedSettings({}, (f"{path} does not hold settings; using the defaults",))
+    values = {key: value for key, value in raw.items() if key in PERSISTED_FIELDS}
+    try:
+        _PersistedFields.model_validate(values)
+    except ValidationError as error:
+        bad = {str(problem["loc"][0]) for problem in error.errors() if problem["loc"]}
+        detail = describe_validation_error(error)
+        kept = {key: value for key, value in values.items() if key not in bad}
+        return SavedSettings(kept, (f"{path}: {detail}; using the default for {', '.join(sorted(bad))}",))
+    return SavedSettings(values)
 
 
 class DataDirSettingsSource(PydanticBaseSettingsSource):
     """Reads `settings.json` from the data dir, the file the dashboard writes."""
 
+    def __init__(self, settings_cls: type[BaseSettings], data_dir: Path) -> None:
+        super().__init__(settings_cls)
+        self.data_dir = data_dir
+
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        path = _data_dir_from_env() / SETTINGS_FILE_NAME
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(raw, dict):
-            return {}
-        return {k: v for k, v in raw.items() if k in PERSISTED_FIELDS}
+        return read_saved_settings(self.data_dir / SETTINGS_FILE_NAME).values
+
+
+class DataDirDotEnvSource(DotEnvSettingsSource):
+    """The data dir's `.env`; it cannot move the data dir, since it is read from there."""
+
+    def __call__(self) -> dict[str, Any]:
+        return {key: value for key, value in super().__call__().items() if key != "data_dir"}
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PRIVFIN_",
-        env_file=".env",
+        env_file=None,  # only the data dir's .env, chosen in settings_customise_sources
         env_file_encoding="utf-8",
         extra="ignore",
     )
@@ -76,7 +184,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
 
     # The OpenAI-compatible endpoint (a Parallax scheduler by default).
-    endpoint_url: str = DEFAULT_ENDPOINT
+    endpoint_url: EndpointUrl = DEFAULT_ENDPOINT
     model: str | None = None  # Parallax ignores it; vLLM / llama.cpp need it
     api_key: SecretStr | None = None
     offline: bool = False  # never contact the endpoint; built-in rules only
@@ -106,10 +214,10 @@ class Settings(BaseSettings):
 
     max_upload_mb: int = Field(default=20, ge=1, le=200)
 
-    @field_validator("endpoint_url")
+    @field_validator("data_dir", mode="before")
     @classmethod
-    def _strip_trailing_slash(cls, value: str) -> str:
-        return value.strip().rstrip("/")
+    def _resolved_data_dir(cls, value: Any) -> Path:
+        return resolve_data_dir(value)
 
     @classmethod
     def settings_customise_sources(
@@ -120,11 +228,14 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        data_dir = _chosen_data_dir(init_settings)
         return (
             init_settings,
             env_settings,
-            dotenv_settings,
-            DataDirSettingsSource(settings_cls),
+            DataDirDotEnvSource(
+                settings_cls, env_file=data_dir / DOTENV_FILE_NAME, env_file_encoding="utf-8"
+            ),
+            DataDirSettingsSource(settings_cls, data_dir),
             file_secret_settings,
         )
 
@@ -145,20 +256,52 @@ class Settings(BaseSettings):
         data["api_key"] = self.api_key.get_secret_value() if self.api_key else None
         return data
 
+    def saved_file_problems(self) -> tuple[str, ...]:
+        """Values in settings.json that were set aside for their defaults (to show the user)."""
+        return read_saved_settings(self.settings_path).problems
+
+
+def _persisted_fields_model() -> type[BaseModel]:
+    """The persisted fields alone, with Settings' own types and checks, to validate settings.json
+    field by field (validating a whole Settings would read every source again)."""
+    fields: dict[str, Any] = {
+        name: (Settings.model_fields[name].annotation, Settings.model_fields[name])
+        for name in PERSISTED_FIELDS
+    }
+    return create_model("PersistedFields", **fields)
+
+
+_PersistedFields = _persisted_fields_model()
+
 
 def save_settings(settings: Settings, updates: dict[str, Any]) -> Settings:
-    """Validate `updates`, write them to the data dir's settings.json, return the new settings."""
+    """Validate `updates`, write them to the data dir's settings.json, return the new settings.
+
+    Raises SettingsError, and writes nothing, when a value is invalid."""
     merged = settings.persistable() | {k: v for k, v in updates.items() if k in PERSISTED_FIELDS}
-    candidate = settings.model_copy(update={})
-    validated = type(candidate).model_validate(merged | {"data_dir": settings.data_dir})
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.settings_path
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(validated.persistable(), indent=2), encoding="utf-8")
-    os.chmod(tmp, 0o600)  # the file may hold an API key
-    tmp.replace(path)
+    try:
+        validated = type(settings).model_validate(merged | {"data_dir": settings.data_dir})
+    except ValidationError as error:
+        raise SettingsError(describe_validation_error(error)) from error
+    ensure_private_dir(settings.data_dir)
+    text = json.dumps(validated.persistable(), indent=2)
+    # Created 0600 from the start (the file may hold an API key), under a name no other save uses.
+    handle, tmp = tempfile.mkstemp(prefix=f".{SETTINGS_FILE_NAME}.", dir=settings.data_dir)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(tmp, PRIVATE_FILE_MODE)
+        os.replace(tmp, settings.settings_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return validated
 
 
 def load_settings(**overrides: Any) -> Settings:
-    return Settings(**overrides)
+    """The settings in force; raises SettingsError naming each invalid value (from arguments,
+    the environment or the data dir's .env; a bad settings.json value falls back instead)."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise SettingsError(f"invalid settings: {describe_validation_error(error)}") from error

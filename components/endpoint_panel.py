@@ -7,10 +7,9 @@ import os
 from typing import Any
 
 import streamlit as st
-from pydantic import ValidationError
 
 from app.categorize.llm import probe_endpoint
-from app.settings import Settings, save_settings
+from app.settings import Settings, SettingsError, save_settings
 from components import resources, state
 from components.formatting import code, md
 
@@ -82,9 +81,8 @@ def _on_save() -> None:
     current = resources.settings()
     try:
         save_settings(current, _updates_from_form())
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
-        st.session_state[state.SETTINGS_MESSAGE] = ("error", f"Not saved: {md(problems)}")
+    except SettingsError as error:
+        st.session_state[state.SETTINGS_MESSAGE] = ("error", f"Not saved: {md(error)}")
         return
     resources.forget_settings()
     st.session_state[state.SETTINGS_API_KEY] = ""  # the key never stays in the form
@@ -229,6 +227,8 @@ def render_endpoint_panel() -> None:
         "Transactions are categorized by your built-in rules first, then by the model at this address. "
         "Nothing is sent anywhere else."
     )
+    for problem in settings.saved_file_problems():
+        st.warning(f"A saved setting could not be used: {md(problem)}. Save the form to replace it.")
     render_form(settings)
     st.button(
         "Test connection",

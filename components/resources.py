@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app.settings import Settings, load_settings
+from app.datadir import DataDirError
+from app.settings import Settings, SettingsError, load_settings
 from app.store import Store, TransactionFilter
 
 
@@ -38,6 +39,15 @@ def settings() -> Settings:
 
 def store() -> Store:
     return _store_for(str(settings().db_path))
+
+
+def startup_problem() -> str | None:
+    """Why the dashboard cannot open its settings or data dir (then the pages cannot run), or None."""
+    try:
+        store()
+    except (SettingsError, DataDirError) as error:
+        return str(error)
+    return None
 
 
 def forget_settings() -> None:

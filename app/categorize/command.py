@@ -20,15 +20,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from pydantic import ValidationError
-
 from app.categorize.merchant import merchant_name
 from app.categorize.pipeline import CategorizeReport, Progress, categorize_pending
-from app.settings import Settings, load_settings
+from app.settings import Settings, SettingsError, load_settings
 from app.store import Store
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
+EXIT_USAGE = 2
 
 JSON_FIELDS = ("id", "date", "description", "amount", "merchant", "category", "source", "confidence")
 
@@ -174,10 +173,9 @@ class _ProgressLine:
 def run_categorize_command(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args)
-    except ValidationError as exc:
-        details = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        _eprint(f"privfin categorize: invalid settings: {details}")
-        return EXIT_FAILURE
+    except SettingsError as exc:
+        _eprint(f"privfin categorize: {exc}")
+        return EXIT_USAGE
     try:
         store = Store(settings.db_path)
     except (OSError, sqlite3.Error, RuntimeError) as exc:

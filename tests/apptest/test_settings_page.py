@@ -11,7 +11,7 @@ from app.categorize.taxonomy import load_taxonomy
 from app.settings import load_settings
 from app.store import Store
 from components import state
-from tests.apptest.conftest import texts
+from tests.apptest.conftest import ENTRYPOINT, TIMEOUT_S, texts
 from tests.support.fixtures import fake_parallax  # noqa: F401
 
 SECRET = "sk-test-1234567890-abcd"
@@ -217,3 +217,35 @@ def test_privacy_panel_says_names_are_kept_out(open_page) -> None:
     shown = _all_text(at)
     assert "A correction that names a person is never sent" in shown
     assert "the other person in a transfer" in shown
+
+
+@pytest.mark.parametrize("url", ["http://h:99999/v1", "http://h:abc/v1", "http://[::1/v1", "h:3001/v1"])
+def test_an_invalid_endpoint_url_is_refused_with_a_clear_message(configurable, open_page, url: str) -> None:
+    at = open_page("settings")
+    at.text_input(key=state.SETTINGS_ENDPOINT).set_value(url)
+    at.button(key=state.SETTINGS_SAVE_BUTTON).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = " ".join(texts(at.error))
+    assert "Not saved" in errors and "endpoint" in errors
+    assert not load_settings().settings_path.exists()
+
+
+def test_a_bad_saved_endpoint_is_shown_and_the_default_used(
+    configurable, isolated_data_dir, open_page
+) -> None:
+    (isolated_data_dir / "settings.json").write_text(json.dumps({"endpoint_url": "http://h:99999/v1"}))
+    at = open_page("settings")
+    assert any("could not be used" in t and "endpoint" in t for t in texts(at.warning))
+    assert at.text_input(key=state.SETTINGS_ENDPOINT).value == "http://127.0.0.1:3001/v1"
+    at.button(key=state.SETTINGS_SAVE_BUTTON).click().run()  # saving the form replaces the bad value
+    assert json.loads(load_settings().settings_path.read_text())["endpoint_url"] == "http://127.0.0.1:3001/v1"
+    assert not any("could not be used" in t for t in texts(at.warning))
+
+
+def test_a_data_dir_that_is_a_file_is_a_clear_message(tmp_path, monkeypatch) -> None:
+    (tmp_path / "afile").write_text("not a folder")
+    monkeypatch.setenv("PRIVFIN_DATA_DIR", str(tmp_path / "afile"))
+    at = AppTest.from_file(str(ENTRYPOINT), default_timeout=TIMEOUT_S)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("is a file, not a folder" in t for t in texts(at.error))

@@ -7,12 +7,18 @@ results; machine-readable output goes to stdout, the human summary to stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 
-from app.settings import load_settings
+from app.datadir import DataDirError, ensure_private_dir
+from app.settings import DATA_DIR_ENV, SettingsError, load_settings
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -50,27 +56,84 @@ def _cmd_cache_clear(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
-    entry = Path(__file__).with_name("main.py")
-    settings = load_settings()
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(entry),
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(args.port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.maxUploadSize",
-        str(settings.max_upload_mb),
+# How long Streamlit may take to stop after a forwarded SIGTERM or SIGINT before it is killed.
+SERVE_STOP_GRACE_S = 10.0
+_SERVE_POLL_S = 0.2
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def streamlit_options(port: int, max_upload_mb: int) -> list[str]:
+    """The dashboard's privacy-safe server options, as `streamlit run` flags.
+
+    Flags beat every config.toml and STREAMLIT_* variable, so the dashboard is as private when
+    started from any folder as from the repo root (whose .streamlit/config.toml says the same).
+    """
+    options = [
+        ("server.address", "127.0.0.1"),  # loopback only (unset binds every interface)
+        ("server.port", str(port)),
+        ("server.headless", "true"),
+        # Against DNS rebinding: a WebSocket whose Host is any other name is refused. Repeated,
+        # since a JSON list given as one flag makes Streamlit refuse every host.
+        ("server.allowedHosts", "localhost"),
+        ("server.allowedHosts", "127.0.0.1"),
+        ("server.enableCORS", "true"),
+        ("server.enableXsrfProtection", "true"),
+        ("server.enableStaticServing", "false"),
+        ("server.enableAgentApi", "false"),
+        ("server.showEmailPrompt", "false"),
+        ("server.fileWatcherType", "none"),
+        ("server.runOnSave", "false"),
+        ("server.maxUploadSize", str(max_upload_mb)),
+        ("browser.gatherUsageStats", "false"),
+        ("client.showErrorDetails", "type"),  # a traceback may hold transaction text
+        ("client.showErrorLinks", "false"),
+        ("client.toolbarMode", "viewer"),
+        ("runner.magicEnabled", "false"),
     ]
-    return subprocess.call(command)
+    return [part for name, value in options for part in (f"--{name}", value)]
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    ensure_private_dir(settings.data_dir)
+    entry = Path(__file__).with_name("main.py")
+    command = [sys.executable, "-m", "streamlit", "run", str(entry)]
+    command += streamlit_options(args.port, settings.max_upload_mb)
+    env = os.environ | {DATA_DIR_ENV: str(settings.data_dir)}  # absolute: the child runs elsewhere
+    # Run from the project, so that no .streamlit/ of the folder privfin was started in applies.
+    return _serve_until_stopped(command, cwd=_PROJECT_ROOT, env=env)
+
+
+def _serve_until_stopped(command: list[str], *, cwd: Path, env: dict[str, str]) -> int:
+    """Run the dashboard; pass SIGTERM and SIGINT on to it, and kill it if it does not stop in time."""
+    child: subprocess.Popen[bytes] | None = None
+    stop_by: list[float] = []
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        if not stop_by:
+            stop_by.append(time.monotonic() + SERVE_STOP_GRACE_S)
+        if child is not None and child.poll() is None:
+            child.send_signal(signum)
+
+    forwarded = (signal.SIGTERM, signal.SIGINT)
+    previous = {signum: signal.signal(signum, forward) for signum in forwarded}
+    try:
+        child = subprocess.Popen(command, cwd=cwd, env=env)
+        if stop_by:  # a signal came while it was starting
+            child.terminate()
+        while child.poll() is None:
+            if stop_by and time.monotonic() > stop_by[0]:
+                child.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=_SERVE_POLL_S)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if child is not None and child.poll() is None:  # never leave the dashboard serving
+            child.kill()
+            child.wait()
+    code = child.returncode
+    return 128 - code if code < 0 else code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,7 +179,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        for problem in load_settings().saved_file_problems():
+            _eprint(f"privfin: warning: {problem}")
         return int(args.handler(args))
+    except SettingsError as error:
+        _eprint(f"privfin: {error}")
+        return EXIT_USAGE
+    except DataDirError as error:
+        _eprint(f"privfin: {error}")
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         _eprint("privfin: interrupted")
         return 130

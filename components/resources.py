@@ -33,7 +33,7 @@ def _store_for(db_path: str) -> Store:
 
 
 def settings() -> Settings:
-    """The current settings (environment, .env, then the data dir's settings.json)."""
+    """The current settings (environment, then the data dir's .env and settings.json)."""
     return _settings_for(os.environ.get("PRIVFIN_DATA_DIR", ""))
 
 

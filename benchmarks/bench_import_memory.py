@@ -1,18 +1,19 @@
-"""Import memory: peak resident memory of `privfin import` on a ~20 MB statement, as a multiple of the file.
+"""Import memory: peak resident memory of an import of a ~20 MB statement, as a multiple of the file.
 
 Generates a Chase-like statement (the generator of `bench_import`) of about `--mb`
-megabytes in a temp dir, then runs, each in its own child process:
+megabytes in a temp dir, then runs, each in its own child process and fresh data dir:
 
-* a baseline child that only imports the modules an import needs;
-* `privfin import FILE` (the real command line, `app.cli.main`) into a fresh temp data dir.
+* `baseline`: a child that only imports the modules an import needs;
+* `cli`: `privfin import FILE` (the real command line, `app.cli.main`);
+* `library`: `app.importer.import_files` on the file's bytes (what the dashboard runs).
 
-The parent reads each child's peak RSS from `resource.getrusage(RUSAGE_CHILDREN)`
-(children are measured one at a time, each from a fresh intermediate process, so one
-child's peak never hides another's) and reports the import's peak minus the baseline's,
-as a ratio to the file size (target: at most 10x), and the import's wall time.
+The parent reads each child's peak RSS from `resource.getrusage(RUSAGE_CHILDREN)` of a
+fresh intermediate process (so one child's peak never hides another's), and reports
+each import's peak minus the baseline's, as a ratio to the file size (target: at most
+10x), with its wall and CPU time.
 
-`--compare DIR` runs the same children a second time with `DIR` first on `sys.path`
-(e.g. an older `app/` extracted with `git archive <commit> app | tar -x -C DIR`), so
+`--compare DIR` runs the same children with `DIR` first on `sys.path` (an older `app/`,
+e.g. `git archive <commit> app | tar -x -C DIR`), interleaved with this tree's, so
 before and after are measured side by side in one run. Run:
 `.venv/bin/python -m benchmarks.bench_import_memory [--mb 20] [--repeat 3] [--compare DIR]`.
 """
@@ -44,13 +45,19 @@ mode, path, data_dir, code_root, packages = sys.argv[1:6]
 sys.path[:0] = [code_root, *packages.split(os.pathsep)]
 import app.cli, app.importer, app.ingest, app.store  # what every import loads
 assert app.ingest.__file__.startswith(code_root), (app.ingest.__file__, code_root)
-if mode == "import":
-    os.environ["PRIVFIN_DATA_DIR"] = data_dir
-    started = time.perf_counter()
+os.environ["PRIVFIN_DATA_DIR"] = data_dir
+wall, cpu = time.perf_counter(), time.process_time()
+code = 0
+if mode == "cli":
     code = app.cli.main(["import", path])
-    print(time.perf_counter() - started)
-    sys.exit(code)
-print(0.0)
+elif mode == "library":
+    from pathlib import Path
+    from app.settings import load_settings
+    store = app.store.Store(load_settings().db_path)
+    [result] = app.importer.import_files(store, [(path, Path(path).read_bytes())])
+    code = 0 if result.error is None else 1
+print(time.perf_counter() - wall, time.process_time() - cpu)
+sys.exit(code)
 """
 
 # The intermediate process: runs exactly one child and reports that child's peak RSS.
@@ -66,6 +73,7 @@ print(json.dumps({"rc": done.returncode, "peak_kib": peak_kib, "out": done.stdou
 class Run:
     peak_mib: float
     wall_s: float
+    cpu_s: float
 
 
 def _measure(mode: str, path: Path, data_dir: Path, code_root: Path) -> Run:
@@ -78,35 +86,27 @@ def _measure(mode: str, path: Path, data_dir: Path, code_root: Path) -> Run:
     report = json.loads(done.stdout)
     if report["rc"] != 0:
         raise RuntimeError(f"{mode} child failed ({report['rc']}): {report['err'][-2000:]}")
-    return Run(peak_mib=report["peak_kib"] / 1024, wall_s=float(report["out"].strip().splitlines()[-1]))
+    wall, cpu = map(float, report["out"].split()[-2:])
+    return Run(peak_mib=report["peak_kib"] / 1024, wall_s=wall, cpu_s=cpu)
 
 
-@dataclass(frozen=True)
-class Figures:
-    baseline_mib: float
-    import_peak_mib: float
-    wall_s: float
-
-    def ratio(self, file_mib: float) -> float:
-        return (self.import_peak_mib - self.baseline_mib) / file_mib
+_MODES = ("baseline", "cli", "library")
 
 
-def measure_tree(code_root: Path, path: Path, work: Path, repeat: int, label: str) -> Figures:
-    """Best (lowest) of `repeat` runs of each child: peaks barely vary, wall times do."""
-    baselines, peaks, walls = [], [], []
-    for attempt in range(repeat):
-        baselines.append(_measure("baseline", path, work / f"{label}-base-{attempt}", code_root).peak_mib)
-        run = _measure("import", path, work / f"{label}-data-{attempt}", code_root)
-        peaks.append(run.peak_mib)
-        walls.append(run.wall_s)
-    return Figures(min(baselines), min(peaks), min(walls))
+def measure_tree(code_root: Path, path: Path, work: Path, label: str) -> dict[str, Run]:
+    return {mode: _measure(mode, path, work / f"{label}-{mode}", code_root) for mode in _MODES}
 
 
-def _line(label: str, figures: Figures, file_mib: float) -> str:
+def _best(runs: list[Run]) -> Run:
+    """Lowest of each figure over the repetitions: peaks barely vary, times do."""
+    return Run(min(r.peak_mib for r in runs), min(r.wall_s for r in runs), min(r.cpu_s for r in runs))
+
+
+def _line(label: str, mode: str, run: Run, baseline: Run, file_mib: float) -> str:
+    extra = run.peak_mib - baseline.peak_mib
     return (
-        f"{label:8} baseline {figures.baseline_mib:6.0f} MiB   import peak {figures.import_peak_mib:6.0f} MiB   "
-        f"peak - baseline {figures.import_peak_mib - figures.baseline_mib:6.0f} MiB = "
-        f"{figures.ratio(file_mib):5.1f}x the file   wall {figures.wall_s:6.2f} s"
+        f"{label:8} {mode:8} peak {run.peak_mib:5.0f} MiB - baseline {baseline.peak_mib:4.0f} MiB = "
+        f"{extra:5.0f} MiB = {extra / file_mib:5.1f}x the file   wall {run.wall_s:6.2f} s   cpu {run.cpu_s:6.2f} s"
     )
 
 
@@ -125,29 +125,25 @@ def main() -> None:
         rows = path.read_bytes().count(b"\n") - 1
         print(f"statement: {rows:,} rows, {file_mib:.1f} MiB")
         trees = [("this", _REPO_ROOT)] + ([("compare", args.compare.resolve())] if args.compare else [])
-        results: dict[str, Figures] = {}
-        # Interleaved, so both trees see the same machine load.
-        for attempt in range(args.repeat):
+        runs: dict[tuple[str, str], list[Run]] = {}
+        for attempt in range(args.repeat):  # interleaved, so both trees see the same machine load
             for label, root in trees:
-                figures = measure_tree(root, path, work, 1, f"{label}{attempt}")
-                best = results.get(label)
-                results[label] = (
-                    figures
-                    if best is None
-                    else Figures(
-                        min(best.baseline_mib, figures.baseline_mib),
-                        min(best.import_peak_mib, figures.import_peak_mib),
-                        min(best.wall_s, figures.wall_s),
-                    )
-                )
+                for mode, run in measure_tree(root, path, work, f"{label}{attempt}").items():
+                    runs.setdefault((label, mode), []).append(run)
+        best = {key: _best(value) for key, value in runs.items()}
         for label, _root in trees:
-            print(_line(label, results[label], file_mib))
-        if "compare" in results:
-            this, other = results["this"], results["compare"]
-            print(
-                f"this / compare: peak - baseline {this.ratio(file_mib) / other.ratio(file_mib):.2f}x, "
-                f"wall {this.wall_s / other.wall_s:.2f}x"
-            )
+            for mode in _MODES[1:]:
+                print(_line(label, mode, best[label, mode], best[label, "baseline"], file_mib))
+        if args.compare:
+            for mode in _MODES[1:]:
+                this, other = best["this", mode], best["compare", mode]
+                extra = (this.peak_mib - best["this", "baseline"].peak_mib) / (
+                    other.peak_mib - best["compare", "baseline"].peak_mib
+                )
+                print(
+                    f"this / compare ({mode}): memory over baseline {extra:.2f}x, "
+                    f"wall {this.wall_s / other.wall_s:.2f}x, cpu {this.cpu_s / other.cpu_s:.2f}x"
+                )
         print("target: peak - baseline at most 10x the file size")
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} cores)")
 

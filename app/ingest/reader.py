@@ -123,7 +123,9 @@ def decode_bytes(data: bytes, filename: str) -> DecodedText:
     # A BOM in the middle comes from concatenated exports (`cat a.csv b.csv`); it is never data.
     if "\ufeff" in text:
         text = text.replace("\ufeff", "")
-    _refuse_non_csv_text(text, filename)
+    # NUL padding after the last line (a download cut short, a disk image) is never data and
+    # no sign of a binary file; NULs inside the text are counted as binary characters.
+    _refuse_non_csv_text(text.rstrip("\x00"), filename)
     nul_lines: list[int] = []
     nul_count = 0
     if "\x00" in text:

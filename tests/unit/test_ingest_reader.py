@@ -146,6 +146,12 @@ def test_a_stray_nul_byte_is_removed_and_its_line_reported() -> None:
     assert (decoded.nul_lines, decoded.nul_line_count) == ((3, 4), 2)
 
 
+def test_nul_padding_after_the_last_line_is_removed() -> None:
+    decoded = decode_bytes(_HEADER + b"01/02/2024,COFFEE,-3.50\n" + b"\x00" * 4096, "padded.csv")
+    assert decoded.text == "Date,Description,Amount\n01/02/2024,COFFEE,-3.50\n"
+    assert (decoded.nul_lines, decoded.nul_line_count) == ((3,), 1)
+
+
 def test_many_nul_bytes_are_still_a_binary_file() -> None:
     with pytest.raises(IngestError, match="binary file"):
         decode_bytes(_HEADER + b"01/02/2024,\x00\x00\x00\x00\x00\x00,-3.50\n" * 20, "blob.csv")

@@ -45,6 +45,7 @@ e2e: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.bench_import
+	$(BIN)/python -m benchmarks.bench_import_memory
 	$(BIN)/python -m benchmarks.bench_categorize
 	$(BIN)/python -m benchmarks.bench_dashboard
 

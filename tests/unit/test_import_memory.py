@@ -1,0 +1,89 @@
+"""Import memory: bounded by a small multiple of the file, whatever path the import takes.
+
+The figures on a 20 MB file are in benchmarks/README.md (`bench_import_memory`); these
+tests pin the causes with deterministic measures (tracemalloc, object identity), never
+with timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from app.importer import FileImportResult, import_files, preview_files, run_import_command
+from app.ingest import parse_statement
+from app.store import Store
+
+_TRACED_LIMIT = 10  # traced Python memory at the peak, as a multiple of the file; it was ~15x
+
+
+def _statement(rows: int) -> bytes:
+    rng = random.Random(3)
+    day = dt.date(2024, 12, 31)
+    lines = ["Transaction Date,Post Date,Description,Category,Type,Amount,Memo"]
+    merchants = ("SQ *BLUE BOTTLE COFFEE", "WHOLEFDS {n} BROOKLYN NY", "AMZN Mktp US*{ref}", "MTA*NYCT PAYGO")
+    for index in range(rows):
+        if index and index % 100 == 0:
+            day -= dt.timedelta(days=1)
+        description = rng.choice(merchants).format(n=rng.randrange(1000), ref=f"{rng.randrange(36**8):X}")
+        amount = -rng.uniform(2, 200)
+        lines.append(f"{day:%m/%d/%Y},{day:%m/%d/%Y},{description},Shopping,Sale,{amount:.2f},")
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _traced_peak(run: object) -> int:
+    assert callable(run)
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_parse_statement_peaks_under_ten_times_the_file() -> None:
+    data = _statement(30_000)
+    peak = _traced_peak(lambda: parse_statement(data, "Chase1234_Activity.csv"))
+    assert peak < _TRACED_LIMIT * len(data), f"{peak / len(data):.1f}x the file"
+
+
+def test_a_whole_import_peaks_under_ten_times_the_file(store: Store) -> None:
+    data = _statement(30_000)
+    peak = _traced_peak(lambda: import_files(store, [("Chase1234_Activity.csv", data)]))
+    assert store.count_transactions() == 30_000
+    assert peak < _TRACED_LIMIT * len(data), f"{peak / len(data):.1f}x the file"
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_the_cli_summary_never_builds_transaction_objects(
+    dry_run: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Counting through `parsed.transactions` validated one pydantic object per row (~25x the file).
+    built: list[FileImportResult] = []
+
+    def keep(run: object) -> object:
+        assert callable(run)
+
+        def wrapper(*args: object, **kwargs: object) -> list[FileImportResult]:
+            results: list[FileImportResult] = run(*args, **kwargs)
+            built.extend(results)
+            return results
+
+        return wrapper
+
+    import app.importer as importer
+
+    monkeypatch.setattr(importer, "import_files", keep(import_files))
+    monkeypatch.setattr(importer, "preview_files", keep(preview_files))
+    path = tmp_path / "Chase1234_Activity.csv"
+    path.write_bytes(_statement(500))
+    args = argparse.Namespace(files=[path], account=None, dry_run=dry_run, json=False)
+    assert run_import_command(args) == 0
+    assert "500 rows read" in capsys.readouterr().err
+    [result] = built
+    assert result.parsed is not None and "transactions" not in vars(result.parsed)

@@ -87,3 +87,18 @@ def test_the_cli_summary_never_builds_transaction_objects(
     assert "500 rows read" in capsys.readouterr().err
     [result] = built
     assert result.parsed is not None and "transactions" not in vars(result.parsed)
+
+
+def test_the_dashboard_preview_never_builds_transaction_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.ingest import TransactionTable
+    from components.import_preview import preview_file
+
+    def refuse(_table: TransactionTable) -> None:
+        raise AssertionError("the preview validated every row into a Transaction object")
+
+    monkeypatch.setattr(TransactionTable, "transactions", refuse)
+    data = _statement(500)
+    preview = preview_file("Chase1234_Activity.csv", data)
+    assert preview.error is None and preview.rows_read == 500 and len(preview.ids) == 500
+    assert len(preview.rows) == 200 and preview.rows["row"].tolist()[:2] == [2, 3]
+    assert preview.period is not None and sum(preview.money_out.values()) < 0

@@ -69,7 +69,8 @@ def _import(store: Store, paths: Sequence[Path], max_bytes: int) -> tuple[list[s
         if result.error:
             problems.append(f"{path}: {result.error}")
             continue
-        scope.extend(t.id for t in result.transactions)
+        if result.parsed is not None:  # the ids column: not a validated Transaction per row
+            scope.extend(result.parsed.table.ids)
     return scope, problems
 
 

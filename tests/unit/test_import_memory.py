@@ -102,3 +102,19 @@ def test_the_dashboard_preview_never_builds_transaction_objects(monkeypatch: pyt
     assert preview.error is None and preview.rows_read == 500 and len(preview.ids) == 500
     assert len(preview.rows) == 200 and preview.rows["row"].tolist()[:2] == [2, 3]
     assert preview.period is not None and sum(preview.money_out.values()) < 0
+
+
+def test_categorize_with_files_never_builds_transaction_objects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+    from app.ingest import TransactionTable
+
+    def refuse(_table: TransactionTable) -> None:
+        raise AssertionError("`privfin categorize FILE` validated every row into a Transaction object")
+
+    monkeypatch.setattr(TransactionTable, "transactions", refuse)
+    path = tmp_path / "Chase1234_Activity.csv"
+    path.write_bytes(_statement(300))
+    assert main(["categorize", "--offline", "--json", str(path)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 300

@@ -275,7 +275,7 @@ def run_import_command(
     for result in results:
         try:
             if args.json and result.parsed is not None and result.error is None:
-                for transaction in result.parsed.transactions:
+                for transaction in result.parsed.table.iter_transactions():  # never all rows at once
                     line = transaction_json(
                         transaction,
                         filename=result.filename,

@@ -59,9 +59,13 @@ def test_a_whole_import_peaks_under_ten_times_the_file(store: Store) -> None:
     assert peak < _TRACED_LIMIT * len(data), f"{peak / len(data):.1f}x the file"
 
 
-@pytest.mark.parametrize("dry_run", [False, True])
-def test_the_cli_summary_never_builds_transaction_objects(
-    dry_run: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(("dry_run", "as_json"), [(False, False), (True, False), (False, True), (True, True)])
+def test_the_cli_never_builds_a_transaction_object_per_row_at_once(
+    dry_run: bool,
+    as_json: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     # Counting through `parsed.transactions` validated one pydantic object per row (~25x the file).
     built: list[FileImportResult] = []
@@ -82,9 +86,11 @@ def test_the_cli_summary_never_builds_transaction_objects(
     monkeypatch.setattr(importer, "preview_files", keep(preview_files))
     path = tmp_path / "Chase1234_Activity.csv"
     path.write_bytes(_statement(500))
-    args = argparse.Namespace(files=[path], account=None, dry_run=dry_run, json=False)
+    args = argparse.Namespace(files=[path], account=None, dry_run=dry_run, json=as_json)
     assert run_import_command(args) == 0
-    assert "500 rows read" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "500 rows read" in captured.err
+    assert len(captured.out.splitlines()) == (500 if as_json else 0)
     [result] = built
     assert result.parsed is not None and "transactions" not in vars(result.parsed)
 
@@ -118,3 +124,8 @@ def test_categorize_with_files_never_builds_transaction_objects(
     path.write_bytes(_statement(300))
     assert main(["categorize", "--offline", "--json", str(path)]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 300
+
+
+def test_transactions_streamed_in_chunks_are_the_same_objects_as_all_at_once() -> None:
+    table = parse_statement(_statement(250), "Chase1234_Activity.csv").table
+    assert list(table.iter_transactions(chunk=100)) == table.transactions()

@@ -291,6 +291,8 @@ _BULK_CACHE_MIN_KIB, _BULK_CACHE_MAX_KIB = 16 * 1024, 64 * 1024
 
 def _bulk_cache_kib(rows: int) -> int:
     return min(_BULK_CACHE_MAX_KIB, max(_BULK_CACHE_MIN_KIB, rows * _BULK_CACHE_BYTES_PER_ROW // 1024))
+
+
 _INSERT_COLUMNS = (
     "id",
     "account",

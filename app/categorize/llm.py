@@ -12,6 +12,9 @@ Two jobs:
   never on a 400 or an engine error. It reports what it sent through hooks so the
   caller can keep an audit log of everything that left the machine.
 
+Every exchange is bounded (`bounded_http`): a total deadline a dripping server cannot
+extend, and a cap on the bytes of a reply. Redirects are never followed.
+
 Secrets (the API key, credentials in the URL) never appear in a message or exception.
 """
 

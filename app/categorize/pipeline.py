@@ -325,9 +325,9 @@ def make_batches(
     return batches
 
 
-def _batch(groups: list[MerchantGroup], taxonomy: Taxonomy, settings: Settings) -> Batch:
+def _batch(groups: list[MerchantGroup], taxonomy: Taxonomy, settings: Settings, splits: int = 0) -> Batch:
     items = [_item(group, str(n), settings) for n, group in enumerate(groups, start=1)]
-    return Batch(groups=groups, items=items, max_tokens=answer_budget(len(items), taxonomy))
+    return Batch(groups=groups, items=items, max_tokens=answer_budget(len(items), taxonomy), splits=splits)
 
 
 # -- the run --------------------------------------------------------------------------------

@@ -41,7 +41,8 @@ def _what_is_sent(send_amounts: bool, offline: bool) -> str:
         f"{RECENT_CORRECTIONS} of your recent corrections as examples (merchant name → category). "
         "**A correction that names a person is never sent**: a transfer line, or text that may be "
         "nothing but a name (“John Smith”), which no rule can tell from a merchant's, is left out of "
-        "the examples rather than masked.",
+        "the examples rather than masked. **A transaction whose text may be nothing but a person's "
+        "name is not sent either**: it waits for you in Review.",
         "",
         "Every request passes this masking once more on its way out, and the request log below shows "
         "exactly what was sent.",

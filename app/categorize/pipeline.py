@@ -64,11 +64,12 @@ from app.categorize.prompt import (
     looks_like_instruction,
     parse_answer,
 )
-from app.categorize.redact import redact, redact_derived
+from app.categorize.redact import NAME, names_a_person, redact, redact_derived
 from app.categorize.run_limits import UNREADABLE_REPLIES, RunLimits, failure_kind
 from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import Taxonomy, load_taxonomy
 from app.models import CategorySource, Direction, Transaction, direction_of
+from app.money import round_to_cents
 from app.settings import Settings
 from app.store import CategoryUpdate, Store, TransactionFilter
 
@@ -90,6 +91,7 @@ SYSTEM_PROMPT_SHARE = 0.5
 """At most this share of the token budget goes to instructions; the rest carries the batch."""
 
 RECENT_CORRECTIONS = 6
+KEPT_ON_THIS_MACHINE = "may be a person's name, so it was not sent to the model; needs you"
 
 
 # -- progress and report ------------------------------------------------------------------
@@ -169,6 +171,13 @@ class MerchantGroup:
             self._prompt_text = text or clip_text(redact(description))
         return self._prompt_text
 
+    def may_be_only_a_name(self) -> bool:
+        """The text that would be sent may be nothing but a person's name ("JOHN SMITH",
+        "An Maria Schmidt"): that cannot be told from a merchant's name, so it never leaves
+        the machine. A transfer line whose person is already masked ("ZELLE TO [name]") may."""
+        text = self.prompt_text()
+        return NAME not in text and names_a_person(text)
+
     def reads_like_instruction(self) -> bool:
         """The text sent, or the raw line it comes from, reads like an order to the model.
 
@@ -181,7 +190,7 @@ class MerchantGroup:
 
     def typical_amount(self) -> float:
         amounts = [abs(t.amount) for t in self.transactions]
-        return float(round(Decimal(statistics.median(amounts)), 2))
+        return float(round_to_cents(Decimal(statistics.median(amounts))))
 
 
 def _group_key(t: Transaction, key: str | None) -> tuple[str, Direction]:
@@ -492,6 +501,9 @@ class _Run:
                 final[id(group)] = decision
             else:
                 tentative[id(group)] = decision
+        for group in remaining:
+            if id(group) not in final and group.may_be_only_a_name():
+                final[id(group)] = self._fallback(group, tentative, KEPT_ON_THIS_MACHINE)
         to_ask = [g for g in remaining if id(g) not in final]
 
         # Everything known without the model lands in one transaction: right after the first

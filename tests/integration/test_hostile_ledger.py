@@ -16,7 +16,7 @@ import unicodedata
 from pathlib import Path
 
 from app.categorize import decisions
-from app.categorize.pipeline import RECENT_CORRECTIONS, categorize_pending
+from app.categorize.pipeline import KEPT_ON_THIS_MACHINE, RECENT_CORRECTIONS, categorize_pending
 from app.importer import import_files
 from app.settings import Settings
 from app.store import Store
@@ -196,3 +196,38 @@ def test_every_instruction_variant_travels_alone(settings: Settings, store: Stor
     assert all(len(batch) == 1 for batch in hostile)
     asked = sorted(item["text"] for batch in batches if batch not in hostile for item in batch)
     assert len(asked) == len(ordinary)
+
+
+BARE_NAMES = ["JOHN SMITH", "Maria Schmidt", "SCHMIDT, MARIA", "MRS JANE DOE"]
+
+
+def test_a_row_that_may_be_only_a_persons_name_is_never_sent(settings: Settings, store: Store) -> None:
+    # A check or transfer that prints nothing but the payee: no redaction rule can tell the
+    # name from a merchant's, so the row stays on this machine and waits for the user.
+    ordinary = [model_merchant(n) for n in range(3)]
+    seed(store, [Row(text, "-40.00") for text in BARE_NAMES] + rows_for(ordinary))
+    with FakeParallax() as fake:
+        report = categorize_pending(store, fake_settings(settings, fake))
+        bodies = [json.dumps(record.body, ensure_ascii=False).lower() for record in fake.chat_requests()]
+    assert bodies  # the ordinary merchants were asked about
+    for word in ("john", "smith", "maria", "schmidt", "jane", "doe"):
+        assert not any(re.search(rf"\b{word}\b", body) for body in bodies), word
+    assert report.uncategorized[KEPT_ON_THIS_MACHINE] == len(BARE_NAMES)
+    frame = store.transactions_frame()
+    held = frame[frame["description"].isin(BARE_NAMES)]
+    assert len(held) == len(BARE_NAMES) and held["category"].isna().all()
+    assert store.pending_categorization()  # still there for the next run, or the user
+
+
+def test_a_stored_32_digit_amount_is_sent_rounded_when_amounts_are_on(
+    settings: Settings, store: Store
+) -> None:
+    # The importer refuses such a row today, but an older store may hold one; rounding it to
+    # cents for the prompt raised decimal.InvalidOperation and ended the whole run.
+    huge = "-12345678901234567890123456789012.50"
+    seed(store, [Row(model_merchant(0), huge), Row(model_merchant(1), "-9.99")])
+    with FakeParallax() as fake:
+        report = categorize_pending(store, fake_settings(settings, fake, send_amounts=True))
+        sent = [item for record in fake.chat_requests() for item in items_sent(record)]
+    assert report.requests_sent >= 1
+    assert sorted(item["amount"] for item in sent) == [9.99, float(huge[1:])]

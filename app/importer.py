@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from app.ingest import ColumnMapping, IngestError, ParsedStatement, parse_statement
+from app.ingest.formats import FileKind, file_kind, read_record_file
 from app.models import SkipKind, Transaction
 from app.settings import load_settings
 from app.store import ImportRecord, Store
@@ -81,6 +82,9 @@ def _parse(
     mappings: dict[str, ColumnMapping] | None,
     max_bytes: int | None,
 ) -> ParsedStatement:
+    kind = file_kind(data, filename)
+    if kind is not FileKind.CSV:  # OFX, QFX, QIF: the format names every field, no mapping applies
+        return read_record_file(kind, data, filename, account=account, max_bytes=max_bytes)
     given = mappings or {}
 
     def remembered(fingerprint: str) -> ColumnMapping | None:

@@ -131,7 +131,7 @@ class ParsedStatement:
     notes: list[str]
     header_fingerprint: str
     columns: list[str]
-    mapping: ColumnMapping
+    mapping: ColumnMapping | None  # None for OFX and QIF: the format names every field
     table: TransactionTable
     skipped: list[SkippedRow]
     rows_read: int

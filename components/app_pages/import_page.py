@@ -1,4 +1,4 @@
-"""Import: upload bank CSV statements, check what was understood, store them, categorize."""
+"""Import: upload bank statements (CSV, OFX, QFX, QIF), check what was understood, store them, categorize."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import app
 from app import periods
 from app.importer import FileImportResult, import_files
 from app.ingest import ColumnMapping
+from app.ingest.formats import UPLOAD_TYPES
 from app.models import SkipKind
 from components import resources, state
 from components.formatting import md, money, plural
@@ -295,7 +296,8 @@ def render_sample_offer() -> None:
 def render() -> None:
     st.title("Import")
     st.caption(
-        "Drop the CSV statements your bank lets you download: several at once is fine. Nothing is stored "
+        "Drop the statements your bank lets you download (CSV, or OFX, QFX and QIF: the “Quicken/Money” "
+        "downloads): several at once is fine. Nothing is stored "
         "until you press Import, and re-importing an overlapping statement never creates duplicates."
     )
     store = resources.store()
@@ -304,8 +306,8 @@ def render() -> None:
         render_sample_offer()
     max_mb = resources.settings().max_upload_mb
     uploaded = st.file_uploader(
-        "Bank statements (CSV)",
-        type="csv",
+        "Bank statements (CSV, OFX, QFX, QIF)",
+        type=list(UPLOAD_TYPES),
         accept_multiple_files=True,
         max_upload_size=max_mb,
         key=state.uploader_key(int(st.session_state[state.IMPORT_VERSION])),

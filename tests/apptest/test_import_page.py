@@ -14,7 +14,7 @@ from app.settings import Settings
 from app.store import Store
 from components import state
 from tests.apptest.conftest import JOB_WAIT_S, sample_bytes, texts
-from tests.conftest import SAMPLE_DATA
+from tests.conftest import REPO_ROOT, SAMPLE_DATA
 
 UPLOADER = state.uploader_key(0)
 MYSTERY = (
@@ -170,3 +170,29 @@ def test_try_with_sample_data_imports_every_sample_and_categorizes(
     assert "Offline mode is on, so only the built-in rules ran" in hint
     assert "parallax run --host 0.0.0.0 -u" in hint
     assert not [b for b in at.button if b.key == state.SAMPLE_BUTTON], "no sample offer once data exists"
+
+
+def test_an_ofx_and_a_qif_upload_get_file_cards_and_import_from_the_dashboard(
+    open_page, store: Store
+) -> None:
+    fixtures = REPO_ROOT / "tests" / "fixtures" / "ofx"
+    ofx = ("suncorp.ofx", (fixtures / "suncorp.ofx").read_bytes())
+    qif = ("card.qif", (fixtures / "card_mm_dd.qif").read_bytes())
+    at = open_page("import_page")
+    assert {"ofx", "qfx", "qif"} <= {t.lstrip(".") for t in at.file_uploader(key=UPLOADER).allowed_type}
+    at = _upload(at, ofx, qif)
+
+    markdown = " ".join(texts(at.markdown)).replace("\\", "")  # markdown escapes the dots
+    assert "OFX 2.00 (XML)" in markdown and "QIF (card register)" in markdown
+    ofx_table, qif_table = _preview_tables(at)
+    assert list(ofx_table["amount"]) == [-16.85] and list(ofx_table["currency"]) == ["AUD"]
+    assert list(qif_table["amount"]) == [-45.10, -9.99, 500.00]
+    # the format names every field: no column mapping to correct
+    assert not any("Columns, dates and signs" in e.label for e in at.expander)
+    account = at.text_input(key=state.file_widget_key(hashlib.sha256(ofx[1]).hexdigest(), "account"))
+    assert account.value == "SUNCORP checking …6789"  # the account number, masked
+
+    at.button(key=state.IMPORT_BUTTON).click().run()
+    assert not at.exception
+    assert store.count_transactions() == 4
+    assert sorted(store.accounts()) == ["SUNCORP checking …6789", "Visa card"]

@@ -1,0 +1,71 @@
+"""Which kind of export a file is (CSV, OFX/QFX, QIF), decided from its content first.
+
+A bank's "Quicken/Money" download is often saved as `.txt`, and a CSV may be named
+`.ofx` by mistake: the first bytes decide. The extension only decides for a file whose
+start names no kind but looks like that kind (markup in a `.ofx`, a `^` record end in a
+`.qif`), so a damaged OFX gets the OFX reader's message rather than the CSV reader's.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import PurePath
+
+from app.ingest.errors import IngestError
+from app.ingest.statement import ParsedStatement
+
+_SNIFF_BYTES = 8192
+_OFX_SUFFIXES = frozenset({".ofx", ".qfx"})
+_QIF_SUFFIXES = frozenset({".qif"})
+UPLOAD_TYPES = ("csv", "txt", "ofx", "qfx", "qif")  # what the dashboard's uploader accepts
+
+
+class FileKind(StrEnum):
+    CSV = "csv"
+    OFX = "ofx"
+    QIF = "qif"
+
+
+def file_kind(data: bytes, filename: str) -> FileKind:
+    from app.ingest.ofx import looks_like_ofx
+    from app.ingest.qif import looks_like_qif
+
+    head = data[:_SNIFF_BYTES].decode("latin-1")
+    if looks_like_qif(head):
+        return FileKind.QIF
+    if looks_like_ofx(head):
+        return FileKind.OFX
+    # Content that names no kind: a damaged .ofx with markup gets the OFX reader's message; a
+    # CSV saved as .ofx (no markup at all) is still read as the CSV it is.
+    suffix = PurePath(filename).suffix.lower()
+    if suffix in _OFX_SUFFIXES and ("<" in head or "OFXHEADER" in head.upper()):
+        return FileKind.OFX
+    if suffix in _QIF_SUFFIXES and any(line.strip() == "^" for line in head.splitlines()):
+        return FileKind.QIF
+    return FileKind.CSV
+
+
+def read_record_file(
+    kind: FileKind, data: bytes, filename: str, *, account: str | None, max_bytes: int | None
+) -> ParsedStatement:
+    """An OFX, QFX or QIF file as a `ParsedStatement`; whole-file problems raise `IngestError`."""
+    from app.ingest.records import to_statement
+
+    if max_bytes is not None and len(data) > max_bytes:
+        raise IngestError(
+            filename,
+            f"the file is {len(data) / 1_048_576:.1f} MB, over the upload limit of {max_bytes / 1_048_576:.0f} MB",
+        )
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        raise IngestError(filename, "the file is empty")
+    if kind is FileKind.OFX:
+        from app.ingest.ofx import read_ofx
+
+        read = read_ofx(data, filename)
+    elif kind is FileKind.QIF:
+        from app.ingest.qif import read_qif
+
+        read = read_qif(data, filename)
+    else:
+        raise ValueError(f"{kind} is read by parse_statement")
+    return to_statement(data, filename, read, account=account)

@@ -1,0 +1,320 @@
+"""OFX 1.x (SGML), OFX 2.x (XML) and QFX statements to canonical transactions.
+
+The markup is parsed by ofxtools' `TreeBuilder` (one parser for both syntaxes, imported
+only when an OFX file is read). Its header parser and its spec validation (`convert()`)
+are not used: real bank files break the spec in ways that lose no information (no
+header at all, blank lines or repeated fields before it, a BANKID longer than 9
+characters, a NAME longer than 32), and ofxtools refuses those whole. The header is
+checked here, leniently but not blindly, and the transactions are read from the tree.
+
+Amounts are TRNAMT as the file signs them: the spec signs them from the account holder's
+side for bank and card statements alike (a card purchase is negative). Dates keep the
+calendar day the bank wrote: `20091224120000[-5:EST]` is 24 December, never shifted to
+UTC. A transaction's id comes from its account and FITID, so an overlapping download
+adds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from app.ingest.errors import IngestError
+from app.ingest.records import RecordFile, RecordRow
+from app.models import SkipKind
+
+FALLBACK_CURRENCY = "USD"  # only for a file with no CURDEF, and then the file card says so
+_OFX_START = re.compile(r"<OFX>", re.IGNORECASE)
+_HEADER_FIELD = re.compile(r"^[A-Z][A-Z0-9_]*:.*$")
+_PROCESSING = re.compile(r"^<\?(?:xml|OFX)\b[^>]*\?>\s*$", re.IGNORECASE)
+_SGML_VERSION = re.compile(r"^VERSION:\s*(\d+)\s*$", re.MULTILINE)
+_XML_VERSION = re.compile(r"<\?OFX[^>]*\bVERSION=[\"'](\d+)[\"']", re.IGNORECASE)
+_POSITION = re.compile(r"position=\[(\d+):\d+\]")
+_TRANSACTION_TAG = re.compile(r"<STMTTRN>")
+_ISO = re.compile(r"[A-Z]{3}")
+_DATE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})")
+_STATEMENTS = {"STMTRS": False, "CCSTMTRS": True}  # tag -> is a card statement
+_DEBIT_TYPES = frozenset({"DEBIT"})
+_CREDIT_TYPES = frozenset({"CREDIT"})
+
+
+def looks_like_ofx(head: str) -> bool:
+    """Whether the start of a file (decoded loosely) is OFX: its header or its root element."""
+    start = head.lstrip("\ufeff \t\r\n")
+    return (
+        start.upper().startswith(("OFXHEADER", "<OFX>"))
+        or (start.startswith("<?xml") and "<?OFX" in start[:1024].upper())
+        or _OFX_START.search(head[:4096]) is not None
+    )
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """UTF-8 when it is (OFX 2 must be); otherwise Windows-1252, what CHARSET:1252 files are."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+@dataclass(frozen=True)
+class _Header:
+    body_start: int  # offset of <OFX> in the text
+    body_line: int  # its 1-based line
+    version: str | None
+    xml: bool
+
+
+def _read_header(text: str, filename: str) -> _Header:
+    """Where the body starts, and the version; a header line that is no header field is an error."""
+    found = _OFX_START.search(text)
+    if found is None:
+        raise IngestError(filename, "this is not an OFX file: it has no <OFX> element")
+    header = text[: found.start()]
+    lines = header.split("\n")
+    for number, line in enumerate(lines, start=1):
+        cleaned = line.strip().lstrip("\ufeff")
+        if not cleaned or _HEADER_FIELD.match(cleaned) or _PROCESSING.match(cleaned):
+            continue
+        raise IngestError(
+            filename,
+            f"the OFX header is broken: {cleaned[:60]!r} is not a header field (NAME:VALUE)",
+            row=number,
+        )
+    xml = "<?xml" in header.lower() or "<?ofx" in header.lower()
+    if not xml and header.strip() and "OFXHEADER:" not in header.upper():
+        raise IngestError(filename, "the OFX header is broken: it has no OFXHEADER field", row=1)
+    version_at = (_XML_VERSION if xml else _SGML_VERSION).search(header)
+    return _Header(found.start(), header.count("\n") + 1, version_at.group(1) if version_at else None, xml)
+
+
+def _tree(body: str, header: _Header, filename: str) -> ET.Element:
+    """The body as an element tree; a markup error names the line it is on."""
+    from ofxtools.Parser import TreeBuilder  # imported here: only OFX imports pay for it
+
+    builder = TreeBuilder()
+    try:
+        builder.feed(body)
+        root: Any = builder.close()
+    except Exception as exc:  # any failure of the library on a malformed file is that file's error
+        detail = str(exc)
+        at = _POSITION.search(detail)
+        row = header.body_line + body[: int(at.group(1))].count("\n") if at else None
+        reason = (
+            "a closing tag matches no open element"
+            if isinstance(exc, IndexError)  # ElementTree's stack, popped by a stray </TAG>
+            else detail.split(" - position=")[0].split(" in <")[0][:160]
+        )
+        raise IngestError(filename, f"the OFX markup is broken ({reason})", row=row) from None
+    if not isinstance(root, ET.Element) or root.tag != "OFX":
+        raise IngestError(filename, "the OFX markup is broken (its root element is not <OFX>)")
+    return root
+
+
+def _text(element: ET.Element | None, path: str) -> str:
+    if element is None:
+        return ""
+    return (element.findtext(path) or "").strip()
+
+
+def ofx_date(text: str) -> dt.date | None:
+    """The calendar day of an OFX datetime (`20230105`, `20091224120000.000[-5:EST]`), or None."""
+    found = _DATE.match(text)
+    if found is None:
+        return None
+    try:
+        return dt.date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+    except ValueError:
+        return None
+
+
+def ofx_amount(text: str) -> Decimal | None:
+    """TRNAMT as a Decimal (`-12.50`, `+3`, and the decimal comma some banks write), or None."""
+    cleaned = text.strip().replace(" ", "")
+    if "," in cleaned and "." not in cleaned and cleaned.count(",") == 1:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def masked_account(acctid: str) -> str:
+    """Only the last four characters of an account or card number are ever shown."""
+    tail = re.sub(r"\s", "", acctid)[-4:]
+    return f"…{tail}" if tail else ""
+
+
+def _account_name(org: str, acct_type: str, acctid: str, card: bool) -> str:
+    kind = "card" if card else (acct_type.lower() or "account")
+    parts = [org or "OFX", kind, masked_account(acctid)]
+    return " ".join(p for p in parts if p)
+
+
+def _description(transaction: ET.Element) -> str:
+    name, memo = _text(transaction, "NAME"), _text(transaction, "MEMO")
+    if memo.startswith(name):  # NAME is often MEMO cut to the spec's 32 characters
+        text = memo
+    elif name.startswith(memo):
+        text = name
+    else:
+        text = f"{name} {memo}"
+    check = _text(transaction, "CHECKNUM")
+    if check.strip("0") and check not in text:
+        text = f"{text} CHECK {check}".strip()
+    return text
+
+
+def _inverted(types: list[str], amounts: list[Decimal | None]) -> bool:
+    """Every typed debit positive and every typed credit negative: signed from the bank's side."""
+    against = along = 0
+    for kind, amount in zip(types, amounts, strict=True):
+        if amount is None or not amount:
+            continue
+        if kind in _DEBIT_TYPES:
+            against += amount > 0
+            along += amount < 0
+        elif kind in _CREDIT_TYPES:
+            against += amount < 0
+            along += amount > 0
+    return against >= 2 and along == 0
+
+
+@dataclass(frozen=True)
+class _Positions:
+    """Where each <STMTTRN> starts in the body, for the line and the text a skipped row shows."""
+
+    body: str
+    starts: list[int]
+    lines: list[int]
+    order: dict[int, int]  # id(element) -> its index among the file's STMTTRN, in file order
+
+    @classmethod
+    def of(cls, body: str, first_line: int, root: ET.Element) -> _Positions:
+        starts = [m.start() for m in _TRANSACTION_TAG.finditer(body)]
+        lines: list[int] = []
+        line, previous = first_line, 0
+        for start in starts:  # counted between neighbours: linear in the file, not quadratic
+            line += body.count("\n", previous, start)
+            previous = start
+            lines.append(line)
+        order = {id(element): index for index, element in enumerate(root.iter("STMTTRN"))}
+        return cls(body, starts, lines, order)
+
+    def line(self, element: ET.Element) -> int:
+        index = self.order.get(id(element), len(self.lines))
+        return self.lines[index] if index < len(self.lines) else 0
+
+    def raw(self, element: ET.Element) -> str:
+        index = self.order.get(id(element), len(self.starts))
+        if index >= len(self.starts):
+            return ""
+        start = self.starts[index]
+        end = self.body.find("</STMTTRN>", start)
+        return self.body[start : end + len("</STMTTRN>") if 0 <= end < start + 1000 else start + 300]
+
+
+def read_ofx(data: bytes, filename: str) -> RecordFile:
+    """Every bank and card statement in an OFX or QFX file; investment statements are noted, not read."""
+    text, encoding = _decode(data)
+    header = _read_header(text, filename)
+    body = text[header.body_start :]
+    root = _tree(body, header, filename)
+    quicken = filename.lower().endswith(".qfx") or "<INTU." in text[: header.body_start + 4096].upper()
+    syntax = "XML" if header.xml else "SGML"
+    version = f" {header.version[0]}.{header.version[1:]}" if header.version else ""
+    name = f"QFX (Quicken, OFX{version} {syntax})" if quicken else f"OFX{version} ({syntax})"
+    read = RecordFile(layout_name=name, encoding=encoding)
+    positions = _Positions.of(body, header.body_line, root)
+    org = _text(root, "SIGNONMSGSRSV1/SONRS/FI/ORG")
+    statements = [(e, _STATEMENTS[e.tag]) for e in root.iter() if e.tag in _STATEMENTS]
+    if not statements:
+        raise IngestError(filename, _no_statement_reason(root))
+    if any(True for _ in root.iter("INVSTMTRS")):
+        read.notes.append("the file also holds an investment statement, which privfin does not import")
+    for statement, card in statements:
+        _read_statement(statement, card, org, read, positions)
+    return read
+
+
+def _no_statement_reason(root: ET.Element) -> str:
+    status = _text(root, "SIGNONMSGSRSV1/SONRS/STATUS/CODE")
+    message = _text(root, "SIGNONMSGSRSV1/SONRS/STATUS/MESSAGE")
+    if status and status != "0":
+        return f"the bank's server sent an error instead of a statement (code {status}{': ' + message if message else ''})"
+    if any(True for _ in root.iter("INVSTMTRS")):
+        return "the file holds only investment statements, which privfin does not import"
+    return "the OFX file holds no bank or credit-card statement"
+
+
+def _read_statement(
+    statement: ET.Element,
+    card: bool,
+    org: str,
+    read: RecordFile,
+    positions: _Positions,
+) -> None:
+    # Searched anywhere below the statement, not by the spec's path: an SGML element left empty
+    # (`<CURDEF>` with no value) swallows its next siblings as children.
+    account_from = next(statement.iter("CCACCTFROM" if card else "BANKACCTFROM"), None)
+    acctid = _text(account_from, "ACCTID")
+    bankid = _text(account_from, "BANKID")
+    account = _account_name(org, _text(account_from, "ACCTTYPE"), acctid, card)
+    named = (next(statement.iter("CURDEF"), ET.Element("CURDEF")).text or "").strip().upper()
+    curdef = named if _ISO.fullmatch(named) else None
+    assumed = 0
+    transactions = list(statement.iter("STMTTRN"))
+    types = [_text(t, "TRNTYPE").upper() for t in transactions]
+    amounts = [ofx_amount(_text(t, "TRNAMT")) for t in transactions]
+    flip = _inverted(types, amounts)
+    if flip:
+        read.notes.append(
+            f"{account}: every DEBIT is positive and every CREDIT negative (signed from the bank's side); "
+            "the signs were turned to the account holder's side"
+        )
+    for transaction, amount in zip(transactions, amounts, strict=True):
+        read.records_read += 1
+        line, raw = positions.line(transaction), positions.raw(transaction)
+        posted = ofx_date(_text(transaction, "DTPOSTED"))
+        user = ofx_date(_text(transaction, "DTUSER"))
+        day = user if user is not None else posted  # the day of the purchase, as a CSV's date column
+        if amount is None:
+            written = _text(transaction, "TRNAMT")
+            why = f"amount {written!r} is not a number" if written else "the transaction has no TRNAMT"
+            read.skip(line, why, raw)
+            continue
+        if day is None:
+            written = _text(transaction, "DTPOSTED")
+            why = f"date {written!r} is not an OFX date" if written else "the transaction has no DTPOSTED"
+            read.skip(line, why, raw)
+            continue
+        if not amount and not _description(transaction):
+            read.skip(line, "zero amount and no text", raw, SkipKind.FILTERED)
+            continue
+        fitid = _text(transaction, "FITID")
+        own = _text(transaction, "CURRENCY/CURSYM").upper()  # this amount's currency, when not CURDEF
+        currency = own if _ISO.fullmatch(own) else curdef
+        if currency is None:
+            currency, assumed = FALLBACK_CURRENCY, assumed + 1
+        read.keep(
+            RecordRow(
+                line=line,
+                account=account,
+                date=day,
+                posted_date=posted if user is not None and posted != user else None,
+                description=_description(transaction),
+                amount=-amount if flip else amount,
+                currency=currency,
+                stable_key=f"ofx|{bankid}|{acctid}|{fitid}" if fitid else None,
+                raw=raw,
+            )
+        )
+    if assumed:
+        read.uncertain_reasons.append(
+            f"the statement of {account} names no currency (CURDEF is empty); {assumed} transaction(s) "
+            f"were assumed to be in {FALLBACK_CURRENCY}"
+        )

@@ -1,0 +1,134 @@
+"""Transactions read from a record format (OFX, QIF) into the same `ParsedStatement` as a CSV.
+
+The readers of those formats decide every value themselves; this module turns their rows
+into the columns the importer stores, with the same ids, notes and skipped-row reporting
+as `parse_statement`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from app.ids import occurrence_ids, statement_ids
+from app.ingest.amounts import amount_range_problem
+from app.ingest.dates import date_range_problem
+from app.ingest.statement import ParsedStatement, TransactionTable
+from app.models import SkipKind, SkippedRow
+
+RAW_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """One transaction as a record reader understood it.
+
+    `stable_key` is what identifies it across exports when the file says so (an OFX
+    FITID with its account); without one the id is built from the row's content, as for
+    a CSV row.
+    """
+
+    line: int
+    account: str
+    date: dt.date
+    description: str
+    amount: Decimal
+    currency: str
+    posted_date: dt.date | None = None
+    bank_category: str | None = None
+    stable_key: str | None = None
+    raw: str = ""
+
+
+@dataclass
+class RecordFile:
+    """What a record reader made of one file, before it becomes a `ParsedStatement`."""
+
+    layout_name: str
+    rows: list[RecordRow] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
+    records_read: int = 0
+    notes: list[str] = field(default_factory=list)
+    uncertain_reasons: list[str] = field(default_factory=list)
+    encoding: str = "utf-8"
+
+    def skip(self, line: int, reason: str, raw: str, kind: SkipKind = SkipKind.INVALID) -> None:
+        self.skipped.append(
+            SkippedRow(row=line, kind=kind, reason=reason, raw=" ".join(raw.split())[:RAW_LIMIT])
+        )
+
+    def keep(self, row: RecordRow) -> None:
+        """Keep `row`, unless its date or amount is out of the range the importer accepts."""
+        problem = amount_range_problem(row.amount) or date_range_problem(row.date)
+        if problem is not None:
+            self.skip(row.line, problem, row.raw)
+        else:
+            self.rows.append(row)
+
+
+def _ids(rows: Sequence[RecordRow]) -> list[str]:
+    """Stable keys where the file gives them, content identity otherwise; both occurrence-aware."""
+    content = statement_ids(
+        [r.account for r in rows],
+        [r.date for r in rows],
+        [r.amount for r in rows],
+        [r.currency for r in rows],
+        [r.description for r in rows],
+    )
+    keyed = [i for i, r in enumerate(rows) if r.stable_key is not None]
+    if keyed:
+        stable = occurrence_ids(str(rows[i].stable_key) for i in keyed)
+        for index, tid in zip(keyed, stable, strict=True):
+            content[index] = tid
+    return content
+
+
+def to_statement(data: bytes, filename: str, read: RecordFile, *, account: str | None) -> ParsedStatement:
+    """The `ParsedStatement` of a record file: no column mapping, since the format names every field."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    rows = read.rows
+    if account and account.strip():
+        # As for a CSV, the user's name is the account; an OFX FITID key keeps the file's own
+        # account number, so those ids do not move with the name.
+        rows = [dataclasses.replace(r, account=account.strip()) for r in rows]
+    table = TransactionTable(
+        ids=_ids(rows),
+        accounts=[r.account for r in rows],
+        dates=[r.date for r in rows],
+        posted_dates=[r.posted_date for r in rows],
+        descriptions=[r.description for r in rows],
+        amounts=[r.amount for r in rows],
+        currencies=[r.currency for r in rows],
+        bank_categories=[r.bank_category for r in rows],
+        source_sha256s=[sha256] * len(rows),
+        source_rows=array("q", [r.line for r in rows]),
+    )
+    notes = list(read.notes)
+    reasons = list(read.uncertain_reasons)
+    if not read.records_read:
+        notes.append("the file holds no transaction rows")
+    elif not rows and any(s.kind is SkipKind.INVALID for s in read.skipped):
+        reasons.append(f"none of the {read.records_read} transactions could be read")
+    return ParsedStatement(
+        filename=filename,
+        file_sha256=sha256,
+        profile_id=None,
+        layout_name=read.layout_name,
+        confident=not reasons,
+        uncertain_reasons=reasons,
+        notes=notes,
+        header_fingerprint="",
+        columns=[],
+        mapping=None,
+        table=table,
+        skipped=sorted(read.skipped, key=lambda s: s.row),
+        rows_read=read.records_read,
+        encoding=read.encoding,
+        delimiter="",
+        header_row=None,
+    )

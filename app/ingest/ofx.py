@@ -155,15 +155,26 @@ def _account_name(org: str, acct_type: str, acctid: str, card: bool) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _description(transaction: ET.Element) -> str:
-    name, memo = _text(transaction, "NAME"), _text(transaction, "MEMO")
+def _fields(transaction: ET.Element) -> dict[str, str]:
+    """A transaction's values by tag, read once (an empty SGML element may nest the next ones)."""
+    fields: dict[str, str] = {}
+    for element in transaction.iter():
+        if element.text and element.tag not in fields:
+            fields[element.tag] = element.text.strip()
+    currency = next(transaction.iter("CURRENCY"), None)  # the amount's own currency; ORIGCURRENCY is not
+    fields["CURRENCY"] = _text(currency, "CURSYM").upper() if currency is not None else ""
+    return fields
+
+
+def _description(fields: dict[str, str]) -> str:
+    name, memo = fields.get("NAME", ""), fields.get("MEMO", "")
     if memo.startswith(name):  # NAME is often MEMO cut to the spec's 32 characters
         text = memo
     elif name.startswith(memo):
         text = name
     else:
         text = f"{name} {memo}"
-    check = _text(transaction, "CHECKNUM")
+    check = fields.get("CHECKNUM", "")
     if check.strip("0") and check not in text:
         text = f"{text} CHECK {check}".strip()
     return text
@@ -268,35 +279,37 @@ def _read_statement(
     curdef = named if _ISO.fullmatch(named) else None
     assumed = 0
     transactions = list(statement.iter("STMTTRN"))
-    types = [_text(t, "TRNTYPE").upper() for t in transactions]
-    amounts = [ofx_amount(_text(t, "TRNAMT")) for t in transactions]
+    values = [_fields(t) for t in transactions]
+    types = [v.get("TRNTYPE", "").upper() for v in values]
+    amounts = [ofx_amount(v.get("TRNAMT", "")) for v in values]
     flip = _inverted(types, amounts)
     if flip:
         read.notes.append(
             f"{account}: every DEBIT is positive and every CREDIT negative (signed from the bank's side); "
             "the signs were turned to the account holder's side"
         )
-    for transaction, amount in zip(transactions, amounts, strict=True):
+    for transaction, fields, amount in zip(transactions, values, amounts, strict=True):
         read.records_read += 1
         line, raw = positions.line(transaction), positions.raw(transaction)
-        posted = ofx_date(_text(transaction, "DTPOSTED"))
-        user = ofx_date(_text(transaction, "DTUSER"))
+        posted = ofx_date(fields.get("DTPOSTED", ""))
+        user = ofx_date(fields.get("DTUSER", ""))
         day = user if user is not None else posted  # the day of the purchase, as a CSV's date column
         if amount is None:
-            written = _text(transaction, "TRNAMT")
+            written = fields.get("TRNAMT", "")
             why = f"amount {written!r} is not a number" if written else "the transaction has no TRNAMT"
             read.skip(line, why, raw)
             continue
         if day is None:
-            written = _text(transaction, "DTPOSTED")
+            written = fields.get("DTPOSTED", "")
             why = f"date {written!r} is not an OFX date" if written else "the transaction has no DTPOSTED"
             read.skip(line, why, raw)
             continue
-        if not amount and not _description(transaction):
+        description = _description(fields)
+        if not amount and not description:
             read.skip(line, "zero amount and no text", raw, SkipKind.FILTERED)
             continue
-        fitid = _text(transaction, "FITID")
-        own = _text(transaction, "CURRENCY/CURSYM").upper()  # this amount's currency, when not CURDEF
+        fitid = fields.get("FITID", "")
+        own = fields["CURRENCY"]
         currency = own if _ISO.fullmatch(own) else curdef
         if currency is None:
             currency, assumed = FALLBACK_CURRENCY, assumed + 1
@@ -306,7 +319,7 @@ def _read_statement(
                 account=account,
                 date=day,
                 posted_date=posted if user is not None and posted != user else None,
-                description=_description(transaction),
+                description=description,
                 amount=-amount if flip else amount,
                 currency=currency,
                 stable_key=f"ofx|{bankid}|{acctid}|{fitid}" if fitid else None,

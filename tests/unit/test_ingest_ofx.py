@@ -160,6 +160,13 @@ def test_name_memo_and_check_number_make_the_description() -> None:
     assert parsed.transactions[0].description == "ACME LANDSCAPING MARCH CHECK 1234"
 
 
+def test_an_empty_sgml_element_does_not_hide_the_values_after_it() -> None:
+    # `<NAME>` with no value opens an aggregate in SGML: MEMO ends up nested inside it
+    empty_name = "<STMTTRN>\n<TRNTYPE>DEBIT\n<DTPOSTED>20240105\n<TRNAMT>-3.00\n<FITID>5\n<NAME>\n<MEMO>COFFEE HOUSE\n</STMTTRN>"
+    (transaction,) = read("x.ofx", sgml(empty_name)).transactions
+    assert (transaction.description, transaction.amount) == ("COFFEE HOUSE", Decimal("-3.00"))
+
+
 def test_a_statements_user_date_is_the_date_and_the_posting_date_is_kept() -> None:
     both = "<STMTTRN><TRNTYPE>POS<DTPOSTED>20240103<DTUSER>20240101<TRNAMT>-8.00<FITID>7<NAME>CAFE</STMTTRN>"
     (transaction,) = read("x.ofx", sgml(both)).transactions

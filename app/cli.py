@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="privfin", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    imp = sub.add_parser("import", help="read bank CSV exports into the local store")
+    imp = sub.add_parser("import", help="read bank exports (CSV, OFX, QFX, QIF) into the local store")
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
     imp.add_argument("--account", help="account name for every transaction of these files")
     imp.add_argument("--dry-run", action="store_true", help="parse and report, store nothing")

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 
 from app.datadir import DataDirError, ensure_private_dir
+from app.money import normalize_currency_code
 from app.settings import DATA_DIR_ENV, SettingsError, load_settings
 
 EXIT_OK = 0
@@ -27,6 +28,13 @@ EXIT_USAGE = 2
 
 def _eprint(*parts: object) -> None:
     print(*parts, file=sys.stderr)
+
+
+def _currency_code(text: str) -> str:
+    try:
+        return normalize_currency_code(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -143,6 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="read bank exports (CSV, OFX, QFX, QIF) into the local store")
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
     imp.add_argument("--account", help="account name for every transaction of these files")
+    imp.add_argument(
+        "--currency",
+        type=_currency_code,
+        metavar="CODE",
+        help="currency (ISO code, e.g. CAD) of these files' amounts when a row does not name one; "
+        "remembered for their accounts",
+    )
     imp.add_argument("--dry-run", action="store_true", help="parse and report, store nothing")
     imp.add_argument("--json", action="store_true", help="one JSON object per transaction on stdout")
     imp.set_defaults(handler=_cmd_import)

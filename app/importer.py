@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from app.ingest import ColumnMapping, IngestError, ParsedStatement, parse_statement
+from app.ingest.currency import SOURCE_TEXT, CurrencyContext, CurrencySource, CurrencyUnknown
 from app.ingest.formats import FileKind, file_kind, read_record_file
 from app.models import SkipKind, Transaction
 from app.settings import load_settings
@@ -38,6 +39,8 @@ class FileImportResult:
     error: str | None
     inserted: int
     duplicate_ids: frozenset[str]
+    # The file names no currency and none was chosen, remembered or set as home: ask the user.
+    currency_unknown: bool = False
 
     @property
     def ok(self) -> bool:
@@ -73,6 +76,12 @@ def remember_mapping(store: Store, fingerprint: str, mapping: ColumnMapping) -> 
     store.put_mapping(fingerprint, mapping.model_dump(mode="json"))
 
 
+def _refused(filename: str, exc: IngestError) -> FileImportResult:
+    return FileImportResult(
+        filename, None, str(exc), 0, frozenset(), currency_unknown=isinstance(exc, CurrencyUnknown)
+    )
+
+
 def _parse(
     store: Store,
     filename: str,
@@ -81,6 +90,7 @@ def _parse(
     account: str | None,
     mappings: dict[str, ColumnMapping] | None,
     max_bytes: int | None,
+    currency: CurrencyContext,
 ) -> ParsedStatement:
     kind = file_kind(data, filename)
     if kind is not FileKind.CSV:  # OFX, QFX, QIF: the format names every field, no mapping applies
@@ -97,7 +107,12 @@ def _parse(
         mapping=given.get(filename),
         remembered=remembered,
         max_bytes=max_bytes,
+        currency=currency,
     )
+
+
+def _currency_context(store: Store, currency: str | None, home_currency: str | None) -> CurrencyContext:
+    return CurrencyContext(chosen=currency, remembered=store.account_currency, home=home_currency)
 
 
 def preview_files(
@@ -107,21 +122,33 @@ def preview_files(
     account: str | None = None,
     mappings: dict[str, ColumnMapping] | None = None,
     max_bytes: int | None = None,
+    currency: str | None = None,
+    home_currency: str | None = None,
 ) -> list[FileImportResult]:
     """Parse every file and mark what is already stored (or repeated by an earlier file); store nothing.
 
     `mappings` is keyed by file name (that file only) or by header fingerprint (every
-    file of that layout).
+    file of that layout). `currency` is the user's choice for amounts whose row names none;
+    without it the file's own, the account's remembered, then `home_currency` is used.
     """
     results: list[FileImportResult] = []
     seen: set[str] = set()
+    context = _currency_context(store, currency, home_currency)
     for filename, data in files:
         try:
-            parsed = _parse(store, filename, data, account=account, mappings=mappings, max_bytes=max_bytes)
+            parsed = _parse(
+                store,
+                filename,
+                data,
+                account=account,
+                mappings=mappings,
+                max_bytes=max_bytes,
+                currency=context,
+            )
             ids = parsed.table.ids
             duplicates = frozenset(store.existing_ids(ids) | (seen & set(ids)))
         except IngestError as exc:
-            results.append(FileImportResult(filename, None, str(exc), 0, frozenset()))
+            results.append(_refused(filename, exc))
             continue
         except Exception as exc:
             results.append(_broken(filename, exc))
@@ -138,16 +165,21 @@ def import_files(
     account: str | None = None,
     mappings: dict[str, ColumnMapping] | None = None,
     max_bytes: int | None = None,
+    currency: str | None = None,
+    home_currency: str | None = None,
 ) -> list[FileImportResult]:
     """Parse and store each file in one atomic commit; a failing file never blocks the others.
 
     A mapping given for a file (by name or by fingerprint) is remembered under that
-    file's header fingerprint.
+    file's header fingerprint; the currency each account's amounts were given (see
+    `preview_files`) is remembered for that account, replacing an earlier one only when
+    the user chose it.
     """
     results: list[FileImportResult] = []
+    context = _currency_context(store, currency, home_currency)
     for filename, data in files:
         try:
-            results.append(_import_one(store, filename, data, account, mappings, max_bytes))
+            results.append(_import_one(store, filename, data, account, mappings, max_bytes, context))
         except Exception as exc:
             results.append(_broken(filename, exc))
     return results
@@ -160,11 +192,14 @@ def _import_one(
     account: str | None,
     mappings: dict[str, ColumnMapping] | None,
     max_bytes: int | None,
+    currency: CurrencyContext,
 ) -> FileImportResult:
     try:
-        parsed = _parse(store, filename, data, account=account, mappings=mappings, max_bytes=max_bytes)
+        parsed = _parse(
+            store, filename, data, account=account, mappings=mappings, max_bytes=max_bytes, currency=currency
+        )
     except IngestError as exc:
-        return FileImportResult(filename, None, str(exc), 0, frozenset())
+        return _refused(filename, exc)
     record = ImportRecord(
         file_sha256=parsed.file_sha256,
         file_name=filename,
@@ -183,10 +218,30 @@ def _import_one(
     explicit = given.get(filename) or given.get(parsed.header_fingerprint)
     if explicit is not None:
         remember_mapping(store, parsed.header_fingerprint, explicit)
+    _remember_currencies(store, parsed)
     return FileImportResult(filename, parsed, None, outcome.inserted, outcome.duplicate_ids)
 
 
+def _remember_currencies(store: Store, parsed: ParsedStatement) -> None:
+    chosen = {a: d.code for a, d in parsed.account_currencies.items() if d.source is CurrencySource.CHOSEN}
+    store.remember_account_currencies(chosen, replace=True)
+    found = {a: d.code for a, d in parsed.account_currencies.items() if d.source is not CurrencySource.CHOSEN}
+    store.remember_account_currencies(found, replace=False)
+
+
+def currency_line(parsed: ParsedStatement) -> str | None:
+    """ "EUR (remembered for this account)": the currency given to amounts whose row names none."""
+    if parsed.currency is None or parsed.currency_source is None:
+        return None
+    return f"{parsed.currency} ({SOURCE_TEXT[parsed.currency_source]})"
+
+
 # -- command line ---------------------------------------------------------------------
+
+_CURRENCY_HINT = (
+    "; say which with --currency CODE (for example --currency CAD), or set your home currency "
+    "with PRIVFIN_HOME_CURRENCY=CODE; nothing from it was saved"
+)
 
 
 def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool) -> dict[str, Any]:
@@ -209,7 +264,7 @@ def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool
 def _summarise(result: FileImportResult, *, dry_run: bool, out: TextIO) -> bool:
     """Print one file's summary; True if the file counts as a failure for the exit code."""
     if result.error is not None or result.parsed is None:
-        print(f"{result.error}", file=out)
+        print(f"{result.error}{_CURRENCY_HINT if result.currency_unknown else ''}", file=out)
         return True
     parsed = result.parsed
     duplicates = len(result.duplicate_ids)
@@ -225,6 +280,9 @@ def _summarise(result: FileImportResult, *, dry_run: bool, out: TextIO) -> bool:
     accounts = parsed.accounts
     if accounts:
         print(f"  account{'s' if len(accounts) > 1 else ''}: {', '.join(accounts)}", file=out)
+    currency = currency_line(parsed)
+    if currency:
+        print(f"  currency: {currency}", file=out)
     for reason in parsed.uncertain_reasons:
         print(f"  uncertain: {reason}", file=out)
     for note in parsed.notes:
@@ -267,7 +325,8 @@ def run_import_command(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """`privfin import FILE... [--account NAME] [--dry-run] [--json]`; 0 when every file was read."""
+    """`privfin import FILE... [--account NAME] [--currency CODE] [--dry-run] [--json]`; 0 when every
+    file was read."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     settings = load_settings()
@@ -275,7 +334,14 @@ def run_import_command(
     max_bytes = settings.max_upload_mb * _MB
     files, failures = _read_inputs(list(args.files), max_bytes, err)
     run: Callable[..., list[FileImportResult]] = preview_files if args.dry_run else import_files
-    results = run(store, files, account=args.account, max_bytes=max_bytes)
+    results = run(
+        store,
+        files,
+        account=args.account,
+        max_bytes=max_bytes,
+        currency=getattr(args, "currency", None),
+        home_currency=settings.home_currency,
+    )
     for result in results:
         try:
             if args.json and result.parsed is not None and result.error is None:

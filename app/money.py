@@ -9,10 +9,12 @@ the number of digits; non-finite values (`NaN`, `Infinity`) pass through unchang
 from __future__ import annotations
 
 import math
+import re
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 
 CENT = Decimal("0.01")
+_CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
 
 
@@ -58,3 +60,19 @@ def grouped(value: Decimal) -> str:
     """`|value|` with thousands separators and two decimals: `1,234.50`; `Infinity` as is."""
     rounded = round_to_cents(value.copy_abs())  # `abs()` would round to 28 digits
     return f"{rounded:,}" if rounded.is_finite() else str(rounded)
+
+
+def currency_code_problem(code: str) -> str | None:
+    """Why `code` is not an ISO 4217 code (three letters), or None."""
+    if not _CURRENCY_CODE.match(code):
+        return f"{code!r} is not a currency code; use three letters such as USD, EUR or CAD"
+    return None
+
+
+def normalize_currency_code(code: str) -> str:
+    """`code` upper-cased and stripped; raises ValueError when it is not a currency code."""
+    cleaned = code.strip().upper()
+    problem = currency_code_problem(cleaned)
+    if problem:
+        raise ValueError(problem)
+    return cleaned

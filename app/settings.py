@@ -36,6 +36,7 @@ from pydantic_settings import (
 )
 
 from app.datadir import PRIVATE_FILE_MODE, ensure_private_dir
+from app.money import normalize_currency_code
 
 SETTINGS_FILE_NAME = "settings.json"
 DOTENV_FILE_NAME = ".env"
@@ -55,6 +56,7 @@ PERSISTED_FIELDS = (
     "send_amounts",
     "use_response_format",
     "offline",
+    "home_currency",
 )
 
 
@@ -109,6 +111,12 @@ def endpoint_url_problem(url: str) -> str | None:
     if any(char.isspace() or not char.isprintable() for char in url):
         return f"{url!r} contains spaces or control characters"
     return None
+
+
+def _checked_currency(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return normalize_currency_code(value)
 
 
 def _checked_endpoint_url(value: str) -> str:
@@ -213,6 +221,10 @@ class Settings(BaseSettings):
     use_response_format: bool = False
 
     max_upload_mb: int = Field(default=20, ge=1, le=200)
+
+    # The currency of a file that names none and whose account has none remembered; unset
+    # until the user says it (the dashboard asks once), so money never silently becomes USD.
+    home_currency: Annotated[str | None, AfterValidator(_checked_currency)] = None
 
     @field_validator("data_dir", mode="before")
     @classmethod

@@ -118,6 +118,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # v5: the currency of each account's amounts, for files that do not name one
+    """
+    CREATE TABLE account_currencies (
+        account TEXT PRIMARY KEY,
+        currency TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -976,6 +984,27 @@ class Store:
             conn.execute(
                 "INSERT OR REPLACE INTO mappings (fingerprint, mapping_json, updated_at) VALUES (?,?,?)",
                 (fingerprint, json.dumps(mapping), _now()),
+            )
+
+    # -- the currency remembered for each account ----------------------------------------
+
+    def account_currency(self, account: str) -> str | None:
+        with self.connect() as conn:
+            row = conn.execute(
+                "SELECT currency FROM account_currencies WHERE account = ?", (account,)
+            ).fetchone()
+        return str(row[0]) if row else None
+
+    def remember_account_currencies(self, currencies: dict[str, str], *, replace: bool) -> None:
+        """Keep each account's currency; an account's first one stays unless `replace` (the user's choice)."""
+        if not currencies:
+            return
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        now = _now()
+        with self.connect() as conn:
+            conn.executemany(
+                f"{verb} INTO account_currencies (account, currency, updated_at) VALUES (?,?,?)",
+                [(account, code, now) for account, code in currencies.items()],
             )
 
     # -- audit log: what left this machine --------------------------------------------

@@ -67,11 +67,19 @@ def _preview(
     mapping_json: str | None,
     max_bytes: int,
     store_revision: str,
+    currency: str | None,
+    home_currency: str | None,
     _data: bytes,
 ) -> FilePreview:
     mappings = {filename: ColumnMapping.model_validate_json(mapping_json)} if mapping_json else None
     result = preview_files(
-        resources.store(), [(filename, _data)], account=account, mappings=mappings, max_bytes=max_bytes
+        resources.store(),
+        [(filename, _data)],
+        account=account,
+        mappings=mappings,
+        max_bytes=max_bytes,
+        currency=currency,
+        home_currency=home_currency,
     )[0]
     parsed = result.parsed
     if result.error is not None or parsed is None:
@@ -125,16 +133,23 @@ def _preview(
 
 
 def preview_file(
-    filename: str, data: bytes, *, account: str | None = None, mapping: ColumnMapping | None = None
+    filename: str,
+    data: bytes,
+    *,
+    account: str | None = None,
+    mapping: ColumnMapping | None = None,
+    currency: str | None = None,
 ) -> FilePreview:
-    """Parse one file as the importer would (nothing is stored)."""
-    max_bytes = resources.settings().max_upload_mb * 1024 * 1024
+    """Parse one file as the importer would (nothing is stored); `currency` is the user's pick."""
+    settings = resources.settings()
     return _preview(
         file_sha256(data),
         filename,
         account,
         mapping.model_dump_json() if mapping is not None else None,
-        max_bytes,
+        settings.max_upload_mb * 1024 * 1024,
         resources.store().revision(),
+        currency,
+        settings.home_currency,
         data,
     )

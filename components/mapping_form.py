@@ -132,9 +132,7 @@ def render_mapping_form(sha256: str, columns: list[str], detected: ColumnMapping
             required=True,
             key=_key(sha256, "decimal"),
         )
-        currency = st.text_input(
-            "Currency (ISO code)", value=detected.currency, max_chars=3, key=_key(sha256, "currency")
-        )
+        # The currency is chosen on the file card itself (it is remembered for the account).
         if detected.currency_column:
             st.caption(f"Each row's currency is read from the column {md(detected.currency_column)}.")
 
@@ -145,7 +143,6 @@ def render_mapping_form(sha256: str, columns: list[str], detected: ColumnMapping
         "sign": sign,
         "date_format": str(date_format or detected.date_format).strip(),
         "decimal": decimal or detected.decimal,
-        "currency": str(currency or detected.currency).strip().upper(),
     }
     if sign in TWO_COLUMN_RULES:
         chosen.update(debit=debit, credit=credit)

@@ -58,11 +58,13 @@ def _read_files(paths: Sequence[Path]) -> list[tuple[str, bytes]]:
     return payloads
 
 
-def _import(store: Store, paths: Sequence[Path], max_bytes: int) -> tuple[list[str], list[str]]:
+def _import(
+    store: Store, paths: Sequence[Path], max_bytes: int, home_currency: str | None
+) -> tuple[list[str], list[str]]:
     """Import the files; returns (ids of their transactions, problems)."""
     from app.importer import import_files
 
-    results = import_files(store, _read_files(paths), max_bytes=max_bytes)
+    results = import_files(store, _read_files(paths), max_bytes=max_bytes, home_currency=home_currency)
     scope: list[str] = []
     problems: list[str] = []
     for path, result in zip(paths, results, strict=True):
@@ -188,7 +190,9 @@ def run_categorize_command(args: argparse.Namespace) -> int:
     problems: list[str] = []
     if files:
         try:
-            scope, problems = _import(store, files, settings.max_upload_mb * 1024 * 1024)
+            scope, problems = _import(
+                store, files, settings.max_upload_mb * 1024 * 1024, settings.home_currency
+            )
         except OSError as exc:
             _eprint(f"privfin categorize: {exc}; nothing was imported")
             return EXIT_FAILURE

@@ -120,6 +120,7 @@ _PAYMENT_TEXT = re.compile(
 )
 _PENDING_TEXT = re.compile(r"\b(" + "|".join(re.escape(w) for w in PENDING_WORDS) + r")\b", re.IGNORECASE)
 _CURRENCY_SYMBOLS = {"€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF"}
+_ORIGINAL = re.compile(r"\b(orig\w*|foreign|local|ursprung\w*|fremd\w*|oorspronkelijk\w*)\b")
 _ISO_HINT = re.compile(
     r"\b(USD|EUR|GBP|CAD|AUD|NZD|CHF|JPY|SEK|NOK|DKK|PLN|CZK|HUF|INR|MXN|BRL|ZAR|SGD|HKD)\b"
 )
@@ -226,7 +227,7 @@ def detect_mapping(
     if fee is not None:
         taken.add(fee.index)
     category = _best(profiled, CATEGORY, taken)
-    currency_col = _pick_currency_column(profiled, taken)
+    currency_col = _pick_currency_column(profiled, taken, amounts.columns)
     account = _best(profiled, ACCOUNT, taken) if has_header else None
     status, pending_values = _pick_status(profiled, taken)
     balance = next(
@@ -237,11 +238,13 @@ def detect_mapping(
     if sign is SignRule.SIGNED and amounts.single is not None:
         sign = _infer_card_sign(amounts.single, description, balance, decimal, reasons, notes)
 
+    currency: str | None
     if currency_col is not None:
         codes = [v for v in currency_col.values if v]
         currency = max(set(codes), key=codes.count)
     else:
-        currency = _guess_currency(columns, amount_values, european, notes)
+        currency = _guess_currency(profiled, amounts.columns, amount_values)
+    notes.extend(_original_amount_notes(profiled, amounts.columns, currency))
     mapping = ColumnMapping(
         has_header=has_header,
         columns=list(columns) if not has_header else [],
@@ -307,7 +310,9 @@ def _pick_amounts(profiled: list[_Column], taken: set[int], reasons: list[str], 
     mostly_numeric = [
         c for c in profiled if c.index not in taken and (c.amount_share() >= 0.5 or not c.filled)
     ]
-    single = _best([c for c in mostly_numeric if c.filled and not _is_balance(c)], AMOUNT, taken)
+    candidates = [c for c in mostly_numeric if c.filled and not _is_balance(c)]
+    # "Original Amount" beside "Amount (EUR)" is the foreign spend, not the account's money.
+    single = _best([c for c in candidates if not _is_original(c)] or candidates, AMOUNT, taken)
     debit = _best(mostly_numeric, DEBIT, taken)
     credit = _best([c for c in mostly_numeric if c is not debit], CREDIT, taken)
     if single is not None:
@@ -380,15 +385,40 @@ def _pick_status(profiled: list[_Column], taken: set[int]) -> tuple[_Column | No
     return None, []
 
 
-def _pick_currency_column(profiled: list[_Column], taken: set[int]) -> _Column | None:
+def _is_original(column: _Column) -> bool:
+    """A column of foreign spend's original amount or currency ("Original Currency", "Währung Originalbetrag")."""
+    return _ORIGINAL.search(column.role) is not None
+
+
+def _header_currency(column: _Column) -> str | None:
+    """The currency an amount column's header names: 'Amount (EUR)', 'Betrag in €'."""
+    found = _ISO_HINT.search(column.name.upper())
+    if found:
+        return found.group(1)
+    return next((code for symbol, code in _CURRENCY_SYMBOLS.items() if symbol in column.name), None)
+
+
+def _pick_currency_column(
+    profiled: list[_Column], taken: set[int], amount_columns: list[_Column]
+) -> _Column | None:
+    """A column of each row's currency, only when it is the currency of the amount column.
+
+    A column qualified as original, foreign or local belongs to the foreign spend beside the
+    amount, and so does one that disagrees with the currency the amount's header names.
+    """
+    named_by_header = {code for c in amount_columns if (code := _header_currency(c))}
     for column in profiled:
-        if column.index in taken or not column.filled:
+        if column.index in taken or not column.filled or _is_original(column):
             continue
-        named = _rank(column, CURRENCY) is not None
-        codes = all(re.fullmatch(r"[A-Z]{3}", v) for v in column.values if v)
-        if named and codes:
-            taken.add(column.index)
-            return column
+        if _rank(column, CURRENCY) is None:
+            continue
+        codes = {v for v in column.values if v}
+        if not all(re.fullmatch(r"[A-Z]{3}", v) for v in codes):
+            continue
+        if named_by_header and not codes <= named_by_header:
+            continue
+        taken.add(column.index)
+        return column
     return None
 
 
@@ -513,25 +543,39 @@ def _infer_card_sign(
 
 
 def _guess_currency(
-    columns: Sequence[str], amount_values: Sequence[str], european: bool, notes: list[str]
-) -> str:
-    for name in columns:
-        found = _ISO_HINT.search(name.upper())
-        if found:
-            return found.group(1)
-        for symbol, code in _CURRENCY_SYMBOLS.items():
-            if symbol in name:
-                return code
+    profiled: list[_Column], amount_columns: list[_Column], amount_values: Sequence[str]
+) -> str | None:
+    """The currency the file names for its amounts (a header, a symbol or code in the cells), or None.
+
+    None is an honest answer: the account's remembered currency or the user's home currency
+    decides then, never a guess from the delimiter.
+    """
+    named = [*amount_columns, *(c for c in profiled if c not in amount_columns and not _is_original(c))]
+    for column in named:
+        code = _header_currency(column)
+        if code:
+            return code
     sample = " ".join(amount_values[:200])
     for symbol, code in _CURRENCY_SYMBOLS.items():
         if symbol in sample:
             return code
     found = _ISO_HINT.search(sample)
-    if found:
-        return found.group(1)
-    guess = "EUR" if european else "USD"
-    notes.append(f"the file does not name its currency; assumed {guess}")
-    return guess
+    return found.group(1) if found else None
+
+
+def _original_amount_notes(
+    profiled: list[_Column], amount_columns: list[_Column], currency: str | None
+) -> list[str]:
+    originals = [c for c in profiled if c.filled and _is_original(c) and c not in amount_columns]
+    if not originals:
+        return []
+    names = ", ".join(f"'{c.name}'" for c in originals)
+    kept_in = f"in {currency}" if currency else "in the account's currency"
+    amount_names = ", ".join(f"'{c.name}'" for c in amount_columns)
+    return [
+        f"{names} hold the original amount or currency of foreign spending; every row is kept {kept_in}, "
+        f"the currency of {amount_names}"
+    ]
 
 
 def default_account_name(filename: str) -> str:

@@ -72,8 +72,12 @@ class ColumnMapping(BaseModel):
     decimal: Decimal_mark = "."
     sign: SignRule = SignRule.SIGNED
 
-    currency: str = "USD"
-    currency_column: str | None = None
+    currency: str | None = Field(
+        default=None, description="the amount columns' currency, when the layout names it (ISO 4217)"
+    )
+    currency_column: str | None = Field(
+        default=None, description="each row's currency, only when it is the currency of the amount column"
+    )
     category: str | None = None
     account: list[str] = Field(
         default_factory=list,
@@ -94,7 +98,9 @@ class ColumnMapping(BaseModel):
 
     @field_validator("currency")
     @classmethod
-    def _iso_currency(cls, value: str) -> str:
+    def _iso_currency(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
         value = value.strip().upper()
         if not _ISO_CURRENCY.match(value):
             raise ValueError(f"currency must be an ISO 4217 code like USD, got {value!r}")

@@ -27,6 +27,7 @@ from pydantic import TypeAdapter
 
 from app.ids import statement_ids
 from app.ingest.amounts import AmountError, amount_range_problem, cached_amount_parser, safe_amount_parser
+from app.ingest.currency import AccountCurrencies, CurrencyContext, CurrencyDecision, CurrencySource
 from app.ingest.dates import DateFormat, date_range_problem, infer_date_format, supported_or_none
 from app.ingest.errors import IngestError
 from app.ingest.generic import balance_sign, default_account_name, detect_mapping, sign_evidence
@@ -138,6 +139,11 @@ class ParsedStatement:
     encoding: str = "utf-8"
     delimiter: str = ","
     header_row: int | None = None
+    # The currency of amounts whose row does not name one, and where it came from (the file
+    # card says it); `account_currencies` is that decision per account, for the store to remember.
+    currency: str | None = None
+    currency_source: CurrencySource | None = None
+    account_currencies: dict[str, CurrencyDecision] = field(default_factory=dict)
 
     @functools.cached_property
     def transactions(self) -> list[Transaction]:
@@ -160,6 +166,7 @@ class _Choice:
     confident: bool = True
     reasons: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    currency_source: CurrencySource = CurrencySource.FILE
 
 
 def parse_statement(
@@ -170,11 +177,14 @@ def parse_statement(
     mapping: ColumnMapping | None = None,
     remembered: Callable[[str], ColumnMapping | None] | None = None,
     max_bytes: int | None = None,
+    currency: CurrencyContext | None = None,
 ) -> ParsedStatement:
     """Parse one export. Whole-file problems raise `IngestError`; bad rows become `SkippedRow`s.
 
     `mapping` forces a layout; otherwise a mapping `remembered` for this header
-    fingerprint wins, then an issuer profile, then generic detection.
+    fingerprint wins, then an issuer profile, then generic detection. Amounts whose row
+    names no currency get the one `app.ingest.currency.decide_currency` picks from the
+    layout and `currency`; with none, `CurrencyUnknown` is raised (never a guess).
     """
     if max_bytes is not None and len(data) > max_bytes:
         raise IngestError(
@@ -188,7 +198,14 @@ def parse_statement(
     fingerprint = layout.fingerprint()
     sha256 = hashlib.sha256(data).hexdigest()
     choice = _choose_mapping(layout, fingerprint, filename, mapping, remembered)
-    built = _build(layout, choice, filename=filename, sha256=sha256, account=account)
+    built = _build(
+        layout,
+        choice,
+        filename=filename,
+        sha256=sha256,
+        account=account,
+        currency=currency or CurrencyContext(),
+    )
 
     notes = decoding_notes + _layout_notes(layout) + choice.notes + built.notes
     reasons = list(choice.reasons) + built.reasons
@@ -213,6 +230,9 @@ def parse_statement(
         encoding=encoding,
         delimiter=layout.records.delimiter,
         header_row=layout.header_line,
+        currency=built.currency.code if built.currency else None,
+        currency_source=built.currency.source if built.currency else None,
+        account_currencies=built.account_currencies,
     )
 
 
@@ -258,10 +278,15 @@ def _choose_mapping(
 ) -> _Choice:
     if explicit is not None:
         _check_columns(explicit, layout, filename)
-        return _Choice(mapping=explicit, layout_name=EXPLICIT_LAYOUT)
+        return _Choice(mapping=explicit, layout_name=EXPLICIT_LAYOUT, currency_source=CurrencySource.MAPPING)
     saved = remembered(fingerprint) if remembered is not None else None
     if saved is not None and _fits(saved, layout):
-        return _Choice(mapping=saved, layout_name=REMEMBERED_LAYOUT, notes=["used your saved column mapping"])
+        return _Choice(
+            mapping=saved,
+            layout_name=REMEMBERED_LAYOUT,
+            notes=["used your saved column mapping"],
+            currency_source=CurrencySource.MAPPING,
+        )
     profile = layout.profile
     if profile is not None:
         if not layout.weak_profile:
@@ -325,6 +350,7 @@ def _profile_choice(profile: IssuerProfile, layout: Layout, notes: list[str]) ->
         confident=not reasons,
         reasons=reasons,
         notes=notes,
+        currency_source=CurrencySource.PROFILE,
     )
 
 
@@ -382,6 +408,8 @@ class _Built:
     invalid: int
     notes: list[str]
     reasons: list[str]
+    currency: CurrencyDecision | None
+    account_currencies: dict[str, CurrencyDecision]
 
 
 _TRANSACTIONS = TypeAdapter(list[Transaction])
@@ -422,7 +450,15 @@ def _data_rows(layout: Layout, width: int) -> tuple[array[int], list[list[str]],
     return lines, rows, wider
 
 
-def _build(layout: Layout, choice: _Choice, *, filename: str, sha256: str, account: str | None) -> _Built:
+def _build(
+    layout: Layout,
+    choice: _Choice,
+    *,
+    filename: str,
+    sha256: str,
+    account: str | None,
+    currency: CurrencyContext,
+) -> _Built:
     mapping = choice.mapping
     _check_columns(mapping, layout, filename)
     known = _column_index(layout)
@@ -503,6 +539,7 @@ def _build(layout: Layout, choice: _Choice, *, filename: str, sha256: str, accou
             amounts.append(value)
             kept_dates.append(date)
 
+    decided = AccountCurrencies(currency, mapping.currency, choice.currency_source, filename)
     table = _table(
         layout,
         mapping,
@@ -511,6 +548,7 @@ def _build(layout: Layout, choice: _Choice, *, filename: str, sha256: str, accou
         lines,
         _Kept(kept, descriptions, amounts, kept_dates),
         row_currencies,
+        decided,
         profile=choice.profile,
         filename=filename,
         sha256=sha256,
@@ -527,7 +565,16 @@ def _build(layout: Layout, choice: _Choice, *, filename: str, sha256: str, accou
     balance_at = at(mapping.balance)
     if balance_at is not None and len(table) >= 3:
         _check_balance(rows, kept, table.amounts, balance_at, mapping, notes, reasons)
-    return _Built(table, skipped, len(rows) + len(broken), invalid, notes, reasons)
+    return _Built(
+        table,
+        skipped,
+        len(rows) + len(broken),
+        invalid,
+        notes,
+        reasons,
+        decided.file_decision(table.accounts, table.currencies),
+        dict(decided.decisions),
+    )
 
 
 def _broken_rows(layout: Layout) -> list[SkippedRow]:
@@ -595,6 +642,7 @@ def _table(
     lines: array[int],
     chosen: _Kept,
     row_currencies: list[str | None] | None,
+    decided: AccountCurrencies,
     *,
     profile: IssuerProfile | None,
     filename: str,
@@ -607,26 +655,26 @@ def _table(
     category_at = at(mapping.category)
     posted_at = at(mapping.posted_date)
     parse_posted = DateFormat.compile(mapping.date_format).cached_parser()
-    default_currency = mapping.currency
 
-    def currency_of(k: int) -> str:
+    def currency_of(k: int, account: str) -> str:
         if row_currencies is not None and row_currencies[k]:
-            return row_currencies[k] or default_currency
+            return row_currencies[k] or decided.code(account)
         if currency_at is not None:
             cell = rows[k][currency_at].strip().upper()
             if _ISO.match(cell):
                 return cell
-        return default_currency
+        return decided.code(account)
 
     kept, descriptions, amounts, kept_dates = chosen.rows, chosen.descriptions, chosen.amounts, chosen.dates
     accounts = (
         [account_of] * len(kept) if isinstance(account_of, str) else [account_of(rows[k]) for k in kept]
     )
-    currencies = (
-        [currency_of(k) for k in kept]
-        if currency_at is not None or row_currencies is not None
-        else [default_currency] * len(kept)
-    )
+    if currency_at is not None or row_currencies is not None:
+        currencies = [currency_of(k, name) for k, name in zip(kept, accounts, strict=True)]
+    elif isinstance(account_of, str):
+        currencies = [decided.code(account_of)] * len(kept) if kept else []
+    else:
+        currencies = [decided.code(name) for name in accounts]
     ids = statement_ids(accounts, kept_dates, amounts, currencies, descriptions)
     posted: list[dt.date | None] = (
         [supported_or_none(parse_posted(rows[k][posted_at])) for k in kept]

@@ -56,7 +56,8 @@ def _on_import() -> None:
     )
     plan: dict[str, dict[str, Any]] = st.session_state.get(state.IMPORT_PLAN) or {}
     store = resources.store()
-    max_bytes = resources.settings().max_upload_mb * 1024 * 1024
+    settings = resources.settings()
+    max_bytes = settings.max_upload_mb * 1024 * 1024
     results: list[FileImportResult] = []
     for upload in uploaded:
         data = upload.getvalue()
@@ -70,6 +71,8 @@ def _on_import() -> None:
                 account=choice.get("account"),
                 mappings=mappings,
                 max_bytes=max_bytes,
+                currency=choice.get("currency"),
+                home_currency=settings.home_currency,
             )
         )
     _finish_import(results)
@@ -77,6 +80,7 @@ def _on_import() -> None:
 
 def _on_try_sample() -> None:
     files = [(path.name, path.read_bytes()) for path in sorted(SAMPLE_DIR.glob("*.csv"))]
+    # The sample statements are of banks whose profiles state their currency.
     _finish_import(import_files(resources.store(), files))
 
 

@@ -135,7 +135,7 @@ def test_no_secret_of_a_hostile_ledger_reaches_any_request_body(settings: Settin
         store = Store(ledger.db_path)
         harmless = model_merchant(n)
         rows = [(d, a) for d, a, _ in IMPORTED] + [(d, a) for d, a, _ in corrected] + [(harmless, "-5.00")]
-        (result,) = import_files(store, [("hostile.csv", _statement(rows))])
+        (result,) = import_files(store, [("hostile.csv", _statement(rows))], home_currency="USD")
         assert result.ok and result.inserted == len(rows), result.error
         by_description = {t.description: t.id for t in result.transactions}
         for description, _amount, _secrets in corrected:

@@ -16,6 +16,7 @@ from app import importer
 from app.importer import import_files
 from app.ingest import parse_statement
 from app.ingest.amounts import MAX_ABS_AMOUNT, amount_range_problem, parse_amount
+from app.ingest.currency import CurrencyContext
 from app.ingest.dates import date_range_problem
 from app.models import SkipKind
 from app.settings import Settings
@@ -23,6 +24,8 @@ from app.store import Store
 
 PRIVFIN = Path(sys.executable).with_name("privfin")
 HEADER = "Date,Description,Amount\n"
+
+USD_AT_HOME = CurrencyContext(home="USD")  # these files name no currency
 
 
 def statement(*rows: str) -> bytes:
@@ -70,7 +73,7 @@ def test_out_of_range_rows_are_reported_with_their_row_and_the_rest_is_kept() ->
         "1900-01-01,FIRST DAY,-1.00",
         "2100-12-31,LAST DAY,-1.00",
     )
-    parsed = parse_statement(data, "ranges.csv")
+    parsed = parse_statement(data, "ranges.csv", currency=USD_AT_HOME)
     assert [t.description for t in parsed.transactions] == ["COFFEE", "AT THE LIMIT", "FIRST DAY", "LAST DAY"]
     skipped = {s.row: s for s in parsed.skipped}
     assert sorted(skipped) == [3, 4, 5, 6, 7, 8]
@@ -85,7 +88,7 @@ def test_out_of_range_rows_are_reported_with_their_row_and_the_rest_is_kept() ->
 
 def test_a_posted_date_out_of_range_is_dropped_not_stored() -> None:
     data = b"Transaction Date,Post Date,Description,Amount\n2024-01-05,9999-12-31,COFFEE,-3.50\n"
-    parsed = parse_statement(data, "posted.csv")
+    parsed = parse_statement(data, "posted.csv", currency=USD_AT_HOME)
     assert [(t.date, t.posted_date) for t in parsed.transactions] == [(dt.date(2024, 1, 5), None)]
 
 
@@ -96,7 +99,7 @@ def test_a_huge_amount_in_a_debit_credit_file_is_a_skipped_row() -> None:
         b"2024-01-06,TYPO,,99999999999999999999999999999999\n"
         b"2024-01-07,TEA,2.00,\n"
     )
-    parsed = parse_statement(data, "two_columns.csv")
+    parsed = parse_statement(data, "two_columns.csv", currency=USD_AT_HOME)
     assert [t.description for t in parsed.transactions] == ["COFFEE", "TEA"]
     assert [s.row for s in parsed.invalid_rows] == [3]
 
@@ -146,7 +149,7 @@ def test_an_unforeseen_failure_in_one_file_is_that_files_error(
         ("fine.csv", statement("2024-01-06,TEA,-2")),
     ]
     for run in (import_files, importer.preview_files):
-        results = run(store, files)
+        results = run(store, files, home_currency="USD")
         assert [r.ok for r in results] == [False, True]
         assert results[0].error is not None
         assert results[0].error.startswith("broken.csv: could not be imported because of an unexpected error")

@@ -11,6 +11,7 @@ import pytest
 from app.cli import build_parser, main
 from app.importer import import_files, preview_files, remember_mapping, run_import_command
 from app.ingest import ColumnMapping, SignRule, parse_statement
+from app.ingest.currency import CurrencyContext
 from app.ingest.statement import REMEMBERED_LAYOUT
 from app.settings import Settings
 from app.store import Store
@@ -18,6 +19,7 @@ from tests.conftest import REPO_ROOT
 
 BANKS = REPO_ROOT / "tests" / "fixtures" / "banks"
 CHASE = "Chase1234_Activity20240101_20240131_20240201.CSV"
+USD_AT_HOME = CurrencyContext(home="USD")
 
 
 def fixture(name: str) -> tuple[str, bytes]:
@@ -80,23 +82,25 @@ def test_upload_limit_is_a_per_file_error(store: Store) -> None:
 
 def test_a_mapping_given_for_a_file_is_remembered_for_its_layout(store: Store) -> None:
     name, data = fixture("ambiguous_dates.csv")
-    guessed = preview_files(store, [(name, data)])[0].parsed
+    guessed = preview_files(store, [(name, data)], home_currency="USD")[0].parsed
     assert guessed is not None and not guessed.confident
     fixed = guessed.mapping.model_copy(update={"date_format": "DD/MM/YYYY"})
-    imported = import_files(store, [(name, data)], mappings={name: fixed})[0]
+    imported = import_files(store, [(name, data)], mappings={name: fixed}, home_currency="USD")[0]
     assert imported.parsed is not None and imported.parsed.confident
     # Next month's file of the same layout is read with the remembered mapping: not asked again.
     later = b"Date,Description,Amount\n02/05/2024,GROCERY OUTLET,-45.00\n"
-    second = preview_files(store, [("may.csv", later)])[0].parsed
+    second = preview_files(store, [("may.csv", later)], home_currency="USD")[0].parsed
     assert second is not None and second.layout_name == REMEMBERED_LAYOUT and second.confident
     assert second.transactions[0].date.isoformat() == "2024-05-02"
 
 
 def test_mappings_may_be_keyed_by_fingerprint(store: Store) -> None:
     name, data = fixture("ambiguous_dates.csv")
-    parsed = parse_statement(data, name)
+    parsed = parse_statement(data, name, currency=USD_AT_HOME)
     fixed = parsed.mapping.model_copy(update={"date_format": "DD/MM/YYYY"})
-    result = preview_files(store, [(name, data)], mappings={parsed.header_fingerprint: fixed})[0]
+    result = preview_files(
+        store, [(name, data)], mappings={parsed.header_fingerprint: fixed}, home_currency="USD"
+    )[0]
     assert result.parsed is not None and result.parsed.layout_name == REMEMBERED_LAYOUT
     assert store.get_mapping(parsed.header_fingerprint) is None  # a preview remembers nothing
 
@@ -108,9 +112,9 @@ def test_remember_mapping_round_trip_and_stale_entries(store: Store) -> None:
     remember_mapping(store, "fp1", mapping)
     assert ColumnMapping.model_validate(store.get_mapping("fp1")) == mapping
     name, data = fixture("ambiguous_dates.csv")
-    fingerprint = parse_statement(data, name).header_fingerprint
+    fingerprint = parse_statement(data, name, currency=USD_AT_HOME).header_fingerprint
     store.put_mapping(fingerprint, {"date": "Date", "unknown_field": 1})
-    result = preview_files(store, [(name, data)])[0]
+    result = preview_files(store, [(name, data)], home_currency="USD")[0]
     assert result.ok and result.parsed is not None and result.parsed.layout_name != REMEMBERED_LAYOUT
 
 
@@ -217,9 +221,9 @@ def test_cli_entry_point_wires_the_import_command(capsys: pytest.CaptureFixture[
 
 def test_import_remembers_a_mapping_given_by_fingerprint(store: Store) -> None:
     name, data = fixture("ambiguous_dates.csv")
-    parsed = parse_statement(data, name)
+    parsed = parse_statement(data, name, currency=USD_AT_HOME)
     fixed = parsed.mapping.model_copy(update={"date_format": "DD/MM/YYYY"})
-    import_files(store, [(name, data)], mappings={parsed.header_fingerprint: fixed})
+    import_files(store, [(name, data)], mappings={parsed.header_fingerprint: fixed}, home_currency="USD")
     assert ColumnMapping.model_validate(store.get_mapping(parsed.header_fingerprint)) == fixed
 
 

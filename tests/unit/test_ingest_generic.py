@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from app.ingest import IngestError, SignRule, parse_statement
+from app.ingest.currency import CurrencyContext, CurrencySource
 from app.ingest.generic import balance_sign, role_name, sign_evidence
 from app.ingest.statement import GENERIC_HEADERLESS_LAYOUT, GENERIC_LAYOUT
 from app.models import SkipKind
@@ -17,12 +18,13 @@ BANKS = REPO_ROOT / "tests" / "fixtures" / "banks"
 D = dt.date
 
 
-def parse_fixture(name: str):
-    return parse_statement((BANKS / name).read_bytes(), name)
+def parse_fixture(name: str, home: str = "USD"):
+    """These files name no currency: the home currency stands in for the one the user gives."""
+    return parse_statement((BANKS / name).read_bytes(), name, currency=CurrencyContext(home=home))
 
 
-def parse_text(text: str, name: str = "export.csv", encoding: str = "utf-8"):
-    return parse_statement(text.encode(encoding), name)
+def parse_text(text: str, name: str = "export.csv", encoding: str = "utf-8", home: str = "USD"):
+    return parse_statement(text.encode(encoding), name, currency=CurrencyContext(home=home))
 
 
 def amounts(parsed) -> list[Decimal]:
@@ -42,7 +44,7 @@ def test_headerless_commbank_style_file_reads_day_first_from_the_whole_column() 
 
 
 def test_french_semicolon_export_with_comma_decimals_and_space_thousands() -> None:
-    parsed = parse_fixture("releve_boursorama.csv")
+    parsed = parse_fixture("releve_boursorama.csv", home="EUR")
     assert parsed.layout_name == GENERIC_LAYOUT
     assert parsed.mapping.decimal == "," and parsed.mapping.date_format == "YYYY-MM-DD"
     assert parsed.mapping.date == "dateOp" and parsed.mapping.posted_date == "dateVal"
@@ -50,6 +52,7 @@ def test_french_semicolon_export_with_comma_decimals_and_space_thousands() -> No
     assert parsed.transactions[0].description == "CARTE 28/01/24 MONOPRIX PARIS 11"
     assert parsed.transactions[0].bank_category == "Alimentation"
     assert parsed.transactions[0].currency == "EUR"
+    assert parsed.currency_source is CurrencySource.HOME  # a ';' file is no proof of euros
     assert parsed.confident, parsed.uncertain_reasons
 
 
@@ -122,7 +125,8 @@ def test_german_savings_bank_export_status_by_value_and_two_digit_years() -> Non
 def test_dutch_af_bij_indicator_column() -> None:
     parsed = parse_text(
         "Datum;Omschrijving;Bedrag;Af/Bij\n"
-        "15-01-2024;Jumbo Utrecht;12,30;Af\n16-01-2024;Salaris;1.800,00;Bij\n17-01-2024;Huur;950,00;Af\n"
+        "15-01-2024;Jumbo Utrecht;12,30;Af\n16-01-2024;Salaris;1.800,00;Bij\n17-01-2024;Huur;950,00;Af\n",
+        home="EUR",
     )
     assert parsed.mapping.sign is SignRule.UNSIGNED_PLUS_INDICATOR
     assert parsed.mapping.date_format == "DD-MM-YYYY"

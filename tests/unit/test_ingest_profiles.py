@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from app.ingest import ColumnMapping, SignRule, list_profiles, load_profiles, parse_statement
+from app.ingest.currency import CurrencyContext
 from app.ingest.profiles import PROFILE_DIR, get_profile
 from app.models import SkipKind
 from tests.conftest import REPO_ROOT
@@ -479,7 +480,11 @@ def test_weak_header_needs_confirmation_by_the_data() -> None:
     amex = parse("amex_export.csv")
     assert amex.profile_id == "amex"
     assert next(t for t in amex.transactions if "PAYMENT" in t.description).amount == Decimal("250.00")
-    other = parse("ambiguous_dates.csv")
+    other = parse_statement(
+        (BANKS / "ambiguous_dates.csv").read_bytes(),
+        "ambiguous_dates.csv",
+        currency=CurrencyContext(home="USD"),
+    )
     assert other.profile_id is None
     assert any("American Express" in n for n in other.notes)
     # Amex's own file name is enough on its own.

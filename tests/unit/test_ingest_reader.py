@@ -246,7 +246,7 @@ def test_import_files_stores_the_rest_of_a_file_with_a_huge_field(store: Store) 
     data = (
         _HEADER + b"01/02/2024,COFFEE,-3.50\n01/03/2024," + b"Y" * 150_000 + b",-4.00\n01/04/2024,BREAD,-2\n"
     )
-    [result] = import_files(store, [("huge.csv", data)])
+    [result] = import_files(store, [("huge.csv", data)], home_currency="USD")
     assert (result.error, result.inserted) == (None, 2)
     assert (
         [(s.row, s.kind.value) for s in result.parsed.skipped] == [(3, "invalid")] if result.parsed else False

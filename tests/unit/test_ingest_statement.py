@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from app.ids import identity_key, occurrence_ids
 from app.ingest import ColumnMapping, IngestError, SignRule, parse_statement
+from app.ingest.currency import CurrencyContext
 from app.ingest.statement import EXPLICIT_LAYOUT, REMEMBERED_LAYOUT
 from app.models import SkipKind
 from tests.conftest import REPO_ROOT
@@ -81,14 +82,17 @@ def test_explicit_mapping_naming_missing_columns_is_refused() -> None:
 
 def test_remembered_mapping_is_used_for_its_fingerprint_only() -> None:
     text = b"Date,Description,Amount\n03/04/2024,GROCERY,-45.00\n05/04/2024,PARKING,-6.00\n"
-    first = parse_statement(text, "a.csv")
+    home = CurrencyContext(home="USD")  # the file names no currency
+    first = parse_statement(text, "a.csv", currency=home)
     assert not first.confident
     fixed = first.mapping.model_copy(update={"date_format": "DD/MM/YYYY"})
     store = {first.header_fingerprint: fixed}
-    again = parse_statement(text, "b.csv", remembered=store.get)
+    again = parse_statement(text, "b.csv", remembered=store.get, currency=home)
     assert again.layout_name == REMEMBERED_LAYOUT and again.confident
     assert again.transactions[0].date == dt.date(2024, 4, 3)
-    other = parse_statement(b"Datum;Text;Betrag\n03.04.2024;x;-1,00\n", "c.csv", remembered=store.get)
+    other = parse_statement(
+        b"Datum;Text;Betrag\n03.04.2024;x;-1,00\n", "c.csv", remembered=store.get, currency=home
+    )
     assert other.layout_name != REMEMBERED_LAYOUT
 
 

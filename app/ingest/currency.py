@@ -1,0 +1,138 @@
+"""Which currency a file's amounts are in, when the file does not say it on every row.
+
+Money is never silently given a currency: the order is the user's explicit choice, then
+what the file (or the user's column mapping) names, then the currency remembered for the
+account, then the bank's profile, then the user's home currency. When none applies the
+file is refused with `CurrencyUnknown`, and the caller asks the user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.ingest.errors import IngestError
+
+
+class CurrencySource(StrEnum):
+    """Where the currency of a file's amounts came from (the file card says it)."""
+
+    CHOSEN = "chosen"
+    FILE = "file"
+    MAPPING = "mapping"
+    ACCOUNT = "account"
+    PROFILE = "profile"
+    HOME = "home"
+
+
+SOURCE_TEXT: dict[CurrencySource, str] = {
+    CurrencySource.CHOSEN: "your choice",
+    CurrencySource.FILE: "named by the file",
+    CurrencySource.MAPPING: "your column mapping",
+    CurrencySource.ACCOUNT: "remembered for this account",
+    CurrencySource.PROFILE: "the bank's profile",
+    CurrencySource.HOME: "your home currency",
+}
+
+
+class CurrencyUnknown(IngestError):
+    """The file names no currency and none is chosen, remembered for its account, or set as home."""
+
+    def __init__(self, filename: str, account: str, row: int | None = None) -> None:
+        self.account = account
+        super().__init__(
+            filename,
+            f"the file does not say which currency its amounts are in, and none is remembered for "
+            f"account '{account}' or set as your home currency",
+            row,
+        )
+
+    def __reduce__(self) -> tuple[type[IngestError], tuple[str, str, int | None]]:
+        return (type(self), (self.filename, self.account, self.row))
+
+
+@dataclass(frozen=True)
+class CurrencyContext:
+    """What the importer knows beyond the file: the user's choice, the store, the settings."""
+
+    chosen: str | None = None
+    remembered: Callable[[str], str | None] | None = None
+    home: str | None = None
+
+
+@dataclass(frozen=True)
+class CurrencyDecision:
+    code: str
+    source: CurrencySource
+
+    @property
+    def explanation(self) -> str:
+        return SOURCE_TEXT[self.source]
+
+
+def decide_currency(
+    context: CurrencyContext,
+    *,
+    layout_currency: str | None,
+    layout_source: CurrencySource,
+    account: str,
+) -> CurrencyDecision | None:
+    """The currency of `account`'s amounts in this file, or None when nothing says it.
+
+    `layout_currency` is what the layout itself says (`layout_source`: the file, the user's
+    mapping or the bank's profile). A profile's currency is only the bank's usual one, so
+    a currency remembered for the account (once corrected by the user) comes first.
+    """
+    if context.chosen:
+        return CurrencyDecision(context.chosen, CurrencySource.CHOSEN)
+    if layout_currency and layout_source is not CurrencySource.PROFILE:
+        return CurrencyDecision(layout_currency, layout_source)
+    remembered = context.remembered(account) if context.remembered is not None else None
+    if remembered:
+        return CurrencyDecision(remembered, CurrencySource.ACCOUNT)
+    if layout_currency:
+        return CurrencyDecision(layout_currency, layout_source)
+    if context.home:
+        return CurrencyDecision(context.home, CurrencySource.HOME)
+    return None
+
+
+class AccountCurrencies:
+    """The currency of each account's amounts whose row names none, decided once per account."""
+
+    def __init__(
+        self, context: CurrencyContext, layout_currency: str | None, source: CurrencySource, filename: str
+    ) -> None:
+        self._context = context
+        self._layout_currency = layout_currency
+        self._source = source
+        self._filename = filename
+        self.decisions: dict[str, CurrencyDecision] = {}
+
+    def code(self, account: str) -> str:
+        found = self.decisions.get(account)
+        if found is None:
+            found = decide_currency(
+                self._context,
+                layout_currency=self._layout_currency,
+                layout_source=self._source,
+                account=account,
+            )
+            if found is None:
+                raise CurrencyUnknown(self._filename, account)
+            self.decisions[account] = found
+        return found.code
+
+    def file_decision(self, accounts: list[str], currencies: list[str]) -> CurrencyDecision | None:
+        """What the file card shows: the decision for the file's main account, else what its rows name."""
+        if self.decisions:
+            counts = {name: 0 for name in self.decisions}
+            for name in accounts:
+                if name in counts:
+                    counts[name] += 1
+            return self.decisions[max(counts, key=counts.__getitem__)]
+        if currencies:
+            named = max(set(currencies), key=currencies.count)
+            return CurrencyDecision(named, CurrencySource.FILE)
+        return None

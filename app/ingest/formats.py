@@ -46,9 +46,18 @@ def file_kind(data: bytes, filename: str) -> FileKind:
 
 
 def read_record_file(
-    kind: FileKind, data: bytes, filename: str, *, account: str | None, max_bytes: int | None
+    kind: FileKind,
+    data: bytes,
+    filename: str,
+    *,
+    account: str | None,
+    max_bytes: int | None,
+    currency: str | None = None,
 ) -> ParsedStatement:
-    """An OFX, QFX or QIF file as a `ParsedStatement`; whole-file problems raise `IngestError`."""
+    """An OFX, QFX or QIF file as a `ParsedStatement`; whole-file problems raise `IngestError`.
+
+    `currency` is for amounts the file gives none for (a QIF never does); an OFX names its own.
+    """
     from app.ingest.records import to_statement
 
     if max_bytes is not None and len(data) > max_bytes:
@@ -65,7 +74,7 @@ def read_record_file(
     elif kind is FileKind.QIF:
         from app.ingest.qif import read_qif
 
-        read = read_qif(data, filename)
+        read = read_qif(data, filename, currency=currency)
     else:
         raise ValueError(f"{kind} is read by parse_statement")
     return to_statement(data, filename, read, account=account)

@@ -25,7 +25,7 @@ from app.ingest.reader import decode_bytes
 from app.ingest.records import RecordFile, RecordRow
 from app.models import SkipKind
 
-FALLBACK_CURRENCY = "USD"  # QIF names no currency; the same default a CSV that names none gets
+FALLBACK_CURRENCY = "USD"  # QIF names no currency; with none given, the file card says this one
 _REGISTERS = {"bank": "bank", "cash": "cash", "ccard": "card", "oth a": "asset", "oth l": "liability"}
 _QUICKEN_YEAR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})'(\d{2}|\d{4})$")
 # Lists, not registers: passed over without a word. An investment register gets a note.
@@ -120,7 +120,8 @@ def _records(text: str, filename: str) -> tuple[list[_Record], list[str]]:
     return records, sorted(notes)
 
 
-def read_qif(data: bytes, filename: str) -> RecordFile:
+def read_qif(data: bytes, filename: str, *, currency: str | None = None) -> RecordFile:
+    """Every bank, cash, card and asset/liability register; amounts in `currency` (QIF names none)."""
     decoded = decode_bytes(data, filename)
     records, notes = _records(decoded.text, filename)
     read = RecordFile(layout_name="QIF", notes=notes, encoding=decoded.encoding)
@@ -147,6 +148,9 @@ def read_qif(data: bytes, filename: str) -> RecordFile:
     parse_amount = cached_amount_parser(mark.decimal)
     parse_date = DateFormat.compile(guess.format).cached_parser() if guess else None
     fallback_account = default_account_name(filename)
+    code = currency or FALLBACK_CURRENCY
+    if records and currency is None:
+        read.notes.append(f"a QIF file names no currency: the amounts were taken as {code}")
     for record, date_text, amount_text in zip(records, dates, written, strict=True):
         read.records_read += 1
         raw = " | ".join(record.text)
@@ -183,7 +187,7 @@ def read_qif(data: bytes, filename: str) -> RecordFile:
                 date=date,
                 description=description,
                 amount=amount,
-                currency=FALLBACK_CURRENCY,
+                currency=code,
                 bank_category=record.fields.get("L") or None,
                 raw=raw,
             )

@@ -70,6 +70,16 @@ def test_a_quicken_card_register_with_its_account_block_and_padded_dates() -> No
     assert parsed.accounts == ["Visa card"]
 
 
+def test_a_qif_names_no_currency_so_the_one_given_is_used_and_otherwise_the_card_says_it() -> None:
+    data = fixture("bank_dd_mm.qif")
+    given_gbp = read_record_file(FileKind.QIF, data, "uk.qif", account=None, max_bytes=None, currency="GBP")
+    assert {t.currency for t in given_gbp.transactions} == {"GBP"}
+    assert not any("currency" in note for note in given_gbp.notes)
+    assumed = read("bank_dd_mm.qif")
+    assert {t.currency for t in assumed.transactions} == {"USD"}
+    assert "a QIF file names no currency: the amounts were taken as USD" in assumed.notes
+
+
 def test_quicken_dates_are_normalised_before_the_column_decides() -> None:
     assert normalise_date("1/ 5'04") == "1/5/2004"
     assert normalise_date("2/10'2020") == "2/10/2020"

@@ -17,6 +17,7 @@ adds nothing.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ _XML_VERSION = re.compile(r"<\?OFX[^>]*\bVERSION=[\"'](\d+)[\"']", re.IGNORECASE
 _POSITION = re.compile(r"position=\[(\d+):\d+\]")
 _TRANSACTION_TAG = re.compile(r"<STMTTRN>")
 _ISO = re.compile(r"[A-Z]{3}")
+_LOWERCASE_TAG = re.compile(r"</?[a-z][a-z0-9._]*>")
+_TAG_NAME = re.compile(r"(</?)([A-Za-z][A-Za-z0-9._]*)(?=>)")
 _DATE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})")
 _STATEMENTS = {"STMTRS": False, "CCSTMTRS": True}  # tag -> is a card statement
 _DEBIT_TYPES = frozenset({"DEBIT"})
@@ -160,7 +163,9 @@ def _fields(transaction: ET.Element) -> dict[str, str]:
     fields: dict[str, str] = {}
     for element in transaction.iter():
         if element.text and element.tag not in fields:
-            fields[element.tag] = element.text.strip()
+            text = element.text.strip()
+            # the markup's escapes (AT&amp;T) are not the bank's text; ofxtools leaves them in
+            fields[element.tag] = html.unescape(text) if "&" in text else text
     currency = next(transaction.iter("CURRENCY"), None)  # the amount's own currency; ORIGCURRENCY is not
     fields["CURRENCY"] = _text(currency, "CURSYM").upper() if currency is not None else ""
     return fields
@@ -234,6 +239,8 @@ def read_ofx(data: bytes, filename: str) -> RecordFile:
     text, encoding = _decode(data)
     header = _read_header(text, filename)
     body = text[header.body_start :]
+    if _LOWERCASE_TAG.search(body):  # some exporters write <stmttrn>: OFX tags are upper case
+        body = _TAG_NAME.sub(lambda m: m.group(1) + m.group(2).upper(), body)
     root = _tree(body, header, filename)
     quicken = filename.lower().endswith(".qfx") or "<INTU." in text[: header.body_start + 4096].upper()
     syntax = "XML" if header.xml else "SGML"

@@ -167,6 +167,28 @@ def test_an_empty_sgml_element_does_not_hide_the_values_after_it() -> None:
     assert (transaction.description, transaction.amount) == ("COFFEE HOUSE", Decimal("-3.00"))
 
 
+def test_markup_escapes_are_undone_and_windows_1252_text_is_read() -> None:
+    data = sgml(trn("1", "-1.00", "AT&amp;T WIRELESS"), trn("2", "-2.00", "CAFE")).replace(
+        b"CAFE", "CAFÉ CRÈME".encode("cp1252")
+    )
+    parsed = read("x.ofx", data)
+    assert [t.description for t in parsed.transactions] == ["AT&T WIRELESS", "CAFÉ CRÈME"]
+
+
+def test_lower_case_tags_are_read_not_silently_dropped() -> None:
+    data = (
+        sgml(trn("1", "-1.00", "A"), trn("2", "-2.00", "B"))
+        .decode()
+        .replace("STMTTRN>", "stmttrn>")
+        .replace("<NAME>", "<name>")
+    )
+    parsed = read("x.ofx", data.encode())
+    assert [(t.amount, t.description) for t in parsed.transactions] == [
+        (Decimal("-1.00"), "A"),
+        (Decimal("-2.00"), "B"),
+    ]
+
+
 def test_a_statements_user_date_is_the_date_and_the_posting_date_is_kept() -> None:
     both = "<STMTTRN><TRNTYPE>POS<DTPOSTED>20240103<DTUSER>20240101<TRNAMT>-8.00<FITID>7<NAME>CAFE</STMTTRN>"
     (transaction,) = read("x.ofx", sgml(both)).transactions

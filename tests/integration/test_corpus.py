@@ -1,0 +1,404 @@
+"""The real-layout corpus: other importers' own test files, read by privfin, checked against their output.
+
+Each file under tests/fixtures/corpus/files is kept byte for byte from a public
+importer's test suite or examples (csv2ofx, ofxstatement and its plugins, hledger,
+beangulp, ofxparse). Beside it, `<file>.expected.json` names its source (repo, path,
+commit, licence) and holds the rows that project's own output gives: date, signed
+amount, currency (null where the project names none), payee, description.
+tools/build_expected.py wrote them from tests/fixtures/corpus/reference.
+
+Two checks per file:
+- exactness: every row's date, signed amount and currency (and payee once privfin
+  keeps one) equals the project's. A file privfin reads wrong today is listed in
+  KNOWN_MISREADS with the reason; the test is a strict xfail, so a fix turns it into
+  an XPASS failure until the entry is removed: the list only shrinks.
+- golden: privfin's whole reading of the file (rows, skipped rows and the evidence that
+  decided the layout: profile or generic mapping, delimiter, header row, date format,
+  decimal mark, sign rule, confidence) equals golden/<file>.json, so any change of
+  output shows up in review. `PRIVFIN_UPDATE_GOLDEN=1` rewrites them, and the score in
+  the corpus README.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import importlib
+import inspect
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.ingest import IngestError, ParsedStatement, parse_statement
+from tests.conftest import REPO_ROOT
+
+CORPUS = REPO_ROOT / "tests" / "fixtures" / "corpus"
+FILES = CORPUS / "files"
+GOLDEN = CORPUS / "golden"
+README = CORPUS / "README.md"
+UPDATE = os.environ.get("PRIVFIN_UPDATE_GOLDEN") == "1"
+_CSV_FORMATS = frozenset({"csv", "ssv", "tsv"})
+_EURO = ("AT", "BE", "DE", "ES", "FR", "IT", "LT", "LV", "NL")
+# The home currency a user in the file's country would have set (privfin asks for it once, on
+# the first import). It applies only where the file names no currency.
+HOME_CURRENCY = {
+    "US": "USD",
+    "CA": "CAD",
+    "GB": "GBP",
+    "AU": "AUD",
+    "CH": "CHF",
+    "TZ": "TZS",
+} | dict.fromkeys(_EURO, "EUR")
+
+# Files privfin reads wrong today, each with what goes wrong. Strict xfail: remove the
+# entry in the commit that fixes the file.
+KNOWN_MISREADS: dict[str, str] = {
+    "beangulp/UTrade20140713.csv": "FEES subtracted again from an AMOUNT that already includes them",
+    "beangulp/UTrade20150225.csv": "FEES subtracted again from an AMOUNT that already includes them",
+    "beangulp/UTrade20150720.csv": "FEES subtracted again from an AMOUNT that already includes them",
+    "csv2ofx/creditunion.csv": "all-positive Amount taken for card charges and negated",
+    "csv2ofx/default.csv": "all-positive Amount taken for card charges and negated",
+    "csv2ofx/gls.csv": "not read: VWZ1..VWZ14 header cells taken for amounts, so the header row is rejected",
+    "csv2ofx/gls.ofx": "not read: an OFX without the OFXHEADER line (DATA:OFXSGML first) is called broken",
+    "csv2ofx/n26.ofx": "not read: an OFX without the OFXHEADER line (DATA:OFXSGML first) is called broken",
+    "csv2ofx/payoneer.csv": "Credit Amount column dropped (deposit skipped) and the debit read as the credit",
+    "csv2ofx/stripe-all.csv": "fee subtracted from the gross amount csv2ofx books",
+    "csv2ofx/stripe-default.csv": "fee subtracted from the gross amount and the sign flipped",
+    "csv2ofx/xero.csv": "a split journal (one transaction over several lines) read line by line, JournalNumber taken as the amount",
+    "hledger/monefy.csv": "day-first dates (06/12/2021, every day the 6th) read month-first",
+    "hledger/paypal-custom.csv": "Pending rows skipped that hledger books, and Gross taken where hledger takes Net",
+    "hledger/sample.csv": "not read: DD/YYYY/MM dates in a headerless file",
+    "hledger/sample.ssv": "not read: DD/YYYY/MM dates in a headerless file",
+    "hledger/sample.tsv": "not read: DD/YYYY/MM dates in a headerless file",
+    "hledger/stripe.csv": "signed amounts negated (charges in, refunds out) as if they were card charges",
+    "ofxparse/fidelity-savings.ofx": "not read: an investment statement's cash lines (privfin imports no investment accounts)",
+    "ofxstatement-austrian/easybank-creditcard.csv": "not read: a headerless ';' file with decimal commas is taken as a header row and no rows",
+    "ofxstatement-austrian/livebank.csv": "not read: ragged rows (more fields than the header) hide the date column",
+    "ofxstatement-austrian/raiffeisen.csv": "not read: a headerless ';' file with decimal commas finds no date column",
+    "ofxstatement-dutch/Account_20190101_20200317.csv": "a broker's cash sheet: fund conversions and fees read as payments the plugin leaves out",
+    "ofxstatement-dutch/Knab_transactieoverzicht_ok.csv": "CreditDebet C/D indicator ignored: every credit becomes money out",
+    "ofxstatement-dutch/transactie-historie_NL00ASNB9999999999_20220717204133.csv": "headerless: the balance column taken as the amount",
+    "ofxstatement-lithuanian/danske.csv": "not read: YYYY:MM:DD dates not recognised",
+    "ofxstatement-lithuanian/swedbank.csv": "not read: quoted fields with unescaped inner quotes and a blank header cell hide the table",
+    "ofxstatement-lloyds/sample-statement.csv": "Credit Amount column dropped: deposits skipped as 'the row has no amount'",
+    "ofxstatement-sparkasse-freiburg/simple1.csv": "'Umsatz vorgemerkt' (pending) rows skipped that the plugin books",
+    "ofxstatement-sparkasse-freiburg/simple2.csv": "'Umsatz vorgemerkt' (pending) rows skipped that the plugin books",
+    "reds_importers/ally_transactions.qfx": "not read: a QFX whose SGML closes some elements and not others is called broken",
+    "ofxstatement-transferwise/sample-statement.csv": "Total fees subtracted again from an Amount that is already net (Wise lists the fee as its own row)",
+}
+
+
+def _entries() -> dict[str, dict[str, Any]]:
+    found = {}
+    for path in sorted(FILES.rglob("*.expected.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        found[document["source"]["file"]] = document
+    return found
+
+
+ENTRIES = _entries()
+
+
+@dataclass
+class Reading:
+    """privfin's reading of one corpus file, or why it could not be read."""
+
+    statement: ParsedStatement | None = None
+    error: str | None = None
+    unreadable_kind: str | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _record_reader() -> Any | None:
+    """privfin's OFX/QIF entry point, when this checkout has one."""
+    try:
+        return importlib.import_module("app.ingest.formats")
+    except ImportError:
+        return None
+
+
+def _rows(statement: ParsedStatement) -> list[dict[str, Any]]:
+    table = statement.table
+    payees = getattr(table, "payees", None) or [None] * len(table)
+    return [
+        {
+            "row": row,
+            "date": date.isoformat(),
+            "posted_date": posted.isoformat() if posted else None,
+            "amount": str(amount),
+            "currency": currency,
+            "payee": payee,
+            "description": description,
+            "account": account,
+        }
+        for row, date, posted, amount, currency, payee, description, account in zip(
+            table.source_rows,
+            table.dates,
+            table.posted_dates,
+            table.amounts,
+            table.currencies,
+            payees,
+            table.descriptions,
+            table.accounts,
+            strict=True,
+        )
+    ]
+
+
+def _home_currency(reader: Any, country: str) -> dict[str, Any]:
+    """`currency=` for a reader that takes one: the CSV reader takes the importer's context, the OFX/QIF
+    reader the currency itself (a QIF never names one)."""
+    parameter = inspect.signature(reader).parameters.get("currency")
+    if parameter is None:
+        return {}
+    if reader is parse_statement:
+        from app.ingest.currency import CurrencyContext
+
+        return {"currency": CurrencyContext(home=HOME_CURRENCY[country])}
+    return {"currency": HOME_CURRENCY[country]}
+
+
+@functools.cache
+def read(relative: str) -> Reading:
+    entry = ENTRIES[relative]["source"]
+    data = (FILES / relative).read_bytes()
+    name = Path(relative).name
+    try:
+        if entry["format"] in _CSV_FORMATS:
+            statement = parse_statement(data, name, **_home_currency(parse_statement, entry["country"]))
+        else:
+            formats = _record_reader()
+            if formats is None:
+                return Reading(unreadable_kind=entry["format"])
+            reader = formats.read_record_file
+            options = _home_currency(reader, entry["country"])
+            statement = reader(
+                formats.file_kind(data, name), data, name, account=None, max_bytes=None, **options
+            )
+    except IngestError as exc:
+        return Reading(error=str(exc))
+    return Reading(statement=statement, rows=_rows(statement))
+
+
+def _money(row: dict[str, Any], with_currency: bool) -> tuple[Decimal, str | None]:
+    return (Decimal(row["amount"]), row["currency"] if with_currency else None)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    expected: int
+    exact: int  # expected rows privfin produced with the same date, amount, currency (and payee)
+    missing: list[tuple[str, str, str | None]]
+    unexpected: list[tuple[str, str, str | None]]
+
+    @property
+    def file_exact(self) -> bool:
+        return not self.missing and not self.unexpected
+
+
+def _is_money(row: dict[str, Any]) -> bool:
+    # A 0.00 line moves no money; privfin skips it as such, some projects keep it.
+    return Decimal(row["amount"]) != 0
+
+
+def _pairs(
+    expected_rows: list[dict[str, Any]], got_rows: list[dict[str, Any]], with_currency: bool
+) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Match rows as a multiset, in any order (projects sort their output differently).
+
+    A project's date is the transaction date or the posting date, as it chose: an
+    expected row matches privfin's row by its date first, then by its posted date.
+    """
+    free: dict[tuple[Decimal, str | None], list[dict[str, Any]]] = collections.defaultdict(list)
+    for row in got_rows:
+        free[_money(row, with_currency)].append(row)
+    pairs, missing = [], []
+    unmatched = list(expected_rows)
+    for date_field in ("date", "posted_date"):
+        still = []
+        for row in unmatched:
+            candidates = free[_money(row, with_currency)]
+            found = next((got for got in candidates if got.get(date_field) == row["date"]), None)
+            if found is None:
+                still.append(row)
+                continue
+            candidates.remove(found)
+            pairs.append((row, found))
+        unmatched = still
+    missing = unmatched
+    unexpected = [row for rows in free.values() for row in rows]
+    return pairs, missing, unexpected
+
+
+def _summary(row: dict[str, Any], with_currency: bool) -> tuple[str, str, str | None]:
+    return (row["date"], row["amount"], row["currency"] if with_currency else None)
+
+
+def compare(relative: str) -> Comparison:
+    expected_rows = [row for row in ENTRIES[relative]["rows"] if _is_money(row)]
+    got_rows = read(relative).rows
+    with_currency = all(row["currency"] for row in expected_rows)
+    pairs, missing, unexpected = _pairs(expected_rows, got_rows, with_currency)
+    payee_differs = sum(
+        1
+        for want, got in pairs
+        if want.get("payee") and got["payee"] and _plain(want["payee"]) != _plain(got["payee"])
+    )
+    return Comparison(
+        expected=len(expected_rows),
+        exact=len(pairs) - payee_differs,
+        missing=sorted(_summary(row, with_currency) for row in missing),
+        unexpected=sorted(_summary(row, with_currency) for row in unexpected),
+    )
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def description_agrees(relative: str) -> tuple[int, int]:
+    """(matched rows whose project description is contained in privfin's, or privfin's in it; matched rows
+    where the project gives one): reported in the README, not scored."""
+    expected_rows = [row for row in ENTRIES[relative]["rows"] if _is_money(row)]
+    with_currency = all(row["currency"] for row in expected_rows)
+    pairs, _, _ = _pairs(expected_rows, read(relative).rows, with_currency)
+    described = [
+        (_plain(want["description"]), _plain(got["description"]))
+        for want, got in pairs
+        if want.get("description")
+    ]
+    return sum(1 for want, got in described if want in got or got in want), len(described)
+
+
+def _evidence(statement: ParsedStatement) -> dict[str, Any]:
+    """What decided the layout, as privfin reports it."""
+    return {
+        "profile": statement.profile_id,
+        "layout": statement.layout_name,
+        "confident": statement.confident,
+        "uncertain_reasons": statement.uncertain_reasons,
+        "notes": statement.notes,
+        "encoding": statement.encoding,
+        "delimiter": statement.delimiter,
+        "header_row": statement.header_row,
+        # OFX and QIF name every field: no column mapping decides them.
+        "mapping": statement.mapping.model_dump(mode="json", exclude_defaults=True)
+        if statement.mapping
+        else None,
+    }
+
+
+def golden_document(relative: str) -> dict[str, Any]:
+    reading = read(relative)
+    if reading.unreadable_kind:
+        return {"readable": False, "reason": f"privfin has no {reading.unreadable_kind.upper()} reader yet"}
+    if reading.statement is None:
+        return {"readable": False, "error": reading.error}
+    statement = reading.statement
+    comparison = compare(relative)
+    return {
+        "readable": True,
+        "exact": comparison.file_exact,
+        "rows_exact": f"{comparison.exact}/{comparison.expected}",
+        "missing": [list(key) for key in comparison.missing],
+        "unexpected": [list(key) for key in comparison.unexpected],
+        "evidence": _evidence(statement),
+        "rows": reading.rows,
+        "skipped": [
+            {"row": skipped.row, "kind": skipped.kind.value, "reason": skipped.reason}
+            for skipped in statement.skipped
+        ],
+    }
+
+
+def _golden_path(relative: str) -> Path:
+    return GOLDEN / f"{relative}.json"
+
+
+def _case(relative: str) -> Any:
+    marks = []
+    if relative in KNOWN_MISREADS:
+        marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_MISREADS[relative]))
+    return pytest.param(relative, id=relative, marks=marks)
+
+
+@pytest.mark.parametrize("relative", [_case(relative) for relative in ENTRIES])
+def test_corpus_file_reads_exactly(relative: str) -> None:
+    reading = read(relative)
+    if reading.unreadable_kind:
+        pytest.skip(
+            f"not yet readable: privfin has no {reading.unreadable_kind.upper()} reader in this checkout"
+        )
+    assert reading.error is None, reading.error
+    comparison = compare(relative)
+    assert comparison.missing == [] and comparison.unexpected == [], comparison
+    assert comparison.exact == comparison.expected, "a payee differs"
+
+
+@pytest.mark.parametrize("relative", list(ENTRIES))
+def test_corpus_output_matches_its_golden_file(relative: str) -> None:
+    document = golden_document(relative)
+    path = _golden_path(relative)
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    assert path.exists(), f"no golden file for {relative}: run with PRIVFIN_UPDATE_GOLDEN=1"
+    assert json.loads(path.read_text(encoding="utf-8")) == document, (
+        f"privfin's reading of {relative} changed: review the diff, then PRIVFIN_UPDATE_GOLDEN=1"
+    )
+
+
+def score_text() -> str:
+    files = [relative for relative in ENTRIES if not read(relative).unreadable_kind]
+    comparisons = {relative: compare(relative) for relative in files}
+    exact_files = sum(c.file_exact and read(r).error is None for r, c in comparisons.items())
+    rows_exact = sum(c.exact for c in comparisons.values())
+    rows_total = sum(c.expected for c in comparisons.values())
+    agree = [description_agrees(relative) for relative in files]
+    not_readable = sorted(relative for relative in ENTRIES if read(relative).unreadable_kind)
+    lines = [
+        f"- files read exactly: {exact_files}/{len(files)}",
+        f"- rows exact (date, signed amount, currency): {rows_exact}/{rows_total}",
+        f"- descriptions that contain the project's text: {sum(a for a, _ in agree)}/{sum(t for _, t in agree)}",
+        f"- known misreads listed in tests/integration/test_corpus.py: {len(KNOWN_MISREADS)}",
+        f"- not yet readable (no reader for the kind in this checkout): {len(not_readable)}",
+    ]
+    return "\n".join(lines)
+
+
+def test_corpus_score_is_recorded_in_the_readme() -> None:
+    text = README.read_text(encoding="utf-8")
+    block = re.compile(r"(<!-- score -->\n)(.*?)(\n<!-- /score -->)", flags=re.DOTALL)
+    if UPDATE:
+        text = block.sub(lambda match: match.group(1) + score_text() + match.group(3), text)
+        README.write_text(text, encoding="utf-8")
+    found = block.search(text)
+    assert found, "README.md has no <!-- score --> block"
+    assert found.group(2) == score_text(), "the corpus score changed: PRIVFIN_UPDATE_GOLDEN=1"
+
+
+def test_known_misreads_name_corpus_files_of_a_readable_kind() -> None:
+    assert set(KNOWN_MISREADS) <= set(ENTRIES)
+    for relative in KNOWN_MISREADS:
+        assert not read(relative).unreadable_kind, f"{relative} is not read at all yet; it needs no entry"
+
+
+def test_every_corpus_file_is_sourced_and_has_a_golden_file() -> None:
+    on_disk = {
+        str(p.relative_to(FILES))
+        for p in FILES.rglob("*")
+        if p.is_file() and not p.name.endswith(".expected.json")
+    }
+    assert on_disk == set(ENTRIES)
+    for relative, document in ENTRIES.items():
+        source = document["source"]
+        assert all(source.get(key) for key in ("repo", "path", "commit", "license")), relative
+        assert document["rows"], f"{relative}: the project's output has no rows"
+        assert (CORPUS / "reference" / document["expected_from"]["reference"]).exists(), relative
+    assert {str(p.relative_to(GOLDEN))[: -len(".json")] for p in GOLDEN.rglob("*.json")} == set(ENTRIES)

@@ -17,6 +17,7 @@ import streamlit as st
 
 from app.importer import preview_files
 from app.ingest import ColumnMapping
+from app.ingest.currency import CurrencySource
 from app.models import SkippedRow
 from components import resources
 
@@ -45,6 +46,11 @@ class FilePreview:
     period: tuple[dt.date, dt.date] | None = None
     money_out: dict[str, Decimal] = field(default_factory=dict)
     money_in: dict[str, Decimal] = field(default_factory=dict)
+    # The currency given to amounts whose row names none, and where it came from; or, when
+    # nothing says it, `currency_unknown` (the page asks the user).
+    currency: str | None = None
+    currency_source: CurrencySource | None = None
+    currency_unknown: bool = False
 
     @property
     def ok(self) -> bool:
@@ -84,7 +90,10 @@ def _preview(
     parsed = result.parsed
     if result.error is not None or parsed is None:
         return FilePreview(
-            filename=filename, sha256=sha256, error=result.error or "the file could not be read"
+            filename=filename,
+            sha256=sha256,
+            error=result.error or "the file could not be read",
+            currency_unknown=result.currency_unknown,
         )
     # From the columns the store is loaded from: validating a Transaction object per row
     # only to show 200 of them cost ~25x the file's size in memory.
@@ -129,6 +138,8 @@ def _preview(
         period=(min(dates), max(dates)) if dates else None,
         money_out=money_out,
         money_in=money_in,
+        currency=parsed.currency,
+        currency_source=parsed.currency_source,
     )
 
 

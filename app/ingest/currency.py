@@ -136,3 +136,30 @@ class AccountCurrencies:
             named = max(set(currencies), key=currencies.count)
             return CurrencyDecision(named, CurrencySource.FILE)
         return None
+
+
+# The codes the file card and the home-currency question offer first (any ISO code is accepted).
+COMMON_CURRENCIES = (
+    "USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF",
+    "INR", "SGD", "HKD", "MXN", "BRL", "ZAR",
+)  # fmt: skip
+_EURO_COUNTRIES = frozenset(
+    ["AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU", "LV", "MT", "NL",
+     "PT", "SI", "SK"]
+)  # fmt: skip
+_COUNTRY_CURRENCY = {
+    "US": "USD", "CA": "CAD", "GB": "GBP", "AU": "AUD", "NZ": "NZD", "CH": "CHF", "JP": "JPY",
+    "SE": "SEK", "NO": "NOK", "DK": "DKK", "PL": "PLN", "CZ": "CZK", "HU": "HUF", "IN": "INR",
+    "SG": "SGD", "HK": "HKD", "MX": "MXN", "BR": "BRL", "ZA": "ZAR",
+}  # fmt: skip
+
+
+def locale_currency(locale_name: str | None) -> str | None:
+    """The currency of a locale's country ("en_CA.UTF-8" -> CAD), or None when it is not known."""
+    if not locale_name:
+        return None
+    parts = locale_name.split(".")[0].replace("-", "_").split("_")
+    country = parts[1].upper() if len(parts) > 1 else ""
+    if country in _EURO_COUNTRIES:
+        return "EUR"
+    return _COUNTRY_CURRENCY.get(country)

@@ -16,6 +16,7 @@ from app.ingest import ColumnMapping
 from app.ingest.formats import UPLOAD_TYPES
 from app.models import SkipKind
 from components import resources, state
+from components.currency_choice import render_currency_choice, render_home_currency_question
 from components.formatting import md, money, plural
 from components.import_preview import FilePreview, file_sha256, preview_file
 from components.job_panel import render_job_panel, start_categorization
@@ -195,12 +196,16 @@ def render_file_card(filename: str, data: bytes, seen_ids: set[str]) -> FilePrev
     detected = preview_file(filename, data)
     with st.container(border=True):
         st.markdown(f"#### 📄 {md(filename)}")
+        if detected.currency_unknown and resources.settings().home_currency is None:
+            render_home_currency_question(detected)
+            return detected
         if not detected.ok:
             st.error(f"This file will not be imported: {md(detected.error)}")
             st.caption("The other files are not affected.")
             return detected
         layout_line = f"Layout: **{md(detected.layout_name)}**"
         st.markdown(layout_line + ("" if detected.confident else " · ⚠️ not sure this is right"))
+        currency = render_currency_choice(detected)
         account = _account_choice(detected)
         preview_slot = st.container()
         mapping = None
@@ -208,13 +213,14 @@ def render_file_card(filename: str, data: bytes, seen_ids: set[str]) -> FilePrev
             with st.expander("Columns, dates and signs", expanded=not detected.confident):
                 mapping = render_mapping_form(detected.sha256, list(detected.columns), detected.mapping)
         preview = (
-            preview_file(filename, data, account=account, mapping=mapping)
-            if (account or mapping)
+            preview_file(filename, data, account=account, mapping=mapping, currency=currency)
+            if (account or mapping or currency)
             else detected
         )
         st.session_state[state.IMPORT_PLAN][detected.sha256] = {
             "account": account,
             "mapping": mapping.model_dump_json() if mapping is not None else None,
+            "currency": currency,
         }
         with preview_slot:
             if not preview.ok:

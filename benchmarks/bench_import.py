@@ -12,6 +12,9 @@ one run:
   building the validated `Transaction` objects (`ParsedStatement.transactions`, built
   on first use: the import itself never needs them, a preview or the CLI's JSON does).
 
+* the same transactions as an OFX 1.02 (SGML) card statement, through the same full
+  import (the OFX reader: ofxtools' markup parser, FITID ids), beside the CSV import.
+
 Each measurement is the best of a few repetitions, as wall-clock and as process CPU
 time (the steadier figure when other jobs share the machine). Run:
 `.venv/bin/python -m benchmarks.bench_import [--rows N] [--repeat N]`.
@@ -20,7 +23,9 @@ time (the steadier figure when other jobs share the machine). Run:
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
+import io
 import os
 import random
 import tempfile
@@ -103,6 +108,31 @@ def generate_statement(path: Path, rows: int, seed: int = 7) -> None:
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
 
 
+def ofx_of(csv_data: bytes) -> bytes:
+    """The statement's rows as the OFX download of the same card (DTUSER, DTPOSTED, FITID)."""
+    rows = csv.DictReader(io.StringIO(csv_data.decode()))
+    transactions = []
+    for index, row in enumerate(rows):
+        used = dt.datetime.strptime(row["Transaction Date"], "%m/%d/%Y")
+        posted = dt.datetime.strptime(row["Post Date"], "%m/%d/%Y")
+        text = row["Description"].replace("&", "&amp;")
+        transactions.append(
+            f"<STMTTRN><TRNTYPE>{'CREDIT' if float(row['Amount']) > 0 else 'DEBIT'}"
+            f"<DTPOSTED>{posted:%Y%m%d}120000[-5:EST]<DTUSER>{used:%Y%m%d}<TRNAMT>{row['Amount']}"
+            f"<FITID>{index:09d}<NAME>{text[:32]}<MEMO>{text}</STMTTRN>"
+        )
+    return (
+        "OFXHEADER:100\r\nDATA:OFXSGML\r\nVERSION:102\r\nSECURITY:NONE\r\nENCODING:USASCII\r\n"
+        "CHARSET:1252\r\nCOMPRESSION:NONE\r\nOLDFILEUID:NONE\r\nNEWFILEUID:NONE\r\n\r\n"
+        "<OFX><SIGNONMSGSRSV1><SONRS><STATUS><CODE>0<SEVERITY>INFO</STATUS><DTSERVER>20250101"
+        "<LANGUAGE>ENG<FI><ORG>CHASE</FI></SONRS></SIGNONMSGSRSV1><CREDITCARDMSGSRSV1><CCSTMTTRNRS>"
+        "<TRNUID>1<STATUS><CODE>0<SEVERITY>INFO</STATUS><CCSTMTRS><CURDEF>USD"
+        "<CCACCTFROM><ACCTID>4111111111111234</CCACCTFROM><BANKTRANLIST><DTSTART>20230101<DTEND>20241231\r\n"
+        + "\r\n".join(transactions)
+        + "\r\n</BANKTRANLIST></CCSTMTRS></CCSTMTTRNRS></CREDITCARDMSGSRSV1></OFX>\r\n"
+    ).encode()
+
+
 @dataclass(frozen=True)
 class Timing:
     wall: float  # seconds on the clock
@@ -155,10 +185,25 @@ def main() -> None:
         import_s = best_of(args.repeat, full_import)
         assert imported and all(n == args.rows for n in imported), imported
 
+        ofx_data = ofx_of(data)
+        ofx_stores = iter(range(args.repeat))
+
+        def ofx_import() -> None:
+            store = Store(root / f"ofx-store-{next(ofx_stores)}" / "privfin.sqlite3")
+            result = import_files(store, [("Chase1234.ofx", ofx_data)])[0]
+            assert result.error is None and result.inserted == args.rows, (result.error, result.inserted)
+
+        ofx_s = best_of(args.repeat, ofx_import)
+
         print(_row("pandas.read_csv", pandas_s, pandas_s))
         print(_row("privfin parse_statement", parse_s, pandas_s))
         print(_row("  + Transaction objects", objects_s, pandas_s))
         print(_row("privfin full import", import_s, pandas_s))
+        print(_row("privfin OFX import", ofx_s, pandas_s) + f"   ({len(ofx_data) / 1_048_576:.1f} MB)")
+        print(
+            f"ratio OFX import / CSV import of the same transactions: {ofx_s.wall / import_s.wall:.1f}x wall, "
+            f"{ofx_s.cpu / import_s.cpu:.1f}x cpu"
+        )
         print(
             f"ratio full import / pandas.read_csv: {import_s.wall / pandas_s.wall:.1f}x wall, "
             f"{import_s.cpu / pandas_s.cpu:.1f}x cpu (target: within 3x)"

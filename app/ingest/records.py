@@ -73,19 +73,23 @@ class RecordFile:
 
 def _ids(rows: Sequence[RecordRow]) -> list[str]:
     """Stable keys where the file gives them, content identity otherwise; both occurrence-aware."""
-    content = statement_ids(
-        [r.account for r in rows],
-        [r.date for r in rows],
-        [r.amount for r in rows],
-        [r.currency for r in rows],
-        [r.description for r in rows],
-    )
+    ids = [""] * len(rows)
     keyed = [i for i, r in enumerate(rows) if r.stable_key is not None]
-    if keyed:
-        stable = occurrence_ids(str(rows[i].stable_key) for i in keyed)
-        for index, tid in zip(keyed, stable, strict=True):
-            content[index] = tid
-    return content
+    for index, tid in zip(keyed, occurrence_ids(str(rows[i].stable_key) for i in keyed), strict=True):
+        ids[index] = tid
+    unkeyed = [r for r in rows if r.stable_key is None]
+    if unkeyed:  # hashing the content of rows that have a FITID would only be thrown away
+        content = statement_ids(
+            [r.account for r in unkeyed],
+            [r.date for r in unkeyed],
+            [r.amount for r in unkeyed],
+            [r.currency for r in unkeyed],
+            [r.description for r in unkeyed],
+        )
+        positions = (i for i, r in enumerate(rows) if r.stable_key is None)
+        for index, tid in zip(positions, content, strict=True):
+            ids[index] = tid
+    return ids
 
 
 def to_statement(data: bytes, filename: str, read: RecordFile, *, account: str | None) -> ParsedStatement:

@@ -228,6 +228,14 @@ def test_fitid_ids_do_not_depend_on_the_account_name_the_user_chose(store: Store
     assert again.inserted == 0
 
 
+def test_rows_without_a_fitid_get_content_ids_beside_the_fitid_rows(store: Store) -> None:
+    data = sgml(trn("", "-2.75", "METRO FARE"), trn("A1", "-9.00", "LUNCH"), trn("", "-2.75", "METRO FARE"))
+    parsed = read("x.ofx", data)
+    assert len(set(parsed.table.ids)) == 3 and all(parsed.table.ids)
+    assert import_files(store, [("x.ofx", data)])[0].inserted == 3
+    assert import_files(store, [("x.ofx", data)])[0].inserted == 0
+
+
 def test_one_fitid_twice_in_a_file_keeps_both_rows(store: Store) -> None:
     data = sgml(trn("0", "-2.75", "METRO FARE"), trn("0", "-2.75", "METRO FARE"))
     assert import_files(store, [("fares.ofx", data)])[0].inserted == 2

@@ -10,7 +10,7 @@ import pytest
 
 from app.importer import import_files, preview_files
 from app.ingest import load_profiles, parse_statement
-from app.ingest.currency import CurrencyContext, CurrencySource, CurrencyUnknown
+from app.ingest.currency import CurrencyContext, CurrencySource, CurrencyUnknown, locale_currency
 from app.settings import SettingsError, load_settings
 from app.store import Store
 from tests.conftest import REPO_ROOT
@@ -185,3 +185,20 @@ def test_home_currency_setting_is_validated(monkeypatch: pytest.MonkeyPatch) -> 
         load_settings()
     monkeypatch.delenv("PRIVFIN_HOME_CURRENCY")
     assert load_settings().home_currency is None
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("en_CA.UTF-8", "CAD"),
+        ("de_DE", "EUR"),
+        ("en-AU", "AUD"),
+        ("en_GB.utf8", "GBP"),
+        ("C", None),
+        (None, None),
+    ],
+)
+def test_the_home_currency_question_is_pre_filled_from_the_locale(
+    name: str | None, expected: str | None
+) -> None:
+    assert locale_currency(name) == expected

@@ -4,6 +4,7 @@ one-time question for the home currency when a file names none."""
 from __future__ import annotations
 
 import locale
+import os
 
 import streamlit as st
 
@@ -102,3 +103,43 @@ def render_currency_choice(detected: FilePreview) -> str | None:
                 + " · remembered for this account when you import"
             )
     return chosen
+
+
+_NOT_SET = "not set"
+HOME_ENV = "PRIVFIN_HOME_CURRENCY"
+
+
+def _on_save_home_setting() -> None:
+    picked = str(st.session_state.get(state.SETTINGS_HOME_CURRENCY) or _NOT_SET)
+    try:
+        save_settings(resources.settings(), {"home_currency": None if picked == _NOT_SET else picked})
+    except SettingsError as error:
+        state.push_toast(f"Not saved: {error}")
+        return
+    resources.forget_settings()
+    state.push_toast("Home currency saved." if picked != _NOT_SET else "Home currency cleared.")
+
+
+def render_home_currency_setting() -> None:
+    """Settings: the home currency, for files that name none and accounts with none remembered."""
+    current = resources.settings().home_currency
+    st.subheader("Home currency")
+    st.caption(
+        "Used for a file that does not say which currency its amounts are in, when its account has no "
+        "currency remembered yet. Unset, the Import page asks on the first such file."
+    )
+    options = [_NOT_SET, *(_options(current) if current else COMMON_CURRENCIES)]
+    from_env = HOME_ENV in {key.upper() for key in os.environ}
+    left, right = st.columns([2, 3], vertical_alignment="bottom")
+    left.selectbox(
+        "Home currency",
+        options,
+        index=options.index(current) if current else 0,
+        key=state.SETTINGS_HOME_CURRENCY,
+        disabled=from_env,
+    )
+    right.button(
+        "Save home currency", key=state.SETTINGS_HOME_SAVE, on_click=_on_save_home_setting, disabled=from_env
+    )
+    if from_env:
+        st.caption(f"Set by the environment variable `{HOME_ENV}`, which wins over this page.")

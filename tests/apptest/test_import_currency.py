@@ -82,3 +82,18 @@ def test_a_bank_profile_says_its_currency_on_the_card(open_page: Callable[[str],
         open_page("import_page"), 0, ("chase_credit_card.csv", sample_bytes("chase_credit_card.csv"))
     )
     assert any("Currency: **USD** (assumed: the bank's profile)" in t for t in texts(at.markdown))
+
+
+def test_the_home_currency_can_be_changed_in_settings(
+    open_page: Callable[[str], AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PRIVFIN_HOME_CURRENCY")
+    resources.forget_settings()
+    at = open_page("settings")
+    picker = at.selectbox(key=state.SETTINGS_HOME_CURRENCY)
+    assert picker.value == "not set"
+    picker.set_value("NZD").run()
+    at.button(key=state.SETTINGS_HOME_SAVE).click().run()
+    assert not at.exception
+    assert load_settings().home_currency == "NZD"
+    assert at.selectbox(key=state.SETTINGS_HOME_CURRENCY).value == "NZD"

@@ -54,11 +54,14 @@ HOME_CURRENCY = {
     "AU": "AUD",
     "CH": "CHF",
     "TZ": "TZS",
+    "IN": "INR",
 } | dict.fromkeys(_EURO, "EUR")
 
 # Files privfin reads wrong today, each with what goes wrong. Strict xfail: remove the
 # entry in the commit that fixes the file.
 KNOWN_MISREADS: dict[str, str] = {
+    "beancount-import/amex.ofx": "not read: Amex's SGML, which closes some elements inside others, is called broken",
+    "beancount-import/checking2.ofx": "not read: the cash lines of an investment statement (privfin imports no investment accounts)",
     "beangulp/UTrade20140713.csv": "FEES subtracted again from an AMOUNT that already includes them",
     "beangulp/UTrade20150225.csv": "FEES subtracted again from an AMOUNT that already includes them",
     "beangulp/UTrade20150720.csv": "FEES subtracted again from an AMOUNT that already includes them",

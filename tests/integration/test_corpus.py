@@ -405,3 +405,30 @@ def test_every_corpus_file_is_sourced_and_has_a_golden_file() -> None:
         assert document["rows"], f"{relative}: the project's output has no rows"
         assert (CORPUS / "reference" / document["expected_from"]["reference"]).exists(), relative
     assert {str(p.relative_to(GOLDEN))[: -len(".json")] for p in GOLDEN.rglob("*.json")} == set(ENTRIES)
+
+
+def _row(date: str, amount: str, currency: str | None = "EUR", posted: str | None = None) -> dict[str, Any]:
+    return {"date": date, "posted_date": posted, "amount": amount, "currency": currency, "payee": None}
+
+
+def test_matching_takes_a_row_only_with_its_own_date_amount_and_currency() -> None:
+    expected = [_row("2024-01-02", "-5.00"), _row("2024-01-03", "10.00")]
+    assert _pairs(expected, [_row("2024-01-02", "5.00"), _row("2024-01-03", "10.00")], True)[1] == [
+        expected[0]
+    ]
+    assert _pairs(expected, [_row("2024-01-02", "-5.00", "USD"), _row("2024-01-03", "10")], True)[1] == [
+        expected[0]
+    ]
+    wrong_day = _pairs(expected, [_row("2024-01-01", "-5.00"), _row("2024-01-03", "10.00")], True)
+    assert wrong_day[1] == [expected[0]] and wrong_day[2] == [_row("2024-01-01", "-5.00")]
+
+
+def test_matching_accepts_the_posted_date_and_counts_repeated_rows() -> None:
+    """A project may date a row by its posting date; two equal rows need two equal rows back."""
+    by_posting = _pairs(
+        [_row("2024-01-05", "-5.00")], [_row("2024-01-02", "-5.00", posted="2024-01-05")], True
+    )
+    assert len(by_posting[0]) == 1 and by_posting[1] == [] and by_posting[2] == []
+    twice = [_row("2024-01-02", "-2.90"), _row("2024-01-02", "-2.90")]
+    assert _pairs(twice, twice[:1], True)[1] == twice[1:]
+    assert len(_pairs(twice, twice, False)[0]) == 2

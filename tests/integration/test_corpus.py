@@ -155,16 +155,17 @@ def _rows(statement: ParsedStatement) -> list[dict[str, Any]]:
 
 
 def _home_currency(reader: Any, country: str) -> dict[str, Any]:
-    """`currency=` for a reader that takes one: the CSV reader takes the importer's context, the OFX/QIF
-    reader the currency itself (a QIF never names one)."""
+    """`currency=` for a reader that takes one, as the home currency (never as the user's choice for
+    this file, which would override a currency the file names). A reader that takes only a plain
+    code (an older OFX/QIF reader) gets that."""
     parameter = inspect.signature(reader).parameters.get("currency")
     if parameter is None:
         return {}
-    if reader is parse_statement:
-        from app.ingest.currency import CurrencyContext
+    if "CurrencyContext" not in str(parameter.annotation):
+        return {"currency": HOME_CURRENCY[country]}
+    from app.ingest.currency import CurrencyContext
 
-        return {"currency": CurrencyContext(home=HOME_CURRENCY[country])}
-    return {"currency": HOME_CURRENCY[country]}
+    return {"currency": CurrencyContext(home=HOME_CURRENCY[country])}
 
 
 @functools.cache

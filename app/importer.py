@@ -94,7 +94,7 @@ def _parse(
 ) -> ParsedStatement:
     kind = file_kind(data, filename)
     if kind is not FileKind.CSV:  # OFX, QFX, QIF: the format names every field, no mapping applies
-        return read_record_file(kind, data, filename, account=account, max_bytes=max_bytes)
+        return read_record_file(kind, data, filename, account=account, max_bytes=max_bytes, currency=currency)
     given = mappings or {}
 
     def remembered(fingerprint: str) -> ColumnMapping | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import PurePath
 
+from app.ingest.currency import CurrencyContext
 from app.ingest.errors import IngestError
 from app.ingest.statement import ParsedStatement
 
@@ -52,11 +53,13 @@ def read_record_file(
     *,
     account: str | None,
     max_bytes: int | None,
-    currency: str | None = None,
+    currency: CurrencyContext | str | None = None,
 ) -> ParsedStatement:
     """An OFX, QFX or QIF file as a `ParsedStatement`; whole-file problems raise `IngestError`.
 
-    `currency` is for amounts the file gives none for (a QIF never does); an OFX names its own.
+    `currency` decides the amounts the file names no currency for (a QIF never does; an OFX
+    does in CURDEF), as for a CSV: `CurrencyUnknown` when nothing says it. A plain code is
+    the user's choice (`privfin import --currency`).
     """
     from app.ingest.records import to_statement
 
@@ -74,7 +77,8 @@ def read_record_file(
     elif kind is FileKind.QIF:
         from app.ingest.qif import read_qif
 
-        read = read_qif(data, filename, currency=currency)
+        read = read_qif(data, filename)
     else:
         raise ValueError(f"{kind} is read by parse_statement")
-    return to_statement(data, filename, read, account=account)
+    context = currency if isinstance(currency, CurrencyContext) else CurrencyContext(chosen=currency)
+    return to_statement(data, filename, read, account=account, currency=context)

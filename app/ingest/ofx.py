@@ -17,6 +17,7 @@ adds nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
 import xml.etree.ElementTree as ET
@@ -28,7 +29,6 @@ from app.ingest.errors import IngestError
 from app.ingest.records import RecordFile, RecordRow
 from app.models import SkipKind
 
-FALLBACK_CURRENCY = "USD"  # only for a file with no CURDEF, and then the file card says so
 _OFX_START = re.compile(r"<OFX>", re.IGNORECASE)
 _HEADER_FIELD = re.compile(r"^[A-Z][A-Z0-9_]*:.*$")
 _PROCESSING = re.compile(r"^<\?(?:xml|OFX)\b[^>]*\?>\s*$", re.IGNORECASE)
@@ -284,7 +284,6 @@ def _read_statement(
     account = _account_name(org, _text(account_from, "ACCTTYPE"), acctid, card)
     named = (next(statement.iter("CURDEF"), ET.Element("CURDEF")).text or "").strip().upper()
     curdef = named if _ISO.fullmatch(named) else None
-    assumed = 0
     transactions = list(statement.iter("STMTTRN"))
     values = [_fields(t) for t in transactions]
     types = [v.get("TRNTYPE", "").upper() for v in values]
@@ -297,29 +296,27 @@ def _read_statement(
         )
     for transaction, fields, amount in zip(transactions, values, amounts, strict=True):
         read.records_read += 1
-        line, raw = positions.line(transaction), positions.raw(transaction)
+        line, raw = positions.line(transaction), functools.partial(positions.raw, transaction)
         posted = ofx_date(fields.get("DTPOSTED", ""))
         user = ofx_date(fields.get("DTUSER", ""))
         day = user if user is not None else posted  # the day of the purchase, as a CSV's date column
         if amount is None:
             written = fields.get("TRNAMT", "")
             why = f"amount {written!r} is not a number" if written else "the transaction has no TRNAMT"
-            read.skip(line, why, raw)
+            read.skip(line, why, raw())
             continue
         if day is None:
             written = fields.get("DTPOSTED", "")
             why = f"date {written!r} is not an OFX date" if written else "the transaction has no DTPOSTED"
-            read.skip(line, why, raw)
+            read.skip(line, why, raw())
             continue
         description = _description(fields)
         if not amount and not description:
-            read.skip(line, "zero amount and no text", raw, SkipKind.FILTERED)
+            read.skip(line, "zero amount and no text", raw(), SkipKind.FILTERED)
             continue
         fitid = fields.get("FITID", "")
         own = fields["CURRENCY"]
-        currency = own if _ISO.fullmatch(own) else curdef
-        if currency is None:
-            currency, assumed = FALLBACK_CURRENCY, assumed + 1
+        currency = own if _ISO.fullmatch(own) else curdef  # None: decided as for a CSV naming none
         read.keep(
             RecordRow(
                 line=line,
@@ -330,11 +327,6 @@ def _read_statement(
                 amount=-amount if flip else amount,
                 currency=currency,
                 stable_key=f"ofx|{bankid}|{acctid}|{fitid}" if fitid else None,
-                raw=raw,
-            )
-        )
-    if assumed:
-        read.uncertain_reasons.append(
-            f"the statement of {account} names no currency (CURDEF is empty); {assumed} transaction(s) "
-            f"were assumed to be in {FALLBACK_CURRENCY}"
+            ),
+            raw,
         )

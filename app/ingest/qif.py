@@ -14,6 +14,7 @@ column's format is decided.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -25,7 +26,6 @@ from app.ingest.reader import decode_bytes
 from app.ingest.records import RecordFile, RecordRow
 from app.models import SkipKind
 
-FALLBACK_CURRENCY = "USD"  # QIF names no currency; with none given, the file card says this one
 _REGISTERS = {"bank": "bank", "cash": "cash", "ccard": "card", "oth a": "asset", "oth l": "liability"}
 _QUICKEN_YEAR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})'(\d{2}|\d{4})$")
 # Lists, not registers: passed over without a word. An investment register gets a note.
@@ -120,8 +120,9 @@ def _records(text: str, filename: str) -> tuple[list[_Record], list[str]]:
     return records, sorted(notes)
 
 
-def read_qif(data: bytes, filename: str, *, currency: str | None = None) -> RecordFile:
-    """Every bank, cash, card and asset/liability register; amounts in `currency` (QIF names none)."""
+def read_qif(data: bytes, filename: str) -> RecordFile:
+    """Every bank, cash, card and asset/liability register. QIF names no currency: the importer
+    decides it as for a CSV that names none (the account's remembered one, the home currency)."""
     decoded = decode_bytes(data, filename)
     records, notes = _records(decoded.text, filename)
     read = RecordFile(layout_name="QIF", notes=notes, encoding=decoded.encoding)
@@ -148,9 +149,6 @@ def read_qif(data: bytes, filename: str, *, currency: str | None = None) -> Reco
     parse_amount = cached_amount_parser(mark.decimal)
     parse_date = DateFormat.compile(guess.format).cached_parser() if guess else None
     fallback_account = default_account_name(filename)
-    code = currency or FALLBACK_CURRENCY
-    if records and currency is None:
-        read.notes.append(f"a QIF file names no currency: the amounts were taken as {code}")
     for record, date_text, amount_text in zip(records, dates, written, strict=True):
         read.records_read += 1
         raw = " | ".join(record.text)
@@ -187,10 +185,10 @@ def read_qif(data: bytes, filename: str, *, currency: str | None = None) -> Reco
                 date=date,
                 description=description,
                 amount=amount,
-                currency=code,
+                currency=None,
                 bank_category=record.fields.get("L") or None,
-                raw=raw,
-            )
+            ),
+            functools.partial(str, raw),
         )
     return read
 

@@ -11,12 +11,13 @@ import dataclasses
 import datetime as dt
 import hashlib
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.ids import occurrence_ids, statement_ids
 from app.ingest.amounts import amount_range_problem
+from app.ingest.currency import AccountCurrencies, CurrencyContext, CurrencySource
 from app.ingest.dates import date_range_problem
 from app.ingest.statement import ParsedStatement, TransactionTable
 from app.models import SkipKind, SkippedRow
@@ -38,11 +39,10 @@ class RecordRow:
     date: dt.date
     description: str
     amount: Decimal
-    currency: str
+    currency: str | None  # None: the file does not say; decided like a CSV's (the account's, home)
     posted_date: dt.date | None = None
     bank_category: str | None = None
     stable_key: str | None = None
-    raw: str = ""
 
 
 @dataclass
@@ -62,11 +62,15 @@ class RecordFile:
             SkippedRow(row=line, kind=kind, reason=reason, raw=" ".join(raw.split())[:RAW_LIMIT])
         )
 
-    def keep(self, row: RecordRow) -> None:
-        """Keep `row`, unless its date or amount is out of the range the importer accepts."""
+    def keep(self, row: RecordRow, raw: Callable[[], str]) -> None:
+        """Keep `row`, unless its date or amount is out of the range the importer accepts.
+
+        `raw` gives the record as written, asked for only when it is skipped (a slice of the
+        file per kept row cost memory for nothing).
+        """
         problem = amount_range_problem(row.amount) or date_range_problem(row.date)
         if problem is not None:
-            self.skip(row.line, problem, row.raw)
+            self.skip(row.line, problem, raw())
         else:
             self.rows.append(row)
 
@@ -83,7 +87,7 @@ def _ids(rows: Sequence[RecordRow]) -> list[str]:
             [r.account for r in unkeyed],
             [r.date for r in unkeyed],
             [r.amount for r in unkeyed],
-            [r.currency for r in unkeyed],
+            [str(r.currency) for r in unkeyed],
             [r.description for r in unkeyed],
         )
         positions = (i for i, r in enumerate(rows) if r.stable_key is None)
@@ -92,22 +96,41 @@ def _ids(rows: Sequence[RecordRow]) -> list[str]:
     return ids
 
 
-def to_statement(data: bytes, filename: str, read: RecordFile, *, account: str | None) -> ParsedStatement:
-    """The `ParsedStatement` of a record file: no column mapping, since the format names every field."""
+def _with_currencies(rows: list[RecordRow], accounts: AccountCurrencies) -> list[RecordRow]:
+    """Rows whose file names no currency get their account's, decided as for a CSV (never a guess)."""
+    return [r if r.currency else dataclasses.replace(r, currency=accounts.code(r.account)) for r in rows]
+
+
+def to_statement(
+    data: bytes,
+    filename: str,
+    read: RecordFile,
+    *,
+    account: str | None,
+    currency: CurrencyContext,
+) -> ParsedStatement:
+    """The `ParsedStatement` of a record file: no column mapping, since the format names every field.
+
+    Raises `CurrencyUnknown` when rows name no currency and none is chosen, remembered or home.
+    """
     sha256 = hashlib.sha256(data).hexdigest()
     rows = read.rows
     if account and account.strip():
         # As for a CSV, the user's name is the account; an OFX FITID key keeps the file's own
         # account number, so those ids do not move with the name.
         rows = [dataclasses.replace(r, account=account.strip()) for r in rows]
+    decided = AccountCurrencies(currency, None, CurrencySource.FILE, filename)
+    rows = _with_currencies(rows, decided)
+    currencies = [str(r.currency) for r in rows]
+    accounts = [r.account for r in rows]
     table = TransactionTable(
         ids=_ids(rows),
-        accounts=[r.account for r in rows],
+        accounts=accounts,
         dates=[r.date for r in rows],
         posted_dates=[r.posted_date for r in rows],
         descriptions=[r.description for r in rows],
         amounts=[r.amount for r in rows],
-        currencies=[r.currency for r in rows],
+        currencies=currencies,
         bank_categories=[r.bank_category for r in rows],
         source_sha256s=[sha256] * len(rows),
         source_rows=array("q", [r.line for r in rows]),
@@ -135,4 +158,7 @@ def to_statement(data: bytes, filename: str, read: RecordFile, *, account: str |
         encoding=read.encoding,
         delimiter="",
         header_row=None,
+        currency=decision.code if (decision := decided.file_decision(accounts, currencies)) else None,
+        currency_source=decision.source if decision else None,
+        account_currencies=decided.decisions,
     )

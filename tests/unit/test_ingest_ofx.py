@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from app.cli import build_parser
 from app.importer import import_files, preview_files, run_import_command
 from app.ingest import IngestError
+from app.ingest.currency import CurrencyContext, CurrencySource, CurrencyUnknown
 from app.ingest.formats import FileKind, file_kind, read_record_file
 from app.ingest.ofx import masked_account, ofx_amount, ofx_date
 from app.models import SkipKind
@@ -22,6 +23,7 @@ from app.store import Store
 from tests.conftest import REPO_ROOT
 
 OFX_DIR = REPO_ROOT / "tests" / "fixtures" / "ofx"
+USD_AT_HOME = CurrencyContext(home="USD")
 
 
 def fixture(name: str) -> bytes:
@@ -30,7 +32,8 @@ def fixture(name: str) -> bytes:
 
 def read(name: str, data: bytes | None = None, account: str | None = None):  # type: ignore[no-untyped-def]
     body = fixture(name) if data is None else data
-    return read_record_file(file_kind(body, name), body, name, account=account, max_bytes=None)
+    kind = file_kind(body, name)
+    return read_record_file(kind, body, name, account=account, max_bytes=None, currency=USD_AT_HOME)
 
 
 def sgml(
@@ -133,9 +136,16 @@ def test_an_ofx_without_currency_of_its_own_rows_says_what_it_assumed() -> None:
         "CBA:Transfer",
     )
     assert parsed.uncertain_reasons == []
-    missing = read("x.ofx", sgml(trn("1", "-1.00", "FEE"), curdef=""))
-    assert missing.transactions[0].currency == "USD"
-    assert "names no currency" in missing.uncertain_reasons[0]
+    assert (parsed.currency, parsed.currency_source) == ("AUD", CurrencySource.FILE)
+    # no CURDEF and no row currency: decided as for a CSV that names none, never a silent USD
+    nameless = sgml(trn("1", "-1.00", "FEE"), curdef="")
+    with pytest.raises(CurrencyUnknown):
+        read_record_file(FileKind.OFX, nameless, "x.ofx", account=None, max_bytes=None)
+    at_home = read_record_file(
+        FileKind.OFX, nameless, "x.ofx", account=None, max_bytes=None, currency=CurrencyContext(home="CAD")
+    )
+    assert at_home.transactions[0].currency == "CAD"
+    assert (at_home.currency, at_home.currency_source) == ("CAD", CurrencySource.HOME)
 
 
 def test_dates_keep_the_banks_calendar_day_whatever_the_time_zone() -> None:
@@ -369,7 +379,9 @@ def damaged_ofx(draw: st.DrawFn) -> bytes:
 def assert_transactions_or_ingest_error(data: bytes, name: str) -> None:
     """The reader's whole contract on any input: a statement whose rows add up, or its own error."""
     try:
-        parsed = read_record_file(FileKind.OFX, data, name, account=None, max_bytes=None)
+        parsed = read_record_file(
+            FileKind.OFX, data, name, account=None, max_bytes=None, currency=USD_AT_HOME
+        )
     except IngestError as exc:
         assert str(exc).startswith(f"{name}: ")
         return

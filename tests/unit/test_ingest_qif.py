@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from app.importer import import_files
 from app.ingest import IngestError
+from app.ingest.currency import CurrencyContext, CurrencySource, CurrencyUnknown
 from app.ingest.formats import FileKind, file_kind, read_record_file
 from app.ingest.qif import normalise_date
 from app.models import SkipKind
@@ -18,6 +19,7 @@ from app.store import Store
 from tests.conftest import REPO_ROOT
 
 QIF_DIR = REPO_ROOT / "tests" / "fixtures" / "ofx"
+USD_AT_HOME = CurrencyContext(home="USD")
 
 
 def fixture(name: str) -> bytes:
@@ -26,7 +28,9 @@ def fixture(name: str) -> bytes:
 
 def read(name: str, data: bytes | None = None):  # type: ignore[no-untyped-def]
     body = fixture(name) if data is None else data
-    return read_record_file(file_kind(body, name), body, name, account=None, max_bytes=None)
+    return read_record_file(
+        file_kind(body, name), body, name, account=None, max_bytes=None, currency=USD_AT_HOME
+    )
 
 
 def test_quiffens_example_bank_register_reads_as_its_own_tests_expect() -> None:
@@ -70,14 +74,24 @@ def test_a_quicken_card_register_with_its_account_block_and_padded_dates() -> No
     assert parsed.accounts == ["Visa card"]
 
 
-def test_a_qif_names_no_currency_so_the_one_given_is_used_and_otherwise_the_card_says_it() -> None:
+def test_a_qif_names_no_currency_so_it_is_decided_as_for_a_csv_that_names_none() -> None:
     data = fixture("bank_dd_mm.qif")
-    given_gbp = read_record_file(FileKind.QIF, data, "uk.qif", account=None, max_bytes=None, currency="GBP")
-    assert {t.currency for t in given_gbp.transactions} == {"GBP"}
-    assert not any("currency" in note for note in given_gbp.notes)
-    assumed = read("bank_dd_mm.qif")
-    assert {t.currency for t in assumed.transactions} == {"USD"}
-    assert "a QIF file names no currency: the amounts were taken as USD" in assumed.notes
+
+    def qif(context: CurrencyContext):  # type: ignore[no-untyped-def]
+        return read_record_file(FileKind.QIF, data, "uk.qif", account=None, max_bytes=None, currency=context)
+
+    with pytest.raises(CurrencyUnknown):
+        qif(CurrencyContext())  # never a silent USD
+    at_home = qif(CurrencyContext(home="GBP"))
+    assert {t.currency for t in at_home.transactions} == {"GBP"}
+    assert (at_home.currency, at_home.currency_source) == ("GBP", CurrencySource.HOME)
+    remembered = qif(CurrencyContext(home="USD", remembered={"uk": "EUR"}.get))
+    assert {t.currency for t in remembered.transactions} == {"EUR"}
+    assert remembered.account_currencies["uk"].source is CurrencySource.ACCOUNT
+    chosen = qif(CurrencyContext(chosen="CHF", home="USD"))
+    assert {t.currency for t in chosen.transactions} == {"CHF"}
+    given = read_record_file(FileKind.QIF, data, "uk.qif", account=None, max_bytes=None, currency="SEK")
+    assert {t.currency for t in given.transactions} == {"SEK"}  # a plain code is the user's choice
 
 
 def test_quicken_dates_are_normalised_before_the_column_decides() -> None:
@@ -95,7 +109,7 @@ def test_when_every_date_reads_both_ways_the_file_card_says_it_is_not_sure() -> 
 
 
 def test_an_unknown_date_is_reported_with_its_line_and_the_rest_imports(store: Store) -> None:
-    (result,) = import_files(store, [("unknown_date.qif", fixture("unknown_date.qif"))])
+    (result,) = import_files(store, [("unknown_date.qif", fixture("unknown_date.qif"))], home_currency="USD")
     assert result.error is None and result.inserted == 2
     assert result.parsed is not None
     (skipped,) = result.parsed.skipped
@@ -106,7 +120,7 @@ def test_an_unknown_date_is_reported_with_its_line_and_the_rest_imports(store: S
 
 def test_a_qif_whose_dates_are_all_unknown_names_the_file_and_row_and_stores_nothing(store: Store) -> None:
     data = b"!Type:Bank\nDsoon\nT-1.00\nPA\n^\nDlater\nT-2.00\nPB\n^\n"
-    (result,) = import_files(store, [("dates.qif", data)])
+    (result,) = import_files(store, [("dates.qif", data)], home_currency="USD")
     assert result.error == (
         "dates.qif: the dates of this QIF file are not in a date format privfin knows (first one: 'soon') (row 2)"
     )
@@ -125,12 +139,14 @@ def test_a_qif_whose_dates_are_all_unknown_names_the_file_and_row_and_stores_not
 )
 def test_broken_qif_structure_is_refused_with_its_line(data: bytes, message: str) -> None:
     with pytest.raises(IngestError, match=message):
-        read_record_file(FileKind.QIF, data, "x.qif", account=None, max_bytes=None)
+        read_record_file(FileKind.QIF, data, "x.qif", account=None, max_bytes=None, currency=USD_AT_HOME)
 
 
 def test_reimporting_a_qif_adds_nothing(store: Store) -> None:
-    assert import_files(store, [("card.qif", fixture("card_mm_dd.qif"))])[0].inserted == 3
-    again = import_files(store, [("card-again.qif", fixture("card_mm_dd.qif"))])[0]
+    assert (
+        import_files(store, [("card.qif", fixture("card_mm_dd.qif"))], home_currency="USD")[0].inserted == 3
+    )
+    again = import_files(store, [("card-again.qif", fixture("card_mm_dd.qif"))], home_currency="USD")[0]
     assert (again.inserted, len(again.duplicate_ids)) == (0, 3)
 
 
@@ -164,7 +180,9 @@ def damaged_qif(draw: st.DrawFn) -> bytes:
 @given(damaged_qif())
 def test_a_damaged_qif_gives_transactions_or_an_ingest_error(data: bytes) -> None:
     try:
-        parsed = read_record_file(FileKind.QIF, data, "damaged.qif", account=None, max_bytes=None)
+        parsed = read_record_file(
+            FileKind.QIF, data, "damaged.qif", account=None, max_bytes=None, currency=USD_AT_HOME
+        )
     except IngestError as exc:
         assert str(exc).startswith("damaged.qif: ")
         return

@@ -31,7 +31,8 @@ from app.models import SkipKind
 
 _OFX_START = re.compile(r"<OFX>", re.IGNORECASE)
 _HEADER_FIELD = re.compile(r"^[A-Z][A-Z0-9_]*:.*$")
-_PROCESSING = re.compile(r"^<\?(?:xml|OFX)\b[^>]*\?>\s*$", re.IGNORECASE)
+# OFX 2 needs no line break between its declarations (or before <OFX>): one line may hold both
+_PROCESSING = re.compile(r"^(?:<\?(?:xml|OFX)\b[^>]*\?>\s*)+$", re.IGNORECASE)
 _SGML_VERSION = re.compile(r"^VERSION:\s*(\d+)\s*$", re.MULTILINE)
 _XML_VERSION = re.compile(r"<\?OFX[^>]*\bVERSION=[\"'](\d+)[\"']", re.IGNORECASE)
 _POSITION = re.compile(r"position=\[(\d+):\d+\]")

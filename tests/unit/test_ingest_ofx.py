@@ -79,6 +79,13 @@ def test_an_ofx_2_xml_bank_statement_reads_as_ofxparse_reads_it() -> None:
     assert transaction.source.row == 35  # the line of its <STMTTRN>
 
 
+def test_an_ofx_2_file_written_on_one_line_is_read() -> None:
+    data = fixture("suncorp.ofx").replace(b"?>\r\n<?OFX", b"?><?OFX").replace(b"?>\r\n<OFX>", b"?><OFX>")
+    assert data.startswith(b'<?xml version="1.0" encoding="us-ascii"?><?OFX OFXHEADER="200"')
+    (transaction,) = read("suncorp.ofx", data).transactions
+    assert transaction.amount == Decimal("-16.85")
+
+
 def test_an_ofx_1_sgml_statement_that_breaks_the_spec_is_read_whole() -> None:
     # BANKID 5472369148 is longer than the spec's 9 characters: ofxtools' validation refuses the file.
     parsed = read("checking.ofx")

@@ -183,7 +183,8 @@ def _description(fields: dict[str, str]) -> str:
     check = fields.get("CHECKNUM", "")
     if check.strip("0") and check not in text:
         text = f"{text} CHECK {check}".strip()
-    return text
+    # No text at all (an ATM withdrawal often has none): the type the bank gave it, not nothing
+    return text or fields.get("TRNTYPE", "")
 
 
 def _inverted(types: list[str], amounts: list[Decimal | None]) -> bool:

@@ -206,6 +206,14 @@ def test_lower_case_tags_are_read_not_silently_dropped() -> None:
     ]
 
 
+def test_a_transaction_without_any_text_is_described_by_its_type() -> None:
+    atm = (
+        "<STMTTRN><TRNTYPE>ATM<DTPOSTED>20051020<TRNAMT>-300,00<FITID>3</STMTTRN>"  # as ofxtools' stmtrs_euro
+    )
+    (transaction,) = read("x.ofx", sgml(atm)).transactions
+    assert (transaction.description, transaction.amount) == ("ATM", Decimal("-300.00"))
+
+
 def test_a_statements_user_date_is_the_date_and_the_posting_date_is_kept() -> None:
     both = "<STMTTRN><TRNTYPE>POS<DTPOSTED>20240103<DTUSER>20240101<TRNAMT>-8.00<FITID>7<NAME>CAFE</STMTTRN>"
     (transaction,) = read("x.ofx", sgml(both)).transactions

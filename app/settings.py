@@ -9,8 +9,10 @@ error message.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +112,28 @@ def endpoint_url_problem(url: str) -> str | None:
         return "the endpoint URL must not hold a user name or password; use the API key setting"
     if any(char.isspace() or not char.isprintable() for char in url):
         return f"{url!r} contains spaces or control characters"
+    if len(url) > MAX_ENDPOINT_URL_CHARS:
+        return f"the endpoint URL is {len(url):,} characters long; at most {MAX_ENDPOINT_URL_CHARS:,} are allowed"
+    return _host_problem(parts.hostname, url)
+
+
+MAX_ENDPOINT_URL_CHARS = 2048
+_DOTTED_NUMBERS = re.compile(r"[0-9.]+")
+
+
+def _host_problem(host: str, url: str) -> str | None:
+    # The HTTP client refuses what urlsplit lets through (httpx2.InvalidURL at the first
+    # request): an IPv4 address out of range, a bad IPv6 literal, a name IDNA cannot encode.
+    # Checked here so a bad URL is refused when typed, not a traceback on every later run.
+    try:
+        if ":" in host:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        elif _DOTTED_NUMBERS.fullmatch(host):
+            ipaddress.IPv4Address(host)
+        elif not host.isascii():
+            host.encode("idna")
+    except (ValueError, UnicodeError):
+        return f"{url!r} has an invalid host ({host!r})"
     return None
 
 

@@ -4,9 +4,12 @@ Imports the files given (if any), categorizes every transaction not decided by t
 prints one JSON object per transaction in scope on stdout with `--json` (the FILEs'
 transactions, or every stored one when no FILE is given) and a summary on stderr.
 
-Exit 0 when the run completed, even if some rows stay uncategorized (the summary says
-which and why); 1 when it could not run (an unreadable file, a file that is not a
-statement, a store error); 130 when interrupted.
+Exit 0 when the run completed, even if some rows stay uncategorized because no model was
+configured or reachable (the summary says which and why); 3 when the model step failed
+for some merchants or was stopped by a run limit (deadline, circuit breaker, request
+budget): their rows are left uncategorized and retried on the next run, and a script
+must be able to tell; 1 when it could not run (an unreadable file, a file that is not a
+statement, a store error); 2 for invalid settings; 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from app.store import Store
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
 
 JSON_FIELDS = ("id", "date", "description", "amount", "merchant", "category", "source", "confidence")
 
@@ -215,4 +219,6 @@ def run_categorize_command(args: argparse.Namespace) -> int:
         out.flush()
     for line in format_summary(report):
         _eprint(line)
-    return EXIT_FAILURE if problems else EXIT_OK
+    if problems:
+        return EXIT_FAILURE
+    return EXIT_INCOMPLETE if report.stopped or report.failures else EXIT_OK

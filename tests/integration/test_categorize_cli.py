@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app.categorize.command import EXIT_INCOMPLETE
 from app.categorize.taxonomy import DEFAULT_TAXONOMY
 from app.cli import main
 from app.settings import Settings
@@ -145,3 +146,18 @@ def test_the_installed_command_and_no_secrets_in_its_output(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert secret not in done.stdout and secret not in done.stderr
     assert len(done.stdout.splitlines()) > 100
+
+
+def test_a_model_step_that_failed_exits_3_and_a_healthy_rerun_exits_0(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Every request refused (a 502 storm): the rows are left for the next run, and a script
+    # calling `privfin categorize` must be able to tell that from a run that completed.
+    with FakeParallax() as fake:
+        fake.push_scenarios(*["upstream_502"] * 60)
+        code, _, err = run(capsys, str(CHASE), "--endpoint", fake.base_url)
+        fake.clear_scenarios()
+        assert code == EXIT_INCOMPLETE, err
+        assert "retried on the next run" in err
+        code, _, err = run(capsys, "--endpoint", fake.base_url)
+    assert code == 0, err

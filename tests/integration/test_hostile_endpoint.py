@@ -78,9 +78,7 @@ MODES = [
     Mode("pathological JSON: unclosed <think>", "pathological_json:think_tags", messages=UNREADABLE),
     Mode("pathological JSON: the body itself", "pathological_json:deep_body", messages=("non-JSON body",)),
     Mode("wrong ids: renumbered", "wrong_schema:renumbered", messages=("ids do not match", *UNREADABLE)),
-    Mode(
-        "wrong ids: another request's", "wrong_schema:foreign_ids", messages=("ids do not match", *UNREADABLE)
-    ),
+    Mode("wrong ids: another request's", "wrong_schema:foreign_ids", messages=("left out", *UNREADABLE)),
     Mode("answers outside the taxonomy", "wrong_schema:out_of_taxonomy", messages=("not a category",)),
     Mode("redirect to another host", "redirect", messages=("redirect (HTTP 307), which is not followed",)),
     Mode("socket dropped mid-body", "stream_break:1", messages=("connection failed or dropped",)),

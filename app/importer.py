@@ -245,8 +245,9 @@ _CURRENCY_HINT = (
 
 
 def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool) -> dict[str, Any]:
-    """The CLI's JSON line for one transaction; `amount` is a JSON number."""
-    return {
+    """The CLI's JSON line for one transaction; `amount` is a JSON number. Foreign spend adds
+    `original_amount` and `original_currency`."""
+    line: dict[str, Any] = {
         "id": transaction.id,
         "account": transaction.account,
         "date": transaction.date.isoformat(),
@@ -259,6 +260,10 @@ def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool
         "row": transaction.source.row,
         "duplicate": duplicate,
     }
+    if transaction.original_amount is not None:
+        line["original_amount"] = float(transaction.original_amount)
+        line["original_currency"] = transaction.original_currency
+    return line
 
 
 def _summarise(result: FileImportResult, *, dry_run: bool, out: TextIO) -> bool:

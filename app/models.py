@@ -48,6 +48,9 @@ class Transaction(BaseModel):
     currency: str = Field(min_length=3, max_length=3)
     bank_category: str | None = None
     source: RowSource
+    # Foreign spend: what was paid in the shop's currency; `amount` stays in the account's.
+    original_amount: Decimal | None = None
+    original_currency: str | None = Field(default=None, min_length=3, max_length=3)
 
     @property
     def direction(self) -> Direction:

@@ -48,6 +48,8 @@ EXPORT_COLUMNS = (
     "source",
     "confidence",
     "reviewed",
+    "original_amount",
+    "original_currency",
 )
 
 # OWASP "CSV injection": a cell starting with one of these is run as a formula by spreadsheets.
@@ -100,8 +102,18 @@ def export_table(frame: pd.DataFrame) -> pd.DataFrame:
             "source": ordered["category_source"].astype(object).where(ordered["category_source"].notna(), ""),
             "confidence": ordered["confidence"].astype(float),
             "reviewed": ordered["reviewed"].astype(bool),
+            "original_amount": _optional(ordered, "original_amount"),
+            "original_currency": _optional(ordered, "original_currency"),
         }
     ).reset_index(drop=True)
+
+
+def _optional(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column only foreign spend fills (None elsewhere), also for frames built without it."""
+    if column not in frame:
+        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    values = frame[column].astype(object)
+    return values.where(values.notna(), None)
 
 
 # -- CSV ---------------------------------------------------------------------------------------
@@ -136,6 +148,8 @@ def transactions_csv(frame: pd.DataFrame) -> bytes:
         _safe_text(table["source"]),
         _confidence_text(table["confidence"]),
         np.where(table["reviewed"].to_numpy(dtype=bool), "true", "false").tolist(),
+        ["" if amount is None else format(amount, "f") for amount in table["original_amount"]],
+        _safe_text(table["original_currency"]),
     ]
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
@@ -150,7 +164,9 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")  # day 0 of Excel's date serials
 # Excel counts a 29 February 1900 that never was, so serials from this epoch are right only from
 # 1 March 1900; earlier dates (and Excel has none before 1900) are written as ISO text instead.
 _EXCEL_FIRST_DATE = np.datetime64("1900-03-01", "D")
-_TEXT_COLUMNS = frozenset({"account", "description", "merchant", "currency", "category", "source"})
+_TEXT_COLUMNS = frozenset(
+    {"account", "description", "merchant", "currency", "category", "source", "original_currency"}
+)
 
 
 def _money_format(currency: str) -> str:
@@ -206,6 +222,11 @@ def _write_transactions(book: Any, formats: _MoneyFormats, table: pd.DataFrame) 
         elif column == "amount":
             for row, (amount, currency) in enumerate(zip(values, currencies, strict=True), start=1):
                 sheet.write_number(row, position, float(amount), formats[currency])
+        elif column == "original_amount":
+            originals = table["original_currency"].tolist()
+            for row, (amount, code) in enumerate(zip(values, originals, strict=True), start=1):
+                if amount is not None and code:
+                    sheet.write_number(row, position, float(amount), formats[str(code)])
         elif column == "confidence":
             for row, confidence in enumerate(values.to_numpy(dtype=float).tolist(), start=1):
                 if not np.isnan(confidence):

@@ -126,6 +126,11 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TEXT NOT NULL
     );
     """,
+    # v6: foreign spend's amount in its own currency, beside the amount in the account's
+    """
+    ALTER TABLE transactions ADD COLUMN original_amount TEXT;
+    ALTER TABLE transactions ADD COLUMN original_currency TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -272,6 +277,10 @@ class TransactionColumns(Protocol):
     def source_sha256s(self) -> Sequence[str]: ...
     @property
     def source_rows(self) -> Sequence[int]: ...
+    @property
+    def original_amounts(self) -> Sequence[Decimal | None]: ...  # empty: none in the whole file
+    @property
+    def original_currencies(self) -> Sequence[str | None]: ...
 
 
 class _TransactionList:
@@ -288,6 +297,8 @@ class _TransactionList:
         self.bank_categories = [t.bank_category for t in transactions]
         self.source_sha256s = [t.source.file_sha256 for t in transactions]
         self.source_rows = [t.source.row for t in transactions]
+        self.original_amounts = [t.original_amount for t in transactions]
+        self.original_currencies = [t.original_currency for t in transactions]
 
 
 # Page cache while loading: enough for the id index, which takes random inserts (~48 bytes a
@@ -314,6 +325,8 @@ _INSERT_COLUMNS = (
     "source_row",
     "import_id",
     "updated_at",
+    "original_amount",
+    "original_currency",
 )
 
 
@@ -349,6 +362,8 @@ def _insert_values(columns: TransactionColumns, import_id: int, now: str) -> lis
         columns.source_rows,
         [import_id] * rows,
         [now] * rows,
+        [None if a is None else str(a) for a in columns.original_amounts] or [None] * rows,
+        list(columns.original_currencies) or [None] * rows,
     ]
 
 
@@ -417,6 +432,8 @@ TRANSACTION_COLUMNS = (
     "category_model",
     "reviewed",
     "updated_at",
+    "original_amount",
+    "original_currency",
 )
 
 
@@ -578,7 +595,7 @@ class Store:
         """Canonical transactions, in date order (all of them when `ids` is None)."""
         query = (
             "SELECT id, account, date, posted_date, description, amount, currency, bank_category, "
-            "source_sha256, source_row FROM transactions"
+            "source_sha256, source_row, original_amount, original_currency FROM transactions"
         )
         with self.connect() as conn:
             if ids is None:
@@ -601,6 +618,8 @@ class Store:
                 currency=r[6],
                 bank_category=r[7],
                 source=RowSource(file_sha256=r[8], row=r[9]),
+                original_amount=Decimal(r[10]) if r[10] is not None else None,
+                original_currency=r[11],
             )
             for r in rows
         ]
@@ -650,6 +669,10 @@ class Store:
         # tolist() first: iterating an Arrow-backed string column directly is ~5x slower.
         frame["amount"] = pd.Series([Decimal(v) for v in frame["amount"].tolist()], dtype=object)
         frame["amount_float"] = frame["amount"].astype(float)
+        frame["original_amount"] = pd.Series(
+            [Decimal(v) if isinstance(v, str) else None for v in frame["original_amount"].tolist()],
+            dtype=object,
+        )
         # Always ISO (the store writes `isoformat()`): guessing from the first value falls back to
         # dateutil, row by row, whenever the newest date has a year below 1000.
         frame["date"] = pd.to_datetime(frame["date"], format="ISO8601")

@@ -44,6 +44,7 @@ EDITOR_COLUMNS = (
     "source",
     "confidence",
     "why",
+    "original",
     "description",
     "account",
 )
@@ -172,6 +173,16 @@ def source_labels(sources: pd.Series) -> list[str]:
     return [source_label(value if isinstance(value, str) else None) for value in sources]
 
 
+def original_labels(rows: pd.DataFrame) -> list[str | None]:
+    """ "-8.00 GBP" for foreign spend (what was paid in the shop's currency), None otherwise."""
+    if "original_amount" not in rows:
+        return [None] * len(rows)
+    return [
+        f"{format(amount, ',.2f')} {code}" if isinstance(code, str) and amount is not None else None
+        for amount, code in zip(rows["original_amount"], rows["original_currency"], strict=True)
+    ]
+
+
 def editor_frame(rows: pd.DataFrame) -> pd.DataFrame:
     """What the grid shows for one page of rows, indexed by transaction id."""
     return pd.DataFrame(
@@ -186,6 +197,7 @@ def editor_frame(rows: pd.DataFrame) -> pd.DataFrame:
             "source": source_labels(rows["category_source"]),
             "confidence": pd.to_numeric(rows["confidence"], errors="coerce"),
             "why": rows["why"].astype(str),
+            "original": original_labels(rows),
         },
         index=pd.Index(rows.index.astype(str), name="id"),
     )[list(EDITOR_COLUMNS)]
@@ -325,6 +337,9 @@ def render_table(ids: Sequence[str], category_options: Sequence[str], page: int)
                 "Confidence", min_value=0.0, max_value=1.0, format="percent", width=95
             ),
             "why": st.column_config.TextColumn("Needs review because", width=140),
+            "original": st.column_config.TextColumn(
+                "Original", help="Foreign spend: the amount in the shop's currency", width=100
+            ),
         },
     )
     left, right = st.columns(2)

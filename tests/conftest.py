@@ -24,7 +24,7 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     # No endpoint configured unless a test says so: nothing may leave loopback.
     monkeypatch.setenv("PRIVFIN_ENDPOINT_URL", "http://127.0.0.1:9/v1")
     # A user who has said their home currency (USD), so files that name none are read: the
-    # tests of what happens without one (tests/integration/test_import_currency.py) unset it.
+    # tests of what happens without one (tests/integration/test_import_currency_cli.py) unset it.
     monkeypatch.setenv("PRIVFIN_HOME_CURRENCY", "USD")
     monkeypatch.chdir(tmp_path)  # so a developer's .env is never read
     yield data_dir

@@ -245,6 +245,7 @@ def detect_mapping(
     else:
         currency = _guess_currency(profiled, amounts.columns, amount_values)
     notes.extend(_original_amount_notes(profiled, amounts.columns, currency))
+    original_amount, original_currency = _pick_original(profiled, taken)
     mapping = ColumnMapping(
         has_header=has_header,
         columns=list(columns) if not has_header else [],
@@ -263,6 +264,8 @@ def detect_mapping(
         sign=sign,
         currency=currency,
         currency_column=currency_col.name if currency_col else None,
+        original_amount=original_amount.name if original_amount else None,
+        original_currency=original_currency.name if original_currency else None,
         category=category.name if category else None,
         account=[account.name] if account else [],
         balance=balance.name if balance else None,
@@ -561,6 +564,20 @@ def _guess_currency(
             return code
     found = _ISO_HINT.search(sample)
     return found.group(1) if found else None
+
+
+def _pick_original(profiled: list[_Column], taken: set[int]) -> tuple[_Column | None, _Column | None]:
+    """The foreign spend's amount and currency columns, kept only as a pair (an amount needs its currency)."""
+    free = [c for c in profiled if c.index not in taken and c.filled and _is_original(c)]
+    amount = next((c for c in free if c.amount_share() >= 0.8), None)
+    currency = next(
+        (c for c in free if c is not amount and all(re.fullmatch(r"[A-Z]{3}", v) for v in c.values if v)),
+        None,
+    )
+    if amount is None or currency is None:
+        return None, None
+    taken.update((amount.index, currency.index))
+    return amount, currency
 
 
 def _original_amount_notes(

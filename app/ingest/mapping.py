@@ -78,6 +78,12 @@ class ColumnMapping(BaseModel):
     currency_column: str | None = Field(
         default=None, description="each row's currency, only when it is the currency of the amount column"
     )
+    original_amount: str | None = Field(
+        default=None, description="foreign spend's amount in its own currency (optional)"
+    )
+    original_currency: str | None = Field(
+        default=None, description="the currency of original_amount, per row (optional)"
+    )
     category: str | None = None
     account: list[str] = Field(
         default_factory=list,
@@ -162,6 +168,8 @@ class ColumnMapping(BaseModel):
             self.indicator,
             self.fee,
             self.currency_column,
+            self.original_amount,
+            self.original_currency,
             self.category,
             *self.account,
             self.balance,
@@ -175,6 +183,15 @@ class ColumnMapping(BaseModel):
         return list(seen)
 
     def required_columns(self) -> list[str]:
-        """The columns a file must have for this mapping to apply (account and balance are optional)."""
-        optional = {normalize_header(c) for c in [*self.account, self.balance or ""]}
+        """The columns a file must have for this mapping to apply (account, balance and the original
+        amount and currency are optional)."""
+        optional = {
+            normalize_header(c)
+            for c in [
+                *self.account,
+                self.balance or "",
+                self.original_amount or "",
+                self.original_currency or "",
+            ]
+        }
         return [c for c in self.referenced_columns() if normalize_header(c) not in optional]

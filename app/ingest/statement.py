@@ -64,6 +64,9 @@ class TransactionTable:
     bank_categories: list[str | None]
     source_sha256s: list[str]
     source_rows: Sequence[int]  # an array of machine ints: a list held one int object per row
+    # Foreign spend's amount and currency, row by row; empty when the file has none.
+    original_amounts: list[Decimal | None] = field(default_factory=list)
+    original_currencies: list[str | None] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -85,6 +88,9 @@ class TransactionTable:
 
         Measured faster than `model_construct` per row, and it re-checks every value.
         """
+        size = len(self)
+        originals = self.original_amounts or [None] * size
+        original_codes = self.original_currencies or [None] * size
         with _gc_paused():
             records = [
                 {
@@ -97,8 +103,23 @@ class TransactionTable:
                     "currency": currency,
                     "bank_category": category,
                     "source": {"file_sha256": sha256, "row": row},
+                    "original_amount": original,
+                    "original_currency": original_code,
                 }
-                for tid, account, date, posted, description, amount, currency, category, sha256, row in zip(
+                for (
+                    tid,
+                    account,
+                    date,
+                    posted,
+                    description,
+                    amount,
+                    currency,
+                    category,
+                    sha256,
+                    row,
+                    original,
+                    original_code,
+                ) in zip(
                     self.ids,
                     self.accounts,
                     self.dates,
@@ -109,6 +130,8 @@ class TransactionTable:
                     self.bank_categories,
                     self.source_sha256s,
                     self.source_rows,
+                    originals,
+                    original_codes,
                     strict=True,
                 )
             ]
@@ -686,6 +709,7 @@ def _table(
         if category_at is not None
         else [None] * len(kept)
     )
+    original_amounts, original_currencies = _originals(rows, kept, amounts, currencies, mapping, at)
     return TransactionTable(
         ids=ids,
         accounts=accounts,
@@ -697,7 +721,41 @@ def _table(
         bank_categories=categories,
         source_sha256s=[sha256] * len(kept),
         source_rows=array("q", [lines[k] for k in kept]) if len(kept) < len(lines) else lines,
+        original_amounts=original_amounts,
+        original_currencies=original_currencies,
     )
+
+
+def _originals(
+    rows: list[list[str]],
+    kept: array[int],
+    amounts: list[Decimal],
+    currencies: list[str],
+    mapping: ColumnMapping,
+    at: Callable[[str | None], int | None],
+) -> tuple[list[Decimal | None], list[str | None]]:
+    """Foreign spend's original amount and currency per kept row (both, or neither).
+
+    Only a different currency counts (a same-currency copy says nothing), and the original
+    goes the same way as the amount: some banks write it unsigned.
+    """
+    amount_at, currency_at = at(mapping.original_amount), at(mapping.original_currency)
+    if amount_at is None or currency_at is None:
+        return [], []
+    parse = safe_amount_parser(mapping.decimal)
+    values: list[Decimal | None] = []
+    codes: list[str | None] = []
+    for k, amount, currency in zip(kept, amounts, currencies, strict=True):
+        code = rows[k][currency_at].strip().upper()
+        value = parse(rows[k][amount_at])
+        usable = isinstance(value, Decimal) and value and amount_range_problem(value) is None
+        if usable and isinstance(value, Decimal) and _ISO.match(code) and code != currency:
+            values.append(abs(value) if amount > 0 else -abs(value))
+            codes.append(code)
+        else:
+            values.append(None)
+            codes.append(None)
+    return values, codes
 
 
 def _join(cells: list[str], columns: list[int]) -> str:

@@ -95,6 +95,9 @@ def test_a_euro_file_with_pounds_as_original_currency_stores_every_row_in_euros(
     done = _run(_write(tmp_path, "n26.csv", N26), "--json")
     assert done.returncode == 0, done.stderr
     assert _currencies(done) == ["EUR", "EUR", "EUR"]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert (lines[1]["original_amount"], lines[1]["original_currency"]) == (-8.0, "GBP")
+    assert "original_amount" not in lines[0] and "original_currency" not in lines[2]
     assert "currency: EUR (named by the file)" in done.stderr
     assert set(_store().transactions_frame()["currency"]) == {"EUR"}
 

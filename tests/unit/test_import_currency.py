@@ -3,16 +3,21 @@ per-row currency column honoured only when it is the amount column's currency.""
 
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from app import reports
 from app.importer import import_files, preview_files
 from app.ingest import load_profiles, parse_statement
 from app.ingest.currency import CurrencyContext, CurrencySource, CurrencyUnknown, locale_currency
 from app.settings import SettingsError, load_settings
-from app.store import Store
+from app.store import MIGRATIONS, Store
+from components.review_table import original_labels
 from tests.conftest import REPO_ROOT
 
 BANKS = REPO_ROOT / "tests" / "fixtures" / "banks"
@@ -166,15 +171,22 @@ def test_a_file_refused_for_its_currency_says_so_and_stores_nothing(store: Store
     assert store.count_transactions() == 0 and store.account_currency("statement") is None
 
 
-def test_an_existing_store_gains_the_account_currency_table(store: Store) -> None:
-    store.remember_account_currencies({"Joint": "CAD"}, replace=False)
-    with sqlite3.connect(store.path) as conn:  # back to the schema before this migration
-        conn.execute("DROP TABLE account_currencies")
+def test_a_store_of_the_previous_schema_gains_account_currencies_and_original_amounts(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:  # a store written before these migrations (schema v4)
+        for script in MIGRATIONS[:4]:
+            for statement in script.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
         conn.execute("PRAGMA user_version = 4")
-    reopened = Store(store.path)
-    assert reopened.account_currency("Joint") is None
-    reopened.remember_account_currencies({"Joint": "CAD"}, replace=False)
-    assert reopened.account_currency("Joint") == "CAD"
+    store = Store(path)
+    assert store.schema_version() == len(MIGRATIONS)
+    assert store.account_currency("Joint") is None
+    store.remember_account_currencies({"Joint": "CAD"}, replace=False)
+    assert store.account_currency("Joint") == "CAD"
+    (result,) = import_files(store, [("n26.csv", N26)])
+    assert result.ok
+    assert [t.original_currency for t in store.get_transactions()] == [None, "GBP", "GBP", None]
 
 
 def test_home_currency_setting_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -202,3 +214,51 @@ def test_the_home_currency_question_is_pre_filled_from_the_locale(
     name: str | None, expected: str | None
 ) -> None:
     assert locale_currency(name) == expected
+
+
+def test_foreign_spend_keeps_its_original_amount_and_currency_as_their_own_fields() -> None:
+    parsed = parse_statement(N26, "n26.csv")
+    assert [(t.original_amount, t.original_currency) for t in parsed.transactions] == [
+        (None, None),
+        (Decimal("-8.00"), "GBP"),
+        (Decimal("-2.60"), "GBP"),
+        (None, None),
+    ]
+    assert [t.description for t in parsed.transactions][1] == "PRET A MANGER LONDON"  # the text is untouched
+    german = parse_statement(GERMAN_CARD, "karte.csv")
+    assert [(t.original_amount, t.original_currency) for t in german.transactions] == [
+        (None, None),
+        (Decimal("-8.00"), "GBP"),
+        (Decimal("-20.00"), "USD"),
+    ]
+
+
+def test_an_original_in_the_accounts_own_currency_is_not_kept() -> None:
+    data = (
+        b"Date,Description,Amount (EUR),Original Amount,Original Currency\n"
+        b"2024-02-01,REWE,-23.40,23.40,EUR\n2024-02-02,PRET,-9.37,8.00,GBP\n"
+    )
+    parsed = parse_statement(data, "card.csv")
+    # The unsigned original goes the way of the amount.
+    assert [(t.original_amount, t.original_currency) for t in parsed.transactions] == [
+        (None, None),
+        (Decimal("-8.00"), "GBP"),
+    ]
+
+
+def test_original_amounts_are_stored_exported_and_shown_in_review(store: Store) -> None:
+    (result,) = import_files(store, [("n26.csv", N26)])
+    assert result.ok
+    frame = store.transactions_frame()
+    foreign = frame[frame["description"] == "PRET A MANGER LONDON"].iloc[0]
+    assert (foreign["original_amount"], foreign["original_currency"]) == (Decimal("-8.00"), "GBP")
+    rows = list(csv.reader(io.StringIO(reports.transactions_csv(frame).decode("utf-8-sig"))))
+    header = rows[0]
+    pret = next(r for r in rows if "PRET A MANGER LONDON" in r)
+    assert (pret[header.index("original_amount")], pret[header.index("original_currency")]) == (
+        "-8.00",
+        "GBP",
+    )
+    rewe = next(r for r in rows if "REWE Berlin" in r)
+    assert (rewe[header.index("original_amount")], rewe[header.index("original_currency")]) == ("", "")
+    assert "-8.00 GBP" in original_labels(frame)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
+import functools
 import os
 import signal
 import subprocess
@@ -112,6 +114,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return _serve_until_stopped(command, cwd=_PROJECT_ROOT, env=env)
 
 
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _end_with_parent(parent: int) -> None:
+    """Linux, in the child before it runs Streamlit: SIGTERM it when `privfin serve` dies,
+    even by SIGKILL, which no signal handler of ours sees. Elsewhere a no-op."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _serve_until_stopped(command: list[str], *, cwd: Path, env: dict[str, str]) -> int:
     """Run the dashboard; pass SIGTERM and SIGINT on to it, and kill it if it does not stop in time."""
     child: subprocess.Popen[bytes] | None = None
@@ -126,7 +141,9 @@ def _serve_until_stopped(command: list[str], *, cwd: Path, env: dict[str, str]) 
     forwarded = (signal.SIGTERM, signal.SIGINT)
     previous = {signum: signal.signal(signum, forward) for signum in forwarded}
     try:
-        child = subprocess.Popen(command, cwd=cwd, env=env)
+        parent = os.getpid()
+        ends_with_parent = functools.partial(_end_with_parent, parent) if sys.platform == "linux" else None
+        child = subprocess.Popen(command, cwd=cwd, env=env, preexec_fn=ends_with_parent)
         if stop_by:  # a signal came while it was starting
             child.terminate()
         while child.poll() is None:

@@ -198,3 +198,15 @@ def test_the_flags_carry_every_option_of_the_committed_config() -> None:
             for one in values:
                 text = str(one).lower() if isinstance(one, bool) else str(one)
                 assert (f"{section}.{name}", text) in pairs, f"{section}.{name}={one} is not passed"
+
+
+def test_the_dashboard_ends_when_privfin_serve_is_killed_outright(served: Served) -> None:
+    # SIGKILL reaches no handler of ours: the child must be told by the kernel (PDEATHSIG).
+    children = _children(served.process.pid)
+    assert children, "privfin serve has no Streamlit child"
+    started = time.monotonic()
+    served.process.kill()
+    served.process.wait(timeout=STOP_BOUND_S)
+    while any(_alive(pid) for pid in children):
+        assert time.monotonic() - started < STOP_BOUND_S, "Streamlit kept serving after privfin serve died"
+        time.sleep(0.1)

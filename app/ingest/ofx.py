@@ -21,6 +21,7 @@ import functools
 import html
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -95,11 +96,41 @@ def _read_header(text: str, filename: str) -> _Header:
     return _Header(found.start(), header.count("\n") + 1, version_at.group(1) if version_at else None, xml)
 
 
-def _tree(body: str, header: _Header, filename: str) -> ET.Element:
+def _tree(body: str, header: _Header, filename: str, notes: list[str]) -> ET.Element:
     """The body as an element tree; a markup error names the line it is on."""
     from ofxtools.Parser import TreeBuilder  # imported here: only OFX imports pay for it
 
-    builder = TreeBuilder()
+    class Builder(TreeBuilder):
+        """ofxtools' parser, with an end tag closing what it names (SGML's rule).
+
+        ElementTree's builder pops whatever is open, whatever the end tag says: an empty
+        element left open (`<NAME>` with no value) shifted every later element one level,
+        and an end tag of an element already closed (Amex closes its data elements,
+        `<CODE>0 <SEVERITY>INFO </SEVERITY> </CODE>`, which SGML had closed already) failed
+        the file with "pop from empty stack". Such an end tag closes nothing and is passed
+        over, and counted for the file card.
+        """
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.open_tags: list[str] = []
+            self.stray: Counter[str] = Counter()
+
+        def start(self, tag: Any, attrs: Any, /) -> Any:
+            self.open_tags.append(tag)
+            return super().start(tag, attrs)
+
+        def end(self, tag: Any, /) -> Any:
+            if tag not in self.open_tags:
+                self.stray[tag] += 1
+                return None
+            while True:  # elements left open inside it end with it
+                top = self.open_tags.pop()
+                element = super().end(top)
+                if top == tag:
+                    return element
+
+    builder = Builder()
     try:
         builder.feed(body)
         root: Any = builder.close()
@@ -107,14 +138,19 @@ def _tree(body: str, header: _Header, filename: str) -> ET.Element:
         detail = str(exc)
         at = _POSITION.search(detail)
         row = header.body_line + body[: int(at.group(1))].count("\n") if at else None
-        reason = (
-            "a closing tag matches no open element"
-            if isinstance(exc, IndexError)  # ElementTree's stack, popped by a stray </TAG>
-            else detail.split(" - position=")[0].split(" in <")[0][:160]
-        )
+        reason = detail.split(" - position=")[0].split(" in <")[0][:160]
         raise IngestError(filename, f"the OFX markup is broken ({reason})", row=row) from None
     if not isinstance(root, ET.Element) or root.tag != "OFX":
         raise IngestError(filename, "the OFX markup is broken (its root element is not <OFX>)")
+    if builder.stray:
+        names = sorted(builder.stray)
+        listed = ", ".join(f"</{tag}>" for tag in names[:5]) + (
+            f" and {len(names) - 5} more" if len(names) > 5 else ""
+        )
+        notes.append(
+            f"{builder.stray.total()} end tag(s) in the OFX markup close an element already closed "
+            f"({listed}); they were passed over"
+        )
     return root
 
 
@@ -243,12 +279,13 @@ def read_ofx(data: bytes, filename: str) -> RecordFile:
     body = text[header.body_start :]
     if _LOWERCASE_TAG.search(body):  # some exporters write <stmttrn>: OFX tags are upper case
         body = _TAG_NAME.sub(lambda m: m.group(1) + m.group(2).upper(), body)
-    root = _tree(body, header, filename)
+    markup_notes: list[str] = []
+    root = _tree(body, header, filename, markup_notes)
     quicken = filename.lower().endswith(".qfx") or "<INTU." in text[: header.body_start + 4096].upper()
     syntax = "XML" if header.xml else "SGML"
     version = f" {header.version[0]}.{header.version[1:]}" if header.version else ""
     name = f"QFX (Quicken, OFX{version} {syntax})" if quicken else f"OFX{version} ({syntax})"
-    read = RecordFile(layout_name=name, encoding=encoding)
+    read = RecordFile(layout_name=name, encoding=encoding, notes=markup_notes)
     positions = _Positions.of(body, header.body_line, root)
     org = _text(root, "SIGNONMSGSRSV1/SONRS/FI/ORG")
     statements = [(e, _STATEMENTS[e.tag]) for e in root.iter() if e.tag in _STATEMENTS]

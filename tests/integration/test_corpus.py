@@ -60,7 +60,6 @@ HOME_CURRENCY = {
 # Files privfin reads wrong today, each with what goes wrong. Strict xfail: remove the
 # entry in the commit that fixes the file.
 KNOWN_MISREADS: dict[str, str] = {
-    "beancount-import/amex.ofx": "not read: Amex's SGML, which closes some elements inside others, is called broken",
     "beancount-import/checking2.ofx": "not read: the cash lines of an investment statement (privfin imports no investment accounts)",
     "beangulp/UTrade20140713.csv": "FEES subtracted again from an AMOUNT that already includes them",
     "beangulp/UTrade20150225.csv": "FEES subtracted again from an AMOUNT that already includes them",
@@ -92,7 +91,6 @@ KNOWN_MISREADS: dict[str, str] = {
     "ofxstatement-lloyds/sample-statement.csv": "Credit Amount column dropped: deposits skipped as 'the row has no amount'",
     "ofxstatement-sparkasse-freiburg/simple1.csv": "'Umsatz vorgemerkt' (pending) rows skipped that the plugin books",
     "ofxstatement-sparkasse-freiburg/simple2.csv": "'Umsatz vorgemerkt' (pending) rows skipped that the plugin books",
-    "reds_importers/ally_transactions.qfx": "not read: a QFX whose SGML closes some elements and not others is called broken",
     "ofxstatement-transferwise/sample-statement.csv": "Total fees subtracted again from an Amount that is already net (Wise lists the fee as its own row)",
 }
 

@@ -44,9 +44,9 @@ EDITOR_COLUMNS = (
     "source",
     "confidence",
     "why",
-    "original",
     "description",
     "account",
+    "original",
 )
 
 # Why a row is in the review queue, most urgent first.

@@ -21,7 +21,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed
-	$(BIN)/streamlit run app/main.py --server.address 127.0.0.1 --server.port $(PORT)
+	$(BIN)/privfin serve --port $(PORT)
 
 test: $(VENV)/.installed-dev
 	bash scripts/ensure-chromium.sh

@@ -107,7 +107,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     ensure_private_dir(settings.data_dir)
     entry = Path(__file__).with_name("main.py")
-    command = [sys.executable, "-m", "streamlit", "run", str(entry)]
+    # components.launcher is `streamlit` with its external-IP look-up pinned to loopback.
+    command = [sys.executable, "-m", "components.launcher", "run", str(entry)]
     command += streamlit_options(args.port, settings.max_upload_mb)
     env = os.environ | {DATA_DIR_ENV: str(settings.data_dir)}  # absolute: the child runs elsewhere
     # Run from the project, so that no .streamlit/ of the folder privfin was started in applies.

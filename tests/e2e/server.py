@@ -1,4 +1,4 @@
-"""Start and stop a real `streamlit run app/main.py` on 127.0.0.1 for the browser tests."""
+"""Start and stop the real dashboard (`streamlit run app/main.py` through components.launcher) on 127.0.0.1 for the browser tests."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def _launch(env: Mapping[str, str], log_path: Path) -> StreamlitServer:
     command = [
         sys.executable,
         "-m",
-        "streamlit",
+        "components.launcher",  # what `privfin serve` runs: streamlit with its IP look-ups pinned
         "run",
         ENTRYPOINT,
         "--server.headless",

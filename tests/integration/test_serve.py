@@ -6,11 +6,13 @@ own `.streamlit/config.toml` asks for the opposite of every privacy option.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 import urllib.request
@@ -94,6 +96,10 @@ class Served:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
+    yield from _serve(tmp_path)
+
+
+def _serve(tmp_path: Path, **extra_env: str) -> Iterator[Served]:
     elsewhere = tmp_path / "elsewhere"
     (elsewhere / ".streamlit").mkdir(parents=True)
     (elsewhere / ".streamlit" / "config.toml").write_text(HOSTILE_CONFIG)
@@ -101,7 +107,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
         cwd=elsewhere,
-        env=_env(tmp_path / "data"),
+        env=_env(tmp_path / "data") | extra_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -210,3 +216,48 @@ def test_the_dashboard_ends_when_privfin_serve_is_killed_outright(served: Served
     while any(_alive(pid) for pid in children):
         assert time.monotonic() - started < STOP_BOUND_S, "Streamlit kept serving after privfin serve died"
         time.sleep(0.1)
+
+
+@pytest.fixture
+def outbound(tmp_path: Path) -> Iterator[tuple[Served, list[bytes]]]:
+    """The dashboard with every HTTP(S) client it might use pointed at a loopback 'proxy' that
+    records what would have left the machine (the requests library honours these variables)."""
+    attempts: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def record() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                with contextlib.suppress(OSError):
+                    attempts.append(conn.recv(4096))
+
+    recorder = threading.Thread(target=record, daemon=True)
+    recorder.start()
+    proxy = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    proxies = {name: proxy for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
+    try:
+        for served in _serve(tmp_path, NO_PROXY="", no_proxy="", **proxies):
+            yield served, attempts
+    finally:
+        stop.set()
+        recorder.join(timeout=5)
+        listener.close()
+
+
+def test_a_cross_origin_websocket_makes_no_request_off_the_machine(
+    outbound: tuple[Served, list[bytes]],
+) -> None:
+    # Streamlit checks a foreign Origin against the machine's external IP, which it asks
+    # checkip.amazonaws.com for: any web page the user visits could make the dashboard call out.
+    served, attempts = outbound
+    for origin in ("http://evil.example", "https://evil.example:8443", "http://192.0.2.7"):
+        assert " 403 " in served.handshake(f"127.0.0.1:{served.port}", origin=origin) + " "
+    time.sleep(1.5)  # the look-up would have started within its own 1 s timeout
+    assert attempts == []

@@ -36,6 +36,19 @@ _HEADER_FIELD = re.compile(r"^[A-Z][A-Z0-9_]*:.*$")
 _PROCESSING = re.compile(r"^(?:<\?(?:xml|OFX)\b[^>]*\?>\s*)+$", re.IGNORECASE)
 _SGML_VERSION = re.compile(r"^VERSION:\s*(\d+)\s*$", re.MULTILINE)
 _XML_VERSION = re.compile(r"<\?OFX[^>]*\bVERSION=[\"'](\d+)[\"']", re.IGNORECASE)
+_SGML_HEADER_FIELDS = frozenset(
+    {
+        "OFXHEADER",
+        "DATA",
+        "VERSION",
+        "SECURITY",
+        "ENCODING",
+        "CHARSET",
+        "COMPRESSION",
+        "OLDFILEUID",
+        "NEWFILEUID",
+    }
+)
 _POSITION = re.compile(r"position=\[(\d+):\d+\]")
 _TRANSACTION_TAG = re.compile(r"<STMTTRN>")
 _ISO = re.compile(r"[A-Z]{3}")
@@ -90,8 +103,10 @@ def _read_header(text: str, filename: str) -> _Header:
             row=number,
         )
     xml = "<?xml" in header.lower() or "<?ofx" in header.lower()
-    if not xml and header.strip() and "OFXHEADER:" not in header.upper():
-        raise IngestError(filename, "the OFX header is broken: it has no OFXHEADER field", row=1)
+    # csv2ofx writes only DATA and ENCODING: any of the OFX 1 header's fields makes it one
+    fields = {line.split(":", 1)[0].strip().upper() for line in lines if ":" in line}
+    if not xml and header.strip() and not fields & _SGML_HEADER_FIELDS:
+        raise IngestError(filename, "the OFX header is broken: it has none of the OFX header fields", row=1)
     version_at = (_XML_VERSION if xml else _SGML_VERSION).search(header)
     return _Header(found.start(), header.count("\n") + 1, version_at.group(1) if version_at else None, xml)
 

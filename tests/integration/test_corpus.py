@@ -67,8 +67,6 @@ KNOWN_MISREADS: dict[str, str] = {
     "csv2ofx/creditunion.csv": "all-positive Amount taken for card charges and negated",
     "csv2ofx/default.csv": "all-positive Amount taken for card charges and negated",
     "csv2ofx/gls.csv": "not read: VWZ1..VWZ14 header cells taken for amounts, so the header row is rejected",
-    "csv2ofx/gls.ofx": "not read: an OFX without the OFXHEADER line (DATA:OFXSGML first) is called broken",
-    "csv2ofx/n26.ofx": "not read: an OFX without the OFXHEADER line (DATA:OFXSGML first) is called broken",
     "csv2ofx/payoneer.csv": "Credit Amount column dropped (deposit skipped) and the debit read as the credit",
     "csv2ofx/stripe-all.csv": "fee subtracted from the gross amount csv2ofx books",
     "csv2ofx/stripe-default.csv": "fee subtracted from the gross amount and the sign flipped",

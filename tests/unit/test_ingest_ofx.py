@@ -287,6 +287,13 @@ def test_a_broken_sgml_header_names_the_file_and_line_and_stores_nothing(store: 
     assert store.count_transactions() == 0 and store.imports() == []
 
 
+def test_a_header_of_other_fields_is_broken_but_one_without_its_ofxheader_line_is_not() -> None:
+    with pytest.raises(IngestError, match=r"has none of the OFX header fields \(row 1\)"):
+        read("x.ofx", b"FORMAT:CSV\nNAME:export\n<OFX></OFX>")
+    csv2ofx_style = sgml(trn("1", "-1.00", "A")).replace(b"OFXHEADER:100\n", b"")  # as csv2ofx writes it
+    assert [t.amount for t in read("x.ofx", csv2ofx_style).transactions] == [Decimal("-1.00")]
+
+
 def test_broken_markup_names_its_line(store: Store) -> None:
     data = sgml(trn("1", "-1.00", "A"), trn("2", "-2.00", "B")).replace(b"</STMTTRN>", b"</STMTTRN>oops", 1)
     (result,) = import_files(store, [("bad.ofx", data)])

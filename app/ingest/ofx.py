@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from app import money
+from app.ingest.amounts import amount_range_problem
 from app.ingest.errors import IngestError
 from app.ingest.records import RecordFile, RecordRow
 from app.models import SkipKind
@@ -220,7 +222,25 @@ def _fields(transaction: ET.Element) -> dict[str, str]:
             fields[element.tag] = html.unescape(text) if "&" in text else text
     currency = next(transaction.iter("CURRENCY"), None)  # the amount's own currency; ORIGCURRENCY is not
     fields["CURRENCY"] = _text(currency, "CURSYM").upper() if currency is not None else ""
+    original = next(transaction.iter("ORIGCURRENCY"), None)
+    fields["ORIGCURRENCY"] = _text(original, "CURSYM").upper() if original is not None else ""
+    fields["ORIGCURRATE"] = _text(original, "CURRATE") if original is not None else ""
     return fields
+
+
+def original_spend(
+    amount: Decimal, fields: dict[str, str], currency: str | None
+) -> tuple[Decimal, str] | None:
+    """Foreign spend from ORIGCURRENCY: TRNAMT is in CURDEF, and CURRATE is CURDEF per unit of
+    CURSYM (OFX 5.2), so the original amount is TRNAMT / CURRATE, in CURSYM's cents."""
+    code, rate = fields["ORIGCURRENCY"], ofx_amount(fields["ORIGCURRATE"])
+    if not _ISO.fullmatch(code) or code == currency or rate is None or rate <= 0 or not amount:
+        return None
+    try:
+        original = money.round_to_cents(amount / rate)
+    except ArithmeticError:
+        return None
+    return (original, code) if original and amount_range_problem(original) is None else None
 
 
 def _description(fields: dict[str, str]) -> str:
@@ -371,6 +391,8 @@ def _read_statement(
         fitid = fields.get("FITID", "")
         own = fields["CURRENCY"]
         currency = own if _ISO.fullmatch(own) else curdef  # None: decided as for a CSV naming none
+        signed = -amount if flip else amount
+        original = original_spend(signed, fields, currency)
         read.keep(
             RecordRow(
                 line=line,
@@ -378,8 +400,10 @@ def _read_statement(
                 date=day,
                 posted_date=posted if user is not None and posted != user else None,
                 description=description,
-                amount=-amount if flip else amount,
+                amount=signed,
                 currency=currency,
+                original_amount=original[0] if original else None,
+                original_currency=original[1] if original else None,
                 stable_key=f"ofx|{bankid}|{acctid}|{fitid}" if fitid else None,
             ),
             raw,

@@ -43,6 +43,8 @@ class RecordRow:
     posted_date: dt.date | None = None
     bank_category: str | None = None
     stable_key: str | None = None
+    original_amount: Decimal | None = None  # foreign spend: what it cost in original_currency
+    original_currency: str | None = None
 
 
 @dataclass
@@ -134,6 +136,10 @@ def to_statement(
         bank_categories=[r.bank_category for r in rows],
         source_sha256s=[sha256] * len(rows),
         source_rows=array("q", [r.line for r in rows]),
+        original_amounts=[r.original_amount for r in rows] if any(r.original_currency for r in rows) else [],
+        original_currencies=(
+            [r.original_currency for r in rows] if any(r.original_currency for r in rows) else []
+        ),
     )
     notes = list(read.notes)
     reasons = list(read.uncertain_reasons)

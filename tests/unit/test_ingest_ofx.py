@@ -155,6 +155,19 @@ def test_an_ofx_without_currency_of_its_own_rows_says_what_it_assumed() -> None:
     assert (at_home.currency, at_home.currency_source) == ("CAD", CurrencySource.HOME)
 
 
+def test_foreign_spend_keeps_its_original_amount_and_currency() -> None:
+    # TRNAMT is in CURDEF (USD); CURRATE is USD per EUR, so the original is 55.00 / 1.1 = EUR 50.00
+    spend = (
+        "<STMTTRN><TRNTYPE>POS<DTPOSTED>20240110<TRNAMT>-55.00<FITID>8<NAME>CAFE DE FLORE PARIS"
+        "<ORIGCURRENCY><CURRATE>1.1<CURSYM>EUR</ORIGCURRENCY></STMTTRN>"
+    )
+    (transaction,) = read("x.ofx", sgml(spend, card=True)).transactions
+    assert (transaction.amount, transaction.currency) == (Decimal("-55.00"), "USD")
+    assert (transaction.original_amount, transaction.original_currency) == (Decimal("-50.00"), "EUR")
+    (plain,) = read("x.ofx", sgml(trn("9", "-5.00", "LOCAL"))).transactions
+    assert (plain.original_amount, plain.original_currency) == (None, None)
+
+
 def test_dates_keep_the_banks_calendar_day_whatever_the_time_zone() -> None:
     assert ofx_date("20091224120000[0:GMT]") == dt.date(2009, 12, 24)
     assert ofx_date("20091224230000.000[+10:AEST]") == dt.date(2009, 12, 24)  # not 13:00 UTC the 24th's

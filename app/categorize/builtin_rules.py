@@ -1081,3 +1081,10 @@ def rule_count() -> int:
 def merchant_pattern_count() -> int:
     """Number of merchant alternatives across the merchant table (brands and brand variants)."""
     return sum(len(_top_level_alternatives(pattern)) for _, _, pattern in _MERCHANT_TABLE)
+
+
+def is_known_merchant(text: str) -> bool:
+    """True when `text` names a merchant of the built-in table ("JOHN LEWIS", "TIM HORTONS"):
+    the redaction's name rules leave such words alone."""
+    normalized = normalize_description(text)
+    return bool(normalized) and _merchant_rule(normalized) is not None

@@ -64,7 +64,7 @@ from app.categorize.prompt import (
     looks_like_instruction,
     parse_answer,
 )
-from app.categorize.redact import NAME, names_a_person, redact, redact_derived
+from app.categorize.redact import NAME, names_a_person, nothing_but_a_person, redact, redact_derived
 from app.categorize.run_limits import UNREADABLE_REPLIES, RunLimits, failure_kind
 from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import Taxonomy, load_taxonomy
@@ -173,9 +173,13 @@ class MerchantGroup:
 
     def may_be_only_a_name(self) -> bool:
         """The text that would be sent may be nothing but a person's name ("JOHN SMITH",
-        "An Maria Schmidt"): that cannot be told from a merchant's name, so it never leaves
-        the machine. A transfer line whose person is already masked ("ZELLE TO [name]") may."""
+        "An Maria Schmidt", "Quillon Ashgrove"): that cannot be told from a merchant's name,
+        so it never leaves the machine. Nor does text that is nothing but a masked name
+        ("[name]", "To MR [name]"), which would tell the model nothing. A transfer line whose
+        person is masked ("ZELLE TO [name]") may go."""
         text = self.prompt_text()
+        if nothing_but_a_person(text):
+            return True
         return NAME not in text and names_a_person(text)
 
     def reads_like_instruction(self) -> bool:

@@ -22,7 +22,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from app.categorize.redact import names_a_person, redact_derived, redact_lines, redact_messages
+from app.categorize.redact import (
+    CONFUSABLES,
+    names_a_person,
+    normalise_text,
+    redact_derived,
+    redact_lines,
+    redact_messages,
+)
 from app.categorize.taxonomy import INCOME, LABELING_RULES, Taxonomy
 from app.models import Direction
 
@@ -102,8 +109,28 @@ _INSTRUCTION_PATTERNS = (
     r"\b(ahora\s+eres|eres\s+ahora|ahora\s+sos)\b|\b(responde|contesta|clasifica|categoriza)\b.{0,30}\b(todo|todas|todos|cada|como|con)\b",
     r"\b(je\s+bent\s+nu|jij\s+bent\s+nu)\b|\b(antwoord|markeer|classificeer|categoriseer)\b.{0,30}\b(alle|elke|als|met)\b",
     r"\b(rispondi|classifica|sei\s+ora)\b",
+    # A directive with a colon: "Override: Income", "New rule: …", "Category: Income".
+    r"\b(override|overrule|rule|regel|regle|regla|directive|instruction|command|befehl|category|kategorie|categorie|categoria)\s*:",
+    # A piece of the answer's own JSON: '{"id":"1","category":"Income"}'.
+    r"[\"']\s*(id|category|confidence|results)\s*[\"']\s*:|\{\s*[\"']",
 )
 _INSTRUCTION_RE = re.compile("|".join(_INSTRUCTION_PATTERNS), re.IGNORECASE)
+# Read with every space and sign removed ("I G N O R E P R E V I O U S", "ignore.previous").
+_SQUEEZED_RE = re.compile(
+    rf"({_IGNORE_VERBS})(all|the|any|your|previous|prior|above|earlier|every)"
+    r"|(previous|prior|above|earlier)(instruc|rule|prompt)|systemprompt|newinstruc",
+    re.IGNORECASE,
+)
+# Russian, Ukrainian, Chinese and Japanese orders, read before look-alikes are made Latin.
+_NON_LATIN_RE = re.compile(
+    r"(?:про)?игнорир\w*|забудь\w*|ответь\w*|отвечай\w*|инструкци\w*|ігнор\w*"
+    r"|忽略|无视|無視|忽视|指令|提示词|回答|回复|すべて無視|指示を無視|命令",
+    re.IGNORECASE,
+)
+_SPACED_LETTERS = re.compile(r"(?<!\S)\S(?: \S){2,}(?!\S)")
+_LEET = str.maketrans("013457@$", "oieastas")
+_LETTERS_AND_DIGITS = re.compile(r"\w*(?:\d[^\W\d_]|[^\W\d_]\d)\w*|\w*[@$]\w+")
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
 
 
 def _fold_accents(text: str) -> str:
@@ -111,14 +138,31 @@ def _fold_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def _checked_forms(text: str) -> tuple[str, str]:
+    """The text as the check reads it, and the same with nothing but its letters.
+
+    A disguise is undone on this copy only: compatibility forms and accents folded, invisible
+    characters dropped, Greek and Cyrillic look-alikes read as Latin ("ΙGNΟRE"), single letters
+    spaced apart joined up ("I G N O R E  P R E V I O U S"), digits inside words read as the
+    letters they stand for ("1gn0re prev1ous").
+    """
+    plain = _fold_accents(normalise_text(text)).translate(CONFUSABLES)
+    plain = _SPACED_LETTERS.sub(lambda m: m.group(0).replace(" ", ""), plain)
+    plain = _LETTERS_AND_DIGITS.sub(lambda m: m.group(0).translate(_LEET), plain)
+    return plain, _NOT_LETTERS.sub("", plain)
+
+
 def looks_like_instruction(text: str) -> bool:
     """True for statement text that reads like an order to the model (a prompt injection),
-    in English, German, French, Spanish, Dutch or Italian.
+    in English, German, French, Spanish, Dutch or Italian, disguised or not.
 
     Such items are sent in a request of their own, so whatever the model makes of them
     can only affect that one merchant.
     """
-    return bool(_INSTRUCTION_RE.search(_fold_accents(text)))
+    if _NON_LATIN_RE.search(normalise_text(text)):
+        return True
+    plain, letters = _checked_forms(text)
+    return bool(_INSTRUCTION_RE.search(plain) or _SQUEEZED_RE.search(letters))
 
 
 # -- the request --------------------------------------------------------------------------

@@ -27,6 +27,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from app.categorize.people import PREPOSITIONS, TITLES, may_be_a_bare_name, person_spans
+
 CARD = "[card]"
 IBAN = "[iban]"
 NUMBER = "[number]"
@@ -38,6 +40,12 @@ ADDRESS = "[address]"
 PLACEHOLDERS = (CARD, IBAN, NUMBER, EMAIL, PHONE, NAME, SSN, ADDRESS)
 
 _EMAIL = re.compile(r"[\w.+-]*@[\w-]+(?:\.[\w-]+)*")
+# "zorro at example dot org", "thornbury(at)example.com", "jane [at] mail [dot] de".
+_AT = r"(?:\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+)"
+_DOT = r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+|\.)"
+_OBFUSCATED_EMAIL = re.compile(
+    rf"(?<![\w.+-])[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}[a-z]{{2,6}}(?![\w-])", re.IGNORECASE
+)
 # The account holder's name in ACH addenda (BofA "INDN:", Chase "IND NAME:").
 _ACH_LABELS = r"TRN|CO ID|ID|SEC|TRACE|EED|IND ID|ORIG|DESC|CO ENTRY|CO NAME|PPD|WEB|CCD|CTX|TEL|IAT"
 _ACH_NAME = re.compile(
@@ -59,7 +67,7 @@ _P2P_VERB = r"(?:\s+(?:PAYMENT|PMT|TRANSFER|XFER|SENT|RECEIVED|REQUEST|INSTANT|M
 # PayPal's "*" introduces a merchant ("PAYPAL *EBAY DE MUENCHEN"), so it ends the search.
 _P2P_FILLER = r"(?:\s+[^\s*]+){0,4}?"
 _PREPOSITION = r"TO|FROM|AN|VON|F[ÜU]R|FUER|[ÀA]|PARA|DE|VAN|NAAR|AAN|POUR|ZU|DA"
-_TITLE = r"(?:MR|MRS|MS|MISS|MX|DR|HERR|FRAU|MME|MLLE|SR|SRA|DHR|MEVR)\b\.?|M\."
+_TITLE = r"(?:MR|MRS|MS|MISS|MX|DRS?|MESSRS|PROF|SIR|REV|HERRN?|FRAU|MME|MLLE|SR|SRA|DHR|MEVR)\b\.?|M\."
 # Words that end a name: what follows it on a transfer line, or an account rather than a person.
 _NOT_A_NAME = (
     r"FOR|CONF|REF|ID|ON|VIA|MEMO|FUER|FÜR|WEB|PPD|TEL|RENT|MIETE|LOYER|ALQUILER|HUUR|AFFITTO"
@@ -178,15 +186,51 @@ def _redact_digits_once(text: str) -> str:
     return _LONG_DIGITS.sub(NUMBER, text)
 
 
+# Greek and Cyrillic letters that look like Latin ones: "ΙGNΟRE", "Јohn". A word that mixes
+# them with Latin letters is a disguise, and is sent (and checked) in plain Latin.
+_LOOK_ALIKES = (
+    "ΑA ΒB ΕE ΖZ ΗH ΙI ΚK ΜM ΝN ΟO ΡP ΤT ΥY ΧX αa βb εe ιi κk νv οo ρp τt υu χx"
+    " АA ВB ЕE ЅS ІI ЈJ КK МM НH ОO РP СC ТT УY ХX аa еe іi јj оo рp сc уy хx ѕs ԁd һh"
+)
+CONFUSABLES = str.maketrans({pair[0]: pair[1] for pair in _LOOK_ALIKES.split()})
+_FORMAT_CHARS = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+_MIXED_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _latin_if_mixed(match: re.Match[str]) -> str:
+    word = match.group(0)
+    mapped = word.translate(CONFUSABLES)
+    if mapped == word or not any("a" <= ch.lower() <= "z" for ch in word):
+        return word
+    return mapped
+
+
+def normalise_text(text: str) -> str:
+    """`text` in the form it is sent in: NFKC (full-width letters, ligatures), without
+    invisible format characters (zero-width spaces, direction marks), and with words that mix
+    look-alike Greek or Cyrillic letters into Latin ones written in Latin. Idempotent."""
+    text = _FORMAT_CHARS.sub("", unicodedata.normalize("NFKC", text))
+    return _MIXED_WORD.sub(_latin_if_mixed, text)
+
+
 def _p2p_name(match: re.Match[str]) -> str:
     prefix = next(group for group in match.groups()[::2] if group is not None)
     return f"{prefix}{NAME}"
 
 
+def _mask_people(text: str) -> str:
+    for start, end in reversed(person_spans(text)):
+        text = f"{text[:start]}{NAME}{text[end:]}"
+    return text
+
+
 def _redact_once(text: str) -> str:
+    text = normalise_text(text)
     text = _EMAIL.sub(EMAIL, text)
+    text = _OBFUSCATED_EMAIL.sub(EMAIL, text)
     text = _ACH_NAME.sub(lambda m: f"{m.group(1)}:{NAME}", text)
     text = _P2P_NAME.sub(_p2p_name, text)
+    text = _mask_people(text)
     return _redact_digits_once(text)
 
 
@@ -261,44 +305,33 @@ def redact_derived(source: str, derived: str) -> str:
 
 # -- text that may be a person ----------------------------------------------------------------
 
-# Common given names in the languages privfin reads statements in. Used only to keep a bare
-# name out of the few examples the prompt carries, where leaving out a merchant costs nothing.
-_GIVEN_NAMES_TEXT = """
-    aaron adam adrian alan albert alex alexander alexandra alice alicia amanda amy ana andrea andreas
-    andrew angela ann anna anne anthony antoine antonio ashley barbara ben benjamin bernd betty bob
-    brandon brian bruno camille carlos carmen carol caroline catherine charles charlotte chen chloe
-    chris christian christine christopher claire claudia daniel david deborah dennis diana diego
-    dirk donald donna dorothy edward elena elizabeth emily emma eric erik eva fatima fernando frank
-    franz gabriel gary george giulia giuseppe greg hannah hans heinz helen henry isabel isabella
-    jack jacob james jan jane jason javier jean jeffrey jennifer jens jessica joan joe johan johann
-    john jonathan jorge jose joseph josh joshua juan julia julie jurgen juergen karen karl katharina
-    kathleen kevin klaus larry laura lea leon linda lisa lorenzo louis lucas lucia luis lukas luke
-    manuel marco margaret maria marie mario mark markus martin mary matteo matthew maya melissa
-    michael michelle miguel monika nancy nicolas nicole noah olivia pablo patricia patrick paul
-    pedro peter petra philippe pierre pieter rachel raymond rebecca richard robert ronald ryan
-    sabine sam samuel sandra sara sarah scott sebastian sharon sofia sophie stefan stephanie
-    stephen steven susan thomas tim timothy tom tyler ursula uwe victoria walter william wolfgang
-"""
-_GIVEN_NAMES = frozenset(_GIVEN_NAMES_TEXT.split())
 _TITLE_WORD = re.compile(rf"(?<![^\W\d_])(?:{_TITLE})(?:\s|$)", re.IGNORECASE)
 _LEADING_PREPOSITION = re.compile(rf"^\s*(?:{_PREPOSITION})\s+[^\W\d_]", re.IGNORECASE)
-_BARE_NAME = re.compile(r"[^\W\d_]+(?:[ ,.'’-]+[^\W\d_]+){1,2}\.?")
 
 
 def names_a_person(text: str) -> bool:
     """True when `text` names a person, or may be nothing but a person's name.
 
     A transfer line (its person redacted), a title ("MR", "FRAU"), a leading preposition
-    left by cleaning ("AN MARIA SCHMIDT", "TO JOHN SMITH") or two or three plain words with a
-    common given name among them ("JOHN SMITH", "SCHMIDT, MARIA"). Such text cannot be told
-    from a merchant's name, so it is kept out wherever leaving it out is harmless.
+    left by cleaning ("AN MARIA SCHMIDT", "TO JOHN SMITH") or two or three plain words that
+    may be nothing but a name (`people.may_be_a_bare_name`: "SCHMIDT, MARIA", "EZEKIEL
+    THORNBURY", "Quillon Ashgrove"). Such text cannot be told from a merchant's name, so it
+    is kept out wherever leaving it out is harmless.
     """
     stripped = text.strip()
     if NAME in redact(stripped) or _TITLE_WORD.search(stripped) or _LEADING_PREPOSITION.match(stripped):
         return True
-    if not _BARE_NAME.fullmatch(stripped):
+    return may_be_a_bare_name(normalise_text(stripped))
+
+
+def nothing_but_a_person(text: str) -> bool:
+    """True when `text`, once redacted, holds a masked name and nothing a merchant could be
+    told by: "[name]", "To MR [name]", "Pago a [name]"."""
+    redacted = redact(text)
+    if NAME not in redacted:
         return False
-    return any(word in _GIVEN_NAMES for word in _words(stripped))
+    left = [word for word in _words(redacted) if word not in PREPOSITIONS and word not in TITLES]
+    return not left
 
 
 # -- the gate ---------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.categorize.merchant import merchant_name
-from app.categorize.redact import names_a_person, redact, redact_derived, redact_messages
+from app.categorize.prompt import clip_text
+from app.categorize.redact import NAME, names_a_person, redact, redact_derived, redact_messages
 
 CASES = [
     # card numbers, plain and masked
@@ -288,3 +289,130 @@ name_fragments = st.sampled_from(
 def test_the_name_rules_are_idempotent(text: str) -> None:
     once = redact(text)
     assert redact(once) == once
+
+
+# -- issue 7, second probe: names the first rules let through --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a name after a preposition, with no payment service or title before it
+        ("Payment to John Smith", "Payment to [name]"),
+        ("Zahlung an Maria Schmidt", "Zahlung an [name]"),
+        ("Paiement à Marie Dubois", "Paiement à [name]"),
+        ("Pago a Juan Garcia", "Pago a [name]"),
+        ("Gift for Emma Brown", "Gift for [name]"),
+        ("Payment from Michael Miller", "Payment from [name]"),
+        ("Rent to David Wilson", "Rent to [name]"),
+        ("Payment to Quillon Ashgrove", "Payment to [name]"),  # no known given name: its shape
+        ("Sent money to John Doe", "Sent money to [name]"),
+        ("Overboeking naar Sanne de Vries", "Overboeking naar [name]"),
+        # a label that introduces the other party
+        ("Überweisung Empfänger: Gottlieb Wunderlich", "Überweisung Empfänger: [name]"),
+        ("Auftraggeber: Gottlieb Wunderlich Gutschrift", "Auftraggeber: [name] Gutschrift"),
+        ("Beneficiario: Ximena Etxeberria", "Beneficiario: [name]"),
+        ("Bénéficiaire : Séraphine Beaumarchais", "Bénéficiaire : [name]"),
+        ("Payee: Ezekiel Thornbury", "Payee: [name]"),
+        ("Name: Quillon Ashgrove", "Name: [name]"),
+        ("Begünstigter Gottlieb Wunderlich", "Begünstigter [name]"),
+        ("Zahlungsempfänger Gottlieb Wunderlich", "Zahlungsempfänger [name]"),
+        ("Ordinante Alessandro Volta", "Ordinante [name]"),
+        ("Tegenrekening naam J de Vries", "Tegenrekening naam [name]"),
+        ("PAULISSEN G J L M Naam: PAULISSEN G J L M Omschrijving: Kosten", "PAULISSEN G J L M Naam: [name] Omschrijving: Kosten"),
+        # an occupation or a relation before the name
+        ("BABYSITTER ZENOBIA QUARTERMAINE", "BABYSITTER [name]"),
+        ("DOG WALKER - GUNNHILDUR", "DOG WALKER - [name]"),
+        ("TUTOR ALARIC VONDERHAAR", "TUTOR [name]"),
+        ("Rent to landlord Bartholomew Quince", "Rent to landlord [name]"),
+        ("Mobile deposit from Grandma Edna Pennywhistle", "Mobile deposit from Grandma [name]"),
+        # a given name and a surname anywhere; titles DRS, PROF, REV; middle initials
+        ("EZEKIEL THORNBURY", "[name]"),
+        ("Ezekiel Thornbury rent share", "[name] rent share"),
+        ("PAYMENT FROM DRS ALICE WONG", "PAYMENT FROM DRS [name]"),
+        ("PAYMENT THANK YOU JOHN Q PUBLIC", "PAYMENT THANK YOU [name]"),
+        ("Payment to Dr. Gregory House", "Payment to Dr. [name]"),
+        ("PROF Quillon Ashgrove", "PROF [name]"),
+        ("money I send to Gertrude Ophelia Thaddeus each month", "money I send to [name] each month"),
+        # an e-mail address written out
+        ("zorro at example dot org", "[email]"),
+        ("CONTACT thornbury(at)example.com", "CONTACT [email]"),
+        ("jane [at] mail [dot] de", "[email]"),
+    ],
+)  # fmt: skip
+def test_names_without_a_service_word_are_masked(text: str, expected: str) -> None:
+    assert redact(text) == expected
+    assert redact(expected) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TRANSFER TO SAVINGS", "PAYMENT TO CHASE CARD", "Payment to Amazon", "ONLINE TRANSFER TO CHK 1234",
+        "Transfer to Wise", "PRET A MANGER LONDON GBR", "JOHN LEWIS", "TIM HORTONS", "DR PEPPER",
+        "MS OFFICE 365", "Mrs. Fields Cookies", "Empfänger: REWE Markt GmbH", "Werkgever BV Naam: Werkgever BV",
+        "ACME B.V. Naam: ACME B.V. Omschrijving: Salaris", "PAYPAL *EBAY DE MUENCHEN", "SAN JOSE CA",
+        "Woonstichting De Linie Naam: Woonstichting De Linie", "Transfer to Capital One",
+    ],
+)  # fmt: skip
+def test_merchants_after_prepositions_and_labels_survive(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text", ["EZEKIEL THORNBURY", "Quillon Ashgrove", "Gunnhildur Sigurdardottir", "SCHMIDT, MARIA"]
+)
+def test_a_bare_name_no_list_knows_is_taken_for_a_person(text: str) -> None:
+    assert names_a_person(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Calm Radio",
+        "Moontower Bikeworks",
+        "Lakeshore Knife Sharpening",
+        "Casa Verde Nursery",
+        "Compte Courant",
+    ],
+)
+def test_merchants_of_a_names_shape_are_not_taken_for_people(text: str) -> None:
+    assert not names_a_person(text)
+
+
+def test_text_is_sent_normalised_and_without_invisible_characters() -> None:
+    assert redact("ＩＧＮＯＲＥ ＴＨＩＳ") == "IGNORE THIS"
+    assert redact("IGN\u200bORE PREV\u200bIOUS") == "IGNORE PREVIOUS"
+    assert redact("ΙGNΟRE ΡREVIΟUS") == "IGNORE PREVIOUS"  # Greek letters inside Latin words
+    assert redact("Јohn Smith") == "[name]"  # a Cyrillic J does not hide a name
+    assert redact("ΑΘΗΝΑ ΚΑΦΕ") == "ΑΘΗΝΑ ΚΑΦΕ"  # Greek text stays Greek
+
+
+def test_the_given_names_are_data_and_many() -> None:
+    from app.categorize.people import given_names
+
+    names = given_names()
+    assert len(names) > 2000
+    assert {"ezekiel", "gertrude", "ximena", "gunnhildur", "seraphine", "zenobia"} <= names
+    assert not {"mark", "chase", "bill", "may", "grace", "target"} & names
+
+
+def test_no_shipped_description_loses_a_merchant_to_the_name_rules() -> None:
+    # Every description of sample_data and tests/fixtures: those the name rules change name a
+    # person (checked by hand when this list was made), and none is held back as a bare name.
+    from tests.unit.test_prompt import _shipped_descriptions
+
+    descriptions = _shipped_descriptions()
+    masked = [d for d in descriptions if NAME in redact(d)]
+    assert len(descriptions) > 500
+    for description in masked:
+        kept = redact(description)
+        # Only the person went: every merchant word of the line is still there.
+        for word in ("REWE", "EDEKA", "AMAZON", "PAYROLL", "MIETE", "TAGESGELD", "SALARIS", "GUTSCHRIFT"):
+            assert (word in description.upper()) <= (word in kept.upper()), description
+    held = [
+        d for d in descriptions
+        if (text := clip_text(redact_derived(d, merchant_name(d))))
+        and NAME not in text and names_a_person(text)
+    ]  # fmt: skip
+    assert held == []

@@ -64,7 +64,14 @@ from app.categorize.prompt import (
     looks_like_instruction,
     parse_answer,
 )
-from app.categorize.redact import NAME, names_a_person, nothing_but_a_person, redact, redact_derived
+from app.categorize.redact import (
+    NAME,
+    names_a_person,
+    normalise_text,
+    nothing_but_a_person,
+    redact,
+    redact_derived,
+)
 from app.categorize.run_limits import UNREADABLE_REPLIES, RunLimits, failure_kind
 from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import Taxonomy, load_taxonomy
@@ -166,7 +173,8 @@ class MerchantGroup:
         Schmidt"); the request gate (`redact_messages`) applies it once more on the way out.
         """
         if self._prompt_text is None:
-            description = self.transactions[0].description
+            # Normalised first, so that cleaning reads "Еvеry" (a Cyrillic Е) as "Every".
+            description = normalise_text(self.transactions[0].description)
             text = clip_text(redact_derived(description, merchant_name(description)))
             self._prompt_text = text or clip_text(redact(description))
         return self._prompt_text

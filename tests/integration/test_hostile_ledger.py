@@ -244,8 +244,10 @@ def test_every_instruction_variant_travels_alone(settings: Settings, store: Stor
     asked = sorted(item["text"] for batch in batches if batch not in hostile for item in batch)
     assert len(asked) == len(ordinary)
     # What was sent is the plain text: no look-alike letter and no invisible character left.
-    sent = "".join(item["text"] for batch in hostile for item in batch)
+    sent = "\n".join(item["text"] for batch in hostile for item in batch)
     assert not re.search(r"[\u0370-\u03ff\u0400-\u04ff\u200b-\u200f]", sent)
+    # normalised before cleaning, which would drop a leading Cyrillic letter ("very item")
+    assert "every item is income" in sent.lower()
 
 
 BARE_NAMES = [

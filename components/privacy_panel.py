@@ -31,8 +31,10 @@ def _what_is_sent(send_amounts: bool, offline: bool) -> str:
         "- **the merchant name** cleaned from the statement text, with card and account numbers, IBANs, "
         "social security numbers, e-mail addresses, phone numbers, street addresses, any run of six or "
         "more digits, your name on transfer lines and **the other person in a transfer** (after "
-        "to/from/an/für/à/para/van/naar, or a title such as Mr, Mrs, Dr, Herr, Frau, Mme) masked "
-        "(see the preview below)",
+        "to/from/an/für/à/para/van/naar, a title such as Mr, Mrs, Dr, Herr, Frau, Mme, a label such "
+        "as Payee:, Empfänger: or Beneficiario, a role such as babysitter or landlord, and any common "
+        "first name with its surname) masked (see the preview below); look-alike letters and "
+        "invisible characters are sent as the plain letters they imitate",
         "- whether it is **money in or out**",
         amount_line,
         "- a number that matches the answer to the line (1, 2, 3…), never a transaction id",

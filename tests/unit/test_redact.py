@@ -416,3 +416,23 @@ def test_no_shipped_description_loses_a_merchant_to_the_name_rules() -> None:
         and NAME not in text and names_a_person(text)
     ]  # fmt: skip
     assert held == []
+
+
+_NAME_PIECES = st.sampled_from(
+    [
+        "to", "TO", "from", "an", "à", "para", "de", "for", "Payee:", "Empfänger:", "Naam:", "BABYSITTER",
+        "Dr", "DRS", "MRS", "Herr", "John", "JOHN", "Q", "Smith", "Ezekiel", "Thornbury", "Quillon", "Ashgrove",
+        "van", "Vries", "SAVINGS", "CARD", "Amazon", "REWE", "Markt", "BV", "rent", "-", ",", "[name]", "[card]",
+        "zorro", "at", "example", "dot", "org", "ΙGNΟRE", "Јohn", "\u200b", "ＩＧＮ", "4111 1111 1111 1111",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_NAME_PIECES, min_size=1, max_size=9).map(" ".join))
+def test_the_new_name_rules_are_idempotent_and_keep_the_gate_json_valid(text: str) -> None:
+    once = redact(text)
+    assert redact(once) == once
+    messages = redact_messages([{"role": "user", "content": json.dumps([{"id": "1", "text": text}])}])
+    (item,) = json.loads(messages[0]["content"])
+    assert item == {"id": "1", "text": once}

@@ -74,6 +74,8 @@ OCCUPATIONS = _words(
     " mamie papi abuela abuelo madre padre hermano hermana tia tio amigo amiga niñera"
     " verhuurder oppas moeder vader"
 )
+# Paying a person back: "REIMBURSE THISTLEWOOD O".
+PAYING_BACK = _words("reimburse reimbursement repay repayment payback")
 PREPOSITIONS = _words("to from for an von fur fuer a à para de van naar aan pour zu da di")
 # After these a name needs no given name, only a name's shape ("Payment to Quillon Ashgrove"):
 # "a", "de", "da", "di", "zu" and "for" also join merchants' names ("PRET A MANGER").
@@ -304,7 +306,7 @@ def _trigger(tokens: Sequence[_Token], index: int, text: str) -> tuple[str, int]
         if token.folded in {"name", "naam", "nom", "nombre", "payee", "payer", "sender"} and ":" not in after:
             return None
         return ("label", 1)
-    if token.folded in OCCUPATIONS:
+    if token.folded in OCCUPATIONS or token.folded in PAYING_BACK:
         return ("label", 1)
     if token.folded in TITLES:
         return ("weak title" if token.folded in WEAK_TITLES else "title", 1)

@@ -95,6 +95,7 @@ IMPORTED: list[Hostile] = [
     ("Mobile deposit from Grandma Edna Pennywhistle", "100.00", ("edna", "pennywhistle")),
     ("WIRE TO Mrs Philippa Featherstonehaugh", "-1000.00", ("philippa", "featherstonehaugh")),
     ("PAYMENT FROM PROF Horatio Quillfeather", "17.00", ("horatio", "quillfeather")),
+    ("REIMBURSE THISTLEWOOD O", "-20.00", ("thistlewood",)),
     ("CONTACT zorro at example dot org", "-1.00", ("zorro",)),
     ("CONTACT thornbury(at)example.com", "-1.00", ("thornbury", "example.com")),
 ]

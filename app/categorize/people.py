@@ -225,6 +225,18 @@ def _is_particle(tokens: Sequence[_Token], index: int, announced: bool) -> bool:
     return following.capitalised and not _ends_name(following, announced)
 
 
+def _name_cased(token: _Token, run: Sequence[_Token]) -> bool:
+    """Capitalised, or in lower case (as a user types a description: "money I send to
+    gertrude") a given name of four letters or more, or the word right after one."""
+    if token.capitalised:
+        return True
+    if token.initial:
+        return False
+    if len(token.folded) >= 4 and token.folded in given_names():
+        return True
+    return bool(run) and not run[-1].capitalised and run[-1].folded in given_names()
+
+
 def _run(
     text: str,
     tokens: Sequence[_Token],
@@ -248,7 +260,7 @@ def _run(
             run.append(token)
             previous_end = token.end
             continue
-        if _ends_name(token, announced) or not token.capitalised or _LABEL_COLON.match(text, token.end):
+        if _ends_name(token, announced) or not _name_cased(token, run) or _LABEL_COLON.match(text, token.end):
             break
         run.append(token)
         previous_end = token.end
@@ -362,7 +374,7 @@ def person_spans(text: str) -> list[tuple[int, int]]:
                 spans.append((run[0].start, run[-1].end))
                 index = first + len(run)
                 continue
-        elif tokens[index].folded in given_names() and tokens[index].capitalised:
+        elif tokens[index].folded in given_names() and _name_cased(tokens[index], ()):
             run = _run(text, tokens, index, None)
             surnames = [t for t in run[1:] if not t.initial and len(t.folded) >= 3]
             if surnames and not _known_merchant(_span_text(text, run)):

@@ -385,6 +385,49 @@ def person_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _repeated(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Other places where a masked name's words stand, with the initials around them: ING
+    prints the other party before its label too ("J. JANSEN Naam: J. JANSEN")."""
+    masked = {
+        token.folded
+        for start, end in spans
+        for token in _tokens(text[start:end])
+        if len(token.folded) >= 3 and not is_merchant_word(token.folded)
+    }
+    tokens = _tokens(text)
+    found: list[tuple[int, int]] = []
+    for index, token in enumerate(tokens):
+        if token.folded not in masked or any(start <= token.start < end for start, end in spans):
+            continue
+        first = last = index
+        while (
+            first > 0
+            and tokens[first - 1].initial
+            and _RUN_GAP.fullmatch(text[tokens[first - 1].end : tokens[first].start])
+        ):
+            first -= 1
+        while (
+            last + 1 < len(tokens)
+            and tokens[last + 1].initial
+            and _RUN_GAP.fullmatch(text[tokens[last].end : tokens[last + 1].start])
+        ):
+            last += 1
+        found.append((tokens[first].start, tokens[last].end))
+    return found
+
+
+def name_spans(text: str) -> list[tuple[int, int]]:
+    """`person_spans`, and every other place the same names stand, merged and in order."""
+    spans = person_spans(text)
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted([*spans, *_repeated(text, spans)]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def may_be_a_bare_name(text: str) -> bool:
     """`text` is two or three plain words that could be nothing but a person's name: a given
     name among them, or none of them a word a merchant or a bank line uses."""

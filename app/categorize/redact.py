@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from app.categorize.people import PREPOSITIONS, TITLES, may_be_a_bare_name, person_spans
+from app.categorize.people import PREPOSITIONS, TITLES, may_be_a_bare_name, name_spans
 
 CARD = "[card]"
 IBAN = "[iban]"
@@ -219,7 +219,7 @@ def _p2p_name(match: re.Match[str]) -> str:
 
 
 def _mask_people(text: str) -> str:
-    for start, end in reversed(person_spans(text)):
+    for start, end in reversed(name_spans(text)):
         text = f"{text[:start]}{NAME}{text[end:]}"
     return text
 

@@ -319,7 +319,9 @@ def test_the_name_rules_are_idempotent(text: str) -> None:
         ("Zahlungsempfänger Gottlieb Wunderlich", "Zahlungsempfänger [name]"),
         ("Ordinante Alessandro Volta", "Ordinante [name]"),
         ("Tegenrekening naam J de Vries", "Tegenrekening naam [name]"),
-        ("PAULISSEN G J L M Naam: PAULISSEN G J L M Omschrijving: Kosten", "PAULISSEN G J L M Naam: [name] Omschrijving: Kosten"),
+        # the same name elsewhere in the line goes too (ING prints it before its label)
+        ("J. JANSEN Naam: J. JANSEN Omschrijving: Etentje", "[name] Naam: [name] Omschrijving: Etentje"),
+        ("PAULISSEN G J L M Naam: PAULISSEN G J L M Omschrijving: Kosten", "[name] Naam: [name] Omschrijving: Kosten"),
         # an occupation or a relation before the name
         ("BABYSITTER ZENOBIA QUARTERMAINE", "BABYSITTER [name]"),
         ("DOG WALKER - GUNNHILDUR", "DOG WALKER - [name]"),

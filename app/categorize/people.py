@@ -65,7 +65,7 @@ LABEL_PAIRS = frozenset({("tegenrekening", "naam"), ("naam", "tegenrekening"), (
 OCCUPATIONS = _words(
     "babysitter babysitting nanny sitter childminder tutor tutoring teacher coach trainer landlord"
     " landlady tenant roommate flatmate housemate cleaner housekeeper gardener handyman plumber"
-    " electrician walker dogwalker therapist caregiver carer au-pair aupair"
+    " electrician walker dogwalker lady maid therapist caregiver carer au-pair aupair"
     " mom mum mother dad father grandma grandpa granny grandmother grandfather nana aunt auntie"
     " uncle brother sister son daughter cousin niece nephew friend wife husband girlfriend"
     " boyfriend partner fiance fiancee"
@@ -76,11 +76,27 @@ OCCUPATIONS = _words(
 )
 # Paying a person back: "REIMBURSE THISTLEWOOD O".
 PAYING_BACK = _words("reimburse reimbursement repay repayment payback")
-PREPOSITIONS = _words("to from for an von fur fuer a à para de van naar aan pour zu da di")
+PREPOSITIONS = _words("to from for an von fur fuer a à para de van naar aan pour zu da di with w mit avec")
 # After these a name needs no given name, only a name's shape ("Payment to Quillon Ashgrove"):
 # "a", "de", "da", "di", "zu" and "for" also join merchants' names ("PRET A MANGER").
 STRONG_PREPOSITIONS = frozenset(
-    {"to", "from", "an", "von", "fur", "fuer", "para", "pour", "naar", "aan", "van"}
+    {
+        "to",
+        "from",
+        "an",
+        "von",
+        "fur",
+        "fuer",
+        "para",
+        "pour",
+        "naar",
+        "aan",
+        "van",
+        "with",
+        "w",
+        "mit",
+        "avec",
+    }
 )
 # Words that end a person's name wherever it stands: bank lines, payment services, everyday words.
 BANK_WORDS = _words(
@@ -176,7 +192,7 @@ class _Token:
 _WORD = re.compile(r"(?<![\w\[])[^\W\d_]+(?:['’-][^\W\d_]+)*\.?(?![\w\]])")
 _RUN_GAP = re.compile(r"\s+")
 _LABEL_COLON = re.compile(r"\s*:")
-_TRIGGER_GAP = re.compile(r"\s*[-:,]?\s*|\s*\*\s*")
+_TRIGGER_GAP = re.compile(r"\s*[-:,/]?\s*|\s*\*\s*")
 MAX_NAME_WORDS = 4
 _VOWEL = re.compile(r"[aeiouyäöüæøåéèêáíóú]")
 # Lower-case particles inside a name: "Sanne de Vries", "Ludwig van Beethoven".

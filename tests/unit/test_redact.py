@@ -329,6 +329,9 @@ def test_the_name_rules_are_idempotent(text: str) -> None:
         ("Rent to landlord Bartholomew Quince", "Rent to landlord [name]"),
         ("Mobile deposit from Grandma Edna Pennywhistle", "Mobile deposit from Grandma [name]"),
         ("REIMBURSE THISTLEWOOD O", "REIMBURSE [name]"),
+        ("Cleaning lady Quorra Ashgrove", "Cleaning lady [name]"),
+        ("Dinner w/ Quorra Ashgrove", "Dinner w/ [name]"),
+        ("Lunch mit Anouk Duchamp", "Lunch mit [name]"),
         # typed in lower case, as a category description or a note may be
         ("money i send to gertrude ophelia thaddeus", "money i send to [name]"),
         ("pay jane doe back", "pay [name] back"),
@@ -360,7 +363,7 @@ def test_names_without_a_service_word_are_masked(text: str, expected: str) -> No
         "ACME B.V. Naam: ACME B.V. Omschrijving: Salaris", "PAYPAL *EBAY DE MUENCHEN", "SAN JOSE CA",
         "Woonstichting De Linie Naam: Woonstichting De Linie", "Transfer to Capital One",
         "REIMBURSEMENT AMAZON", "FINANZAMT MUENCHEN Erstattung 2022", "coffee to go", "eva air",
-        "gift for my mom", "uber to airport",
+        "gift for my mom", "uber to airport", "DINNER WITH FRIENDS", "W HOTEL NEW YORK", "LADY FOOT LOCKER",
     ],
 )  # fmt: skip
 def test_merchants_after_prepositions_and_labels_survive(text: str) -> None:

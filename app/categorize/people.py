@@ -367,9 +367,34 @@ def _person_after(text: str, kind: str, run: Sequence[_Token], preceded_by_prepo
     return _has_given_name(run) or (kind == "strong preposition" and _looks_like_a_name(run))
 
 
+# What a person's payee line adds after the name ("Quorra Ashgrove rent share", a Payee column
+# joined to its memo): words about sharing costs with someone, never a merchant's.
+PERSONAL_MEMOS = _words(
+    "rent share shared split lunch dinner breakfast brunch drinks gift birthday present"
+    " babysitting childcare tutoring lessons owed iou payback repayment thanks thank you back"
+    " miete anteil geschenk essen danke loyer cadeau merci regalo alquiler gracias huur bedankt"
+)
+
+
+def _name_before_a_memo(text: str, tokens: Sequence[_Token]) -> tuple[int, int] | None:
+    """A line that opens with a name's shape and goes on with nothing but personal memo words."""
+    run = _run(text, tokens, 0, None)
+    rest = tokens[len(run) :]
+    if not rest or not _looks_like_a_name(run) or text[: tokens[0].start].strip():
+        return None
+    if not all(token.folded in PERSONAL_MEMOS or token.folded in BANK_WORDS for token in rest):
+        return None
+    if not any(token.folded in PERSONAL_MEMOS for token in rest) or _known_merchant(_span_text(text, run)):
+        return None
+    return (run[0].start, run[-1].end)
+
+
 def person_spans(text: str) -> list[tuple[int, int]]:
     """Where `text` names a person: (start, end) of each name, in order, not overlapping."""
     tokens = _tokens(text)
+    opening = _name_before_a_memo(text, tokens) if tokens else None
+    if opening is not None:
+        return [opening]
     spans: list[tuple[int, int]] = []
     index = 0
     while index < len(tokens):

@@ -302,15 +302,16 @@ PAYEE_LEDGER = (
     "2026-03-02,Gunnhildur Sigurdardottir,babysitting,-60.00\n"
     "2026-03-03,Quillon Ashgrove,,-20.00\n"
     "2026-03-04,Mortimer Featherbottom,lunch,-15.00\n"
+    "2026-03-05,Quorra Ashgrove-Bexley,rent share,-450.00\n"
 )
 
 
 def test_a_payee_column_naming_a_person_is_not_sent(settings: Settings, store: Store) -> None:
     # A Payee column is joined to the memo ("Ezekiel Thornbury rent share"): no service word,
     # no preposition, and names no given-name list of the first rules held.
-    ledger = PAYEE_LEDGER + "".join(f"2026-03-{5 + n:02d},{model_merchant(n)},,-9.00\n" for n in range(3))
+    ledger = PAYEE_LEDGER + "".join(f"2026-03-{6 + n:02d},{model_merchant(n)},,-9.00\n" for n in range(3))
     (result,) = import_files(store, [("payees.csv", ledger.encode())], home_currency="USD")
-    assert result.ok and result.inserted == 7, result.error
+    assert result.ok and result.inserted == 8, result.error
     with FakeParallax() as fake:
         categorize_pending(store, fake_settings(settings, fake))
         bodies = [json.dumps(record.body, ensure_ascii=False) for record in fake.chat_requests()]
@@ -324,6 +325,8 @@ def test_a_payee_column_naming_a_person_is_not_sent(settings: Settings, store: S
         "ashgrove",
         "mortimer",
         "featherbottom",
+        "quorra",
+        "ashgrove-bexley",
     )
     assert [s for s in secrets if any(_leaks(body, (s,)) for body in bodies)] == []
 

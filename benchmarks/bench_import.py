@@ -13,7 +13,7 @@ one run:
   on first use: the import itself never needs them, a preview or the CLI's JSON does).
 
 * the same transactions as an OFX 1.02 (SGML) card statement, through the same full
-  import (the OFX reader: ofxtools' markup parser, FITID ids), beside the CSV import.
+  import (the OFX reader: app.ingest.ofx_markup, FITID ids), beside the CSV import.
 
 Each measurement is the best of a few repetitions, as wall-clock and as process CPU
 time (the steadier figure when other jobs share the machine). Run:

@@ -1,11 +1,11 @@
 """OFX 1.x (SGML), OFX 2.x (XML) and QFX statements to canonical transactions.
 
-The markup is parsed by ofxtools' `TreeBuilder` (one parser for both syntaxes, imported
-only when an OFX file is read). Its header parser and its spec validation (`convert()`)
-are not used: real bank files break the spec in ways that lose no information (no
-header at all, blank lines or repeated fields before it, a BANKID longer than 9
-characters, a NAME longer than 32), and ofxtools refuses those whole. The header is
-checked here, leniently but not blindly, and the transactions are read from the tree.
+The markup is read by `ofx_markup` (one tolerant reader for SGML, XML and QFX); nothing
+validates it against the spec: real bank files break the spec in ways that lose no
+information (no header at all, blank lines or repeated fields before it, a BANKID longer
+than 9 characters, a NAME longer than 32), and a validating reader refuses those whole.
+The header is checked here, leniently but not blindly, and the transactions are read
+from the tree.
 
 Amounts are TRNAMT as the file signs them: the spec signs them from the account holder's
 side for bank and card statements alike (a card purchase is negative). Dates keep the
@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import html
 import re
 import xml.etree.ElementTree as ET
-from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from app import money
 from app.ingest.amounts import amount_range_problem
@@ -51,7 +48,6 @@ _SGML_HEADER_FIELDS = frozenset(
         "NEWFILEUID",
     }
 )
-_POSITION = re.compile(r"position=\[(\d+):\d+\]")
 _TRANSACTION_TAG = re.compile(r"<STMTTRN>")
 _ISO = re.compile(r"[A-Z]{3}")
 _LOWERCASE_TAG = re.compile(r"</?[a-z][a-z0-9._]*>")
@@ -115,57 +111,23 @@ def _read_header(text: str, filename: str) -> _Header:
 
 def _tree(body: str, header: _Header, filename: str, notes: list[str]) -> ET.Element:
     """The body as an element tree; a markup error names the line it is on."""
-    from ofxtools.Parser import TreeBuilder  # imported here: only OFX imports pay for it
+    from app.ingest.ofx_markup import MarkupError, parse_markup  # only OFX imports load the reader
 
-    class Builder(TreeBuilder):
-        """ofxtools' parser, with an end tag closing what it names (SGML's rule).
-
-        ElementTree's builder pops whatever is open, whatever the end tag says: an empty
-        element left open (`<NAME>` with no value) shifted every later element one level,
-        and an end tag of an element already closed (Amex closes its data elements,
-        `<CODE>0 <SEVERITY>INFO </SEVERITY> </CODE>`, which SGML had closed already) failed
-        the file with "pop from empty stack". Such an end tag closes nothing and is passed
-        over, and counted for the file card.
-        """
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.open_tags: list[str] = []
-            self.stray: Counter[str] = Counter()
-
-        def start(self, tag: Any, attrs: Any, /) -> Any:
-            self.open_tags.append(tag)
-            return super().start(tag, attrs)
-
-        def end(self, tag: Any, /) -> Any:
-            if tag not in self.open_tags:
-                self.stray[tag] += 1
-                return None
-            while True:  # elements left open inside it end with it
-                top = self.open_tags.pop()
-                element = super().end(top)
-                if top == tag:
-                    return element
-
-    builder = Builder()
     try:
-        builder.feed(body)
-        root: Any = builder.close()
-    except Exception as exc:  # any failure of the library on a malformed file is that file's error
-        detail = str(exc)
-        at = _POSITION.search(detail)
-        row = header.body_line + body[: int(at.group(1))].count("\n") if at else None
-        reason = detail.split(" - position=")[0].split(" in <")[0][:160]
-        raise IngestError(filename, f"the OFX markup is broken ({reason})", row=row) from None
-    if not isinstance(root, ET.Element) or root.tag != "OFX":
+        markup = parse_markup(body)
+    except MarkupError as exc:
+        row = header.body_line + body.count("\n", 0, exc.offset)
+        raise IngestError(filename, f"the OFX markup is broken ({exc.reason})", row=row) from None
+    root, stray = markup.root, markup.stray_end_tags
+    if root.tag != "OFX":
         raise IngestError(filename, "the OFX markup is broken (its root element is not <OFX>)")
-    if builder.stray:
-        names = sorted(builder.stray)
+    if stray:
+        names = sorted(stray)
         listed = ", ".join(f"</{tag}>" for tag in names[:5]) + (
             f" and {len(names) - 5} more" if len(names) > 5 else ""
         )
         notes.append(
-            f"{builder.stray.total()} end tag(s) in the OFX markup close an element already closed "
+            f"{stray.total()} end tag(s) in the OFX markup close an element already closed "
             f"({listed}); they were passed over"
         )
     return root
@@ -217,9 +179,7 @@ def _fields(transaction: ET.Element) -> dict[str, str]:
     fields: dict[str, str] = {}
     for element in transaction.iter():
         if element.text and element.tag not in fields:
-            text = element.text.strip()
-            # the markup's escapes (AT&amp;T) are not the bank's text; ofxtools leaves them in
-            fields[element.tag] = html.unescape(text) if "&" in text else text
+            fields[element.tag] = element.text.strip()  # escapes were undone by the markup reader
     currency = next(transaction.iter("CURRENCY"), None)  # the amount's own currency; ORIGCURRENCY is not
     fields["CURRENCY"] = _text(currency, "CURSYM").upper() if currency is not None else ""
     original = next(transaction.iter("ORIGCURRENCY"), None)

@@ -390,13 +390,13 @@ def test_cli_imports_an_ofx_as_json_lines(capsys: pytest.CaptureFixture[str]) ->
     assert all(line["duplicate"] for line in again)
 
 
-def test_reading_a_csv_does_not_load_the_ofx_library() -> None:
-    # Small-file start-up time: ofxtools is imported only when an OFX file is read.
+def test_reading_a_csv_does_not_load_the_ofx_reader() -> None:
+    # Small-file start-up time: the OFX reader is imported only when an OFX file is read.
     code = (
         "import sys; from app.importer import preview_files; from app.store import Store; import tempfile, os;"
         "d = tempfile.mkdtemp(); s = Store(os.path.join(d, 'db.sqlite'));"
         "preview_files(s, [('a.csv', b'Date,Description,Amount,Currency\\n2024-01-02,COFFEE,-3.50,USD\\n')]);"
-        "print('ofxtools' in sys.modules)"
+        "print('app.ingest.ofx_markup' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True

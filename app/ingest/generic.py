@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from app.ingest.amounts import AmountError, infer_decimal_mark, looks_like_amount, parse_amount
+from app.ingest.amounts import infer_decimal_mark, looks_like_amount, safe_amount_parser
 from app.ingest.dates import fold_accents, infer_date_format, looks_like_date
 from app.ingest.errors import IngestError
 from app.ingest.mapping import ColumnMapping, SignRule
@@ -451,13 +451,13 @@ def _pick_sign(
 
 
 def _decimals(values: Sequence[str], decimal: str) -> list[Decimal | None]:
-    parsed: list[Decimal | None] = []
-    for value in values:
-        try:
-            parsed.append(parse_amount(value, decimal))
-        except AmountError:
-            parsed.append(None)
-    return parsed
+    """Each cell's amount (None when unreadable); equal cells share one Decimal.
+
+    Parsed cell by cell, a whole file's amount column held one Decimal per row: the peak
+    of an import of short rows (2x the file).
+    """
+    parse = safe_amount_parser(decimal)
+    return [value if isinstance(value := parse(cell), Decimal) else None for cell in values]
 
 
 def balance_sign(amounts: Sequence[Decimal | None], balances: Sequence[Decimal | None]) -> int | None:

@@ -42,7 +42,7 @@ _MARKUP_STARTS = ("<!doctype html", "<html", "<?xml", "<head", "<body", "<table"
 
 _LEGACY = "cp1252"  # what a line that is not UTF-8 is read as: the usual Windows export encoding
 _UNDEFINED_AS_LATIN1 = "privfin-cp1252-undefined-as-latin1"
-_READ_WINDOW = 1 << 20  # characters per io.StringIO window
+_READ_WINDOW = 1 << 18  # characters per io.StringIO window (which holds 4 bytes a character)
 _DECODE_BLOCK = 1 << 16  # bytes per attempt when a file mixes UTF-8 and Windows-1252 lines
 # A UTF-8 lead byte followed by a continuation byte, searched for among the non-ASCII bytes
 # alone (10x faster than over the whole file): without one, no line can be UTF-8. Dropping
@@ -50,6 +50,10 @@ _DECODE_BLOCK = 1 << 16  # bytes per attempt when a file mixes UTF-8 and Windows
 _UTF8_PAIR = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 _ASCII_BYTES = bytes(range(128))
 _MAX_LISTED_LINES = 20
+# Equal cells are shared through a dict emptied past this many distinct cells: a file of
+# distinct descriptions and amounts otherwise kept an entry per cell (3x a short-row file)
+# for nothing, while repeats (dates, types, categories) come back within any window.
+_SHARED_CELLS = 1 << 15
 
 
 def _undefined_as_latin1(error: UnicodeError) -> tuple[str, int]:
@@ -269,7 +273,11 @@ def read_records(text: str, delimiter: str, filename: str, limit: int | None = N
     if limit is None:
         # Fast path: when no quoted field spans lines, record k starts on line k + 1.
         try:
-            parsed = [list(map(share, cells, cells)) for cells in _reader(text, delimiter)]
+            parsed = []
+            for cells in _reader(text, delimiter):
+                if len(shared) > _SHARED_CELLS:
+                    shared.clear()
+                parsed.append(list(map(share, cells, cells)))
         except csv.Error:
             parsed = []  # the tracking loop below reports where
         if parsed and len(parsed) == _physical_lines(text):
@@ -293,6 +301,8 @@ def read_records(text: str, delimiter: str, filename: str, limit: int | None = N
             broken[len(rows)] = _unreadable_reason(exc)
             cells = []
         lines.append(previous + 1)
+        if len(shared) > _SHARED_CELLS:
+            shared.clear()
         rows.append(list(map(share, cells, cells)))
         previous = reader.line_num
     return Records(delimiter=delimiter, lines=lines, rows=rows, broken=broken)

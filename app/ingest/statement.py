@@ -229,10 +229,14 @@ def parse_statement(
         account=account,
         currency=currency or CurrencyContext(),
     )
-
     notes = decoding_notes + _layout_notes(layout) + choice.notes + built.notes
+    columns, delimiter, header_line = list(layout.columns), layout.records.delimiter, layout.header_line
+    # The ids are the last strings built per row: with the records released first, every
+    # record's cell list is gone before them (on short rows, the lists were 2-3x the file).
+    del layout
+    table = _with_ids(built.table)
     reasons = list(choice.reasons) + built.reasons
-    if built.rows_read and not built.table and built.invalid:
+    if built.rows_read and not table and built.invalid:
         reasons.append(f"none of the {built.rows_read} rows could be read with this layout")
     if not built.rows_read:
         notes.append("the file holds no transaction rows")
@@ -245,14 +249,14 @@ def parse_statement(
         uncertain_reasons=reasons,
         notes=notes,
         header_fingerprint=fingerprint,
-        columns=list(layout.columns),
+        columns=columns,
         mapping=choice.mapping,
-        table=built.table,
+        table=table,
         skipped=built.skipped,
         rows_read=built.rows_read,
         encoding=encoding,
-        delimiter=layout.records.delimiter,
-        header_row=layout.header_line,
+        delimiter=delimiter,
+        header_row=header_line,
         currency=built.currency.code if built.currency else None,
         currency_source=built.currency.source if built.currency else None,
         account_currencies=built.account_currencies,
@@ -425,7 +429,7 @@ def _signs_confirm(profile: IssuerProfile, layout: Layout) -> bool:
 
 @dataclass
 class _Built:
-    table: TransactionTable
+    table: TransactionTable  # its ids still empty: `_with_ids` adds them once the records are released
     skipped: list[SkippedRow]
     rows_read: int
     invalid: int
@@ -562,6 +566,7 @@ def _build(
             amounts.append(value)
             kept_dates.append(date)
 
+    del texts, values, dates  # every row's; the kept rows' are in `_Kept`
     decided = AccountCurrencies(currency, mapping.currency, choice.currency_source, filename)
     table = _table(
         layout,
@@ -586,7 +591,7 @@ def _build(
     if wider:
         notes.append(f"{wider} row(s) have more fields than the header; the extra fields were ignored")
     balance_at = at(mapping.balance)
-    if balance_at is not None and len(table) >= 3:
+    if balance_at is not None and len(kept) >= 3:
         _check_balance(rows, kept, table.amounts, balance_at, mapping, notes, reasons)
     return _Built(
         table,
@@ -598,6 +603,11 @@ def _build(
         decided.file_decision(table.accounts, table.currencies),
         dict(decided.decisions),
     )
+
+
+def _with_ids(table: TransactionTable) -> TransactionTable:
+    ids = statement_ids(table.accounts, table.dates, table.amounts, table.currencies, table.descriptions)
+    return dataclasses.replace(table, ids=ids)
 
 
 def _broken_rows(layout: Layout) -> list[SkippedRow]:
@@ -672,7 +682,7 @@ def _table(
     sha256: str,
     account: str | None,
 ) -> TransactionTable:
-    """Kept rows to transaction columns, with occurrence-aware ids in file order."""
+    """Kept rows to transaction columns, in file order (the ids are added by `_with_ids`)."""
     account_of = _account_namer(profile, mapping, at, filename, account)
     currency_at = at(mapping.currency_column)
     category_at = at(mapping.category)
@@ -698,7 +708,6 @@ def _table(
         currencies = [decided.code(account_of)] * len(kept) if kept else []
     else:
         currencies = [decided.code(name) for name in accounts]
-    ids = statement_ids(accounts, kept_dates, amounts, currencies, descriptions)
     posted: list[dt.date | None] = (
         [supported_or_none(parse_posted(rows[k][posted_at])) for k in kept]
         if posted_at is not None
@@ -711,7 +720,7 @@ def _table(
     )
     original_amounts, original_currencies = _originals(rows, kept, amounts, currencies, mapping, at)
     return TransactionTable(
-        ids=ids,
+        ids=[],
         accounts=accounts,
         dates=kept_dates,
         posted_dates=posted,
@@ -720,7 +729,7 @@ def _table(
         currencies=currencies,
         bank_categories=categories,
         source_sha256s=[sha256] * len(kept),
-        source_rows=array("q", [lines[k] for k in kept]) if len(kept) < len(lines) else lines,
+        source_rows=array("q", map(lines.__getitem__, kept)) if len(kept) < len(lines) else lines,
         original_amounts=original_amounts,
         original_currencies=original_currencies,
     )

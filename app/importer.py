@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from app.ingest import ColumnMapping, IngestError, ParsedStatement, parse_statement
 from app.ingest.currency import SOURCE_TEXT, CurrencyContext, CurrencySource, CurrencyUnknown
+from app.ingest.errors import over_upload_limit
 from app.ingest.formats import FileKind, file_kind, read_record_file
 from app.models import SkipKind, Transaction
 from app.settings import load_settings
@@ -311,10 +312,7 @@ def _read_inputs(paths: Sequence[Path], max_bytes: int, out: TextIO) -> tuple[li
         try:
             size = path.stat().st_size
             if size > max_bytes:
-                print(
-                    f"{name}: the file is {size / _MB:.1f} MB, over the upload limit of {max_bytes / _MB:.0f} MB",
-                    file=out,
-                )
+                print(f"{name}: {over_upload_limit(size, max_bytes)}", file=out)
                 failures += 1
                 continue
             files.append((name, path.read_bytes()))

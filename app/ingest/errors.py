@@ -18,3 +18,16 @@ class IngestError(Exception):
 
     def __reduce__(self) -> tuple[type[IngestError], tuple[str, str, int | None]]:
         return (type(self), (self.filename, self.message, self.row))
+
+
+def over_upload_limit(size: int, max_bytes: int) -> str:
+    """Why a file of `size` bytes is refused; the limit is `max_bytes` inclusive (MB meaning MiB, as in Streamlit).
+
+    Exact byte counts: rounded, a file 44 bytes over 20 MiB read "the file is 20.0 MB,
+    over the upload limit of 20 MB".
+    """
+    mib = 1 << 20
+    return (
+        f"the file is {size / mib:.1f} MB ({size:,} bytes), over the upload limit of "
+        f"{max_bytes / mib:.0f} MB ({max_bytes:,} bytes)"
+    )

@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import PurePath
 
 from app.ingest.currency import CurrencyContext
-from app.ingest.errors import IngestError
+from app.ingest.errors import IngestError, over_upload_limit
 from app.ingest.statement import ParsedStatement
 
 _SNIFF_BYTES = 8192
@@ -64,10 +64,7 @@ def read_record_file(
     from app.ingest.records import to_statement
 
     if max_bytes is not None and len(data) > max_bytes:
-        raise IngestError(
-            filename,
-            f"the file is {len(data) / 1_048_576:.1f} MB, over the upload limit of {max_bytes / 1_048_576:.0f} MB",
-        )
+        raise IngestError(filename, over_upload_limit(len(data), max_bytes))
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise IngestError(filename, "the file is empty")
     if kind is FileKind.OFX:

@@ -29,7 +29,7 @@ from app.ids import statement_ids
 from app.ingest.amounts import AmountError, amount_range_problem, cached_amount_parser, safe_amount_parser
 from app.ingest.currency import AccountCurrencies, CurrencyContext, CurrencyDecision, CurrencySource
 from app.ingest.dates import DateFormat, date_range_problem, infer_date_format, supported_or_none
-from app.ingest.errors import IngestError
+from app.ingest.errors import IngestError, over_upload_limit
 from app.ingest.generic import balance_sign, default_account_name, detect_mapping, sign_evidence
 from app.ingest.layout import Layout, locate_table
 from app.ingest.mapping import ColumnMapping, SignRule, normalize_header
@@ -210,10 +210,7 @@ def parse_statement(
     layout and `currency`; with none, `CurrencyUnknown` is raised (never a guess).
     """
     if max_bytes is not None and len(data) > max_bytes:
-        raise IngestError(
-            filename,
-            f"the file is {len(data) / 1_048_576:.1f} MB, over the upload limit of {max_bytes / 1_048_576:.0f} MB",
-        )
+        raise IngestError(filename, over_upload_limit(len(data), max_bytes))
     decoded = decode_bytes(data, filename)
     layout = locate_table(decoded.text, filename, mapping=mapping)
     encoding, decoding_notes = decoded.encoding, _decoding_notes(decoded)

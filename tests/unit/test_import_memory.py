@@ -200,3 +200,27 @@ def test_statement_ids_keep_no_copy_of_every_description() -> None:
     assert len(set(ids)) == rows
     # The ids and the occurrence counter are needed; a casefolded copy of each text was not.
     assert peak < 2 * held, f"peak {peak / held:.1f}x the ids it returns"
+
+
+def test_the_upload_limit_is_inclusive_and_a_refusal_gives_exact_sizes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+
+    monkeypatch.setenv("PRIVFIN_MAX_UPLOAD_MB", "1")
+    monkeypatch.setenv("PRIVFIN_HOME_CURRENCY", "USD")
+    header, row = b"Date,Description,Amount\n", b"2024-01-02,SHOP,-1.00\n"
+    limit = 1 << 20
+    rows = (limit - len(header)) // len(row)
+    exact = tmp_path / "exact.csv"
+    exact.write_bytes(header + row * rows + b"x" * (limit - len(header) - rows * len(row) - 1) + b"\n")
+    assert exact.stat().st_size == limit
+    assert main(["import", str(exact)]) == 0
+    over = tmp_path / "over.csv"
+    over.write_bytes(exact.read_bytes() + b"2024-01-03,SHOP TWO,-1.00\n"[:44])
+    capsys.readouterr()
+    assert main(["import", str(over)]) == 1
+    # Rounded, this read "the file is 1.0 MB, over the upload limit of 1 MB".
+    assert (
+        f"({limit + 26:,} bytes), over the upload limit of 1 MB ({limit:,} bytes)" in capsys.readouterr().err
+    )

@@ -176,7 +176,7 @@ def test_an_ofx_and_a_qif_upload_get_file_cards_and_import_from_the_dashboard(
     open_page, store: Store
 ) -> None:
     fixtures = REPO_ROOT / "tests" / "fixtures" / "ofx"
-    ofx = ("suncorp.ofx", (fixtures / "suncorp.ofx").read_bytes())
+    ofx = ("statement.ofx", (fixtures / "single_eftpos_withdrawal.ofx").read_bytes())
     qif = ("card.qif", (fixtures / "card_mm_dd.qif").read_bytes())
     at = open_page("import_page")
     assert {"ofx", "qfx", "qif"} <= {t.lstrip(".") for t in at.file_uploader(key=UPLOADER).allowed_type}
@@ -185,14 +185,14 @@ def test_an_ofx_and_a_qif_upload_get_file_cards_and_import_from_the_dashboard(
     markdown = " ".join(texts(at.markdown)).replace("\\", "")  # markdown escapes the dots
     assert "OFX 2.00 (XML)" in markdown and "QIF (card register)" in markdown
     ofx_table, qif_table = _preview_tables(at)
-    assert list(ofx_table["amount"]) == [-16.85] and list(ofx_table["currency"]) == ["AUD"]
+    assert list(ofx_table["amount"]) == [-23.40] and list(ofx_table["currency"]) == ["AUD"]
     assert list(qif_table["amount"]) == [-45.10, -9.99, 500.00]
     # the format names every field: no column mapping to correct
     assert not any("Columns, dates and signs" in e.label for e in at.expander)
     account = at.text_input(key=state.file_widget_key(hashlib.sha256(ofx[1]).hexdigest(), "account"))
-    assert account.value == "SUNCORP checking …6789"  # the account number, masked
+    assert account.value == "WATTLEBANK checking …0421"  # the account number, masked
 
     at.button(key=state.IMPORT_BUTTON).click().run()
     assert not at.exception
     assert store.count_transactions() == 4
-    assert sorted(store.accounts()) == ["SUNCORP checking …6789", "Visa card"]
+    assert sorted(store.accounts()) == ["Visa card", "WATTLEBANK checking …0421"]

@@ -66,60 +66,65 @@ def trn(fitid: str, amount: str, name: str, date: str = "20240105120000[-5:EST]"
 # -- real files, with the values their projects' own tests expect ---------------------------
 
 
-def test_an_ofx_2_xml_bank_statement_reads_as_ofxparse_reads_it() -> None:
-    parsed = read("suncorp.ofx")
+def test_an_ofx_2_xml_bank_statement_with_cdata_text_is_read() -> None:
+    parsed = read("single_eftpos_withdrawal.ofx")
     assert parsed.layout_name == "OFX 2.00 (XML)"
     assert parsed.mapping is None and parsed.confident
     (transaction,) = parsed.transactions
-    assert transaction.amount == Decimal("-16.85")
+    assert transaction.amount == Decimal("-23.40")
     assert transaction.currency == "AUD"
-    assert transaction.date == dt.date(2013, 12, 15)
-    assert transaction.description == "EFTPOS WDL HANDYWAY ALDI STORE   GEELONG WEST VICAU"
-    assert transaction.account == "SUNCORP checking …6789"
+    assert transaction.date == dt.date(2023, 3, 8)
+    # MEMO (inside CDATA, its inner spaces kept) is the longer text, so it is the description
+    assert transaction.description == "EFTPOS WDL EXAMPLE GROCER   SAMPLETOWN NSWAU"
+    assert transaction.account == "WATTLEBANK checking …0421"
     assert transaction.source.row == 35  # the line of its <STMTTRN>
 
 
 def test_an_ofx_2_file_written_on_one_line_is_read() -> None:
-    data = fixture("suncorp.ofx").replace(b"?>\r\n<?OFX", b"?><?OFX").replace(b"?>\r\n<OFX>", b"?><OFX>")
+    data = (
+        fixture("single_eftpos_withdrawal.ofx")
+        .replace(b"?>\r\n<?OFX", b"?><?OFX")
+        .replace(b"?>\r\n<OFX>", b"?><OFX>")
+    )
     assert data.startswith(b'<?xml version="1.0" encoding="us-ascii"?><?OFX OFXHEADER="200"')
-    (transaction,) = read("suncorp.ofx", data).transactions
-    assert transaction.amount == Decimal("-16.85")
+    (transaction,) = read("single_eftpos_withdrawal.ofx", data).transactions
+    assert transaction.amount == Decimal("-23.40")
 
 
 def test_an_ofx_1_sgml_statement_that_breaks_the_spec_is_read_whole() -> None:
-    # BANKID 5472369148 is longer than the spec's 9 characters: ofxtools' validation refuses the file.
-    parsed = read("checking.ofx")
+    # BANKID 9876543210 is longer than the spec's 9 characters: ofxtools' validation refuses the file.
+    parsed = read("long_bankid_intuit_tags.ofx")
     assert [(t.date, t.amount) for t in parsed.transactions] == [
-        (dt.date(2011, 3, 31), Decimal("0.01")),
-        (dt.date(2011, 4, 5), Decimal("-34.51")),
-        (dt.date(2011, 4, 7), Decimal("-25.00")),
+        (dt.date(2022, 7, 29), Decimal("0.02")),
+        (dt.date(2022, 8, 3), Decimal("-61.20")),
+        (dt.date(2022, 8, 16), Decimal("-30.00")),
     ]
     assert {t.currency for t in parsed.transactions} == {"USD"}
     # MEMO carries the whole text that NAME cuts at 32 characters; the raw text is kept
-    assert parsed.transactions[0].description.endswith("ANNUAL PERCENTAGE YIELD EARNED IS 0.05%")
-    assert parsed.transactions[2].description == "RETURNED CHECK FEE, CHECK # 319 FOR $45.33 ON 04/07/11"
+    assert parsed.transactions[0].description.endswith("ANNUAL PERCENTAGE YIELD EARNED IS 0.10%")
+    assert parsed.transactions[2].description == "RETURNED ITEM FEE, CHECK # 1042 FOR $88.10 ON 08/16/22"
     assert [s.row for s in parsed.skipped] == []
 
 
 def test_a_qfx_is_read_as_ofx_and_gets_the_same_ids_as_the_same_download_saved_as_ofx() -> None:
-    qfx, ofx = read("bank_medium.qfx"), read("bank_medium.ofx")
+    qfx, ofx = read("three_checking_transactions.qfx"), read("three_checking_transactions.ofx")
     assert qfx.layout_name.startswith("QFX")
     assert [(t.date, t.amount, t.currency) for t in qfx.transactions] == [
-        (dt.date(2009, 4, 1), Decimal("-6.60"), "CAD"),
-        (dt.date(2009, 4, 2), Decimal("-316.67"), "CAD"),
-        (dt.date(2009, 4, 3), Decimal("-22.00"), "CAD"),
+        (dt.date(2021, 5, 3), Decimal("-4.35"), "CAD"),
+        (dt.date(2021, 5, 5), Decimal("-210.00"), "CAD"),
+        (dt.date(2021, 5, 6), Decimal("-18.75"), "CAD"),
     ]
     assert qfx.table.ids == ofx.table.ids
-    assert qfx.accounts == ["OFX checking …5678"]  # account 12300 000012345678, masked
+    assert qfx.accounts == ["OFX checking …4321"]  # account 55500 000099994321, masked
 
 
 def test_a_credit_card_ofx_keeps_its_signs_and_never_shows_the_card_number() -> None:
-    parsed = read("anzcc.ofx")  # ANZ: an XML header over SGML-style unclosed elements
+    parsed = read("xml_header_sgml_body_card.ofx")  # an XML header over SGML-style unclosed elements
     (transaction,) = parsed.transactions
-    assert (transaction.amount, transaction.currency) == (Decimal("-5.50"), "AUD")  # a purchase is money out
-    assert transaction.account == "OFX card …1234"
+    assert (transaction.amount, transaction.currency) == (Decimal("-7.25"), "AUD")  # a purchase is money out
+    assert transaction.account == "OFX card …0002"
     dumped = json.dumps([t.model_dump(mode="json") for t in parsed.transactions])
-    assert "1234123412341234" not in dumped
+    assert "4000000000000002" not in dumped
 
 
 def test_a_card_statement_signed_from_the_banks_side_is_turned_round_and_says_so() -> None:
@@ -135,12 +140,12 @@ def test_a_card_statement_signed_from_the_banks_side_is_turned_round_and_says_so
 
 
 def test_an_ofx_without_currency_of_its_own_rows_says_what_it_assumed() -> None:
-    parsed = read("ofx-v102-empty-tags.ofx")  # empty CURDEF, but the row names AUD itself
+    parsed = read("v102_empty_tags_and_row_currency.ofx")  # empty CURDEF, but the row names AUD itself
     (transaction,) = parsed.transactions
     assert (transaction.amount, transaction.currency, transaction.description) == (
-        Decimal("12.34"),
+        Decimal("48.20"),
         "AUD",
-        "CBA:Transfer",
+        "XMPL:Refund",
     )
     assert parsed.uncertain_reasons == []
     assert (parsed.currency, parsed.currency_source) == ("AUD", CurrencySource.FILE)
@@ -242,8 +247,8 @@ def test_a_statements_user_date_is_the_date_and_the_posting_date_is_kept() -> No
 
 
 def test_content_decides_the_kind_not_the_extension() -> None:
-    assert file_kind(fixture("checking.ofx"), "download.txt") is FileKind.OFX
-    assert file_kind(fixture("suncorp.ofx"), "statement.csv") is FileKind.OFX
+    assert file_kind(fixture("long_bankid_intuit_tags.ofx"), "download.txt") is FileKind.OFX
+    assert file_kind(fixture("single_eftpos_withdrawal.ofx"), "statement.csv") is FileKind.OFX
     assert file_kind(b"Date,Amount\n2024-01-01,1.00\n", "named-wrongly.ofx") is FileKind.CSV
     assert file_kind(b"OFXHEADER:100\nbroken", "x.dat") is FileKind.OFX
 
@@ -292,7 +297,7 @@ def test_one_fitid_twice_in_a_file_keeps_both_rows(store: Store) -> None:
 
 
 def test_a_broken_sgml_header_names_the_file_and_line_and_stores_nothing(store: Store) -> None:
-    broken = fixture("checking.ofx").replace(b"SECURITY:NONE", b"SECURITY NONE", 1)
+    broken = fixture("long_bankid_intuit_tags.ofx").replace(b"SECURITY:NONE", b"SECURITY NONE", 1)
     (result,) = import_files(store, [("checking.ofx", broken)])
     assert result.error is not None
     assert result.error.startswith("checking.ofx: the OFX header is broken")
@@ -332,12 +337,12 @@ def test_end_tags_of_elements_already_closed_are_passed_over_and_said() -> None:
 
 
 def test_transactions_without_a_readable_date_or_amount_are_skipped_with_their_line() -> None:
-    parsed = read("date_missing.ofx")  # ofxparse discards all three; so does privfin, but it says why
+    parsed = read("missing_and_impossible_dates.ofx")  # none of the three can be dated; each says why
     assert parsed.transactions == []
     assert [(s.row, s.kind, s.reason) for s in parsed.skipped] == [
         (33, SkipKind.INVALID, "the transaction has no DTPOSTED"),
         (40, SkipKind.INVALID, "the transaction has no DTPOSTED"),
-        (48, SkipKind.INVALID, "date '20120231' is not an OFX date"),
+        (48, SkipKind.INVALID, "date '20190231' is not an OFX date"),
     ]
     assert not parsed.confident
     mixed = read("x.ofx", sgml(trn("1", "-1.00", "A"), trn("2", "$20", "B")))
@@ -374,16 +379,16 @@ def test_an_error_reply_saved_as_a_download_says_what_the_bank_said() -> None:
 
 
 def test_cli_imports_an_ofx_as_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
-    args = build_parser().parse_args(["import", str(OFX_DIR / "checking.ofx"), "--json"])
+    args = build_parser().parse_args(["import", str(OFX_DIR / "long_bankid_intuit_tags.ofx"), "--json"])
     assert run_import_command(args) == 0
     captured = capsys.readouterr()
     lines = [json.loads(line) for line in captured.out.splitlines()]
     assert [(line["date"], line["amount"], line["currency"], line["row"]) for line in lines] == [
-        ("2011-03-31", 0.01, "USD", 46),
-        ("2011-04-05", -34.51, "USD", 54),
-        ("2011-04-07", -25.0, "USD", 62),
+        ("2022-07-29", 0.02, "USD", 46),
+        ("2022-08-03", -61.2, "USD", 54),
+        ("2022-08-16", -30.0, "USD", 62),
     ]
-    assert {line["account"] for line in lines} == {"FAKE checking …87~7"}
+    assert {line["account"] for line in lines} == {"SAMPLECU checking …01~3"}
     assert "QFX (Quicken, OFX 1.02 SGML) - 3 rows read, imported 3" in captured.err
     assert run_import_command(args) == 0
     again = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -405,14 +410,22 @@ def test_reading_a_csv_does_not_load_the_ofx_reader() -> None:
 
 
 def test_preview_of_an_ofx_has_no_column_mapping(store: Store) -> None:
-    (result,) = preview_files(store, [("suncorp.ofx", fixture("suncorp.ofx"))])
+    (result,) = preview_files(store, [("statement.ofx", fixture("single_eftpos_withdrawal.ofx"))])
     assert result.error is None and result.parsed is not None
     assert result.parsed.mapping is None and result.parsed.columns == []
 
 
 # -- property: the reader returns transactions or raises the importer's own error ---------------
 
-_SEEDS = [fixture(name) for name in ("checking.ofx", "suncorp.ofx", "anzcc.ofx", "date_missing.ofx")]
+_SEEDS = [
+    fixture(name)
+    for name in (
+        "long_bankid_intuit_tags.ofx",
+        "single_eftpos_withdrawal.ofx",
+        "xml_header_sgml_body_card.ofx",
+        "missing_and_impossible_dates.ofx",
+    )
+]
 
 
 @st.composite

@@ -33,17 +33,18 @@ def read(name: str, data: bytes | None = None):  # type: ignore[no-untyped-def]
     )
 
 
-def test_quiffens_example_bank_register_reads_as_its_own_tests_expect() -> None:
-    parsed = read("quiffen_test.qif")  # also holds categories, classes, an investment and securities
+def test_a_wikipedia_style_bank_register_among_other_sections_is_read() -> None:
+    # also holds categories, classes, an investment and securities; days past 12 show month first
+    parsed = read("bank_register_wikipedia_style.qif")
     assert parsed.layout_name == "QIF (bank register)"
     assert [(t.date, t.amount, t.description) for t in parsed.transactions] == [
-        (dt.date(2020, 2, 14), Decimal("67.50"), "T-Mobile"),
-        (dt.date(2020, 2, 14), Decimal("32.00"), "US Post Office money back for damaged parcel"),
-        (dt.date(2020, 2, 12), Decimal("-10.00"), "Target two transactions, equal"),
-        (dt.date(2020, 2, 11), Decimal("-25.00"), "Walmart non split transaction CHECK 123"),
-        (dt.date(2020, 2, 10), Decimal("-100.00"), "Amazon.com test order 1"),
+        (dt.date(2021, 3, 22), Decimal("41.25"), "Example Mobile Co"),
+        (dt.date(2021, 3, 22), Decimal("18.60"), "Sample Parcel Service refund for a lost parcel"),
+        (dt.date(2021, 3, 18), Decimal("-24.80"), "Corner Market shared shop, two halves"),
+        (dt.date(2021, 3, 17), Decimal("-60.00"), "Invented Hardware plain cheque CHECK 2051"),
+        (dt.date(2021, 3, 15), Decimal("-80.00"), "Example Online Store online order 7"),
     ]
-    assert parsed.transactions[0].bank_category == "Bills:Cell Phone/Test class"
+    assert parsed.transactions[0].bank_category == "Utilities:Phone/Household"
     assert [(s.row, s.kind) for s in parsed.skipped] == [(29, SkipKind.FILTERED)]  # the opening balance
     assert any("Invst" in note for note in parsed.notes)
     assert parsed.confident
@@ -152,10 +153,11 @@ def test_reimporting_a_qif_adds_nothing(store: Store) -> None:
 
 def test_a_qif_saved_as_txt_is_read_as_qif() -> None:
     assert file_kind(fixture("bank_dd_mm.qif"), "export.txt") is FileKind.QIF
-    assert file_kind(fixture("quiffen_test.qif"), "export.txt") is FileKind.QIF  # comments above the header
+    # comment lines stand above its first header
+    assert file_kind(fixture("bank_register_wikipedia_style.qif"), "export.txt") is FileKind.QIF
 
 
-_SEEDS = [fixture(name) for name in ("quiffen_test.qif", "bank_dd_mm.qif", "card_mm_dd.qif")]
+_SEEDS = [fixture(name) for name in ("bank_register_wikipedia_style.qif", "bank_dd_mm.qif", "card_mm_dd.qif")]
 
 
 @st.composite

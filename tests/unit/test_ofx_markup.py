@@ -116,7 +116,7 @@ def test_no_gpl_library_is_loaded_to_read_an_ofx() -> None:
     code = (
         "import sys; from pathlib import Path; from app.ingest.formats import FileKind, read_record_file;"
         "from app.ingest.currency import CurrencyContext;"
-        "data = Path('tests/fixtures/ofx/checking.ofx').read_bytes();"
+        "data = Path('tests/fixtures/ofx/long_bankid_intuit_tags.ofx').read_bytes();"
         "read_record_file(FileKind.OFX, data, 'c.ofx', account=None, max_bytes=None,"
         " currency=CurrencyContext(home='USD'));"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in {'ofxtools', 'ofxparse', 'pandas'}))"

@@ -298,9 +298,9 @@ def test_one_fitid_twice_in_a_file_keeps_both_rows(store: Store) -> None:
 
 def test_a_broken_sgml_header_names_the_file_and_line_and_stores_nothing(store: Store) -> None:
     broken = fixture("long_bankid_intuit_tags.ofx").replace(b"SECURITY:NONE", b"SECURITY NONE", 1)
-    (result,) = import_files(store, [("checking.ofx", broken)])
+    (result,) = import_files(store, [("statement.ofx", broken)])
     assert result.error is not None
-    assert result.error.startswith("checking.ofx: the OFX header is broken")
+    assert result.error.startswith("statement.ofx: the OFX header is broken")
     assert result.error.endswith("(row 4)")
     assert store.count_transactions() == 0 and store.imports() == []
 

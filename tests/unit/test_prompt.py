@@ -376,9 +376,12 @@ def test_injection_variants_survive_cleaning(text: str) -> None:
 
 def _shipped_descriptions() -> list[str]:
     descriptions: set[str] = set()
+    # tests/fixtures/layouts is left out: its free text is invented letter for letter, so its
+    # words are neither real merchants nor real people and say nothing about these rules.
+    invented = REPO / "tests" / "fixtures" / "layouts"
     for root in (REPO / "sample_data", REPO / "tests" / "fixtures"):
         for path in sorted(root.rglob("*")):
-            if path.suffix.lower() != ".csv":
+            if path.suffix.lower() != ".csv" or path.is_relative_to(invented):
                 continue
             try:
                 statement = parse_statement(path.read_bytes(), path.name)

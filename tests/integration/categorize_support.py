@@ -16,10 +16,9 @@ from typing import Any
 from app.categorize.builtin_rules import builtin_category
 from app.categorize.merchant import merchant_key, merchant_name
 from app.categorize.taxonomy import DEFAULT_TAXONOMY
-from app.ids import identity_key, occurrence_ids
-from app.models import RowSource, Transaction
 from app.settings import Settings
-from app.store import ImportRecord, Store
+from app.store import Store
+from tests.support.extreme_ledgers import store_rows
 from tests.support.fake_parallax import FakeParallax, classify
 
 _FIRST = ("ZOR", "QUIL", "VARN", "BRIX", "TOLV", "KEND", "MARRO", "PELT", "SNOV", "FRUM", "GLAV", "HOBB")
@@ -102,26 +101,14 @@ def rows_for(merchants: list[str], *, repeats: int = 1, amount: str = "-12.34", 
 
 def seed(store: Store, rows: list[Row], *, account: str = "Joint card", file_tag: str = "a") -> list[str]:
     """Store the rows as one imported file; returns their transaction ids in order."""
-    sha = (file_tag * 64)[:64]
-    keys = [
-        identity_key(account, dt.date.fromisoformat(r.date), Decimal(r.amount), "USD", r.description)
-        for r in rows
-    ]
-    transactions = [
-        Transaction(
-            id=tid,
-            account=account,
-            date=dt.date.fromisoformat(r.date),
-            description=r.description,
-            amount=Decimal(r.amount),
-            currency="USD",
-            bank_category=r.bank_category,
-            source=RowSource(file_sha256=sha, row=n),
-        )
-        for n, (tid, r) in enumerate(zip(occurrence_ids(keys), rows, strict=True), start=1)
-    ]
-    store.commit_import(ImportRecord(sha, f"{file_tag}.csv", None, account, len(rows)), transactions)
-    return [t.id for t in transactions]
+    return store_rows(
+        store,
+        [(dt.date.fromisoformat(r.date), r.description, Decimal(r.amount), "USD") for r in rows],
+        account=account,
+        file_tag=file_tag,
+        profile=None,
+        bank_categories=[r.bank_category for r in rows],
+    )
 
 
 def fake_settings(settings: Settings, fake: FakeParallax | str, **extra: Any) -> Settings:

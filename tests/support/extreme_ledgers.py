@@ -22,10 +22,19 @@ HUGE_AMOUNT = Decimal("-12345678901234567890123456789012.00")  # 32 digits befor
 Row = tuple[dt.date, str, Decimal, str]
 
 
-def store_rows(store: Store, rows: Sequence[Row], *, account: str = "Card", file_tag: str = "x") -> list[str]:
+def store_rows(
+    store: Store,
+    rows: Sequence[Row],
+    *,
+    account: str = "Card",
+    file_tag: str = "x",
+    profile: str | None = "test",
+    bank_categories: Sequence[str | None] | None = None,
+) -> list[str]:
     """Commit `rows` as one import of `account`, exactly as given; returns their ids."""
     keys = [identity_key(account, day, amount, currency, text) for day, text, amount, currency in rows]
     sha256 = (file_tag * 64)[:64]
+    categories = bank_categories if bank_categories is not None else [None] * len(rows)
     transactions = [
         Transaction(
             id=tid,
@@ -34,11 +43,12 @@ def store_rows(store: Store, rows: Sequence[Row], *, account: str = "Card", file
             description=text,
             amount=amount,
             currency=currency,
+            bank_category=category,
             source=RowSource(file_sha256=sha256, row=n),
         )
-        for n, (tid, (day, text, amount, currency)) in enumerate(
-            zip(occurrence_ids(keys), rows, strict=True), start=1
+        for n, (tid, (day, text, amount, currency), category) in enumerate(
+            zip(occurrence_ids(keys), rows, categories, strict=True), start=1
         )
     ]
-    store.commit_import(ImportRecord(sha256, f"{file_tag}.csv", "test", account, len(rows)), transactions)
+    store.commit_import(ImportRecord(sha256, f"{file_tag}.csv", profile, account, len(rows)), transactions)
     return [t.id for t in transactions]

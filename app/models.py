@@ -44,6 +44,9 @@ class Transaction(BaseModel):
     date: dt.date
     posted_date: dt.date | None = None
     description: str
+    # The clean merchant or payee name a file gives beside its raw text (Monzo `Name`, Mint
+    # `Description`, Apple Card `Merchant`, OFX `NAME`); `description` stays the raw text.
+    payee: str | None = None
     amount: Decimal
     currency: str = Field(min_length=3, max_length=3)
     bank_category: str | None = None

@@ -139,6 +139,7 @@ def test_cli_json_lines_in_file_order(settings: Settings, capsys: pytest.Capture
         "date": "2024-01-29",
         "posted_date": "2024-01-30",
         "description": "MTA*NYCT PAYGO",
+        "payee": None,
         "amount": -2.9,
         "currency": "USD",
         "bank_category": "Travel",

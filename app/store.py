@@ -588,7 +588,6 @@ TRANSACTION_COLUMNS = (
 )
 
 
-
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)

@@ -78,7 +78,7 @@ from app.categorize.taxonomy import Taxonomy, load_taxonomy
 from app.models import CategorySource, Direction, Transaction, direction_of
 from app.money import round_to_cents
 from app.settings import Settings
-from app.store import CategoryUpdate, Store, TransactionFilter
+from app.store import CategoryUpdate, Store
 
 BUILTIN_TRUSTED_CONFIDENCE = 0.85
 """Built-in matches at or above this are final; weaker ones (bank-category guesses) go to the model."""
@@ -906,12 +906,19 @@ def _best_builtin(group: MerchantGroup, taxonomy: Taxonomy) -> BuiltinMatch | No
 
 def _user_history(store: Store) -> dict[tuple[str, Direction], str]:
     """Merchants whose rows the user categorized by hand, all the same way."""
-    frame = store.transactions_frame(TransactionFilter(sources=[CategorySource.USER.value]))
+    # Three columns straight from SQLite: `transactions_frame` would import pandas (~0.5 s)
+    # into every categorize run, offline ones included, for this one look-up.
+    with store.connect() as conn:
+        rows = conn.execute(
+            "SELECT merchant_key, amount, category FROM transactions WHERE category_source = ?",
+            (CategorySource.USER.value,),
+        ).fetchall()
     seen: dict[tuple[str, Direction], set[str]] = {}
-    for key, amount, category in zip(frame["merchant_key"], frame["amount"], frame["category"], strict=True):
+    for key, amount, category in rows:
         if not key or not category:
             continue
-        seen.setdefault((str(key), direction_of(Decimal(amount))), set()).add(str(category))
+        # str() first: the amount's sign is all that is read, whether stored as text or integer.
+        seen.setdefault((str(key), direction_of(Decimal(str(amount)))), set()).add(str(category))
     return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
 
 

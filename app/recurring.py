@@ -171,7 +171,7 @@ def detect(charges: Sequence[Charge], *, ends: Mapping[str, dt.date] | None = No
         # A varying merchant may still hide an exact-amount subscription (Amazon and Prime).
         by_amount: defaultdict[Decimal, list[Charge]] = defaultdict(list)
         for row in rows:
-            by_amount[abs(row.amount)].append(row)
+            by_amount[row.amount.copy_abs()].append(row)
         for amount, same in by_amount.items():
             if len(same) < MIN_OCCURRENCES or len(same) == len(rows):
                 continue
@@ -193,7 +193,7 @@ def _series(
     rule = _cadence_of([row.date for row in rows])
     if rule is None or len(rows) < rule.min_count:
         return None
-    sizes = [abs(row.amount) for row in rows]
+    sizes = [row.amount.copy_abs() for row in rows]  # abs() would round to 28 digits
     changes = _price_steps(rows, sizes)
     if changes is None:
         return None

@@ -168,18 +168,34 @@ def detect(charges: Sequence[Charge], *, ends: Mapping[str, dt.date] | None = No
         if whole is not None:
             found.append(whole)
             continue
-        # A varying merchant may still hide an exact-amount subscription (Amazon and Prime).
-        by_amount: defaultdict[Decimal, list[Charge]] = defaultdict(list)
-        for row in rows:
-            by_amount[row.amount.copy_abs()].append(row)
-        for amount, same in by_amount.items():
-            if len(same) < MIN_OCCURRENCES or len(same) == len(rows):
+        # A varying merchant may still hide an exact-amount subscription (Amazon and Prime),
+        # or two (two Apple plans); a plan whose price changed continues in a later amount.
+        for chain in _price_chains(rows):
+            if len(chain) < MIN_OCCURRENCES or len(chain) == len(rows):
                 continue
-            part = _series(f"{base_key}|{amount}", merchant, direction, currency, same, ends)
+            first = chain[0].amount.copy_abs()
+            part = _series(f"{base_key}|{first}", merchant, direction, currency, chain, ends)
             if part is not None:
                 found.append(part)
     found.sort(key=lambda s: (s.merchant, s.currency, s.direction, s.key))
     return found
+
+
+def _price_chains(rows: Sequence[Charge]) -> list[list[Charge]]:
+    """A merchant's charges split by exact amount, each amount appended to an earlier one when
+    it starts after that one ends and keeps its cadence (a price change)."""
+    by_amount: defaultdict[Decimal, list[Charge]] = defaultdict(list)
+    for row in rows:
+        by_amount[row.amount.copy_abs()].append(row)
+    chains: list[list[Charge]] = []
+    for cluster in sorted(by_amount.values(), key=lambda same: (same[0].date, same[0].id)):
+        for chain in chains:
+            if chain[-1].date < cluster[0].date and _cadence_of([c.date for c in chain + cluster]):
+                chain.extend(cluster)
+                break
+        else:
+            chains.append(list(cluster))
+    return chains
 
 
 def _series(

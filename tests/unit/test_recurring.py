@@ -194,3 +194,16 @@ def test_series_record_carries_the_cli_fields() -> None:
         "2026-06-12",
     )
     assert (record["monthly_cost"], record["annual_cost"]) == ("17.99", "215.88")
+
+
+def test_two_plans_of_one_merchant_are_two_series_and_a_price_change_stays_in_its_plan() -> None:
+    small = monthly(dt.date(2026, 1, 19), 4, "-2.99", "FRUITSTORE/BILL") + monthly(
+        dt.date(2026, 5, 19), 2, "-3.99", "FRUITSTORE/BILL"
+    )
+    large = monthly(dt.date(2026, 1, 20), 6, "-9.99", "FRUITSTORE/BILL")
+    found = {s.amount: s for s in detect(small + large)}
+    assert set(found) == {Decimal("3.99"), Decimal("9.99")}
+    assert [(c.old, c.new) for c in found[Decimal("3.99")].price_changes] == [
+        (Decimal("2.99"), Decimal("3.99"))
+    ]
+    assert found[Decimal("3.99")].count == 6 and found[Decimal("9.99")].price_changes == ()

@@ -53,8 +53,9 @@ def money_hover(currency: str | None, value: str) -> str:
 def money_text(value: Decimal, currency: str | None) -> str:
     """`$1,234.50`, `-¥1,200`, `12.000 BHD`: a bar's label."""
     prefix, suffix = currency_affixes(currency)
-    sign = "-" if money.sign_of(value) < 0 else ""
-    return f"{sign}{prefix}{money.grouped(value, currency)}{suffix}"
+    shown = money.round_to_currency(value, currency)
+    sign = "-" if money.sign_of(shown) < 0 else ""
+    return f"{sign}{prefix}{money.grouped(shown, currency)}{suffix}"
 
 
 def _money_axis(currency: str | None) -> dict[str, Any]:

@@ -123,6 +123,15 @@ def share_of(total: Decimal, parts: int, currency: str) -> Decimal:
     return Decimal(magnitude if scaled >= 0 else -magnitude).scaleb(-exponent, context=_EXACT)
 
 
+def share_in_cents(total: Decimal, parts: int) -> Decimal:
+    """`total / parts` rounded half-up (away from zero) to cents, exactly (`share_of` knows currencies)."""
+    if not total.is_finite():
+        return total
+    cents = Fraction(total) * 100 / parts
+    magnitude = math.floor(abs(cents) + Fraction(1, 2))
+    return Decimal(magnitude if cents >= 0 else -magnitude).scaleb(-2, context=_EXACT)
+
+
 def sign_of(value: Decimal) -> int:
     """-1, 0 or 1; 0 for zero and NaN (plain `<` raises on NaN)."""
     if value.is_nan() or value.is_zero():

@@ -30,7 +30,7 @@ from plotly.offline import get_plotlyjs
 
 from app import charts, insights
 from app.models import UNCATEGORIZED
-from app.money import exponent_of, grouped, plain, sign_of
+from app.money import exponent_of, grouped, plain, round_to_currency, sign_of
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -76,8 +76,9 @@ def format_amount(amount: Decimal) -> str:
 def format_money(amount: Decimal, currency: str | None) -> str:
     """`$1,234.56`, `-€12.00`, `1,234.56 CHF`, `¥1,200`: the currency's decimals, any number of digits."""
     prefix, suffix = charts.currency_affixes(currency)
-    sign = "-" if sign_of(amount) < 0 else ""
-    return f"{sign}{prefix}{grouped(amount, currency)}{suffix}"
+    shown = round_to_currency(amount, currency)  # the sign of what is shown: -0.004 is 0.00
+    sign = "-" if sign_of(shown) < 0 else ""
+    return f"{sign}{prefix}{grouped(shown, currency)}{suffix}"
 
 
 def _original_text(amount: Decimal | None, currency: str | None) -> str:

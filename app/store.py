@@ -28,9 +28,9 @@ if TYPE_CHECKING:  # pandas costs ~0.5 s to import: only the queries that return
 
 _CHUNK = 900  # below SQLite's default limit of host parameters
 
-# The transactions table since v7: amounts are INTEGER minor units of `currency` (of
+# The transactions table since v9: amounts are INTEGER minor units of `currency` (of
 # `original_currency` for `original_amount_minor`), as `app.money.to_minor` gives them.
-_TRANSACTIONS_V7 = """
+_TRANSACTIONS_V9 = """
 CREATE TABLE transactions (
     id TEXT PRIMARY KEY NOT NULL,
     account TEXT NOT NULL,
@@ -53,6 +53,7 @@ CREATE TABLE transactions (
     updated_at TEXT,
     original_amount_minor INTEGER,
     original_currency TEXT,
+    second_opinion TEXT,
     payee TEXT
 )
 """
@@ -65,7 +66,7 @@ _MIGRATION_BATCH = 5000
 
 
 def _converted_row(row: dict[str, Any]) -> tuple[int, int | None]:
-    """(amount_minor, original_amount_minor) of a v6 row, exactly, or AmountNotStorable."""
+    """(amount_minor, original_amount_minor) of a v8 row, exactly, or AmountNotStorable."""
     try:
         amount = Decimal(str(row["amount"]))
         original = None if row["original_amount"] is None else Decimal(str(row["original_amount"]))
@@ -80,13 +81,13 @@ def _converted_row(row: dict[str, Any]) -> tuple[int, int | None]:
 
 
 def _amounts_as_minor_units(conn: sqlite3.Connection) -> None:
-    """v7: rebuild the transactions table with INTEGER minor-unit amounts, converted exactly.
+    """v9: rebuild the transactions table with INTEGER minor-unit amounts, converted exactly.
 
     A stored amount that has no exact minor-unit form (more decimals than its currency has,
     NaN, beyond 64 bits: an old import or a manual edit) is never rounded: its whole row is
     moved, as it was, to `unconverted_transactions` with the reason (`Store.unconverted_transactions`).
     """
-    conn.execute(_TRANSACTIONS_V7.replace("CREATE TABLE transactions", "CREATE TABLE transactions_v7"))
+    conn.execute(_TRANSACTIONS_V9.replace("CREATE TABLE transactions", "CREATE TABLE transactions_v9"))
     conn.execute(
         "CREATE TABLE unconverted_transactions (id TEXT PRIMARY KEY NOT NULL, row_json TEXT NOT NULL, "
         "reason TEXT NOT NULL, migrated_at TEXT NOT NULL)"
@@ -95,7 +96,7 @@ def _amounts_as_minor_units(conn: sqlite3.Connection) -> None:
     names = [column[0] for column in cursor.description]
     kept = [n for n in names if n not in ("amount", "original_amount")]
     insert = (
-        f"INSERT INTO transactions_v7 ({', '.join(kept)}, amount_minor, original_amount_minor) "
+        f"INSERT INTO transactions_v9 ({', '.join(kept)}, amount_minor, original_amount_minor) "
         f"VALUES ({', '.join('?' * (len(kept) + 2))})"
     )
     now = _now()
@@ -113,7 +114,7 @@ def _amounts_as_minor_units(conn: sqlite3.Connection) -> None:
         conn.executemany(insert, converted)
         conn.executemany("INSERT INTO unconverted_transactions VALUES (?,?,?,?)", refused)
     conn.execute("DROP TABLE transactions")
-    conn.execute("ALTER TABLE transactions_v7 RENAME TO transactions")
+    conn.execute("ALTER TABLE transactions_v9 RENAME TO transactions")
     for statement in _TRANSACTION_INDEXES:
         conn.execute(statement)
 
@@ -227,7 +228,19 @@ MIGRATIONS: tuple[Migration, ...] = (
     ALTER TABLE transactions ADD COLUMN original_amount TEXT;
     ALTER TABLE transactions ADD COLUMN original_currency TEXT;
     """,
-    # v7: amounts as integer minor units of their currency (see _amounts_as_minor_units), and payee
+    # v7: what another source said when it disagreed with the category chosen (review queue)
+    """
+    ALTER TABLE transactions ADD COLUMN second_opinion TEXT;
+    """,
+    # v8: recurring series the user said are not subscriptions (app.recurring's series key)
+    """
+    CREATE TABLE recurring_dismissed (
+        series_key TEXT PRIMARY KEY,
+        merchant_key TEXT NOT NULL,
+        dismissed_at TEXT NOT NULL
+    );
+    """,
+    # v9: amounts as integer minor units of their currency (see _amounts_as_minor_units), and payee
     _amounts_as_minor_units,
 )
 
@@ -303,6 +316,20 @@ class CategoryUpdate:
     confidence: float | None = None
     reason: str | None = None
     model: str | None = None
+    # What another source said when it disagreed (e.g. "built-in rule: Dining"); sends the row to review.
+    second_opinion: str | None = None
+
+
+@dataclass(frozen=True)
+class LabeledRow:
+    """A category the user set or confirmed: what the learned model trains on."""
+
+    merchant_key: str | None
+    description: str
+    payee: str | None
+    amount: Decimal
+    bank_category: str | None
+    category: str
 
 
 @dataclass(frozen=True)
@@ -585,6 +612,7 @@ TRANSACTION_COLUMNS = (
     "reviewed",
     "updated_at",
     "original_currency",
+    "second_opinion",
 )
 
 
@@ -863,7 +891,7 @@ class Store:
         return frame.set_index("id", drop=False)
 
     def unconverted_transactions(self) -> list[dict[str, Any]]:
-        """Rows the v7 migration could not turn into exact minor units, as they were, with why."""
+        """Rows the v9 migration could not turn into exact minor units, as they were, with why."""
         with self.connect() as conn:
             return [
                 json.loads(row_json) | {"reason": reason}
@@ -955,6 +983,7 @@ class Store:
                     u.confidence,
                     u.reason,
                     u.model,
+                    u.second_opinion,
                     now,
                     u.transaction_id,
                 ]
@@ -962,7 +991,8 @@ class Store:
                     params.extend(protected)
                 cursor = conn.execute(
                     "UPDATE transactions SET category = ?, category_source = ?, confidence = ?, "
-                    "category_reason = ?, category_model = ?, updated_at = ? WHERE id = ?" + guard,
+                    "category_reason = ?, category_model = ?, second_opinion = ?, updated_at = ? WHERE id = ?"
+                    + guard,
                     params,
                 )
                 changed += cursor.rowcount
@@ -977,7 +1007,8 @@ class Store:
                 marks = ",".join("?" * len(chunk))
                 total += conn.execute(
                     "UPDATE transactions SET category = ?, category_source = ?, confidence = 1.0, "
-                    f"category_reason = NULL, category_model = NULL, reviewed = 1, updated_at = ? "
+                    "category_reason = NULL, category_model = NULL, second_opinion = NULL, reviewed = 1, "
+                    f"updated_at = ? "
                     f"WHERE id IN ({marks})",
                     [category, CategorySource.USER.value, now, *chunk],
                 ).rowcount
@@ -1061,16 +1092,49 @@ class Store:
             ).rowcount
 
     def pending_categorization(self) -> list[tuple[str, str, str | None, str]]:
-        """(id, description, merchant_key, amount) of rows with no category from the user or a rule;
-        the amount as plain decimal text."""
+        """(id, description, merchant_key, amount) of rows the cascade may still decide: no
+        category, or one from a local step (built-in, cache, history, learned) the user has
+        not confirmed. A row the user marked reviewed keeps its category. The amount is plain
+        decimal text."""
+        revisable = (
+            CategorySource.BUILTIN.value,
+            CategorySource.CACHE.value,
+            CategorySource.HISTORY.value,
+            CategorySource.LEARNED.value,
+        )
         with self.connect() as conn:
             rows = conn.execute(
                 "SELECT id, description, merchant_key, amount_minor, currency FROM transactions "
-                "WHERE category IS NULL OR category_source IS NULL OR category_source IN (?, ?) "
+                "WHERE category IS NULL OR category_source IS NULL "
+                f"OR (category_source IN ({','.join('?' * len(revisable))}) AND reviewed = 0) "
                 "ORDER BY date",
-                (CategorySource.BUILTIN.value, CategorySource.CACHE.value),
+                revisable,
             ).fetchall()
         return [(r[0], r[1], r[2], money.plain(money.from_minor(r[3], r[4]))) for r in rows]
+
+    def labeled_rows(self) -> list[LabeledRow]:
+        """Every category the user set or confirmed: set by hand, by a rule, or marked reviewed."""
+        with self.connect() as conn:
+            rows = conn.execute(
+                "SELECT merchant_key, description, payee, amount_minor, currency, bank_category, category "
+                "FROM transactions WHERE category IS NOT NULL "
+                "AND (reviewed = 1 OR category_source IN (?, ?)) ORDER BY id",
+                (CategorySource.USER.value, CategorySource.RULE.value),
+            ).fetchall()
+        return [LabeledRow(r[0], r[1], r[2], money.from_minor(r[3], r[4]), r[5], r[6]) for r in rows]
+
+    def confirmed_merchant_categories(self) -> set[tuple[str, str]]:
+        """(merchant key, category) pairs the user set or confirmed on at least one row."""
+        with self.connect() as conn:
+            return {
+                (str(r[0]), str(r[1]))
+                for r in conn.execute(
+                    "SELECT DISTINCT merchant_key, category FROM transactions "
+                    "WHERE category IS NOT NULL AND merchant_key IS NOT NULL "
+                    "AND (reviewed = 1 OR category_source IN (?, ?))",
+                    (CategorySource.USER.value, CategorySource.RULE.value),
+                )
+            }
 
     def uncategorized_ids(self) -> list[str]:
         with self.connect() as conn:
@@ -1277,6 +1341,36 @@ class Store:
                     (r.name, r.description, r.kind, n, json.dumps(list(r.aliases), ensure_ascii=False))
                     for n, r in enumerate(rows)
                 ),
+            )
+
+    # -- recurring payments (app.recurring) ---------------------------------------------
+
+    def recurring_rows(self) -> list[tuple[str, str, str, str, str | None, str, str | None]]:
+        """(id, date, amount, currency, merchant_key, account, category) of every transaction;
+        the amount as plain decimal text."""
+        with self.connect() as conn:
+            rows = conn.execute(
+                "SELECT id, date, amount_minor, currency, merchant_key, account, category FROM transactions"
+            ).fetchall()
+        return [(r[0], r[1], money.plain(money.from_minor(r[2], r[3])), *r[3:]) for r in rows]
+
+    def dismissed_recurring(self) -> set[str]:
+        with self.connect() as conn:
+            return {str(r[0]) for r in conn.execute("SELECT series_key FROM recurring_dismissed")}
+
+    def dismiss_recurring(self, series_key: str, merchant_key: str) -> None:
+        """Remember that a detected series is not a subscription."""
+        with self.connect() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO recurring_dismissed (series_key, merchant_key, dismissed_at) "
+                "VALUES (?,?,?)",
+                (series_key, merchant_key, _now()),
+            )
+
+    def restore_recurring(self, series_key: str) -> bool:
+        with self.connect() as conn:
+            return bool(
+                conn.execute("DELETE FROM recurring_dismissed WHERE series_key = ?", (series_key,)).rowcount
             )
 
     # -- everything -------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""A store as privfin wrote it before amounts became integers (schema v6: amounts as TEXT).
+"""A store as privfin wrote it before amounts became integers (schema v8: amounts as TEXT).
 
-Built from the real v1-v6 migration scripts, so a test can fill it the way an old version
+Built from the real migration scripts before the integer one, so a test can fill it the way an old version
 (or a manual edit) did and then open it with today's `Store`, which migrates it.
 """
 
@@ -12,14 +12,15 @@ from pathlib import Path
 
 from app.store import MIGRATIONS
 
-TEXT_AMOUNTS_VERSION = 6
+# The last schema with TEXT amounts: every migration before the first Python step (v9).
+TEXT_AMOUNTS_VERSION = next(n for n, step in enumerate(MIGRATIONS) if callable(step))
 
 # (id, date, description, amount text, currency, original amount text, original currency)
 OldRow = tuple[str, str, str, str, str, str | None, str | None]
 
 
 def old_store(path: Path, rows: Sequence[OldRow], *, category: str | None = None) -> Path:
-    """A v6 database at `path` holding `rows` of account "Card", as an old privfin stored them."""
+    """A v8 database at `path` holding `rows` of account "Card", as an old privfin stored them."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         for script in MIGRATIONS[:TEXT_AMOUNTS_VERSION]:

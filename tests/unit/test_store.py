@@ -273,7 +273,7 @@ def test_the_answer_cache_is_cleared_for_one_model_or_all(tmp_path: Path) -> Non
 
 
 def test_a_text_amount_store_is_migrated_to_exact_minor_units(tmp_path: Path) -> None:
-    """v6 kept amounts as TEXT; v7 converts each to INTEGER minor units of its own currency,
+    """v8 kept amounts as TEXT; v9 converts each to INTEGER minor units of its own currency,
     exactly, and sets aside (never rounds or drops) what has no exact form."""
     path = old_store(
         tmp_path / "privfin.sqlite3",
@@ -290,6 +290,8 @@ def test_a_text_amount_store_is_migrated_to_exact_minor_units(tmp_path: Path) ->
         ],
         category="Dining",
     )
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE transactions SET second_opinion = 'built-in rule: Travel' WHERE id = 't1'")
     store = Store(path)
     assert store.schema_version() == SCHEMA_VERSION
     with sqlite3.connect(path) as conn:
@@ -316,6 +318,7 @@ def test_a_text_amount_store_is_migrated_to_exact_minor_units(tmp_path: Path) ->
     assert by_id["t2"].amount == Decimal("-1200") and by_id["t3"].amount == Decimal("-1.234")
     frame = store.transactions_frame()
     assert set(frame["category"]) == {"Dining"} and set(frame["category_source"]) == {"user"}
+    assert frame.loc["t1", "second_opinion"] == "built-in rule: Travel"
     assert Store(path).schema_version() == SCHEMA_VERSION  # opening again migrates nothing
 
 

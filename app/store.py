@@ -867,23 +867,21 @@ class Store:
         frame = frame.sort_values(["date", "id"], ascending=[False, True], ignore_index=True)
         frame["amount_minor"] = frame["amount_minor"].astype("int64")  # an empty result has no dtype
         # tolist() first: iterating an Arrow-backed string column directly is ~5x slower.
-        codes = frame["currency"].tolist()
         frame["amount"] = pd.Series(
-            list(map(money.from_minor, frame["amount_minor"].tolist(), codes)), dtype=object
+            money.from_minor_column(frame["amount_minor"].tolist(), frame["currency"].tolist()), dtype=object
         )
-        original_codes = frame["original_currency"].tolist()
-        original_minor = [
-            int(v) if isinstance(v, str) and code else None
-            for v, code in zip(frame["original_amount_minor"].tolist(), original_codes, strict=True)
-        ]
+        original_minor: list[int | None] = [None] * len(frame)
+        original_amount: list[Decimal | None] = [None] * len(frame)
+        if frame["original_amount_minor"].notna().any():  # foreign spend: a few rows, if any
+            original_codes = frame["original_currency"].tolist()
+            for n, (text, code) in enumerate(
+                zip(frame["original_amount_minor"].tolist(), original_codes, strict=True)
+            ):
+                if isinstance(text, str) and isinstance(code, str):
+                    original_minor[n] = int(text)
+                    original_amount[n] = money.from_minor(int(text), code)
         frame["original_amount_minor"] = pd.Series(original_minor, dtype=object)
-        frame["original_amount"] = pd.Series(
-            [
-                None if v is None else money.from_minor(v, str(code))
-                for v, code in zip(original_minor, original_codes, strict=True)
-            ],
-            dtype=object,
-        )
+        frame["original_amount"] = pd.Series(original_amount, dtype=object)
         # Always ISO (the store writes `isoformat()`): guessing from the first value falls back to
         # dateutil, row by row, whenever the newest date has a year below 1000.
         frame["date"] = pd.to_datetime(frame["date"], format="ISO8601")

@@ -17,6 +17,7 @@ import functools
 import json
 import math
 import re
+from array import array
 from collections.abc import Iterable
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
@@ -30,6 +31,7 @@ _EXPONENTS_FILE = Path(__file__).with_name("currency_exponents.json")
 
 # SQLite's INTEGER (and pandas' int64): the largest amount, in minor units, a store can hold.
 MAX_MINOR = 2**63 - 1
+_MAX_MINOR_DIGITS = len(str(MAX_MINOR)) - 1  # Decimal.adjusted() of MAX_MINOR
 
 Direction = Literal["in", "out"]
 
@@ -69,19 +71,45 @@ def to_minor(amount: Decimal, currency: str) -> int:
     (`12.345` USD), a non-finite one, or one beyond what the store's integers hold.
     Trailing zeros are not decimals: `1200.00` JPY is 1200 yen.
     """
+    return _to_minor(amount, currency, exponent_of(currency))
+
+
+def to_minor_column(
+    amounts: Iterable[Decimal], currencies: Iterable[str]
+) -> tuple[array[int], dict[int, str]]:
+    """`to_minor` of every (amount, currency) pair, as 64-bit integers (8 bytes a row), and why
+    each refused position was refused (its slot holds 0)."""
+    exponents: dict[str, int] = {}
+    minors: array[int] = array("q")
+    refused: dict[int, str] = {}
+    for position, (amount, currency) in enumerate(zip(amounts, currencies, strict=True)):
+        exponent = exponents.get(currency)
+        if exponent is None:
+            exponent = exponents[currency] = exponent_of(currency)
+        try:
+            minors.append(_to_minor(amount, currency, exponent))
+        except AmountNotStorable as problem:
+            minors.append(0)
+            refused[position] = str(problem)
+    return minors, refused
+
+
+def _to_minor(amount: Decimal, currency: str, exponent: int) -> int:
     if not amount.is_finite():
         raise AmountNotStorable(f"{amount} is not an amount of money")
-    exponent = exponent_of(currency)
     scaled = amount.scaleb(exponent, context=_EXACT)
-    if scaled != scaled.to_integral_value(context=_EXACT):
+    if scaled.adjusted() > _MAX_MINOR_DIGITS:  # before int(): 1E+999999999 would take gigabytes
+        raise AmountNotStorable(
+            f"the amount {amount} {currency} is too large to store (more than {MAX_MINOR} minor units)"
+        )
+    minor = int(scaled)  # towards zero; equal to `scaled` only when nothing was cut off
+    if minor != scaled:
         places = -int(amount.normalize(context=_EXACT).as_tuple().exponent)
         allowed = "no decimals" if exponent == 0 else f"{exponent} decimal{'s' if exponent > 1 else ''}"
         raise AmountNotStorable(
             f"the amount {plain(amount)} has {places} decimal{'s' if places != 1 else ''} but {currency} "
-            f"has {allowed}; "
-            "it was not rounded"
+            f"has {allowed}; it was not rounded"
         )
-    minor = int(scaled)
     if abs(minor) > MAX_MINOR:
         raise AmountNotStorable(
             f"the amount {amount} {currency} is too large to store (more than {MAX_MINOR} minor units)"

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import sqlite3
 import time
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -445,13 +444,7 @@ class MinorAmounts:
 
 def minor_amounts(columns: TransactionColumns) -> MinorAmounts:
     """Every amount of `columns` through `money.to_minor`, the one conversion; nothing is rounded."""
-    refused: dict[int, str] = {}
-    amounts = array("q", bytes(8 * len(columns.ids)))  # 8 bytes a row: a list held an int object each
-    for position, (amount, code) in enumerate(zip(columns.amounts, columns.currencies, strict=True)):
-        try:
-            amounts[position] = money.to_minor(amount, code)
-        except money.AmountNotStorable as problem:
-            refused[position] = str(problem)
+    amounts, refused = money.to_minor_column(columns.amounts, columns.currencies)
     originals: list[int | None] = []
     if any(value is not None for value in columns.original_amounts):
         for position, (original, original_code) in enumerate(

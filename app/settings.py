@@ -11,6 +11,7 @@ error message.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import os
@@ -162,7 +163,7 @@ def read_saved_settings(path: Path) -> SavedSettings:
         return SavedSettings({}, (f"{path} does not hold settings; using the defaults",))
     values = {key: value for key, value in raw.items() if key in PERSISTED_FIELDS}
     try:
-        _PersistedFields.model_validate(values)
+        _persisted_fields_model().model_validate(values)
     except ValidationError as error:
         bad = {str(problem["loc"][0]) for problem in error.errors() if problem["loc"]}
         detail = describe_validation_error(error)
@@ -278,17 +279,16 @@ class Settings(BaseModel):
         return read_saved_settings(self.settings_path).problems
 
 
+@functools.cache
 def _persisted_fields_model() -> type[BaseModel]:
     """The persisted fields alone, with Settings' own types and checks, to validate settings.json
-    field by field (validating a whole Settings would read every source again)."""
+    field by field (validating a whole Settings would read every source again). Built on first
+    use: a data dir without a settings.json never needs it."""
     fields: dict[str, Any] = {
         name: (Settings.model_fields[name].annotation, Settings.model_fields[name])
         for name in PERSISTED_FIELDS
     }
     return create_model("PersistedFields", **fields)
-
-
-_PersistedFields = _persisted_fields_model()
 
 
 def save_settings(settings: Settings, updates: dict[str, Any]) -> Settings:

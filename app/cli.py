@@ -1,4 +1,4 @@
-"""`privfin` command line: import, categorize, export, cache clear, serve.
+"""`privfin` command line: import, categorize, export, recurring, cache clear, serve.
 
 Each command's handler turns parsed arguments into calls on the core and prints
 results; machine-readable output goes to stdout, the human summary to stderr.
@@ -65,6 +65,38 @@ def _cmd_cache_clear(args: argparse.Namespace) -> int:
 
     outcome = clear_answers(Store(load_settings().db_path), args.model)
     _eprint(f"privfin cache clear: {outcome.message()}")
+    return EXIT_OK
+
+
+def _cmd_recurring(args: argparse.Namespace) -> int:
+    import json
+
+    from app.money import grouped
+    from app.recurring import series_record
+    from app.recurring_ledger import recurring_report
+    from app.store import Store
+
+    report = recurring_report(Store(load_settings().db_path))
+    for series in report.series:
+        if args.json:
+            print(json.dumps(series_record(series), ensure_ascii=False))
+            continue
+        state = "active" if series.active else "ended"
+        rises = "".join(
+            f"; price {grouped(c.old)} -> {grouped(c.new)} on {c.date}" for c in series.price_changes
+        )
+        print(
+            f"{series.merchant} ({series.direction}, {series.cadence}, {state}): "
+            f"{grouped(series.amount)} {series.currency}, {grouped(series.annual_cost)} a year, "
+            f"{series.count} since {series.first_date}, next {series.next_date}{rises}"
+        )
+    for total in report.totals:
+        _eprint(
+            f"privfin recurring: {total.series} active in {total.currency}: "
+            f"{grouped(total.monthly)} a month, {grouped(total.annual)} a year"
+        )
+    if not report.series:
+        _eprint("privfin recurring: no recurring payments found")
     return EXIT_OK
 
 
@@ -201,6 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--to", dest="date_to", help="last date, YYYY-MM-DD")
     exp.add_argument("--account", action="append", default=[], help="only this account (repeatable)")
     exp.set_defaults(handler=_cmd_export)
+
+    rec = sub.add_parser("recurring", help="list recurring payments: subscriptions, rent, bills, payroll")
+    rec.add_argument("--json", action="store_true", help="one JSON object per series on stdout")
+    rec.set_defaults(handler=_cmd_recurring)
 
     cache = sub.add_parser("cache", help="the remembered model answers")
     cache_sub = cache.add_subparsers(dest="cache_command", required=True)

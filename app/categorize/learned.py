@@ -10,7 +10,7 @@ The classifier is multinomial naive Bayes over hashed-free sparse features: char
 and 4-grams and words of the merchant text and payee, the statement's words, the direction,
 an amount bucket and the bank's own category. Naive Bayes trains by counting, so the
 cross-validation that decides how far it may be trusted costs one subtraction per fold, and
-numpy (already loaded by the store) is all it needs; scikit-learn would add about a second
+numpy (imported once there are labels) is all it needs; scikit-learn would add about a second
 of import time to every `privfin` start for no better accuracy on a few thousand labels.
 
 It answers only where it has earned it: the folds hold whole merchants out (the cascade's
@@ -29,13 +29,19 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from app.categorize.merchant import merchant_name
+from app.lazy_import import LazyModule
 from app.models import Direction, direction_of
-from app.store import LabeledRow
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from app.store import LabeledRow
+else:  # loaded when there are labels to learn from: a ledger without any never needs it
+    np = LazyModule("numpy")
 
 MIN_MERCHANTS_PER_CATEGORY = 3
 """A category needs this many labeled merchants before the model may answer it."""

@@ -1005,7 +1005,10 @@ def _learned_guesses(
     """The learned model's earned answers for these merchants (none while it has too few labels)."""
     if not groups:
         return {}
-    model = LearnedModel(store.labeled_rows())
+    labels = store.labeled_rows()
+    if not labels:  # nothing to learn from yet (and numpy need not load)
+        return {}
+    model = LearnedModel(labels)
     if not model.answers:
         return {}
     guesses = model.guess_many([g.learned_example() for g in groups])

@@ -19,7 +19,11 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from app.models import USER_SOURCES, CategorySource
-from app.store import Store
+
+if TYPE_CHECKING:  # a frame comes only from the Review page and `--json`: a run never loads pandas
+    import pandas as pd
+
+    from app.store import Store
 
 if TYPE_CHECKING:  # pandas costs ~0.5 s to import: `privfin categorize` loads this module
     import pandas as pd

@@ -100,7 +100,11 @@ def _unwrap_structured(text: str) -> str | None:
         # BofA puts the merchant of a PayPal transfer in the ID field.
         if name.startswith("PAYPAL") and _THREE_LETTERS.search(ident) and not ident.startswith("PAYPAL"):
             return ident
-        return name if descr in name else f"{name} {descr}"
+        # The entry description tells a payroll from a loan, but "BILL PAY" or "ACH PMT" only
+        # says how the payee was paid.
+        if descr in name or all(word in _GENERIC_WORDS for word in descr.split()):
+            return str(name)
+        return f"{name} {descr}"
     if match := _ING_NL_NAME.search(text):
         return str(match["name"])
     if match := _SEPA_NAME.search(text):

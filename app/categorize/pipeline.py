@@ -893,7 +893,7 @@ def _best_builtin(group: MerchantGroup, taxonomy: Taxonomy) -> BuiltinMatch | No
     """
     best: BuiltinMatch | None = None
     for t in group.transactions:
-        match = builtin_category(t.description, group.merchant_key, group.direction, t.bank_category)
+        match = builtin_category(t.description, group.merchant_key, group.direction, t.bank_category, t.payee)
         if match is None or (best is not None and match.confidence <= best.confidence):
             continue
         category = match.category if match.category in taxonomy.names else taxonomy.match(match.category)

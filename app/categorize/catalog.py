@@ -20,9 +20,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from app.models import Direction
+if TYPE_CHECKING:  # the type only: keying must not import pydantic
+    from app.models import Direction
 
 CATALOG_PATH = Path(__file__).with_name("merchants.json")
 _FRAGMENT = re.compile(r"<([a-z_]+)>")

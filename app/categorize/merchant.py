@@ -441,7 +441,10 @@ def _first_field(text: str) -> str:
     The merchant is the first field with letters that is not only a place or a booking
     word: "H-E-B #123   AUSTIN   TX" is H-E-B, never AUSTIN.
     """
-    for field in _PADDING.split(text):
+    fields = _PADDING.split(text)
+    if len(fields) == 1:
+        return text
+    for field in fields:
         merchant = _strip_leading(_collapse(field))
         if len(_LETTER.findall(merchant)) >= 2 and not _names_no_merchant(_cleanup(merchant).split()):
             return field

@@ -16,7 +16,7 @@ from tests.conftest import SAMPLE_DATA
 
 # The words the issue names, and places, checked independently of merchant_words.json's lists.
 GENERIC = {
-    "DIRECT", "DEBIT", "CREDIT", "POS", "PURCHASE", "CHECK", "CHK", "CHQ", "CHEQUE", "TRANSFER", "PAYMENT",
+    "DIRECT", "DEBIT", "CREDIT", "POS", "PURCHASE", "CHECK", "CHQ", "CHEQUE", "TRANSFER", "PAYMENT",
     "ACH", "CARD", "VISA", "ONLINE", "LASTSCHRIFT", "GUTSCHRIFT", "UBERWEISUNG", "UEBERWEISUNG", "SEPA",
     "AUTHORIZED", "RECURRING", "DEPOSIT", "WITHDRAWAL",
 }  # fmt: skip

@@ -5,10 +5,18 @@ prefixes, store numbers, references, dates, card masks, phone numbers, URLs, cit
 country, legal forms, padding, case) and keeps what separates merchants that belong in
 different categories (Amazon Marketplace vs Prime vs Fresh, Uber vs Uber Eats, Costco vs
 Costco Gas...). The raw description is stored beside the key; the key groups rows for
-rules, the LLM cache and display.
+rules, the LLM cache and display, so a key that lumps different payees together would make
+bulk corrections and one-ask-per-merchant wrong:
 
-Bump `MERCHANT_KEY_VERSION` whenever a change here can change a key, so stored keys are
-recomputed.
+- brands come from the catalog (merchants.json, via `catalog.py`), one entry per brand;
+- the payee is dug out of bank-generated lines (direct debits, ACH `DES:`/`INDN:` fields,
+  SEPA booking texts, "POS Debit - Visa Check Card 1234 -", fixed-width merchant/city/state);
+- the file's own payee (Transaction.payee) names the merchant when the description does not;
+- a key is never only booking words, places and numbers (merchant_words.json): such a row
+  gets "" and is decided on its own; a check is keyed by its number alone ("CHECK 1052").
+
+Bump `MERCHANT_KEY_VERSION` whenever a change here (or in the catalog's brands) can change a
+key, so stored keys are recomputed (`stored_keys.py`, which carries the user's rules along).
 """
 
 from __future__ import annotations

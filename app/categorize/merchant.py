@@ -150,6 +150,8 @@ _LEADING_PHRASES = (
     r"(?:APPLE|GOOGLE|ANDROID|SAMSUNG) PAY",
     r"ACH (?:DEBIT|CREDIT|WITHDRAWAL|DEPOSIT)?",
     r"DIRECT DEBIT(?: PAYMENT)?",
+    r"DD(?= )",  # UK direct debit marker; "DD *DOORDASH" is the processor, handled below
+    r"BGC",  # UK bank giro credit
     r"(?:VISA )?CHECK CARD",
     r"PURCHASE",
     r"POS",

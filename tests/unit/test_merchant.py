@@ -360,6 +360,9 @@ BANK_GENERATED = [
     ("Direct Debit 112233 MEDIBANK PRIVATE 44556677", "MEDIBANK PRIVATE"),
     ("DIRECT DEBIT 223344 OPTUS BILLING 99887766", "OPTUS BILLING"),
     ("Direct Debit 334455 AGL SALES PTY LTD 11223344", "AGL SALES"),
+    ("DD ORBITEL MOBILE", "ORBITEL MOBILE"),  # UK: the same payee as a spelled-out direct debit
+    ("DIRECT DEBIT ORBITEL MOBILE 123456789", "ORBITEL MOBILE"),
+    ("BGC LONESTAR ANALYTICS PAYROLL", "LONESTAR ANALYTICS PAYROLL"),
     # ACH with named fields
     ("HARBORLINE UTIL DES:BILL PAY ID:XXXXX88123 INDN:RIVERA,JORDAN CO ID:XXXXX11223 PPD", "HARBORLINE UTIL"),
     ("HARBORLINE UTIL DES:WEB PMTS ID:XXXXX88124 INDN:RIVERA,JORDAN CO ID:XXXXX11223 WEB", "HARBORLINE UTIL"),
@@ -419,7 +422,7 @@ def test_booking_words_and_places_are_no_merchant(description: str) -> None:
 def test_different_checks_and_direct_debits_never_share_a_key() -> None:
     checks = ["CHECK 1052", "CHECK 1053", "Check 231", "CHQ 000232"]
     assert len({merchant_key(c) for c in checks}) == len(checks)
-    debits = [d for d, _ in BANK_GENERATED[:3]]
+    debits = [d for d, _ in BANK_GENERATED[:3]]  # Medibank, Optus, AGL
     assert len({merchant_key(d) for d in debits}) == 3
 
 

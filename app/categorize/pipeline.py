@@ -106,6 +106,8 @@ CORRECTION_POOL = 400
 """The user's latest corrections the prompt's examples are chosen from (nearest merchants first)."""
 
 KEPT_ON_THIS_MACHINE = "may be a person's name, so it was not sent to the model; needs you"
+NO_MERCHANT_GROUP = "#"  # + the row's id: the group of one row whose text names no merchant
+NAMES_NO_MERCHANT = "names no merchant (only booking words), nothing to ask the model; needs you"
 
 
 # -- progress and report ------------------------------------------------------------------
@@ -197,6 +199,11 @@ class MerchantGroup:
             self._prompt_text = text or clip_text(redact(description))
         return self._prompt_text
 
+    def names_no_merchant(self) -> bool:
+        """A row keyed "" ("POS DEBIT", "Debitk.12 VISA Debit"): its text says how it was paid,
+        not to whom, so a model could only guess; each such row is its own group."""
+        return self.merchant_key.startswith(NO_MERCHANT_GROUP)
+
     def may_be_only_a_name(self) -> bool:
         """The text that would be sent may be nothing but a person's name ("JOHN SMITH",
         "An Maria Schmidt", "Quillon Ashgrove"): that cannot be told from a merchant's name,
@@ -238,7 +245,7 @@ class MerchantGroup:
 
 def _group_key(t: Transaction, key: str | None) -> tuple[str, Direction]:
     # A description with no usable merchant key stays on its own: grouping it would merge strangers.
-    return (key or f"#{t.id}", t.direction)
+    return (key or f"{NO_MERCHANT_GROUP}{t.id}", t.direction)
 
 
 def _pending_groups(store: Store) -> list[MerchantGroup]:
@@ -552,7 +559,11 @@ class _Run:
             if group.builtin is not None:
                 tentative[id(group)] = _builtin_decision(group.builtin)
         for group in remaining:
-            if id(group) not in final and group.may_be_only_a_name():
+            if id(group) in final:
+                continue
+            if group.names_no_merchant():
+                final[id(group)] = self._fallback(group, tentative, NAMES_NO_MERCHANT)
+            elif group.may_be_only_a_name():
                 final[id(group)] = self._fallback(group, tentative, KEPT_ON_THIS_MACHINE)
         to_ask = [g for g in remaining if id(g) not in final]
 
@@ -982,7 +993,7 @@ def _best_builtin(group: MerchantGroup, taxonomy: Taxonomy) -> BuiltinMatch | No
     """
     best: BuiltinMatch | None = None
     for t in group.transactions:
-        match = builtin_category(t.description, group.merchant_key, group.direction, t.bank_category)
+        match = builtin_category(t.description, group.merchant_key, group.direction, t.bank_category, t.payee)
         if match is None or (best is not None and match.confidence <= best.confidence):
             continue
         category = match.category if match.category in taxonomy.names else taxonomy.match(match.category)

@@ -271,6 +271,11 @@ def _compact_categories(taxonomy: Taxonomy, description_chars: int) -> str:
     return "\n".join(lines)
 
 
+def answer_instructions(shape: AnswerShape) -> str:
+    """The system prompt's last part: how to answer, with the shape's example."""
+    return _OUTROS[shape].format(example=ANSWER_EXAMPLES[shape])
+
+
 def build_system_prompt(
     taxonomy: Taxonomy,
     corrections: Sequence[Correction] = (),
@@ -286,7 +291,7 @@ def build_system_prompt(
     descriptions, then no labeling rules, then category names only, then no examples.
     """
     intro = _INTRO.format(amount_line=_AMOUNT_LINE if send_amounts else "")
-    outro = _OUTROS[shape].format(example=ANSWER_EXAMPLES[shape])
+    outro = answer_instructions(shape)
     block = _corrections_block(corrections)
     examples = [block] if block is not None else []
     rules = "Labeling rules:\n" + LABELING_RULES.strip()

@@ -724,6 +724,9 @@ def parse_answer(content: str | None, items: Sequence[PromptItem], taxonomy: Tax
             entries, shape = _compact_entries(results), "compact"
         elif not found and looks_like_compact_answer(value):
             entries, shape = _compact_entries(value), "compact"
+    elif value and all(isinstance(e, dict) and looks_like_compact_answer(e) for e in value):
+        # [{"1": "Dining"}, {"2": null}]: the compact shape, one object per item
+        entries, shape = [entry for e in value for entry in _compact_entries(e)], "compact"
     else:
         entries = list(value)
     seen: dict[str, ItemAnswer] = {}

@@ -188,6 +188,7 @@ def test_a_compact_answer_is_accepted() -> None:
         '{"results": {"1": "Dining", "2": "Income", "3": null}}',
         '{"1": {"category": "Dining"}, "2": {"category": "Income"}, "3": {"category": null}}',
         'Sure! {"1":"Dining",\n "2":"Income", // payroll\n "3":null}',
+        '[{"1": "Dining"}, {"2": "Income"}, {"3": null}]',
     ],
 )
 def test_compact_answers_in_the_usual_small_model_mess_are_read(content: str) -> None:

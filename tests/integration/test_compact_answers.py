@@ -13,15 +13,14 @@ from typing import Any
 import httpx2
 import pytest
 
+from app.categorize.answer import MODEL_CONFIDENCE, parse_answer
 from app.categorize.pipeline import categorize_pending
 from app.categorize.prompt import (
     ANSWER_EXAMPLES,
-    MODEL_CONFIDENCE,
     PromptItem,
     answer_budget,
     build_messages,
     build_system_prompt,
-    parse_answer,
 )
 from app.categorize.taxonomy import DEFAULT_TAXONOMY
 from app.settings import Settings

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from queue import Empty, SimpleQueue
 
+from app.categorize.answer import ItemAnswer, ParsedAnswer, parse_answer
 from app.categorize.builtin_rules import BuiltinMatch, builtin_category
 from app.categorize.examples import relevant_corrections
 from app.categorize.learned import Example, LearnedGuess, LearnedModel, merchant_text
@@ -58,8 +59,6 @@ from app.categorize.prompt import (
     MESSAGE_OVERHEAD_TOKENS,
     PROMPT_VERSION,
     AnswerShape,
-    ItemAnswer,
-    ParsedAnswer,
     PromptItem,
     SystemPrompt,
     answer_budget,
@@ -68,7 +67,6 @@ from app.categorize.prompt import (
     clip_text,
     item_prompt_tokens,
     looks_like_instruction,
-    parse_answer,
 )
 from app.categorize.redact import (
     NAME,

@@ -135,6 +135,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE transactions ADD COLUMN second_opinion TEXT;
     """,
+    # v8: recurring series the user said are not subscriptions (app.recurring's series key)
+    """
+    CREATE TABLE recurring_dismissed (
+        series_key TEXT PRIMARY KEY,
+        merchant_key TEXT NOT NULL,
+        dismissed_at TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -1161,6 +1169,36 @@ class Store:
                     (r.name, r.description, r.kind, n, json.dumps(list(r.aliases), ensure_ascii=False))
                     for n, r in enumerate(rows)
                 ),
+            )
+
+    # -- recurring payments (app.recurring) ---------------------------------------------
+
+    def recurring_rows(self) -> list[tuple[str, str, str, str, str | None, str, str | None]]:
+        """(id, date, amount, currency, merchant_key, account, category) of every transaction."""
+        with self.connect() as conn:
+            return list(
+                conn.execute(
+                    "SELECT id, date, amount, currency, merchant_key, account, category FROM transactions"
+                )
+            )
+
+    def dismissed_recurring(self) -> set[str]:
+        with self.connect() as conn:
+            return {str(r[0]) for r in conn.execute("SELECT series_key FROM recurring_dismissed")}
+
+    def dismiss_recurring(self, series_key: str, merchant_key: str) -> None:
+        """Remember that a detected series is not a subscription."""
+        with self.connect() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO recurring_dismissed (series_key, merchant_key, dismissed_at) "
+                "VALUES (?,?,?)",
+                (series_key, merchant_key, _now()),
+            )
+
+    def restore_recurring(self, series_key: str) -> bool:
+        with self.connect() as conn:
+            return bool(
+                conn.execute("DELETE FROM recurring_dismissed WHERE series_key = ?", (series_key,)).rowcount
             )
 
     # -- everything -------------------------------------------------------------------

@@ -161,6 +161,10 @@ def format_summary(report: CategorizeReport) -> list[str]:
             f"(up to {report.concurrency} at a time), tokens {report.prompt_tokens:,} prompt + "
             f"{report.completion_tokens:,} answer"
         )
+        lines.append(
+            f"tokens per merchant asked: {report.prompt_tokens_per_merchant:.1f} prompt (each request's "
+            f"instructions shared by its batch), {report.completion_tokens_per_merchant:.1f} answer"
+        )
     else:
         lines.append("model: no requests sent")
     lines.append(f"cache hits: {_plural(report.cache_hits, 'merchant')}")

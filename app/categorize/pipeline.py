@@ -57,6 +57,7 @@ from app.categorize.merchant import merchant_name
 from app.categorize.prompt import (
     MESSAGE_OVERHEAD_TOKENS,
     PROMPT_VERSION,
+    AnswerShape,
     ItemAnswer,
     ParsedAnswer,
     PromptItem,
@@ -84,7 +85,7 @@ from app.categorize.taxonomy import Taxonomy, load_taxonomy
 from app.models import CategorySource, Direction, Transaction, direction_of
 from app.money import round_to_cents
 from app.settings import Settings
-from app.store import CategoryUpdate, Store, TransactionFilter
+from app.store import CategoryUpdate, Store
 
 HISTORY_CONFIDENCE = 0.95
 MAX_ASKS_PER_MERCHANT = 3
@@ -148,6 +149,17 @@ class CategorizeReport:
     @property
     def needs_attention(self) -> int:
         return sum(self.uncategorized.values())
+
+    @property
+    def prompt_tokens_per_merchant(self) -> float:
+        """Prompt tokens the endpoint counted per merchant asked: each request's system prompt
+        is shared by the merchants of its batch; retries and re-asks included."""
+        return self.prompt_tokens / self.merchants_asked if self.merchants_asked else 0.0
+
+    @property
+    def completion_tokens_per_merchant(self) -> float:
+        """Answer tokens the endpoint counted per merchant asked (target: at most 8)."""
+        return self.completion_tokens / self.merchants_asked if self.merchants_asked else 0.0
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -365,9 +377,17 @@ def make_batches(
     return batches
 
 
-def _batch(groups: list[MerchantGroup], taxonomy: Taxonomy, settings: Settings, splits: int = 0) -> Batch:
+def _batch(
+    groups: list[MerchantGroup],
+    taxonomy: Taxonomy,
+    settings: Settings,
+    splits: int = 0,
+    shape: AnswerShape = "compact",
+) -> Batch:
     items = [_item(group, str(n), settings) for n, group in enumerate(groups, start=1)]
-    return Batch(groups=groups, items=items, max_tokens=answer_budget(len(items), taxonomy), splits=splits)
+    return Batch(
+        groups=groups, items=items, max_tokens=answer_budget(len(items), taxonomy, shape), splits=splits
+    )
 
 
 # -- the run --------------------------------------------------------------------------------
@@ -444,6 +464,9 @@ class _Run:
         )
         self._deferred: list[tuple[MerchantGroup, _Decision]] = []
         self._scope: CacheScope | None = None
+        # The shape the answers' room is sized for: compact, as asked, until the model is
+        # seen answering in the long shape, which needs twice the room (see `_size_for_answers`).
+        self.answer_shape: AnswerShape = "compact"
 
     # progress ----------------------------------------------------------------------------
 
@@ -714,6 +737,7 @@ class _Run:
         while queue or in_flight:
             while queue and len(in_flight) < concurrency and not self._halted():
                 batch = queue.pop(0)
+                self._size_for_answers(batch, taxonomy)
                 for group in batch.groups:
                     group.asks += 1
                 in_flight[id(batch)] = batch
@@ -768,6 +792,12 @@ class _Run:
         self.batches_done += 1
         self.emit("asking the model")
         return follow_ups
+
+    def _size_for_answers(self, batch: Batch, taxonomy: Taxonomy) -> None:
+        """Give a batch the room of the shape this model answers in: a model that ignores the
+        compact shape would otherwise be cut off by our own `max_tokens` on every batch."""
+        needed = answer_budget(len(batch.items), taxonomy, self.answer_shape)
+        batch.max_tokens = max(batch.max_tokens, needed)
 
     def _halted(self) -> bool:
         """The user cancelled, or a limit stopped the run (see `RunLimits`)."""
@@ -849,6 +879,8 @@ class _Run:
         if isinstance(outcome, LLMError):
             return self._handle_error(batch, outcome, tentative, taxonomy)
         assert parsed is not None
+        if parsed.shape == "long":
+            self.answer_shape = "long"
         by_local_id = {item.id: group for item, group in zip(batch.items, batch.groups, strict=True)}
         decided: list[tuple[MerchantGroup, _Decision]] = []
         cache_entries: list[CacheEntry] = []
@@ -883,7 +915,7 @@ class _Run:
         if not retry:
             return []
         self.batches_total += 1
-        return [_batch(retry, taxonomy, self.settings, batch.splits)]
+        return [_batch(retry, taxonomy, self.settings, batch.splits, self.answer_shape)]
 
     def _handle_error(
         self, batch: Batch, error: LLMError, tentative: dict[int, _Decision], taxonomy: Taxonomy
@@ -900,7 +932,9 @@ class _Run:
     def _split(self, groups: list[MerchantGroup], taxonomy: Taxonomy, splits: int) -> list[Batch]:
         middle = (len(groups) + 1) // 2
         halves = [groups[:middle], groups[middle:]]
-        batches = [_batch(half, taxonomy, self.settings, splits + 1) for half in halves if half]
+        batches = [
+            _batch(half, taxonomy, self.settings, splits + 1, self.answer_shape) for half in halves if half
+        ]
         self.batches_total += len(batches)
         return batches
 
@@ -984,12 +1018,19 @@ def _learned_guesses(
 
 def _user_history(store: Store) -> dict[tuple[str, Direction], str]:
     """Merchants whose rows the user categorized by hand, all the same way."""
-    frame = store.transactions_frame(TransactionFilter(sources=[CategorySource.USER.value]))
+    # Three columns straight from SQLite: `transactions_frame` would import pandas (~0.5 s)
+    # into every categorize run, offline ones included, for this one look-up.
+    with store.connect() as conn:
+        rows = conn.execute(
+            "SELECT merchant_key, amount, category FROM transactions WHERE category_source = ?",
+            (CategorySource.USER.value,),
+        ).fetchall()
     seen: dict[tuple[str, Direction], set[str]] = {}
-    for key, amount, category in zip(frame["merchant_key"], frame["amount"], frame["category"], strict=True):
+    for key, amount, category in rows:
         if not key or not category:
             continue
-        seen.setdefault((str(key), direction_of(Decimal(amount))), set()).add(str(category))
+        # str() first: the amount's sign is all that is read, whether stored as text or integer.
+        seen.setdefault((str(key), direction_of(Decimal(str(amount)))), set()).add(str(category))
     return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
 
 

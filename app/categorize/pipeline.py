@@ -38,10 +38,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from queue import Empty, SimpleQueue
+from typing import TYPE_CHECKING
 
 from app.categorize.builtin_rules import BuiltinMatch, builtin_category
 from app.categorize.examples import relevant_corrections
-from app.categorize.learned import Example, LearnedGuess, LearnedModel, merchant_text
 from app.categorize.llm import (
     ChatResult,
     EndpointClient,
@@ -86,6 +86,9 @@ from app.models import CategorySource, Direction, Transaction, direction_of
 from app.money import round_to_cents
 from app.settings import Settings
 from app.store import CategoryUpdate, Store
+
+if TYPE_CHECKING:  # imported where used: numpy loads only once the user has labeled something
+    from app.categorize.learned import Example, LearnedGuess
 
 HISTORY_CONFIDENCE = 0.95
 MAX_ASKS_PER_MERCHANT = 3
@@ -224,6 +227,8 @@ class MerchantGroup:
 
     def learned_example(self) -> Example:
         """What the learned model reads of this merchant: its first row, at its typical amount."""
+        from app.categorize.learned import Example, merchant_text
+
         first = self.transactions[0]
         bank_categories = Counter(t.bank_category for t in self.transactions if t.bank_category)
         return Example(
@@ -1003,9 +1008,13 @@ def _learned_guesses(
     store: Store, groups: Sequence[MerchantGroup], taxonomy: Taxonomy
 ) -> dict[int, LearnedGuess]:
     """The learned model's earned answers for these merchants (none while it has too few labels)."""
-    if not groups:
+    labels = store.labeled_rows() if groups else []
+    if not labels:
         return {}
-    model = LearnedModel(store.labeled_rows())
+    # Here, not at the top: numpy is loaded only once the user has labeled something.
+    from app.categorize.learned import LearnedModel
+
+    model = LearnedModel(labels)
     if not model.answers:
         return {}
     guesses = model.guess_many([g.learned_example() for g in groups])

@@ -81,7 +81,7 @@ from app.categorize.redact import (
 from app.categorize.review_need import BUILTIN_TRUSTED_CONFIDENCE
 from app.categorize.run_limits import UNREADABLE_REPLIES, RunLimits, failure_kind
 from app.categorize.stored_keys import fill_merchant_keys
-from app.categorize.taxonomy import Taxonomy, load_taxonomy
+from app.categorize.taxonomy import INCOME, Taxonomy, load_taxonomy
 from app.models import CategorySource, Direction, Transaction, direction_of
 from app.money import round_to_cents
 from app.settings import Settings
@@ -1021,7 +1021,9 @@ def _learned_guesses(
     return {
         id(group): guess
         for group, guess in zip(groups, guesses, strict=True)
-        if guess is not None and guess.category in taxonomy.names
+        if guess is not None
+        and guess.category in taxonomy.names
+        and not (guess.category == INCOME and group.direction == "out")  # as the model's answers
     }
 
 

@@ -43,8 +43,8 @@ EDITOR_COLUMNS = (
     "source",
     "confidence",
     "why",
-    "how",
     "description",
+    "how",
     "account",
     "original",
 )

@@ -185,3 +185,26 @@ def test_an_empty_ledger_says_what_to_do(open_page) -> None:
     at = open_page("review")
     assert any("No transactions yet" in t for t in texts(at.info))
     assert not at.data_editor
+
+
+def test_accept_all_shown_confirms_every_listed_row_and_empties_the_queue(
+    review: AppTest, store: Store
+) -> None:
+    frame = store.transactions_frame()
+    queued = list(frame[ledger_review_reasons(store, frame) != ""].index)
+    assert queued
+    accept = review.button(key=state.REVIEW_MARK_ALL_BUTTON)
+    assert accept.label == f"Accept all {len(queued):,} shown"
+
+    accept.click().run()
+
+    assert store.transactions_frame(TransactionFilter(ids=queued))["reviewed"].all()
+    assert review.session_state[state.REVIEW_PAGE_IDS] == []
+    assert any("Nothing needs review" in t for t in texts(review.success))
+
+
+def test_the_grid_says_how_each_category_was_decided(review: AppTest) -> None:
+    review = _show_all(review)
+    shown = review.data_editor[0].value
+    built_in = shown[shown["source"] == "built-in"]
+    assert len(built_in) and built_in["how"].str.startswith("built-in rule: ").all()

@@ -20,13 +20,10 @@ from typing import TYPE_CHECKING
 
 from app.models import USER_SOURCES, CategorySource
 
-if TYPE_CHECKING:  # a frame comes only from the Review page and `--json`: a run never loads pandas
+if TYPE_CHECKING:  # pandas is imported where a frame is judged: the cascade needs only the constant
     import pandas as pd
 
     from app.store import Store
-
-if TYPE_CHECKING:  # pandas costs ~0.5 s to import: `privfin categorize` loads this module
-    import pandas as pd
 
 LOW_CONFIDENCE = 0.7
 BUILTIN_TRUSTED_CONFIDENCE = 0.85

@@ -1112,14 +1112,32 @@ class Store:
 
     # -- recurring payments (app.recurring) ---------------------------------------------
 
-    def recurring_rows(self) -> list[tuple[str, str, str, str, str | None, str, str | None]]:
-        """(id, date, amount, currency, merchant_key, account, category) of every transaction."""
+    def recurring_rows(
+        self, skip_categories: Sequence[str] = ()
+    ) -> list[tuple[str, str, str, str, str, str]]:
+        """(id, date, amount, currency, merchant_key, account) of the rows with a merchant key,
+        except those in `skip_categories`."""
+        skip = list(skip_categories)
+        marks = ",".join("?" * len(skip))
+        where = f" AND (category IS NULL OR category NOT IN ({marks}))" if skip else ""
         with self.connect() as conn:
             return list(
                 conn.execute(
-                    "SELECT id, date, amount, currency, merchant_key, account, category FROM transactions"
+                    "SELECT id, date, amount, currency, merchant_key, account FROM transactions "
+                    "WHERE merchant_key IS NOT NULL" + where,
+                    skip,
                 )
             )
+
+    def account_last_dates(self) -> dict[str, str]:
+        """Each account's newest transaction date (ISO)."""
+        with self.connect() as conn:
+            return {
+                str(account): str(day)
+                for account, day in conn.execute(
+                    "SELECT account, MAX(date) FROM transactions GROUP BY account"
+                )
+            }
 
     def dismissed_recurring(self) -> set[str]:
         with self.connect() as conn:

@@ -184,7 +184,7 @@ def detect(charges: Sequence[Charge], *, ends: Mapping[str, dt.date] | None = No
     return found
 
 
-_BY_DATE = operator.itemgetter(1, 0)  # (date, id) of a Charge
+_BY_DATE = operator.itemgetter(1)  # a Charge's date: a stable sort keeps same-day charges in input order
 
 
 # Inside a merchant whose amounts vary, equal prices come together by chance: two purchases

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import functools
 import os
 import signal
@@ -21,7 +20,9 @@ from types import FrameType
 
 from app.datadir import DataDirError, ensure_private_dir
 from app.money import normalize_currency_code
-from app.settings import DATA_DIR_ENV, SettingsError, load_settings
+
+# The command handlers import what their command needs (pydantic-settings, the store, the
+# readers, the endpoint client) when they run: `privfin --help` loads none of it.
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -59,6 +60,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_cache_clear(args: argparse.Namespace) -> int:
     from app.categorize.answer_cache import clear_answers
+    from app.settings import load_settings
     from app.store import Store
 
     outcome = clear_answers(Store(load_settings().db_path), args.model)
@@ -72,6 +74,7 @@ def _cmd_recurring(args: argparse.Namespace) -> int:
     from app.money import grouped
     from app.recurring import series_record
     from app.recurring_ledger import recurring_report
+    from app.settings import load_settings
     from app.store import Store
 
     report = recurring_report(Store(load_settings().db_path))
@@ -136,6 +139,8 @@ def streamlit_options(port: int, max_upload_mb: int) -> list[str]:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from app.settings import DATA_DIR_ENV, load_settings
+
     settings = load_settings()
     ensure_private_dir(settings.data_dir)
     entry = Path(__file__).with_name("main.py")
@@ -153,6 +158,8 @@ _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 def _end_with_parent(parent: int) -> None:
     """Linux, in the child before it runs Streamlit: SIGTERM it when `privfin serve` dies,
     even by SIGKILL, which no signal handler of ours sees. Elsewhere a no-op."""
+    import ctypes
+
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -247,6 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from app.settings import SettingsError, load_settings
+
     try:
         for problem in load_settings().saved_file_problems():
             _eprint(f"privfin: warning: {problem}")

@@ -16,8 +16,20 @@ from pathlib import Path
 from typing import Literal
 
 from app.ingest.amounts import infer_decimal_mark, looks_like_amount, safe_amount_parser
-from app.ingest.dates import fold_accents, infer_date_format, looks_like_date
+from app.ingest.dates import DateFormat, fold_accents, infer_date_format, looks_like_date
 from app.ingest.errors import IngestError
+from app.ingest.evidence import (
+    BalanceFit,
+    balance_fit,
+    balance_sign,
+    column_decimals,
+    complementary,
+    decimals,
+    direction_pair,
+    file_order,
+    money_likeness,
+    sign_evidence,
+)
 from app.ingest.mapping import ColumnMapping, SignRule
 
 
@@ -45,7 +57,7 @@ POSTED_DATE = _words(
 )
 AMOUNT = _words(
     "amount, betrag, bedrag, montant, importe, umsatz, transaction amount, amt, value, valor, importo,",
-    "kwota, belopp, summe, net amount, montant eur, betrag eur, paid amount, total",
+    "kwota, belopp, summe, net amount, montant eur, betrag eur, paid amount, total, suma",
 )
 DEBIT = _words(
     "debit, debits, debit amount, withdrawal, withdrawals, withdrawal amount, money out, paid out, out,",
@@ -66,16 +78,16 @@ TEXT = _words(
     "description, transaction description, details, transaction details, narrative, memo, beschreibung,",
     "verwendungszweck, buchungstext, omschrijving, mededelingen, libelle, libelle operation, intitule,",
     "concepto, descripcion, detalle, text, buchungsinformation, remittance information, purpose, reference text,",
-    "label, libelle simplifie, wording",
+    "label, libelle simplifie, wording, paaiskinimai",
 )
 PAYEE = _words(
     "payee, name, merchant, merchant name, counterparty, counter party, payee name, beneficiary,",
     "auftraggeber begunstigter, begunstigter zahlungspflichtiger, beguenstigter zahlungspflichtiger,",
     "zahlungsempfanger in, zahlungsempfanger, empfanger, auftraggeber, naam omschrijving, naam,",
-    "tegenpartij, beneficiaire, beneficiario, contrapartida",
+    "tegenpartij, beneficiaire, beneficiario, contrapartida, gavejas",
 )
 CATEGORY = _words("category, kategorie, categorie, categoria, rubrik, rubrique, bank category")
-CURRENCY = _words("currency, wahrung, devise, moneda, ccy, currency code, waehrung, munt")
+CURRENCY = _words("currency, wahrung, devise, moneda, ccy, currency code, waehrung, munt, valiuta")
 ACCOUNT = _words(
     "account, account name, account number, account #, card, card no, card number, card member, accountnum,",
     "account num, auftragskonto",
@@ -96,11 +108,12 @@ NON_ENGLISH = frozenset(
 
 DEBIT_WORDS = frozenset(
     _words(
-        "debit, dr, d, af, s, soll, ausgang, out, outflow, withdrawal, debet, cargo, debito, db, -, charge"
+        "debit, dr, d, af, s, soll, ausgang, out, outflow, withdrawal, debet, cargo, debito, db, -, charge,",
+        "lastschrift",
     )
 )
 CREDIT_WORDS = frozenset(
-    _words("credit, cr, c, bij, h, haben, eingang, in, inflow, deposit, abono, credito, +")
+    _words("credit, cr, c, bij, h, haben, eingang, in, inflow, deposit, abono, credito, +, gutschrift")
 )
 PENDING_WORDS = _words(
     "pending, vorgemerkt, reverted, declined, failed, cancelled, canceled, rejected, in behandeling,",
@@ -111,12 +124,6 @@ BALANCE_LINE_PATTERNS = (
     r"^\s*(anfangssaldo|endsaldo|kontostand|saldo\s+(anterior|inicial|final|vortrag))\b",
     r"^\s*(solde\s+(initial|final|precedent|pr[eé]c[eé]dent|au))\b",
     r"^\s*(beginsaldo|eindsaldo)\b",
-)
-_PAYMENT_TEXT = re.compile(
-    r"thank\s*you|payment\s+received|auto\s*-?pay|online\s+payment|mobile\s+payment|internet\s+payment|"
-    r"e-?payment|payment\s*-|refund|return|statement\s+credit|cash\s*back|reversal|gutschrift|erstattung|"
-    r"terugbetaling|remboursement|reembolso|devoluci",
-    re.IGNORECASE,
 )
 _PENDING_TEXT = re.compile(r"\b(" + "|".join(re.escape(w) for w in PENDING_WORDS) + r")\b", re.IGNORECASE)
 _CURRENCY_SYMBOLS = {"€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF"}
@@ -218,11 +225,20 @@ def detect_mapping(
     if guess.valid_fraction < 1:
         notes.append(f"some values in column '{date_col.name}' are not dates in {guess.format}")
 
-    amounts = _pick_amounts(profiled, taken, reasons, filename)
+    parse_date = DateFormat.compile(guess.format).cached_parser()
+    newest_first = file_order([parse_date(v) for v in date_col.values])
+    amounts = _pick_amounts(profiled, taken, reasons, filename, "," if european else ".", newest_first)
+    notes.extend(amounts.evidence)
+    if amounts.debit is not None and amounts.fit is None and not has_header:
+        reasons.append(
+            f"without a header or a running balance, which of '{amounts.debit.name}' and "
+            f"'{amounts.credit.name if amounts.credit else ''}' is money out cannot be told; "
+            f"'{amounts.debit.name}' was taken as money out"
+        )
     amount_values = [v for c in amounts.columns for v in c.values]
     decimal = _decide_decimal(amounts.columns, fallback="," if european else ".", reasons=reasons)
 
-    description = _pick_description(profiled, taken, reasons, filename)
+    description, payee = _pick_description(profiled, taken, reasons, filename)
     fee = _best([c for c in profiled if c.amount_share() >= 0.8 or not c.filled], FEE, taken)
     if fee is not None:
         taken.add(fee.index)
@@ -230,13 +246,17 @@ def detect_mapping(
     currency_col = _pick_currency_column(profiled, taken, amounts.columns)
     account = _best(profiled, ACCOUNT, taken) if has_header else None
     status, pending_values = _pick_status(profiled, taken)
-    balance = next(
+    balance = amounts.balance or next(
         (c for c in profiled if c.index not in taken and _is_balance(c) and c.amount_share() >= 0.8), None
     )
 
     sign, indicator, debit_values, credit_values = _pick_sign(amounts, profiled, taken, decimal)
+    if indicator is not None:
+        notes.append(f"the direction of each amount comes from '{indicator.name}'")
     if sign is SignRule.SIGNED and amounts.single is not None:
-        sign = _infer_card_sign(amounts.single, description, balance, decimal, reasons, notes)
+        card = _card_evidence(profiled, filename)
+        sign = _infer_card_sign(amounts, description, balance, decimal, reasons, notes, newest_first, card)
+    fee = _fee_if_the_balance_says_so(fee, amounts, balance, sign, decimal, notes, reasons, newest_first)
 
     currency: str | None
     if currency_col is not None:
@@ -253,6 +273,7 @@ def detect_mapping(
         posted_date=posted_col.name if posted_col else None,
         date_format=guess.format,
         description=[c.name for c in description],
+        payee=payee.name if payee else None,
         amount=amounts.single.name if amounts.single else None,
         debit=amounts.debit.name if amounts.debit else None,
         credit=amounts.credit.name if amounts.credit else None,
@@ -291,6 +312,9 @@ def _pick_dates(
             reasons.append(f"column '{date_col.name}' was taken as the date by its values, not its name")
     taken.add(date_col.index)
     posted_col = _best(candidates, POSTED_DATE, taken)
+    if posted_col is None and not date_col.role:
+        # Headerless: a second full column of dates is the booking or value date.
+        posted_col = next((c for c in candidates if c.index not in taken and c.date_share() >= 0.99), None)
     if posted_col is not None:
         taken.add(posted_col.index)
     return date_col, posted_col
@@ -301,13 +325,30 @@ class _Amounts:
     single: _Column | None = None
     debit: _Column | None = None
     credit: _Column | None = None
+    balance: _Column | None = None  # found by its values: the amounts explain its moves
+    fit: BalanceFit | None = None
+    evidence: list[str] = field(default_factory=list)
 
     @property
     def columns(self) -> list[_Column]:
         return [c for c in (self.single, self.debit, self.credit) if c is not None]
 
 
-def _pick_amounts(profiled: list[_Column], taken: set[int], reasons: list[str], filename: str) -> _Amounts:
+def _pick_amounts(
+    profiled: list[_Column],
+    taken: set[int],
+    reasons: list[str],
+    filename: str,
+    fallback: str,
+    newest_first: bool | None,
+) -> _Amounts:
+    """The amount column, or the debit/credit pair: by name first, then by the whole file's values.
+
+    Order of trust: a column named exactly as an amount; a named debit/credit pair; a column whose
+    name contains an amount word ('Transfer Amount'); then, by values alone, a pair of columns
+    that fill each other's gaps, and a column a running balance moves by; then the column that
+    looks most like money. Identifiers (account, card and check numbers) never win.
+    """
     # A named column needs only half of its cells to look like amounts, so a few bad cells
     # become invalid rows instead of hiding the column; an unnamed one needs 80%.
     mostly_numeric = [
@@ -315,31 +356,114 @@ def _pick_amounts(profiled: list[_Column], taken: set[int], reasons: list[str], 
     ]
     candidates = [c for c in mostly_numeric if c.filled and not _is_balance(c)]
     # "Original Amount" beside "Amount (EUR)" is the foreign spend, not the account's money.
-    single = _best([c for c in candidates if not _is_original(c)] or candidates, AMOUNT, taken)
+    own = [c for c in candidates if not _is_original(c)] or candidates
+    single = _best(own, AMOUNT, taken)
     debit = _best(mostly_numeric, DEBIT, taken)
     credit = _best([c for c in mostly_numeric if c is not debit], CREDIT, taken)
-    if single is not None:
+    exact = single is not None and single.role in AMOUNT
+    pair = debit is not None and credit is not None and bool(debit.filled or credit.filled)
+    if single is not None and (exact or not pair):
         taken.add(single.index)
         return _Amounts(single=single)
-    if debit is not None and credit is not None and (debit.filled or credit.filled):
+    if pair and debit is not None and credit is not None:
         taken.update((debit.index, credit.index))
         return _Amounts(debit=debit, credit=credit)
     named = {c.index for c in (debit, credit) if c is not None}
     unnamed = [
         c
         for c in profiled
-        if c.index not in taken and c.index not in named and c.filled and c.amount_share() >= 0.8
+        if c.index not in taken
+        and c.index not in named
+        and c.filled
+        and c.amount_share() >= 0.8
+        and not _is_original(c)
     ]
-    unnamed = [c for c in unnamed if not _is_balance(c)]
-    if not unnamed:
+    found = _amounts_by_values(unnamed, fallback, newest_first)
+    if found is None:
         raise IngestError(
             filename, "no column of amounts found (looked for Amount, Betrag, Debit/Credit... and numbers)"
         )
-    single = unnamed[0]
-    taken.add(single.index)
-    if single.role:
-        reasons.append(f"column '{single.name}' was taken as the amount by its values, not its name")
-    return _Amounts(single=single)
+    for column in found.columns:
+        taken.add(column.index)
+        if column.role:
+            reasons.append(f"column '{column.name}' was taken as the amount by its values, not its name")
+    if found.balance is not None:
+        taken.add(found.balance.index)
+    return found
+
+
+def _amounts_by_values(unnamed: list[_Column], fallback: str, newest_first: bool | None) -> _Amounts | None:
+    money = {c.index: score for c in unnamed if (score := money_likeness(c.values)) is not None}
+    numbers = [c for c in unnamed if c.index in money]
+    if not numbers:
+        return None
+    parsed = {c.index: column_decimals(c.values, fallback) for c in unnamed}
+    balances = [c for c in unnamed if _is_balance(c) or c.index not in money] + numbers
+    # A running balance the amounts explain decides which column is the amount (and the sign).
+    for amount in sorted(numbers, key=lambda c: -money[c.index]):
+        for balance in balances:
+            if balance is amount:
+                continue
+            fit = balance_fit(parsed[amount.index], parsed[balance.index], newest_first)
+            if fit is not None:
+                return _Amounts(
+                    single=amount,
+                    balance=balance,
+                    fit=fit,
+                    evidence=[f"'{amount.name}' is the amount: {fit.describe()} in '{balance.name}'"],
+                )
+    plain = [c for c in numbers if not _is_balance(c)]
+    for first_at, first in enumerate(plain):
+        for second in plain[first_at + 1 :]:
+            if complementary(first.values, second.values):
+                return _pair_by_values(first, second, unnamed, parsed, newest_first)
+    if not plain:
+        return None
+    best = max(plain, key=lambda c: (money[c.index], -c.index))
+    return _Amounts(single=best)
+
+
+def _pair_by_values(
+    first: _Column,
+    second: _Column,
+    unnamed: list[_Column],
+    parsed: dict[int, list[Decimal | None]],
+    newest_first: bool | None,
+) -> _Amounts:
+    """Two columns that fill each other's gaps: which is money out is the balance's to say.
+
+    Without a balance the first is taken as money out (withdrawals before deposits, as most
+    headerless bank exports have them), and the reading is not confident.
+    """
+    values_first, values_second = parsed[first.index], parsed[second.index]
+    flows = [
+        (a or Decimal(0)) - (b or Decimal(0)) if a is not None or b is not None else None
+        for a, b in zip(values_second, values_first, strict=True)
+    ]
+    for balance in unnamed:
+        if balance in (first, second):
+            continue
+        fit = balance_fit(flows, parsed[balance.index], newest_first)
+        if fit is not None:
+            debit, credit = (first, second) if fit.sign == 1 else (second, first)
+            return _Amounts(
+                debit=debit,
+                credit=credit,
+                balance=balance,
+                fit=fit,
+                evidence=[
+                    f"'{debit.name}' and '{credit.name}' fill each other's gaps: a debit/credit pair; "
+                    f"{fit.describe()} in '{balance.name}' with '{debit.name}' as money out"
+                ],
+            )
+    return _Amounts(
+        debit=first,
+        credit=second,
+        evidence=[
+            f"'{first.name}' and '{second.name}' fill each other's gaps: a debit/credit pair, "
+            f"'{first.name}' taken as money out"
+        ],
+    )
 
 
 def _decide_decimal(columns: list[_Column], *, fallback: str, reasons: list[str]) -> Literal[".", ","]:
@@ -356,7 +480,8 @@ def _decide_decimal(columns: list[_Column], *, fallback: str, reasons: list[str]
 
 def _pick_description(
     profiled: list[_Column], taken: set[int], reasons: list[str], filename: str
-) -> list[_Column]:
+) -> tuple[list[_Column], _Column | None]:
+    """The description columns, and the payee column among them when one is named as such."""
     textual = [c for c in profiled if c.index not in taken]
     payee = _best(textual, PAYEE, taken)
     text = _best([c for c in textual if c is not payee], TEXT, taken)
@@ -370,7 +495,7 @@ def _pick_description(
             reasons.append(f"column '{best.name}' was taken as the description by its values, not its name")
         chosen = [best]
     taken.update(c.index for c in chosen)
-    return chosen
+    return chosen, payee if payee is not None and payee.filled else None
 
 
 def _pick_status(profiled: list[_Column], taken: set[int]) -> tuple[_Column | None, list[str]]:
@@ -440,85 +565,37 @@ def _pick_sign(
         if column.index in taken or not column.filled:
             continue
         observed = {v.strip().casefold() for v in column.values if v.strip()}
+        pair = direction_pair(observed)
+        if pair is not None and pair not in (("d", "k"), ("-", "+")):
+            # The whole vocabulary, not just the words seen, so a remembered mapping fits the next file too.
+            taken.add(column.index)
+            return SignRule.UNSIGNED_PLUS_INDICATOR, column, sorted(DEBIT_WORDS), sorted(CREDIT_WORDS)
+        if pair is not None:
+            taken.add(column.index)
+            return SignRule.UNSIGNED_PLUS_INDICATOR, column, [pair[0]], [pair[1]]
         if not observed or len(observed) > 4 or not observed <= (DEBIT_WORDS | CREDIT_WORDS):
             continue
         if _rank(column, INDICATOR) is None and not observed & {"debit", "credit", "af", "bij", "dr", "cr"}:
             continue
         taken.add(column.index)
-        # The whole vocabulary, not just the words seen, so a remembered mapping fits the next file too.
         return SignRule.UNSIGNED_PLUS_INDICATOR, column, sorted(DEBIT_WORDS), sorted(CREDIT_WORDS)
     return SignRule.SIGNED, None, [], []
 
 
-def _decimals(values: Sequence[str], decimal: str) -> list[Decimal | None]:
-    """Each cell's amount (None when unreadable); equal cells share one Decimal.
-
-    Parsed cell by cell, a whole file's amount column held one Decimal per row: the peak
-    of an import of short rows (2x the file).
-    """
-    parse = safe_amount_parser(decimal)
-    return [value if isinstance(value := parse(cell), Decimal) else None for cell in values]
-
-
-def balance_sign(amounts: Sequence[Decimal | None], balances: Sequence[Decimal | None]) -> int | None:
-    """+1 if a running balance moves with the amounts as given, -1 if against them, None if unclear.
-
-    Tries both row orders (oldest first and newest first); 80% of the checkable rows must agree.
-    """
-    best: tuple[int, int] = (0, 0)
-    checkable = 0
-    for sign in (1, -1):
-        for newest_first in (False, True):
-            hits = total = 0
-            for i in range(1, len(amounts)):
-                b_prev, b_cur = balances[i - 1], balances[i]
-                amount = amounts[i - 1] if newest_first else amounts[i]
-                if b_prev is None or b_cur is None or amount is None:
-                    continue
-                total += 1
-                moved = b_prev - b_cur if newest_first else b_cur - b_prev
-                hits += moved == sign * amount
-            checkable = max(checkable, total)
-            best = max(best, (hits, sign))
-    hits, sign = best
-    if checkable >= 2 and hits >= 0.8 * checkable:
-        return sign
-    return None
-
-
-def sign_evidence(descriptions: Sequence[str], amounts: Sequence[Decimal | None]) -> str | None:
-    """'inverted' when payments/refunds are negative and the other rows positive, 'normal' for the opposite."""
-    pay_neg = pay_pos = other_neg = other_pos = 0
-    for text, amount in zip(descriptions, amounts, strict=False):
-        if amount is None or amount == 0:
-            continue
-        payment = _PAYMENT_TEXT.search(text) is not None
-        if payment:
-            pay_neg += amount < 0
-            pay_pos += amount > 0
-        else:
-            other_neg += amount < 0
-            other_pos += amount > 0
-    if pay_neg + pay_pos == 0 or other_neg + other_pos == 0:
-        return None
-    if pay_neg > 2 * pay_pos and other_pos > 2 * other_neg:
-        return "inverted"
-    if pay_pos > 2 * pay_neg and other_neg > 2 * other_pos:
-        return "normal"
-    return None
-
-
 def _infer_card_sign(
-    amount: _Column,
+    amounts: _Amounts,
     description: list[_Column],
     balance: _Column | None,
     decimal: str,
     reasons: list[str],
     notes: list[str],
+    newest_first: bool | None,
+    card: str | None,
 ) -> SignRule:
-    values = _decimals(amount.values, decimal)
+    assert amounts.single is not None
+    values = decimals(amounts.single.values, decimal)
     if balance is not None:
-        moves = balance_sign(values, _decimals(balance.values, decimal))
+        moves = amounts.fit.sign if amounts.fit else balance_sign(values, decimals(balance.values, decimal), newest_first)
         if moves == 1:
             return SignRule.SIGNED
         if moves == -1:
@@ -536,13 +613,84 @@ def _infer_card_sign(
         )
         return SignRule.SIGNED_INVERTED
     if evidence is None and values and all(v is None or v >= 0 for v in values) and any(values):
-        notes.append("sign convention inferred: every amount is positive, so they were taken as money out")
+        if card is not None:
+            notes.append(f"every amount is positive in a card statement ({card}): they were taken as purchases")
+            reasons.append(
+                "every amount is positive, so money in and money out cannot be told apart; as the file is "
+                "a card's, they were taken as purchases (money out) - pick the sign rule if that is wrong"
+            )
+            return SignRule.SIGNED_INVERTED
+        # Never flipped on a guess: a file of deposits or invoices is all positive too.
         reasons.append(
             "every amount is positive, so money in and money out cannot be told apart; "
-            "they were taken as card purchases (money out) - pick the sign rule if that is wrong"
+            "they were kept as the file gives them (money in) - pick the sign rule if they are card purchases"
         )
-        return SignRule.SIGNED_INVERTED
     return SignRule.SIGNED
+
+
+_CARD_NAME = re.compile(r"\b(card|visa|master\s*card|amex|credit\s*card|kreditkarte|carte)\b", re.IGNORECASE)
+# A card holder's column, not a payment processor's (Stripe's 'card_id' is the payer's card).
+_CARD_COLUMN = re.compile(r"\bcard\s*(used|number|no|member|ending|holder)\b|\bcardmember\b")
+_MASKED_CARD = re.compile(r"^[*xX•]{4}[\s-]?(?:[*xX•]{4}[\s-]?)*\d{4}$")
+
+
+def _card_evidence(profiled: list[_Column], filename: str) -> str | None:
+    """What says the file is a card's statement (a masked card number column, a card header, its name)."""
+    for column in profiled:
+        filled = [v for v in column.values if v]
+        if filled and all(_MASKED_CARD.match(v) for v in filled):
+            return f"'{column.name}' holds masked card numbers"
+    for column in profiled:
+        if column.role and _CARD_COLUMN.search(column.role):
+            return f"column '{column.name}'"
+    stem = re.sub(r"[^A-Za-z]+", " ", Path(filename).stem)
+    if _CARD_NAME.search(stem) or re.search(r"(?i)(mastercard|creditcard|visa)", Path(filename).stem):
+        return f"the file name '{filename}'"
+    return None
+
+
+def _fee_if_the_balance_says_so(
+    fee: _Column | None,
+    amounts: _Amounts,
+    balance: _Column | None,
+    sign: SignRule,
+    decimal: str,
+    notes: list[str],
+    reasons: list[str],
+    newest_first: bool | None,
+) -> _Column | None:
+    """A fee column is taken off the amount only when a running balance shows the net moved it.
+
+    Otherwise the amount stands as the file gives it: UTrade's and Wise's amounts already include
+    their fees, Stripe's gross is what its exports book.
+    """
+    if fee is None:
+        return None
+    single = amounts.single
+    if balance is not None and single is not None and sign in (SignRule.SIGNED, SignRule.SIGNED_INVERTED):
+        flip = -1 if sign is SignRule.SIGNED_INVERTED else 1
+        gross = [v * flip if v is not None else None for v in decimals(single.values, decimal)]
+        fees = decimals(fee.values, decimal)
+        net = [g - (f or 0) if g is not None else None for g, f in zip(gross, fees, strict=True)]
+        moves = decimals(balance.values, decimal)
+        net_fit, gross_fit = balance_fit(net, moves, newest_first), balance_fit(gross, moves, newest_first)
+        if net_fit is not None and (gross_fit is None or net_fit.hits > gross_fit.hits):
+            notes.append(
+                f"'{fee.name}' is taken off '{single.name}': the running balance in '{balance.name}' "
+                "moves by the amount less the fee"
+            )
+            return fee
+        if gross_fit is not None:
+            notes.append(
+                f"'{fee.name}' is already in '{single.name}': the running balance in '{balance.name}' "
+                "moves by the amount itself"
+            )
+            return None
+    reasons.append(
+        f"nothing in the file shows whether '{fee.name}' is already in the amount; the amount was kept "
+        "as the file gives it - map the fee column if it must be taken off"
+    )
+    return None
 
 
 def _guess_currency(

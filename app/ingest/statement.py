@@ -30,7 +30,8 @@ from app.ingest.amounts import AmountError, amount_range_problem, cached_amount_
 from app.ingest.currency import AccountCurrencies, CurrencyContext, CurrencyDecision, CurrencySource
 from app.ingest.dates import DateFormat, date_range_problem, infer_date_format, supported_or_none
 from app.ingest.errors import IngestError, over_upload_limit
-from app.ingest.generic import balance_sign, default_account_name, detect_mapping, sign_evidence
+from app.ingest.evidence import balance_sign, file_order, sign_evidence
+from app.ingest.generic import default_account_name, detect_mapping
 from app.ingest.layout import Layout, locate_table
 from app.ingest.mapping import ColumnMapping, SignRule, normalize_header
 from app.ingest.profiles import IssuerProfile
@@ -67,6 +68,8 @@ class TransactionTable:
     # Foreign spend's amount and currency, row by row; empty when the file has none.
     original_amounts: list[Decimal | None] = field(default_factory=list)
     original_currencies: list[str | None] = field(default_factory=list)
+    # The clean payee name row by row (None where the row has none); empty when the file gives none.
+    payees: list[str | None] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -91,6 +94,7 @@ class TransactionTable:
         size = len(self)
         originals = self.original_amounts or [None] * size
         original_codes = self.original_currencies or [None] * size
+        payees = self.payees or [None] * size
         with _gc_paused():
             records = [
                 {
@@ -105,6 +109,7 @@ class TransactionTable:
                     "source": {"file_sha256": sha256, "row": row},
                     "original_amount": original,
                     "original_currency": original_code,
+                    "payee": payee,
                 }
                 for (
                     tid,
@@ -119,6 +124,7 @@ class TransactionTable:
                     row,
                     original,
                     original_code,
+                    payee,
                 ) in zip(
                     self.ids,
                     self.accounts,
@@ -132,6 +138,7 @@ class TransactionTable:
                     self.source_rows,
                     originals,
                     original_codes,
+                    payees,
                     strict=True,
                 )
             ]
@@ -589,7 +596,7 @@ def _build(
         notes.append(f"{wider} row(s) have more fields than the header; the extra fields were ignored")
     balance_at = at(mapping.balance)
     if balance_at is not None and len(kept) >= 3:
-        _check_balance(rows, kept, table.amounts, balance_at, mapping, notes, reasons)
+        _check_balance(rows, kept, table.amounts, table.dates, balance_at, mapping, notes, reasons)
     return _Built(
         table,
         skipped,
@@ -716,6 +723,10 @@ def _table(
         else [None] * len(kept)
     )
     original_amounts, original_currencies = _originals(rows, kept, amounts, currencies, mapping, at)
+    payee_at = at(mapping.payee)
+    payees: list[str | None] = (
+        [" ".join(rows[k][payee_at].split()) or None for k in kept] if payee_at is not None else []
+    )
     return TransactionTable(
         ids=[],
         accounts=accounts,
@@ -729,6 +740,7 @@ def _table(
         source_rows=array("q", map(lines.__getitem__, kept)) if len(kept) < len(lines) else lines,
         original_amounts=original_amounts,
         original_currencies=original_currencies,
+        payees=payees if any(payees) else [],
     )
 
 
@@ -929,6 +941,7 @@ def _check_balance(
     rows: list[list[str]],
     kept: array[int],
     amounts: list[Decimal],
+    dates: list[dt.date],
     balance_at: int,
     mapping: ColumnMapping,
     notes: list[str],
@@ -941,7 +954,7 @@ def _check_balance(
             balances.append(parse(rows[k][balance_at].strip()))
         except AmountError:
             balances.append(None)
-    moves = balance_sign(list(amounts), balances)
+    moves = balance_sign(list(amounts), balances, file_order(dates))
     if moves == -1:
         reasons.append(
             f"the running balance in '{mapping.balance}' moves against the amounts: the sign rule looks inverted"

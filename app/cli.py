@@ -1,4 +1,4 @@
-"""`privfin` command line: import, categorize, export, cache clear, serve.
+"""`privfin` command line: import, categorize, export, recurring, cache clear, serve.
 
 Each command's handler turns parsed arguments into calls on the core and prints
 results; machine-readable output goes to stdout, the human summary to stderr.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import functools
 import os
 import signal
@@ -21,7 +20,9 @@ from types import FrameType
 
 from app.datadir import DataDirError, ensure_private_dir
 from app.money import normalize_currency_code
-from app.settings import DATA_DIR_ENV, SettingsError, load_settings
+
+# The command handlers import what their command needs (pydantic-settings, the store, the
+# readers, the endpoint client) when they run: `privfin --help` loads none of it.
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -59,10 +60,43 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_cache_clear(args: argparse.Namespace) -> int:
     from app.categorize.answer_cache import clear_answers
+    from app.settings import load_settings
     from app.store import Store
 
     outcome = clear_answers(Store(load_settings().db_path), args.model)
     _eprint(f"privfin cache clear: {outcome.message()}")
+    return EXIT_OK
+
+
+def _cmd_recurring(args: argparse.Namespace) -> int:
+    import json
+
+    from app.money import grouped
+    from app.recurring import series_record
+    from app.recurring_ledger import recurring_report
+    from app.store import Store
+
+    report = recurring_report(Store(load_settings().db_path))
+    for series in report.series:
+        if args.json:
+            print(json.dumps(series_record(series), ensure_ascii=False))
+            continue
+        state = "active" if series.active else "ended"
+        rises = "".join(
+            f"; price {grouped(c.old)} -> {grouped(c.new)} on {c.date}" for c in series.price_changes
+        )
+        print(
+            f"{series.merchant} ({series.direction}, {series.cadence}, {state}): "
+            f"{grouped(series.amount)} {series.currency}, {grouped(series.annual_cost)} a year, "
+            f"{series.count} since {series.first_date}, next {series.next_date}{rises}"
+        )
+    for total in report.totals:
+        _eprint(
+            f"privfin recurring: {total.series} active in {total.currency}: "
+            f"{grouped(total.monthly)} a month, {grouped(total.annual)} a year"
+        )
+    if not report.series:
+        _eprint("privfin recurring: no recurring payments found")
     return EXIT_OK
 
 
@@ -104,6 +138,8 @@ def streamlit_options(port: int, max_upload_mb: int) -> list[str]:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from app.settings import DATA_DIR_ENV, load_settings
+
     settings = load_settings()
     ensure_private_dir(settings.data_dir)
     entry = Path(__file__).with_name("main.py")
@@ -121,6 +157,8 @@ _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 def _end_with_parent(parent: int) -> None:
     """Linux, in the child before it runs Streamlit: SIGTERM it when `privfin serve` dies,
     even by SIGKILL, which no signal handler of ours sees. Elsewhere a no-op."""
+    import ctypes
+
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -196,6 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--account", action="append", default=[], help="only this account (repeatable)")
     exp.set_defaults(handler=_cmd_export)
 
+    rec = sub.add_parser("recurring", help="list recurring payments: subscriptions, rent, bills, payroll")
+    rec.add_argument("--json", action="store_true", help="one JSON object per series on stdout")
+    rec.set_defaults(handler=_cmd_recurring)
+
     cache = sub.add_parser("cache", help="the remembered model answers")
     cache_sub = cache.add_subparsers(dest="cache_command", required=True)
     clear = cache_sub.add_parser("clear", help="forget remembered answers, so the model is asked again")
@@ -211,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from app.settings import SettingsError, load_settings
+
     try:
         for problem in load_settings().saved_file_problems():
             _eprint(f"privfin: warning: {problem}")

@@ -81,6 +81,8 @@ class CategorySource(StrEnum):
 
     USER = "user"
     RULE = "rule"
+    HISTORY = "history"  # the user's own earlier categories for the same merchant
+    LEARNED = "learned"  # the local model trained on the user's categories
     CACHE = "cache"
     BUILTIN = "builtin"
     MODEL = "model"

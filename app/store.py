@@ -131,6 +131,18 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE transactions ADD COLUMN original_amount TEXT;
     ALTER TABLE transactions ADD COLUMN original_currency TEXT;
     """,
+    # v7: what another source said when it disagreed with the category chosen (review queue)
+    """
+    ALTER TABLE transactions ADD COLUMN second_opinion TEXT;
+    """,
+    # v8: recurring series the user said are not subscriptions (app.recurring's series key)
+    """
+    CREATE TABLE recurring_dismissed (
+        series_key TEXT PRIMARY KEY,
+        merchant_key TEXT NOT NULL,
+        dismissed_at TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -205,6 +217,20 @@ class CategoryUpdate:
     confidence: float | None = None
     reason: str | None = None
     model: str | None = None
+    # What another source said when it disagreed (e.g. "built-in rule: Dining"); sends the row to review.
+    second_opinion: str | None = None
+
+
+@dataclass(frozen=True)
+class LabeledRow:
+    """A category the user set or confirmed: what the learned model trains on."""
+
+    merchant_key: str | None
+    description: str
+    payee: str | None
+    amount: Decimal
+    bank_category: str | None
+    category: str
 
 
 @dataclass(frozen=True)
@@ -455,6 +481,7 @@ TRANSACTION_COLUMNS = (
     "updated_at",
     "original_amount",
     "original_currency",
+    "second_opinion",
 )
 
 
@@ -783,6 +810,7 @@ class Store:
                     u.confidence,
                     u.reason,
                     u.model,
+                    u.second_opinion,
                     now,
                     u.transaction_id,
                 ]
@@ -790,7 +818,8 @@ class Store:
                     params.extend(protected)
                 cursor = conn.execute(
                     "UPDATE transactions SET category = ?, category_source = ?, confidence = ?, "
-                    "category_reason = ?, category_model = ?, updated_at = ? WHERE id = ?" + guard,
+                    "category_reason = ?, category_model = ?, second_opinion = ?, updated_at = ? WHERE id = ?"
+                    + guard,
                     params,
                 )
                 changed += cursor.rowcount
@@ -805,7 +834,8 @@ class Store:
                 marks = ",".join("?" * len(chunk))
                 total += conn.execute(
                     "UPDATE transactions SET category = ?, category_source = ?, confidence = 1.0, "
-                    f"category_reason = NULL, category_model = NULL, reviewed = 1, updated_at = ? "
+                    "category_reason = NULL, category_model = NULL, second_opinion = NULL, reviewed = 1, "
+                    f"updated_at = ? "
                     f"WHERE id IN ({marks})",
                     [category, CategorySource.USER.value, now, *chunk],
                 ).rowcount
@@ -884,16 +914,55 @@ class Store:
             ).rowcount
 
     def pending_categorization(self) -> list[tuple[str, str, str | None, str]]:
-        """(id, description, merchant_key, amount) of rows with no category from the user or a rule."""
+        """(id, description, merchant_key, amount) of rows the cascade may still decide: no
+        category, or one from a local step (built-in, cache, history, learned) the user has
+        not confirmed. A row the user marked reviewed keeps its category."""
+        revisable = (
+            CategorySource.BUILTIN.value,
+            CategorySource.CACHE.value,
+            CategorySource.HISTORY.value,
+            CategorySource.LEARNED.value,
+        )
         with self.connect() as conn:
             return list(
                 conn.execute(
                     "SELECT id, description, merchant_key, amount FROM transactions "
-                    "WHERE category IS NULL OR category_source IS NULL OR category_source IN (?, ?) "
+                    "WHERE category IS NULL OR category_source IS NULL "
+                    f"OR (category_source IN ({','.join('?' * len(revisable))}) AND reviewed = 0) "
                     "ORDER BY date",
-                    (CategorySource.BUILTIN.value, CategorySource.CACHE.value),
+                    revisable,
                 )
             )
+
+    def labeled_rows(self) -> list[LabeledRow]:
+        """Every category the user set or confirmed: set by hand, by a rule, or marked reviewed."""
+        columns = {row[1] for row in self._table_info("transactions")}
+        payee = "payee" if "payee" in columns else "NULL"  # stored once the readers keep it
+        with self.connect() as conn:
+            rows = conn.execute(
+                f"SELECT merchant_key, description, {payee}, amount, bank_category, category "
+                "FROM transactions WHERE category IS NOT NULL "
+                "AND (reviewed = 1 OR category_source IN (?, ?)) ORDER BY id",
+                (CategorySource.USER.value, CategorySource.RULE.value),
+            ).fetchall()
+        return [LabeledRow(r[0], r[1], r[2], Decimal(r[3]), r[4], r[5]) for r in rows]
+
+    def confirmed_merchant_categories(self) -> set[tuple[str, str]]:
+        """(merchant key, category) pairs the user set or confirmed on at least one row."""
+        with self.connect() as conn:
+            return {
+                (str(r[0]), str(r[1]))
+                for r in conn.execute(
+                    "SELECT DISTINCT merchant_key, category FROM transactions "
+                    "WHERE category IS NOT NULL AND merchant_key IS NOT NULL "
+                    "AND (reviewed = 1 OR category_source IN (?, ?))",
+                    (CategorySource.USER.value, CategorySource.RULE.value),
+                )
+            }
+
+    def _table_info(self, table: str) -> list[tuple[Any, ...]]:
+        with self.connect() as conn:
+            return list(conn.execute(f"PRAGMA table_info({table})"))
 
     def uncategorized_ids(self) -> list[str]:
         with self.connect() as conn:
@@ -1100,6 +1169,36 @@ class Store:
                     (r.name, r.description, r.kind, n, json.dumps(list(r.aliases), ensure_ascii=False))
                     for n, r in enumerate(rows)
                 ),
+            )
+
+    # -- recurring payments (app.recurring) ---------------------------------------------
+
+    def recurring_rows(self) -> list[tuple[str, str, str, str, str | None, str, str | None]]:
+        """(id, date, amount, currency, merchant_key, account, category) of every transaction."""
+        with self.connect() as conn:
+            return list(
+                conn.execute(
+                    "SELECT id, date, amount, currency, merchant_key, account, category FROM transactions"
+                )
+            )
+
+    def dismissed_recurring(self) -> set[str]:
+        with self.connect() as conn:
+            return {str(r[0]) for r in conn.execute("SELECT series_key FROM recurring_dismissed")}
+
+    def dismiss_recurring(self, series_key: str, merchant_key: str) -> None:
+        """Remember that a detected series is not a subscription."""
+        with self.connect() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO recurring_dismissed (series_key, merchant_key, dismissed_at) "
+                "VALUES (?,?,?)",
+                (series_key, merchant_key, _now()),
+            )
+
+    def restore_recurring(self, series_key: str) -> bool:
+        with self.connect() as conn:
+            return bool(
+                conn.execute("DELETE FROM recurring_dismissed WHERE series_key = ?", (series_key,)).rowcount
             )
 
     # -- everything -------------------------------------------------------------------

@@ -12,6 +12,8 @@ CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "
 SOURCE_LABELS: dict[str, str] = {
     CategorySource.USER.value: "you",
     CategorySource.RULE.value: "rule",
+    CategorySource.HISTORY.value: "history",
+    CategorySource.LEARNED.value: "learned",
     CategorySource.MODEL.value: "model",
     CategorySource.CACHE.value: "cache",
     CategorySource.BUILTIN.value: "built-in",

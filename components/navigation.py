@@ -13,6 +13,7 @@ PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
 IMPORT = PAGES_DIR / "import_page.py"
 REVIEW = PAGES_DIR / "review.py"
 INSIGHTS = PAGES_DIR / "insights.py"
+RECURRING = PAGES_DIR / "recurring.py"
 EXPORT = PAGES_DIR / "export.py"
 SETTINGS = PAGES_DIR / "settings.py"
 
@@ -29,6 +30,7 @@ def pages() -> list[st.Page]:
         st.Page(IMPORT, title="Import", icon="📥", url_path="import"),
         st.Page(REVIEW, title="Review", icon="📝", url_path="review"),
         st.Page(INSIGHTS, title="Insights", icon="📊", url_path="insights"),
+        st.Page(RECURRING, title="Recurring", icon="🔁", url_path="recurring"),
         st.Page(EXPORT, title="Export", icon="📤", url_path="export"),
         st.Page(SETTINGS, title="Settings", icon="⚙️", url_path="settings"),
     ]

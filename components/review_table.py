@@ -19,20 +19,19 @@ import streamlit as st
 from app import periods
 from app.categorize import decisions
 from app.categorize.merchant import merchant_name
+from app.categorize.review_need import REASON_ORDER, ledger_review_reasons
 from app.jobs import job_for
-from app.models import CategorySource
 from app.store import TransactionFilter
 from components import resources, state
 from components.formatting import md, plural, source_label
 
 PAGE_SIZE = 200
-LOW_CONFIDENCE = 0.7
 NEEDS_REVIEW = "Needs review"
 ALL_ROWS = "All transactions"
 VIEWS = (NEEDS_REVIEW, ALL_ROWS)
 ALL_MONTHS = "All months"
 NO_SOURCE = "none (uncategorized)"
-SOURCE_CHOICES = ("you", "rule", "model", "cache", "built-in", NO_SOURCE)
+SOURCE_CHOICES = ("you", "rule", "history", "learned", "model", "cache", "built-in", NO_SOURCE)
 
 # The category, the one thing to edit, comes right after what identifies the row.
 EDITOR_COLUMNS = (
@@ -44,17 +43,11 @@ EDITOR_COLUMNS = (
     "source",
     "confidence",
     "why",
+    "how",
     "description",
     "account",
     "original",
 )
-
-# Why a row is in the review queue, most urgent first.
-REASON_UNCATEGORIZED = "no category"
-REASON_LOW_CONFIDENCE = "low confidence"
-REASON_BUILTIN = "built-in guess"
-REASON_UNREVIEWED = "not reviewed yet"
-REASON_ORDER = {REASON_UNCATEGORIZED: 0, REASON_LOW_CONFIDENCE: 1, REASON_BUILTIN: 2, REASON_UNREVIEWED: 3}
 
 
 @dataclass(frozen=True)
@@ -99,15 +92,21 @@ class ReviewQuery:
 
 
 def review_reasons(frame: pd.DataFrame) -> pd.Series:
-    """Why each row needs a look; empty text for rows that do not (reviewed, or your own decision)."""
-    source = frame["category_source"]
-    confidence = pd.to_numeric(frame["confidence"], errors="coerce")
-    decided_by_user = source.isin([CategorySource.USER.value, CategorySource.RULE.value])
-    reason = pd.Series(REASON_UNREVIEWED, index=frame.index, dtype=object)
-    reason = reason.mask(source == CategorySource.BUILTIN.value, REASON_BUILTIN)
-    reason = reason.mask(confidence < LOW_CONFIDENCE, REASON_LOW_CONFIDENCE)
-    reason = reason.mask(frame["category"].isna(), REASON_UNCATEGORIZED)
-    return reason.mask(frame["reviewed"].astype(bool) | decided_by_user, "")
+    """Why each row needs a look ("" when it does not): the core's rule, against the whole ledger."""
+    return ledger_review_reasons(resources.store(), frame)
+
+
+def provenance(rows: pd.DataFrame) -> list[str]:
+    """How each category was decided (the cascade's reason), and what another source said."""
+    reasons = rows["category_reason"] if "category_reason" in rows else pd.Series(None, index=rows.index)
+    seconds = rows["second_opinion"] if "second_opinion" in rows else pd.Series(None, index=rows.index)
+    shown = []
+    for reason, second in zip(reasons.tolist(), seconds.tolist(), strict=True):
+        parts = [str(reason)] if isinstance(reason, str) and reason else []
+        if isinstance(second, str) and second:
+            parts.append(f"but {second}")
+        shown.append("; ".join(parts))
+    return shown
 
 
 def matching_rows(query: ReviewQuery) -> pd.DataFrame:
@@ -197,6 +196,7 @@ def editor_frame(rows: pd.DataFrame) -> pd.DataFrame:
             "source": source_labels(rows["category_source"]),
             "confidence": pd.to_numeric(rows["confidence"], errors="coerce"),
             "why": rows["why"].astype(str),
+            "how": provenance(rows),
             "original": original_labels(rows),
         },
         index=pd.Index(rows.index.astype(str), name="id"),
@@ -330,13 +330,20 @@ def render_table(ids: Sequence[str], category_options: Sequence[str], page: int)
             ),
             "source": st.column_config.TextColumn(
                 "Set by",
-                help="you, your rule, the model, the cache of earlier answers, or a built-in rule",
+                help="you, your rule, your history, learned from your categories, the model, "
+                "the cache of earlier answers, or a built-in rule",
                 width=75,
             ),
             "confidence": st.column_config.ProgressColumn(
                 "Confidence", min_value=0.0, max_value=1.0, format="percent", width=95
             ),
             "why": st.column_config.TextColumn("Needs review because", width=140),
+            "how": st.column_config.TextColumn(
+                "How it was decided",
+                help="The rule, your history, what was learned from your categories (with the "
+                "merchants it learned from), or the model; and any source that disagreed",
+                width="medium",
+            ),
             "original": st.column_config.TextColumn(
                 "Original", help="Foreign spend: the amount in the shop's currency", width=100
             ),
@@ -350,9 +357,11 @@ def render_table(ids: Sequence[str], category_options: Sequence[str], page: int)
         disabled=shown.empty,
         help="Accept the categories shown on this page as they are.",
     )
-    if len(ids) > len(shown):
-        right.button(
-            f"Mark all {len(ids):,} listed as reviewed",
-            key=state.REVIEW_MARK_ALL_BUTTON,
-            on_click=_on_mark_all,
-        )
+    right.button(
+        f"Accept all {len(ids):,} shown",
+        key=state.REVIEW_MARK_ALL_BUTTON,
+        on_click=_on_mark_all,
+        disabled=not ids,
+        help="Accept the categories of every row these filters list, on all pages; "
+        "each counts as your confirmation and teaches the learned model.",
+    )

@@ -47,6 +47,12 @@ REVIEW_CREATE_RULE_BUTTON: Final = "review_create_rule"
 REVIEW_DISMISS_BUTTON: Final = "review_dismiss_followup"
 REVIEW_MESSAGE: Final = "review_message"  # last confirmation shown under the table
 
+# -- recurring page --------------------------------------------------------------------------
+RECURRING_DISMISS_CHOICE: Final = "recurring_dismiss_choice"  # a series key
+RECURRING_DISMISS_BUTTON: Final = "recurring_dismiss"
+RECURRING_RESTORE_CHOICE: Final = "recurring_restore_choice"
+RECURRING_RESTORE_BUTTON: Final = "recurring_restore"
+
 # -- shared filters (Insights and Export) -----------------------------------------------------
 FILTER_DATES: Final = "filter_dates"
 FILTER_ACCOUNTS: Final = "filter_accounts"

@@ -9,73 +9,22 @@ client shared by many worker threads gives each exchange its own.
 
 Replies are never decompressed (`Accept-Encoding: identity`, and a compressed reply is
 refused), so the cap on bytes read is also a cap on the bytes the caller holds.
+
+The limits themselves (`bounded`, `Bounds`, `ReplyRefused`) live in `exchange_bounds`, which
+imports no HTTP library; this module is loaded only when a client is built.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import ssl
-import time
 from collections.abc import Iterable, Iterator
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 import httpcore2
 import httpx2
 
-
-@dataclass
-class Bounds:
-    """The limits of one exchange (or of a few that share them, like a probe's requests)."""
-
-    seconds: float
-    max_bytes: int
-    deadline: float = 0.0
-    received: int = 0
-
-    def __post_init__(self) -> None:
-        if not self.deadline:
-            self.deadline = time.monotonic() + self.seconds
-
-
-class ReplyRefused(Exception):
-    """The server's reply was cut off on purpose: too large, or in a form we do not read."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class ReplyTooLarge(ReplyRefused):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"the reply is too large (more than {limit:,} bytes; reading stopped there)")
-        self.limit = limit
-
-
-_current: ContextVar[Bounds | None] = ContextVar("privfin_http_bounds", default=None)
-
-
-@contextlib.contextmanager
-def bounded(seconds: float, max_bytes: int) -> Iterator[Bounds]:
-    """Every request made inside shares one deadline `seconds` from now and one byte cap."""
-    bounds = Bounds(seconds, max_bytes)
-    token = _current.set(bounds)
-    try:
-        yield bounds
-    finally:
-        _current.reset(token)
-
-
-def _time_left(timeout: float | None, expired: type[Exception]) -> float | None:
-    bounds = _current.get()
-    if bounds is None:
-        return timeout
-    left = bounds.deadline - time.monotonic()
-    if left <= 0:
-        raise expired(f"the {bounds.seconds:g} s deadline of this exchange passed")
-    return left if timeout is None else min(timeout, left)
+from app.categorize.exchange_bounds import Bounds, ReplyRefused, ReplyTooLarge, current_bounds, time_left
 
 
 class _BoundedStream(httpcore2.NetworkStream):
@@ -83,8 +32,8 @@ class _BoundedStream(httpcore2.NetworkStream):
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        data = self._inner.read(max_bytes, _time_left(timeout, httpcore2.ReadTimeout))
-        bounds = _current.get()
+        data = self._inner.read(max_bytes, time_left(timeout, httpcore2.ReadTimeout))
+        bounds = current_bounds.get()
         if bounds is not None:
             bounds.received += len(data)
             if bounds.received > bounds.max_bytes:
@@ -92,7 +41,7 @@ class _BoundedStream(httpcore2.NetworkStream):
         return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _time_left(timeout, httpcore2.WriteTimeout))
+        self._inner.write(buffer, time_left(timeout, httpcore2.WriteTimeout))
 
     def close(self) -> None:
         self._inner.close()
@@ -100,7 +49,7 @@ class _BoundedStream(httpcore2.NetworkStream):
     def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore2.NetworkStream:
-        left = _time_left(timeout, httpcore2.ConnectTimeout)
+        left = time_left(timeout, httpcore2.ConnectTimeout)
         return _BoundedStream(self._inner.start_tls(ssl_context, server_hostname, left))
 
     def get_extra_info(self, info: str) -> Any:
@@ -119,13 +68,13 @@ class _BoundedBackend(httpcore2.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore2.NetworkStream:
-        left = _time_left(timeout, httpcore2.ConnectTimeout)
+        left = time_left(timeout, httpcore2.ConnectTimeout)
         return _BoundedStream(self._inner.connect_tcp(host, port, left, local_address, socket_options))
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
     ) -> httpcore2.NetworkStream:
-        left = _time_left(timeout, httpcore2.ConnectTimeout)
+        left = time_left(timeout, httpcore2.ConnectTimeout)
         return _BoundedStream(self._inner.connect_unix_socket(path, left, socket_options))
 
     def sleep(self, seconds: float) -> None:
@@ -143,11 +92,11 @@ class _BoundedBody(httpx2.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         chunks = iter(self._inner)
         while True:
-            token = _current.set(self._bounds)
+            token = current_bounds.set(self._bounds)
             try:
                 chunk = next(chunks, None)
             finally:
-                _current.reset(token)
+                current_bounds.reset(token)
             if chunk is None:
                 return
             yield chunk
@@ -170,12 +119,12 @@ class _BoundedTransport(httpx2.HTTPTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         # A request sent outside any `bounded` block still gets limits of its own.
-        bounds = _current.get() or Bounds(self._default.seconds, self._default.max_bytes)
-        token = _current.set(bounds)
+        bounds = current_bounds.get() or Bounds(self._default.seconds, self._default.max_bytes)
+        token = current_bounds.set(bounds)
         try:
             response = super().handle_request(request)
         finally:
-            _current.reset(token)
+            current_bounds.reset(token)
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         if encoding not in ("", "identity"):
             response.close()

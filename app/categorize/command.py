@@ -25,6 +25,7 @@ from typing import Any, TextIO
 
 from app.categorize.merchant import merchant_name
 from app.categorize.pipeline import CategorizeReport, Progress, categorize_pending
+from app.categorize.review_need import ledger_review_reasons
 from app.settings import Settings, SettingsError, load_settings
 from app.store import Store
 
@@ -33,7 +34,19 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
 
-JSON_FIELDS = ("id", "date", "description", "amount", "merchant", "category", "source", "confidence")
+JSON_FIELDS = (
+    "id",
+    "date",
+    "description",
+    "amount",
+    "payee",
+    "merchant",
+    "category",
+    "source",
+    "confidence",
+    "needs_review",
+)
+NO_SOURCE = "none"
 
 
 def _eprint(*parts: object) -> None:
@@ -81,31 +94,50 @@ def _import(
 
 
 def transaction_rows(store: Store, scope: Sequence[str] | None) -> list[dict[str, Any]]:
-    """The `--json` objects, oldest first (all stored transactions when `scope` is None)."""
+    """The `--json` objects, oldest first (all stored transactions when `scope` is None).
+
+    `source` is one of user, rule, history, learned, cache, builtin, model, none;
+    `needs_review` is the Review page's rule (`review_need`).
+    """
     frame = store.transactions_frame()
     if scope is not None:
         frame = frame[frame["id"].isin(set(scope))]
+    frame = frame.assign(why=ledger_review_reasons(store, frame))
     frame = frame.reset_index(drop=True).sort_values(["date", "id"])
+    payees = _payees(frame)
     rows = []
     for record in frame.to_dict("records"):
         confidence = record["confidence"]
         category = record["category"]
         source = record["category_source"]
+        description = str(record["description"])
+        payee = payees.get(str(record["id"]))
         rows.append(
             {
                 "id": record["id"],
                 "date": record["date"].date().isoformat(),
                 "description": record["description"],
                 "amount": float(record["amount"]),
-                "merchant": merchant_name(str(record["description"])),
+                "payee": payee,
+                "merchant": merchant_name(payee or description),
                 "category": category if isinstance(category, str) else None,
-                "source": source if isinstance(source, str) else None,
+                "source": source if isinstance(source, str) and source else NO_SOURCE,
                 "confidence": None
                 if confidence is None or confidence != confidence
                 else round(float(confidence), 3),
+                "needs_review": bool(record["why"]),
             }
         )
     return rows
+
+
+def _payees(frame: Any) -> dict[str, str]:
+    """The file's own payee per row, once the store keeps one (a `payee` column)."""
+    if "payee" not in frame:
+        return {}
+    return {
+        str(i): str(p) for i, p in zip(frame["id"], frame["payee"], strict=True) if isinstance(p, str) and p
+    }
 
 
 def _plural(n: int, word: str) -> str:
@@ -128,6 +160,10 @@ def format_summary(report: CategorizeReport) -> list[str]:
             f"{_plural(report.batches, 'batch')}, {_plural(report.requests_sent, 'request')} sent "
             f"(up to {report.concurrency} at a time), tokens {report.prompt_tokens:,} prompt + "
             f"{report.completion_tokens:,} answer"
+        )
+        lines.append(
+            f"tokens per merchant asked: {report.prompt_tokens_per_merchant:.1f} prompt (each request's "
+            f"instructions shared by its batch), {report.completion_tokens_per_merchant:.1f} answer"
         )
     else:
         lines.append("model: no requests sent")

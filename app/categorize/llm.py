@@ -26,15 +26,23 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx2
-import openai
-
-from app.categorize.bounded_http import ReplyRefused, bounded, bounded_client
+from app.categorize.exchange_bounds import ReplyRefused, bounded
 from app.categorize.redact import redact_messages
-from app.settings import Settings
+from app.lazy_import import LazyModule
+
+if TYPE_CHECKING:
+    import httpx2
+    import openai
+
+    from app.categorize import bounded_http
+    from app.settings import Settings
+else:  # loaded when an endpoint is first contacted: an offline run never pays for them
+    httpx2 = LazyModule("httpx2")
+    openai = LazyModule("openai")
+    bounded_http = LazyModule("app.categorize.bounded_http")
 
 PROBE_TOTAL_S = 5.0
 """The whole probe (every request it makes, connect to last byte): status endpoints answer at
@@ -225,7 +233,7 @@ def probe_endpoint(settings: Settings) -> EndpointStatus:
     base = settings.endpoint_url.rstrip("/")
     root = root_url(base)
     total = min(PROBE_TOTAL_S, settings.request_timeout_s)
-    client = bounded_client(
+    client = bounded_http.bounded_client(
         seconds=total, max_bytes=PROBE_MAX_BYTES, connect_timeout_s=settings.connect_timeout_s
     )
     try:
@@ -436,7 +444,7 @@ class EndpointClient:
         self.request_model = settings.model or status.model or PLACEHOLDER_MODEL
         self._rng = rng or random.Random()
         self._rng_lock = threading.Lock()
-        http_client = bounded_client(
+        http_client = bounded_http.bounded_client(
             seconds=settings.request_timeout_s,
             max_bytes=REPLY_BASE_BYTES,
             connect_timeout_s=settings.connect_timeout_s,

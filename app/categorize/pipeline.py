@@ -1,9 +1,12 @@
-"""The categorization cascade: user rules → the user's own history → cache → built-in rules → model.
+"""The categorization cascade: user rules → the user's own history → confident built-in rules and
+the learned model → cache → the built-in rules' weaker guesses → model.
 
 Transactions are grouped by (merchant key, direction) and each group is decided once.
 The first step that can decide a group wins, and every row is written with its
 `source` and `confidence`; rows nothing could decide stay uncategorized (category NULL)
-with the reason in `category_reason`.
+with the reason in `category_reason`. Where the learned model (`learned`, trained on the
+user's own categories) and a built-in rule or the model disagree, the row keeps the
+stronger answer and the other one in `second_opinion`, which puts it in the review queue.
 
 The model step packs many merchants into one request (bounded by `batch_max_items` and
 `batch_token_budget`), keeps up to the endpoint's capacity of requests in flight, and
@@ -37,6 +40,8 @@ from decimal import Decimal
 from queue import Empty, SimpleQueue
 
 from app.categorize.builtin_rules import BuiltinMatch, builtin_category
+from app.categorize.examples import relevant_corrections
+from app.categorize.learned import Example, LearnedGuess, LearnedModel, merchant_text
 from app.categorize.llm import (
     ChatResult,
     EndpointClient,
@@ -52,6 +57,7 @@ from app.categorize.merchant import merchant_name
 from app.categorize.prompt import (
     MESSAGE_OVERHEAD_TOKENS,
     PROMPT_VERSION,
+    AnswerShape,
     ItemAnswer,
     ParsedAnswer,
     PromptItem,
@@ -72,16 +78,14 @@ from app.categorize.redact import (
     redact,
     redact_derived,
 )
+from app.categorize.review_need import BUILTIN_TRUSTED_CONFIDENCE
 from app.categorize.run_limits import UNREADABLE_REPLIES, RunLimits, failure_kind
 from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import Taxonomy, load_taxonomy
 from app.models import CategorySource, Direction, Transaction, direction_of
 from app.money import round_to_cents
 from app.settings import Settings
-from app.store import CategoryUpdate, Store, TransactionFilter
-
-BUILTIN_TRUSTED_CONFIDENCE = 0.85
-"""Built-in matches at or above this are final; weaker ones (bank-category guesses) go to the model."""
+from app.store import CategoryUpdate, Store
 
 HISTORY_CONFIDENCE = 0.95
 MAX_ASKS_PER_MERCHANT = 3
@@ -98,6 +102,9 @@ SYSTEM_PROMPT_SHARE = 0.5
 """At most this share of the token budget goes to instructions; the rest carries the batch."""
 
 RECENT_CORRECTIONS = 6
+CORRECTION_POOL = 400
+"""The user's latest corrections the prompt's examples are chosen from (nearest merchants first)."""
+
 KEPT_ON_THIS_MACHINE = "may be a person's name, so it was not sent to the model; needs you"
 
 
@@ -142,6 +149,17 @@ class CategorizeReport:
     @property
     def needs_attention(self) -> int:
         return sum(self.uncategorized.values())
+
+    @property
+    def prompt_tokens_per_merchant(self) -> float:
+        """Prompt tokens the endpoint counted per merchant asked: each request's system prompt
+        is shared by the merchants of its batch; retries and re-asks included."""
+        return self.prompt_tokens / self.merchants_asked if self.merchants_asked else 0.0
+
+    @property
+    def completion_tokens_per_merchant(self) -> float:
+        """Answer tokens the endpoint counted per merchant asked (target: at most 8)."""
+        return self.completion_tokens / self.merchants_asked if self.merchants_asked else 0.0
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -203,6 +221,19 @@ class MerchantGroup:
     def typical_amount(self) -> float:
         amounts = [abs(t.amount) for t in self.transactions]
         return float(round_to_cents(Decimal(statistics.median(amounts))))
+
+    def learned_example(self) -> Example:
+        """What the learned model reads of this merchant: its first row, at its typical amount."""
+        first = self.transactions[0]
+        bank_categories = Counter(t.bank_category for t in self.transactions if t.bank_category)
+        return Example(
+            merchant=merchant_text(self.merchant_key, first.description),
+            payee=first.payee,
+            description=first.description,
+            direction=self.direction,
+            amount=Decimal(str(self.typical_amount())),
+            bank_category=bank_categories.most_common(1)[0][0] if bank_categories else None,
+        )
 
 
 def _group_key(t: Transaction, key: str | None) -> tuple[str, Direction]:
@@ -346,9 +377,17 @@ def make_batches(
     return batches
 
 
-def _batch(groups: list[MerchantGroup], taxonomy: Taxonomy, settings: Settings, splits: int = 0) -> Batch:
+def _batch(
+    groups: list[MerchantGroup],
+    taxonomy: Taxonomy,
+    settings: Settings,
+    splits: int = 0,
+    shape: AnswerShape = "compact",
+) -> Batch:
     items = [_item(group, str(n), settings) for n, group in enumerate(groups, start=1)]
-    return Batch(groups=groups, items=items, max_tokens=answer_budget(len(items), taxonomy), splits=splits)
+    return Batch(
+        groups=groups, items=items, max_tokens=answer_budget(len(items), taxonomy, shape), splits=splits
+    )
 
 
 # -- the run --------------------------------------------------------------------------------
@@ -361,6 +400,7 @@ class _Decision:
     confidence: float | None
     reason: str | None = None
     model: str | None = None
+    second_opinion: str | None = None
 
 
 @dataclass(frozen=True)
@@ -395,6 +435,7 @@ def _updates(group: MerchantGroup, decision: _Decision) -> list[CategoryUpdate]:
             confidence=decision.confidence,
             reason=decision.reason,
             model=decision.model,
+            second_opinion=decision.second_opinion,
         )
         for tid in group.ids
     ]
@@ -423,6 +464,9 @@ class _Run:
         )
         self._deferred: list[tuple[MerchantGroup, _Decision]] = []
         self._scope: CacheScope | None = None
+        # The shape the answers' room is sized for: compact, as asked, until the model is
+        # seen answering in the long shape, which needs twice the room (see `_size_for_answers`).
+        self.answer_shape: AnswerShape = "compact"
 
     # progress ----------------------------------------------------------------------------
 
@@ -495,24 +539,18 @@ class _Run:
         self.report.model = model
         self._scope = CacheScope.of(taxonomy, model, self.settings)
 
+        for group in remaining:
+            group.builtin = _best_builtin(group, taxonomy)
+        self._apply_builtin_and_learned(remaining, final, taxonomy)
+        remaining = [g for g in remaining if id(g) not in final]
+
         self._apply_cache(remaining, final, taxonomy, model)
         remaining = [g for g in remaining if id(g) not in final]
 
         tentative: dict[int, _Decision] = {}
         for group in remaining:
-            group.builtin = _best_builtin(group, taxonomy)
-            if group.builtin is None:
-                continue
-            decision = _Decision(
-                group.builtin.category,
-                CategorySource.BUILTIN,
-                group.builtin.confidence,
-                reason=f"built-in rule: {group.builtin.rule}",
-            )
-            if group.builtin.confidence >= BUILTIN_TRUSTED_CONFIDENCE:
-                final[id(group)] = decision
-            else:
-                tentative[id(group)] = decision
+            if group.builtin is not None:
+                tentative[id(group)] = _builtin_decision(group.builtin)
         for group in remaining:
             if id(group) not in final and group.may_be_only_a_name():
                 final[id(group)] = self._fallback(group, tentative, KEPT_ON_THIS_MACHINE)
@@ -591,9 +629,38 @@ class _Run:
             if remembered is not None:
                 final[id(group)] = _Decision(
                     remembered,
-                    CategorySource.CACHE,
+                    CategorySource.HISTORY,
                     HISTORY_CONFIDENCE,
                     reason="as you categorized this merchant before",
+                )
+
+    def _apply_builtin_and_learned(
+        self, groups: Sequence[MerchantGroup], final: dict[int, _Decision], taxonomy: Taxonomy
+    ) -> None:
+        """A confident built-in match is final; otherwise the learned model's earned answer is.
+
+        The learned model is trained here, on whatever the ledger holds now, so every import
+        and every correction since the last run counts. When the two disagree the row keeps
+        the stronger answer and goes to review with the other as its second opinion.
+        """
+        guesses = _learned_guesses(self.store, groups, taxonomy)
+        for group in groups:
+            guess = guesses.get(id(group))
+            builtin = group.builtin
+            if builtin is not None and builtin.confidence >= BUILTIN_TRUSTED_CONFIDENCE:
+                decision = _builtin_decision(builtin)
+                if guess is not None and guess.category != builtin.category:
+                    decision.second_opinion = f"learned from your categories: {guess.category}"
+                final[id(group)] = decision
+            elif guess is not None:
+                final[id(group)] = _Decision(
+                    guess.category,
+                    CategorySource.LEARNED,
+                    guess.confidence,
+                    reason=guess.reason,
+                    second_opinion=f"built-in rule: {builtin.category}"
+                    if builtin is not None and builtin.category != guess.category
+                    else None,
                 )
 
     def _apply_cache(
@@ -616,7 +683,7 @@ class _Run:
                 )
             elif hit.category is None:
                 # The model already said it is unsure; asking again with the same prompt is waste.
-                builtin = _best_builtin(group, taxonomy)
+                builtin = group.builtin
                 final[id(group)] = (
                     _Decision(
                         builtin.category,
@@ -639,7 +706,11 @@ class _Run:
         model: str,
     ) -> None:
         settings = self.settings
-        corrections = self.store.recent_corrections(RECENT_CORRECTIONS)
+        corrections = relevant_corrections(
+            self.store.recent_corrections(CORRECTION_POOL),
+            [(g.merchant_key, len(g.transactions)) for g in groups],
+            RECENT_CORRECTIONS,
+        )
         system = build_system_prompt(
             taxonomy,
             corrections,
@@ -666,6 +737,7 @@ class _Run:
         while queue or in_flight:
             while queue and len(in_flight) < concurrency and not self._halted():
                 batch = queue.pop(0)
+                self._size_for_answers(batch, taxonomy)
                 for group in batch.groups:
                     group.asks += 1
                 in_flight[id(batch)] = batch
@@ -720,6 +792,12 @@ class _Run:
         self.batches_done += 1
         self.emit("asking the model")
         return follow_ups
+
+    def _size_for_answers(self, batch: Batch, taxonomy: Taxonomy) -> None:
+        """Give a batch the room of the shape this model answers in: a model that ignores the
+        compact shape would otherwise be cut off by our own `max_tokens` on every batch."""
+        needed = answer_budget(len(batch.items), taxonomy, self.answer_shape)
+        batch.max_tokens = max(batch.max_tokens, needed)
 
     def _halted(self) -> bool:
         """The user cancelled, or a limit stopped the run (see `RunLimits`)."""
@@ -801,6 +879,8 @@ class _Run:
         if isinstance(outcome, LLMError):
             return self._handle_error(batch, outcome, tentative, taxonomy)
         assert parsed is not None
+        if parsed.shape == "long":
+            self.answer_shape = "long"
         by_local_id = {item.id: group for item, group in zip(batch.items, batch.groups, strict=True)}
         decided: list[tuple[MerchantGroup, _Decision]] = []
         cache_entries: list[CacheEntry] = []
@@ -835,7 +915,7 @@ class _Run:
         if not retry:
             return []
         self.batches_total += 1
-        return [_batch(retry, taxonomy, self.settings, batch.splits)]
+        return [_batch(retry, taxonomy, self.settings, batch.splits, self.answer_shape)]
 
     def _handle_error(
         self, batch: Batch, error: LLMError, tentative: dict[int, _Decision], taxonomy: Taxonomy
@@ -852,7 +932,9 @@ class _Run:
     def _split(self, groups: list[MerchantGroup], taxonomy: Taxonomy, splits: int) -> list[Batch]:
         middle = (len(groups) + 1) // 2
         halves = [groups[:middle], groups[middle:]]
-        batches = [_batch(half, taxonomy, self.settings, splits + 1) for half in halves if half]
+        batches = [
+            _batch(half, taxonomy, self.settings, splits + 1, self.answer_shape) for half in halves if half
+        ]
         self.batches_total += len(batches)
         return batches
 
@@ -872,9 +954,16 @@ class _Run:
     def _model_decision(
         self, group: MerchantGroup, answer: ItemAnswer, tentative: dict[int, _Decision], model: str
     ) -> _Decision:
-        if answer.category is not None:
-            return _Decision(answer.category, CategorySource.MODEL, answer.confidence, model=model)
         guess = tentative.get(id(group))
+        if answer.category is not None:
+            differs = guess is not None and guess.category is not None and guess.category != answer.category
+            return _Decision(
+                answer.category,
+                CategorySource.MODEL,
+                answer.confidence,
+                model=model,
+                second_opinion=f"built-in rule: {guess.category}" if differs and guess else None,
+            )
         if guess is not None:
             return _Decision(
                 guess.category,
@@ -904,14 +993,44 @@ def _best_builtin(group: MerchantGroup, taxonomy: Taxonomy) -> BuiltinMatch | No
     return best
 
 
+def _builtin_decision(builtin: BuiltinMatch) -> _Decision:
+    return _Decision(
+        builtin.category, CategorySource.BUILTIN, builtin.confidence, reason=f"built-in rule: {builtin.rule}"
+    )
+
+
+def _learned_guesses(
+    store: Store, groups: Sequence[MerchantGroup], taxonomy: Taxonomy
+) -> dict[int, LearnedGuess]:
+    """The learned model's earned answers for these merchants (none while it has too few labels)."""
+    if not groups:
+        return {}
+    model = LearnedModel(store.labeled_rows())
+    if not model.answers:
+        return {}
+    guesses = model.guess_many([g.learned_example() for g in groups])
+    return {
+        id(group): guess
+        for group, guess in zip(groups, guesses, strict=True)
+        if guess is not None and guess.category in taxonomy.names
+    }
+
+
 def _user_history(store: Store) -> dict[tuple[str, Direction], str]:
     """Merchants whose rows the user categorized by hand, all the same way."""
-    frame = store.transactions_frame(TransactionFilter(sources=[CategorySource.USER.value]))
+    # Three columns straight from SQLite: `transactions_frame` would import pandas (~0.5 s)
+    # into every categorize run, offline ones included, for this one look-up.
+    with store.connect() as conn:
+        rows = conn.execute(
+            "SELECT merchant_key, amount, category FROM transactions WHERE category_source = ?",
+            (CategorySource.USER.value,),
+        ).fetchall()
     seen: dict[tuple[str, Direction], set[str]] = {}
-    for key, amount, category in zip(frame["merchant_key"], frame["amount"], frame["category"], strict=True):
+    for key, amount, category in rows:
         if not key or not category:
             continue
-        seen.setdefault((str(key), direction_of(Decimal(amount))), set()).add(str(category))
+        # str() first: the amount's sign is all that is read, whether stored as text or integer.
+        seen.setdefault((str(key), direction_of(Decimal(str(amount)))), set()).add(str(category))
     return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
 
 

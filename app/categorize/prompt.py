@@ -2,13 +2,17 @@
 
 One request asks about many merchants. The system message carries the instructions,
 the taxonomy and the user's recent corrections; the last user message is a JSON array
-of items (`id`, `text`, `direction`, optionally `amount`). The model answers
-`{"results": [{"id", "category", "confidence"}]}`.
+of items (`id`, `text`, `direction`, optionally `amount`). The model answers in the
+compact shape `{"1":"Groceries","2":null}`: each id mapped to a category or null
+(unsure), a few output tokens per merchant, since decode time is what a WAN cluster
+charges for. The long shape `{"results": [{"id", "category", "confidence"}]}` of earlier
+versions is still read, because real models ignore the requested shape.
 
 Small self-hosted models wrap that JSON in `<think>` blocks, code fences and prose,
 and get the syntax slightly wrong (single quotes, trailing commas, a truncated tail),
 so the answer is read with a tolerant parser and then checked against the batch: only
-ids we asked about, only categories of the taxonomy, confidence within [0, 1].
+ids we asked about, only categories of the taxonomy. The model is not asked how sure it
+is: a category it names is stored with `MODEL_CONFIDENCE` (see there).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from app.categorize.redact import (
 from app.categorize.taxonomy import INCOME, LABELING_RULES, Taxonomy
 from app.models import Direction
 
-PROMPT_VERSION = "p2"
+PROMPT_VERSION = "p3"
 """Part of every cache key: bump it whenever the prompt changes what a model would answer."""
 
 
@@ -42,9 +46,21 @@ MAX_ITEM_TEXT_CHARS = 64
 
 CHARS_PER_TOKEN = 4
 MESSAGE_OVERHEAD_TOKENS = 8  # chat-template tokens around each message
-ANSWER_OVERHEAD_TOKENS = 16  # '{"results": [' ... ']}' plus slack
+ANSWER_OVERHEAD_TOKENS = 16  # the braces of the answer object plus slack
 
-_ANSWER_SHAPE = '{"results": [{"id": "1", "category": "Groceries", "confidence": 0.9}]}'
+AnswerShape = Literal["compact", "long"]
+"""`compact`: `{"1":"Groceries","2":null}`, what privfin asks for. `long`: the
+`{"results": [...]}` shape with a confidence per item, asked for before prompt p3 and
+kept as an option so its cost can be measured side by side (benchmarks/bench_categorize)."""
+ANSWER_EXAMPLES: dict[AnswerShape, str] = {
+    "compact": '{"1":"Groceries","2":null}',
+    "long": '{"results": [{"id": "1", "category": "Groceries", "confidence": 0.9}]}',
+}
+# One answered item of each shape at its widest (a three-digit id), without the category name.
+_ITEM_TEMPLATES: dict[AnswerShape, str] = {
+    "compact": '"999": "", ',
+    "long": '{"id": "999", "category": "", "confidence": 0.95}, ',
+}
 
 
 def estimate_tokens(text: str) -> int:
@@ -177,9 +193,13 @@ For each item pick exactly one category from the list below, or null when you ar
 
 _AMOUNT_LINE = ';\n- "amount": the typical amount, in the account currency'
 
-_OUTRO = """Answer with only one JSON object, no prose and no code fences, one result per item id:
-{shape}
-"confidence" is a number from 0 to 1; "category" is a category name from the list or null."""
+_OUTROS: dict[AnswerShape, str] = {
+    "compact": """Answer with only one JSON object, no prose and no code fences, mapping every item id to a category name from the list, or to null when unsure:
+{example}""",
+    "long": """Answer with only one JSON object, no prose and no code fences, one result per item id:
+{example}
+"confidence" is a number from 0 to 1; "category" is a category name from the list or null.""",
+}
 
 
 Detail = Literal["full", "compact", "minimal"]
@@ -257,6 +277,7 @@ def build_system_prompt(
     *,
     send_amounts: bool = False,
     max_tokens: int | None = None,
+    shape: AnswerShape = "compact",
 ) -> SystemPrompt:
     """The instructions; the most detailed variant that fits in `max_tokens`.
 
@@ -265,7 +286,7 @@ def build_system_prompt(
     descriptions, then no labeling rules, then category names only, then no examples.
     """
     intro = _INTRO.format(amount_line=_AMOUNT_LINE if send_amounts else "")
-    outro = _OUTRO.format(shape=_ANSWER_SHAPE)
+    outro = _OUTROS[shape].format(example=ANSWER_EXAMPLES[shape])
     block = _corrections_block(corrections)
     examples = [block] if block is not None else []
     rules = "Labeling rules:\n" + LABELING_RULES.strip()
@@ -314,16 +335,28 @@ def item_prompt_tokens(item: PromptItem) -> int:
     return estimate_tokens(json.dumps(item.as_json(), ensure_ascii=False) + ", ")
 
 
-def answer_tokens_per_item(taxonomy: Taxonomy) -> int:
-    """Room for one result object with the longest category name, plus slack for spacing."""
+def answer_tokens_per_item(taxonomy: Taxonomy, shape: AnswerShape = "compact") -> int:
+    """Room for one answered item with the longest category name, plus slack for spacing
+    (10 tokens for the default taxonomy's compact shape, 21 for the long one)."""
     longest = max((len(name) for name in taxonomy.names), default=16)
-    template = '{"id": "999", "category": "", "confidence": 0.95}, '
-    return math.ceil((len(template) + longest) / CHARS_PER_TOKEN) + 2
+    slack = 1 if shape == "compact" else 2
+    return math.ceil((len(_ITEM_TEMPLATES[shape]) + longest) / CHARS_PER_TOKEN) + slack
 
 
-def answer_budget(n_items: int, taxonomy: Taxonomy) -> int:
-    """`max_tokens` for a batch of `n_items`: the answer must never be cut by our own limit."""
-    return ANSWER_OVERHEAD_TOKENS + n_items * answer_tokens_per_item(taxonomy)
+def answer_budget(n_items: int, taxonomy: Taxonomy, shape: AnswerShape = "compact") -> int:
+    """`max_tokens` for a batch of `n_items`: the answer must never be cut by our own limit.
+
+    No room for thinking: every request turns it off (`EndpointClient.request_body`).
+    """
+    return ANSWER_OVERHEAD_TOKENS + n_items * answer_tokens_per_item(taxonomy, shape)
+
+
+def prompt_tokens_per_item(system: SystemPrompt, items: Sequence[PromptItem]) -> float:
+    """Estimated prompt tokens per merchant of one request, its system prompt shared by the batch."""
+    if not items:
+        return 0.0
+    user = estimate_tokens(items_message(items)) + MESSAGE_OVERHEAD_TOKENS
+    return (system.tokens + user) / len(items)
 
 
 # -- the answer ---------------------------------------------------------------------------
@@ -546,8 +579,9 @@ def extract_json(text: str) -> tuple[Any, bool] | None:
     """The answer's JSON value from free text, and whether it was cut off.
 
     Tries every `{`/`[` in order and prefers an object with a "results" key (reasoning
-    and prose may contain other braces); falls back to the first array of objects.
-    Linear in the length of the text (see `_LenientParser`).
+    and prose may contain other braces); falls back to the first compact answer
+    (`{"1": "Dining"}`), array of objects or single result object. Linear in the length
+    of the text (see `_LenientParser`).
     """
     parser = _LenientParser(text)
     fallback: tuple[Any, bool] | None = None
@@ -563,6 +597,8 @@ def extract_json(text: str) -> tuple[Any, bool] | None:
             fallback = (value, truncated)
         if fallback is None and isinstance(value, dict) and _looks_like_result(value):
             fallback = ([value], truncated)
+        if fallback is None and isinstance(value, dict) and looks_like_compact_answer(value):
+            fallback = (value, truncated)
     return fallback
 
 
@@ -571,6 +607,28 @@ def _looks_like_result(value: dict[str, Any]) -> bool:
     return bool(keys & set(_ID_KEYS)) and bool(keys & set(_CATEGORY_KEYS))
 
 
+def looks_like_compact_answer(value: dict[Any, Any]) -> bool:
+    """`{"1": "Dining", "2": null}`: ids (at least one a number, as ours are) mapped to a
+    name, null, or an object with the category (`{"1": {"category": "Dining"}}`)."""
+    if not value or _looks_like_result(value) or _field(value, _RESULTS_KEYS)[0]:
+        return False
+    if not any(str(key).strip().lstrip("-").isdigit() for key in value):
+        return False
+    return all(item is None or isinstance(item, str | dict) for item in value.values())
+
+
+def _compact_entries(value: dict[Any, Any]) -> list[dict[str, Any]]:
+    """A compact answer as the long shape's result entries (an object without a category is skipped)."""
+    entries = []
+    for key, item in value.items():
+        if isinstance(item, dict):
+            entries.append({**item, "id": key})
+        else:
+            entries.append({"id": key, "category": item})
+    return entries
+
+
+_RESULTS_KEYS = ("results", "result", "categorizations", "items")
 _ID_KEYS = ("id", "item_id", "itemid", "transaction_id", "index", "item")
 _CATEGORY_KEYS = ("category", "category_name", "categoryname", "label", "class")
 _CONFIDENCE_KEYS = ("confidence", "score", "probability", "certainty")
@@ -602,8 +660,18 @@ def clamp_confidence(raw: Any) -> float | None:
     return min(1.0, max(0.0, value))
 
 
-DEFAULT_CONFIDENCE = 0.5
-"""Used when the model names a category but no confidence."""
+MODEL_CONFIDENCE = 0.75
+"""The confidence stored with every category a model named, whatever the answer's shape.
+
+The model is not asked how sure it is (that would triple the output tokens, and a small
+model's own number is poorly calibrated); it is told to answer null below 60 %, so a named
+category means "the model's pick, unverified". One fixed value the review queue can rely
+on: below the built-in rules' trusted 0.85, above the Review page's "low confidence" 0.7.
+Whether a row needs a person is decided from the source and agreement, not from this number.
+"""
+UNSURE_BELOW = 0.6
+"""A confidence the model volunteers (long shape) below this makes its category a null:
+the prompt's own rule for "unsure"."""
 
 
 @dataclass(frozen=True)
@@ -621,6 +689,7 @@ class ParsedAnswer:
     missing: list[str] = field(default_factory=list)
     problem: str | None = None  # why some or all items got no usable answer
     truncated: bool = False
+    shape: AnswerShape | None = None  # which shape the model answered in, when readable
 
 
 def parse_answer(content: str | None, items: Sequence[PromptItem], taxonomy: Taxonomy) -> ParsedAnswer:
@@ -640,10 +709,16 @@ def parse_answer(content: str | None, items: Sequence[PromptItem], taxonomy: Tax
     if extracted is None:
         return ParsedAnswer(missing=order, problem="the answer contained no readable JSON")
     value, truncated = extracted
-    entries: list[Any]
+    entries: list[Any] = []
+    shape: AnswerShape = "long"
     if isinstance(value, dict):
-        found, results = _field(value, ("results", "result", "categorizations", "items"))
-        entries = results if found and isinstance(results, list) else []
+        found, results = _field(value, _RESULTS_KEYS)
+        if found and isinstance(results, list):
+            entries = results
+        elif found and isinstance(results, dict) and looks_like_compact_answer(results):
+            entries, shape = _compact_entries(results), "compact"
+        elif not found and looks_like_compact_answer(value):
+            entries, shape = _compact_entries(value), "compact"
     else:
         entries = list(value)
     seen: dict[str, ItemAnswer] = {}
@@ -678,6 +753,7 @@ def parse_answer(content: str | None, items: Sequence[PromptItem], taxonomy: Tax
             missing=order,
             problem="the answer's ids do not match the items sent (renumbered?)",
             truncated=truncated,
+            shape=shape,
         )
     if missing:
         problem = (
@@ -687,17 +763,16 @@ def parse_answer(content: str | None, items: Sequence[PromptItem], taxonomy: Tax
             if entries
             else "the answer did not follow the requested format"
         )
-    return ParsedAnswer(answers=seen, missing=missing, problem=problem, truncated=truncated)
+    return ParsedAnswer(answers=seen, missing=missing, problem=problem, truncated=truncated, shape=shape)
 
 
 def _validate_item(
     raw_category: Any, raw_confidence: Any, item: PromptItem, taxonomy: Taxonomy
 ) -> ItemAnswer:
-    confidence = clamp_confidence(raw_confidence)
     if raw_category is None or (
         isinstance(raw_category, str) and raw_category.strip().lower() in _NULL_WORDS
     ):
-        return ItemAnswer(category=None, confidence=confidence if confidence is not None else 0.0)
+        return ItemAnswer(category=None, confidence=0.0)
     if not isinstance(raw_category, str):
         return ItemAnswer(None, 0.0, note=f"the model answered {raw_category!r}, not a category name")
     category = taxonomy.match(raw_category)
@@ -705,4 +780,7 @@ def _validate_item(
         return ItemAnswer(None, 0.0, note=f"the model answered {clip_text(raw_category)!r}, not a category")
     if category == INCOME and item.direction == "out":
         return ItemAnswer(None, 0.0, note="the model said Income for money going out")
-    return ItemAnswer(category, confidence if confidence is not None else DEFAULT_CONFIDENCE)
+    volunteered = clamp_confidence(raw_confidence)
+    if volunteered is not None and volunteered < UNSURE_BELOW:
+        return ItemAnswer(category=None, confidence=0.0)  # named, but by its own account unsure
+    return ItemAnswer(category, MODEL_CONFIDENCE)

@@ -19,11 +19,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-
-import httpx2
-import openai
+from typing import TYPE_CHECKING
 
 from app.categorize.llm import LLMError
+from app.lazy_import import LazyModule
+
+if TYPE_CHECKING:
+    import httpx2
+    import openai
+else:  # only a failed request is classified, and by then both are loaded
+    httpx2 = LazyModule("httpx2")
+    openai = LazyModule("openai")
 
 REQUESTS_PER_BATCH = 3
 """A healthy run sends one request per batch; this many allows for retries and splits."""

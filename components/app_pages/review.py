@@ -77,6 +77,8 @@ def render() -> None:
     render_followup()
 
     if not ids:
+        # No grid: an edit left over from the last one must not land on the rows it showed.
+        st.session_state[state.REVIEW_PAGE_IDS] = []
         if query.view == NEEDS_REVIEW:
             st.success(
                 "Nothing needs review for these filters. 🎉 Switch to “All transactions” to browse everything."

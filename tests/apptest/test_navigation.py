@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from components import navigation
 from tests.apptest.conftest import ENTRYPOINT, TIMEOUT_S, page_path
 
-PAGES = ("import_page", "review", "insights", "export", "settings")
+PAGES = ("import_page", "review", "insights", "recurring", "export", "settings")
 
 
 def _titles(at) -> list[str]:
@@ -43,6 +43,7 @@ def test_page_files_exist_and_none_lives_in_a_pages_folder() -> None:
         navigation.IMPORT,
         navigation.REVIEW,
         navigation.INSIGHTS,
+        navigation.RECURRING,
         navigation.EXPORT,
         navigation.SETTINGS,
     ]

@@ -7,10 +7,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.categorize import decisions
+from app.categorize.review_need import REASONS, ledger_review_reasons
 from app.models import CategorySource
 from app.store import Store, TransactionFilter
 from components import state
-from components.review_table import ALL_ROWS, NEEDS_REVIEW, review_reasons
+from components.review_table import ALL_ROWS, NEEDS_REVIEW
 from tests.apptest.conftest import texts
 
 
@@ -58,17 +59,18 @@ def test_the_grid_shows_the_review_queue_with_only_the_category_editable(
     assert editor.editing_mode == "fixed"
     shown = editor.value
     frame = store.transactions_frame()
-    queue = frame[review_reasons(frame) != ""]
+    queue = frame[ledger_review_reasons(store, frame) != ""]
     assert len(review.session_state[state.REVIEW_PAGE_IDS]) == min(len(queue), 200)
     assert list(shown.index) == review.session_state[state.REVIEW_PAGE_IDS]
-    assert set(shown["why"]) <= {"no category", "low confidence", "built-in guess", "not reviewed yet"}
-    assert set(shown["source"]) <= {"you", "rule", "model", "cache", "built-in", "—"}
+    assert set(shown["why"]) <= set(REASONS)
+    assert set(shown["source"]) <= {"you", "rule", "history", "learned", "model", "cache", "built-in", "—"}
     assert review.segmented_control(key=state.REVIEW_VIEW).value == NEEDS_REVIEW
 
 
 def test_a_category_edit_is_saved_as_the_users_own_and_offers_the_merchant_follow_up(
     review: AppTest, store: Store
 ) -> None:
+    review = _show_all(review)  # the queue holds few repeated merchants; all rows have them
     position, transaction_id = _position_of_repeated_merchant(review, store)
     version = review.session_state[state.REVIEW_EDITOR_VERSION]
 
@@ -86,6 +88,7 @@ def test_a_category_edit_is_saved_as_the_users_own_and_offers_the_merchant_follo
 
 
 def test_apply_to_all_sets_every_row_of_the_merchant(review: AppTest, store: Store) -> None:
+    review = _show_all(review)  # the queue holds few repeated merchants; all rows have them
     position, transaction_id = _position_of_repeated_merchant(review, store)
     _edit(review, position, "Entertainment")
     key, direction, count = decisions.merchant_scope(store, transaction_id)
@@ -136,6 +139,7 @@ def test_a_rule_previews_what_it_changes_and_never_touches_rows_set_by_hand(
 
 
 def test_rules_are_listed_and_can_be_removed(review: AppTest, store: Store) -> None:
+    review = _show_all(review)  # the queue holds few repeated merchants; all rows have them
     position, _transaction_id = _position_of_repeated_merchant(review, store)
     _edit(review, position, "Health")
     review.button(key=state.REVIEW_CREATE_RULE_BUTTON).click().run()

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.browser import wait_for_app
 
 # The st.navigation titles in app/main.py, in sidebar order.
-PAGES = ("Import", "Review", "Insights", "Export", "Settings")
+PAGES = ("Import", "Review", "Insights", "Recurring", "Export", "Settings")
 
 
 def open_page(page: Page, title: str) -> None:

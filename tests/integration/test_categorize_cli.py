@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.categorize.command import EXIT_INCOMPLETE
+from app.categorize.command import EXIT_INCOMPLETE, JSON_FIELDS
 from app.categorize.taxonomy import DEFAULT_TAXONOMY
 from app.cli import main
 from app.settings import Settings
@@ -20,7 +20,7 @@ from tests.support.fake_parallax import FakeParallax, RecordedRequest
 
 CHASE = SAMPLE_DATA / "chase_credit_card.csv"
 BOFA = SAMPLE_DATA / "bofa_checking.csv"
-FIELDS = ["id", "date", "description", "amount", "merchant", "category", "source", "confidence"]
+FIELDS = list(JSON_FIELDS)
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict[str, object]], str]:
@@ -42,7 +42,15 @@ def test_categorize_files_prints_every_transaction_in_scope(
     assert all(list(row) == FIELDS for row in rows)
     assert all(isinstance(row["amount"], float) for row in rows)
     assert all(row["category"] is None or row["category"] in DEFAULT_TAXONOMY.names for row in rows)
-    assert {row["source"] for row in rows} <= {"builtin", "model", "cache", None}
+    assert {row["source"] for row in rows} <= {"builtin", "model", "cache", "none"}
+    assert all(isinstance(row["needs_review"], bool) for row in rows)
+    # No category, or the model's first word on a merchant the user never confirmed: a person looks.
+    assert all(row["needs_review"] for row in rows if row["category"] is None or row["source"] == "model")
+    assert not any(
+        row["needs_review"]
+        for row in rows
+        if row["source"] == "builtin" and float(str(row["confidence"])) >= 0.85
+    )
     uber = next(row for row in rows if str(row["description"]).startswith("UBER"))
     assert (uber["merchant"], uber["category"]) == ("Uber", "Transport")
     assert sent > 0

@@ -97,7 +97,7 @@ def test_user_decisions_win_and_rules_apply_to_new_rows(settings: Settings, stor
     rows = state(store)
     assert rows[ids[0]].category == "Shopping" and rows[ids[0]].source == "user"
     # The other row of merchant 0 follows the user's correction, not the model.
-    assert (rows[ids[1]].category, rows[ids[1]].source) == ("Shopping", "cache")
+    assert (rows[ids[1]].category, rows[ids[1]].source) == ("Shopping", "history")
     assert "you categorized" in (rows[ids[1]].reason or "")
     assert {(rows[t].category, rows[t].source) for t in ids[2:4]} == {("Groceries", "rule")}
     assert asked == {model_merchant(2), model_merchant(3)}

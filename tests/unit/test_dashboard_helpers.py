@@ -1,4 +1,4 @@
-"""Pure helpers of the dashboard: escaping user text, money, periods, the review queue's reasons."""
+"""Pure helpers of the dashboard: escaping user text, money, periods."""
 
 from __future__ import annotations
 
@@ -6,18 +6,10 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-import pandas as pd
 import pytest
 
 from components import filters
 from components.formatting import code, md, money, source_from_label, source_label
-from components.review_table import (
-    REASON_BUILTIN,
-    REASON_LOW_CONFIDENCE,
-    REASON_UNCATEGORIZED,
-    REASON_UNREVIEWED,
-    review_reasons,
-)
 
 HOSTILE = [
     "![pixel](http://tracker.example/p.png)",
@@ -94,21 +86,3 @@ def test_period_text() -> None:
     assert filters.period_text((dt.date(2026, 2, 1), dt.date(2026, 3, 31))) == "01 Feb 2026 – 31 Mar 2026"
 
 
-def test_review_reasons_rank_what_needs_a_look() -> None:
-    frame = pd.DataFrame(
-        {
-            "category": [None, "Dining", "Dining", "Groceries", "Shopping", "Travel", "Travel"],
-            "category_source": [None, "model", "builtin", "model", "user", "rule", "model"],
-            "confidence": [None, 0.4, 0.9, 0.95, 1.0, 1.0, 0.95],
-            "reviewed": [False, False, False, False, True, False, True],
-        }
-    )
-    assert list(review_reasons(frame)) == [
-        REASON_UNCATEGORIZED,
-        REASON_LOW_CONFIDENCE,
-        REASON_BUILTIN,
-        REASON_UNREVIEWED,
-        "",  # set by you
-        "",  # your rule
-        "",  # reviewed
-    ]

@@ -9,9 +9,13 @@ import pytest
 
 from app.categorize.merchant import merchant_name
 from app.categorize.prompt import (
+    ANSWER_EXAMPLES,
+    ANSWER_OVERHEAD_TOKENS,
+    MODEL_CONFIDENCE,
     PromptItem,
     SystemPrompt,
     answer_budget,
+    answer_tokens_per_item,
     build_messages,
     build_system_prompt,
     clamp_confidence,
@@ -19,6 +23,7 @@ from app.categorize.prompt import (
     extract_json,
     looks_like_instruction,
     parse_answer,
+    prompt_tokens_per_item,
     strip_reasoning,
 )
 from app.categorize.redact import redact
@@ -55,7 +60,13 @@ def test_system_prompt_carries_instructions_taxonomy_rules_and_corrections() -> 
     assert "never instructions" in prompt.text
     assert "Costco" in prompt.text  # a labeling rule
     assert '"TRADER JOES" (out) -> Groceries' in prompt.text
-    assert '{"results": [' in prompt.text
+    assert ANSWER_EXAMPLES["compact"] in prompt.text and '"results"' not in prompt.text
+    assert "confidence" not in prompt.text  # not asked: it would cost tokens
+
+
+def test_the_long_shape_prompt_is_still_there_to_measure_against() -> None:
+    long = build_system_prompt(DEFAULT_TAXONOMY, shape="long")
+    assert ANSWER_EXAMPLES["long"] in long.text and '"confidence" is a number' in long.text
 
 
 @pytest.mark.parametrize("limit", [900, 600, 350])
@@ -85,10 +96,32 @@ def test_last_user_message_is_a_json_array_of_items() -> None:
 
 def test_answer_budget_grows_with_the_batch_and_fits_the_longest_category() -> None:
     longest = max(DEFAULT_TAXONOMY.names, key=len)
-    result = json.dumps({"id": "40", "category": longest, "confidence": 0.95}) + ", "
-    assert answer_budget(1, DEFAULT_TAXONOMY) >= estimate_tokens(result)
-    assert answer_budget(40, DEFAULT_TAXONOMY) >= 40 * estimate_tokens(result)
-    assert answer_budget(40, DEFAULT_TAXONOMY) > answer_budget(20, DEFAULT_TAXONOMY)
+    long_item = json.dumps({"id": "40", "category": longest, "confidence": 0.95}) + ", "
+    compact_item = json.dumps({"40": longest})[1:-1] + ", "
+    for shape, item in (("compact", compact_item), ("long", long_item)):
+        assert answer_budget(1, DEFAULT_TAXONOMY, shape) >= estimate_tokens(item)
+        assert answer_budget(40, DEFAULT_TAXONOMY, shape) >= 40 * estimate_tokens(item)
+        assert answer_budget(40, DEFAULT_TAXONOMY, shape) > answer_budget(20, DEFAULT_TAXONOMY, shape)
+
+
+def test_the_compact_budget_is_per_merchant_room_times_the_batch_plus_a_fixed_allowance() -> None:
+    per_item = answer_tokens_per_item(DEFAULT_TAXONOMY)
+    assert answer_budget(40, DEFAULT_TAXONOMY) == ANSWER_OVERHEAD_TOKENS + 40 * per_item
+    # the compact shape needs less than half the room of the long one
+    assert 2 * per_item <= answer_tokens_per_item(DEFAULT_TAXONOMY, "long")
+    # a user's longer category name widens the room, so an answer naming it is never cut
+    wide = Taxonomy((*DEFAULT_TAXONOMY.categories, Category("Kids' Sports & Music Lessons", "")))
+    assert answer_tokens_per_item(wide) > per_item
+
+
+def test_prompt_tokens_per_item_share_the_system_prompt_over_the_batch() -> None:
+    system = build_system_prompt(DEFAULT_TAXONOMY)
+    one = prompt_tokens_per_item(system, ITEMS[:1])
+    many = prompt_tokens_per_item(system, [PromptItem(str(n), "Starbucks", "out") for n in range(1, 41)])
+    assert one > system.tokens  # a lone item pays for all of the instructions
+    assert many < one / 10
+    user_tokens = estimate_tokens(json.dumps([{"id": "1", "text": "Starbucks", "direction": "out"}]))
+    assert many * 40 >= system.tokens + 40 * (user_tokens - 2)
 
 
 @pytest.mark.parametrize(
@@ -128,7 +161,70 @@ def test_a_clean_answer_is_accepted() -> None:
     parsed = parse_answer(json.dumps(GOOD), ITEMS, DEFAULT_TAXONOMY)
     assert answers_of(json.dumps(GOOD)) == {"1": "Dining", "2": INCOME, "3": None}
     assert parsed.missing == []
-    assert parsed.answers["1"].confidence == 0.9
+    assert parsed.shape == "long"
+    # the model's own number is not stored: every named category gets the one documented value
+    assert {a.confidence for a in parsed.answers.values() if a.category} == {MODEL_CONFIDENCE}
+
+
+COMPACT = '{"1":"Dining","2":"Income","3":null}'
+
+
+def test_a_compact_answer_is_accepted() -> None:
+    parsed = parse_answer(COMPACT, ITEMS, DEFAULT_TAXONOMY)
+    assert answers_of(COMPACT) == {"1": "Dining", "2": INCOME, "3": None}
+    assert parsed.missing == [] and parsed.problem is None and parsed.shape == "compact"
+    assert parsed.answers["1"].confidence == MODEL_CONFIDENCE
+    assert parsed.answers["3"].confidence == 0.0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "<think>\nitem 1 is a cafe {maybe}\n</think>\n\n" + COMPACT,
+        "Here you go:\n```json\n" + COMPACT + "\n```\nAnything else?",
+        "{'1': 'Dining', '2': 'Income', '3': None,}",
+        '{1: "Dining", 2: "Income", 3: null}',
+        '{"1": "dining", "2": "Income", "3": "unknown"}',
+        '{"results": {"1": "Dining", "2": "Income", "3": null}}',
+        '{"1": {"category": "Dining"}, "2": {"category": "Income"}, "3": {"category": null}}',
+        'Sure! {"1":"Dining",\n "2":"Income", // payroll\n "3":null}',
+    ],
+)
+def test_compact_answers_in_the_usual_small_model_mess_are_read(content: str) -> None:
+    assert answers_of(content) == {"1": "Dining", "2": INCOME, "3": None}
+
+
+def test_a_truncated_compact_answer_keeps_its_complete_entries() -> None:
+    parsed = parse_answer('{"1":"Dining","2":"Inc', ITEMS, DEFAULT_TAXONOMY)
+    assert {k: a.category for k, a in parsed.answers.items()} == {"1": "Dining"}
+    assert parsed.truncated and parsed.missing == ["2", "3"]
+    assert parsed.problem == "the answer was cut off"
+
+
+def test_a_renumbered_compact_answer_is_not_trusted() -> None:
+    parsed = parse_answer('{"0":"Dining","1":"Income","2":null}', ITEMS, DEFAULT_TAXONOMY)
+    assert parsed.answers == {} and parsed.missing == ["1", "2", "3"]
+    assert "renumbered" in (parsed.problem or "")
+
+
+def test_a_compact_answer_is_checked_like_a_long_one() -> None:
+    parsed = parse_answer('{"1":"Lottery Winnings","2":"Dining","3":"Income"}', ITEMS, DEFAULT_TAXONOMY)
+    assert parsed.answers["1"].category is None and parsed.answers["1"].note  # outside the taxonomy
+    assert parsed.answers["2"].category == "Dining"
+    assert parsed.answers["3"].category is None and parsed.answers["3"].note  # Income for money out
+
+
+def test_a_low_confidence_the_model_volunteers_makes_its_category_unsure() -> None:
+    content = json.dumps(
+        {"results": [{"id": "1", "category": "Dining", "confidence": 0.3}, {"id": "2", "category": "Income"}]}
+    )
+    parsed = parse_answer(content, ITEMS[:2], DEFAULT_TAXONOMY)
+    assert parsed.answers["1"].category is None
+    assert parsed.answers["2"].category == INCOME and parsed.answers["2"].confidence == MODEL_CONFIDENCE
+
+
+def test_prose_with_numbered_braces_is_not_taken_for_a_compact_answer() -> None:
+    assert extract_json("Items {1,2,3} and {a: 1} considered, nothing to say.") is None
 
 
 @pytest.mark.parametrize(

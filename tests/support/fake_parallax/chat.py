@@ -295,12 +295,14 @@ class ChatExchange:
         return self._success_plan(generate(self.body, reply, self.cfg, self.prompt_tokens))
 
     def _reply(self) -> Reply:
-        responder = self.cfg.responder or default_responder
-        reply = coerce_reply(responder(self.body))
+        if self.cfg.responder is not None:
+            reply = coerce_reply(self.cfg.responder(self.body))
+        else:
+            reply = default_responder(self.body, self.cfg.answer_shape)
         legacy = self.cfg.is_legacy
         if not thinking_enabled(self.body, self.cfg.thinking_default, legacy=legacy):
             reply = Reply(reply.content, None, reply.finish_reason, reply.tool_calls)
-        return apply_output_scenario(reply, self.scenario, self.body)
+        return apply_output_scenario(reply, self.scenario, self.body, self.cfg.answer_shape)
 
     def _success_plan(self, output: Output) -> Plan:
         cfg = self.cfg

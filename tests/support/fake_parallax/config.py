@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.support.fake_parallax.responder import Responder
+from tests.support.fake_parallax.responder import ANSWER_SHAPE_KNOB_VALUES, Responder
 
 DEFAULT_NODE: dict[str, Any] = {
     "node_id": "12D3KooWFake1",
@@ -37,6 +37,7 @@ class FakeConfig:
     max_model_len: int = 32768
     thinking_default: bool = True
     responder: Responder | None = None  # None: the built-in privfin responder
+    answer_shape: str = "auto"  # the built-in responder's: "auto" (as the prompt asks), "compact", "long"
     token_counter: TokenCounter | None = None  # None: ceil(chars / 4)
     ttft_s: float = 0.05
     itl_s: float = 0.005
@@ -159,6 +160,7 @@ _VALIDATORS: dict[str, Callable[[str, object], None]] = {
     "max_model_len": _number(1, integer=True),
     "thinking_default": _flag,
     "responder": _callable_or_none,
+    "answer_shape": _one_of(*ANSWER_SHAPE_KNOB_VALUES),
     "token_counter": _callable_or_none,
     "ttft_s": _number(0),
     "itl_s": _number(0),

@@ -14,7 +14,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tests.support.fake_parallax.config import FakeConfig
-from tests.support.fake_parallax.responder import Reply, batch_items_of, categorize
+from tests.support.fake_parallax.responder import (
+    Reply,
+    batch_items_of,
+    categorize,
+    render_answer,
+    requested_shape,
+)
 from tests.support.fake_parallax.scenarios import Scenario
 
 LEGACY_DEFAULT_MAX_TOKENS = 2048
@@ -79,7 +85,10 @@ def _unknown_id(ids: list[Any]) -> Any:
     return "unknown-id-1"
 
 
-def _wrong_schema(body: Mapping[str, Any], content: str | None, variant: str) -> str:
+def _wrong_schema(body: Mapping[str, Any], content: str | None, variant: str, shape_knob: str) -> str:
+    """The answer with one kind of mistake, in the shape the request asked for (`wrong_keys`
+    is a shape of its own)."""
+    shape = requested_shape(body, shape_knob)
     try:
         parsed = json.loads(content or "")
     except json.JSONDecodeError:
@@ -103,25 +112,27 @@ def _wrong_schema(body: Mapping[str, Any], content: str | None, variant: str) ->
         base = 0 if any(str(n + 1) == str(i) for n, i in enumerate(ids)) else 1
         for n, result in enumerate(results):
             result["id"] = n + base
-        return json.dumps({"results": results})
+        return render_answer(results, shape)
     if variant == "foreign_ids":  # ids of some other request: none is one we were asked about
         for n, result in enumerate(results):
             result["id"] = f"txn-{n + 1:04d}"
-        return json.dumps({"results": results})
+        return render_answer(results, shape)
     if variant == "out_of_taxonomy":
         for result in results:
             result["category"], result["confidence"] = UNKNOWN_CATEGORY, 0.95
-        return json.dumps({"results": results})
+        return render_answer(results, shape)
     if variant in ("bad_category", "mixed") and results:
         results[0]["category"] = OUT_OF_TAXONOMY_CATEGORY
     if variant == "missing_id" or (variant == "mixed" and len(results) >= 2):
         results = results[:-1]
     if variant in ("extra_id", "mixed"):
         results.append({"id": _unknown_id(ids), "category": "Other", "confidence": 0.5})
-    return json.dumps({"results": results})
+    return render_answer(results, shape)
 
 
-def apply_output_scenario(reply: Reply, scenario: Scenario | None, body: Mapping[str, Any]) -> Reply:
+def apply_output_scenario(
+    reply: Reply, scenario: Scenario | None, body: Mapping[str, Any], shape_knob: str = "auto"
+) -> Reply:
     """Shape the model's text the way misbehaving models do (fences, bad JSON, think tags...)."""
     if scenario is None:
         return reply
@@ -132,7 +143,7 @@ def apply_output_scenario(reply: Reply, scenario: Scenario | None, body: Mapping
     if name == "bad_json":
         return replace(reply, content=_invalid_json(content, scenario.variant))
     if name == "wrong_schema":
-        return replace(reply, content=_wrong_schema(body, reply.content, scenario.variant))
+        return replace(reply, content=_wrong_schema(body, reply.content, scenario.variant, shape_knob))
     if name == "length_truncated":
         return replace(reply, content=content[: max(1, int(len(content) * 0.6))], finish_reason="length")
     if name == "reasoning_only":

@@ -2,10 +2,15 @@
 
 Contract (request side): the last user message holds a JSON array of items, each an object
 with at least "id" and "text" (merchant text), optionally "direction" ("in"/"out") and
-"amount". The array may follow a short prose lead-in. Reply side:
-`{"results": [{"id": <same id>, "category": <name or null>, "confidence": 0..1}, ...]}`
-in input order. Every item is classified from its own text only, so hostile text in one
-item (prompt injection) can never change another item's answer.
+"amount". The array may follow a short prose lead-in. Reply side, in input order, in the
+shape the system prompt asks for (`requested_shape`, read the way a model follows an
+instruction: from the example answer the prompt shows):
+- long: `{"results": [{"id": <same id>, "category": <name or null>, "confidence": 0..1}, ...]}`,
+  also the answer to a prompt that shows no example;
+- compact: `{"<id>":"<name>","<id>":null}`, no confidence.
+The knob `answer_shape` forces one shape (to test the client's parser against the other).
+Every item is classified from its own text only, so hostile text in one item (prompt
+injection) can never change another item's answer.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from tests.support.fake_parallax.classifier import classify
 
@@ -70,6 +75,61 @@ def message_text(message: Mapping[str, Any]) -> str:
             if isinstance(part, Mapping) and part.get("type") == "text" and isinstance(part.get("text"), str)
         )
     return ""
+
+
+AnswerShape = Literal["compact", "long"]
+ANSWER_SHAPE_KNOB_VALUES = ("auto", "compact", "long")
+
+
+def system_text(body: Mapping[str, Any]) -> str:
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return ""
+    return "\n".join(
+        message_text(m)
+        for m in messages
+        if isinstance(m, Mapping) and m.get("role") in ("system", "developer")
+    )
+
+
+def _example_shape(value: object) -> AnswerShape | None:
+    if not isinstance(value, Mapping) or not value:
+        return None
+    if "results" in value:
+        return "long"
+    if all(str(key).isdigit() for key in value) and all(
+        v is None or isinstance(v, str) for v in value.values()
+    ):
+        return "compact"
+    return None
+
+
+def requested_shape(body: Mapping[str, Any], knob: str = "auto") -> AnswerShape:
+    """The shape to answer in: the knob's, or the first example answer the system prompt shows
+    (`{"results": [...]}` or `{"1":"Groceries","2":null}`); long when it shows neither."""
+    if knob in ("compact", "long"):
+        return "compact" if knob == "compact" else "long"
+    text = system_text(body)
+    decoder = json.JSONDecoder()
+    for start, char in enumerate(text):
+        if char != "{":
+            continue
+        try:
+            value, _ = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            continue
+        shape = _example_shape(value)
+        if shape is not None:
+            return shape
+    return "long"
+
+
+def render_answer(results: list[dict[str, Any]], shape: AnswerShape) -> str:
+    """Results (`id`, `category`, `confidence`) as the model's text in one shape."""
+    if shape == "compact":
+        compact = {str(r.get("id")): r.get("category") for r in results}
+        return json.dumps(compact, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps({"results": results}, ensure_ascii=False)
 
 
 def last_user_text(body: Mapping[str, Any]) -> str:
@@ -148,10 +208,10 @@ def batch_items_of(body: Mapping[str, Any]) -> list[BatchItem]:
     return to_batch_items(raw) if raw else []
 
 
-def default_responder(body: dict[str, Any]) -> Reply:
+def default_responder(body: dict[str, Any], shape: str = "auto") -> Reply:
     items = batch_items_of(body)
     reasoning = (
         f"The user wants {len(items)} transaction(s) categorized. "
         "I will match each merchant description against the allowed categories and answer in JSON."
     )
-    return Reply(content=json.dumps({"results": categorize(items)}, ensure_ascii=False), reasoning=reasoning)
+    return Reply(content=render_answer(categorize(items), requested_shape(body, shape)), reasoning=reasoning)

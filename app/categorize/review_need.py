@@ -1,0 +1,85 @@
+"""Which rows need a person: the one rule the Review page and `privfin categorize --json` share.
+
+A row enters the review queue when
+- it has no category;
+- its answer is weak: a model answer, or a built-in guess, below `LOW_CONFIDENCE` or below
+  the built-in rules' trusted level;
+- two sources disagreed about it (the learned model, the rules, the model: `second_opinion`);
+- the model categorized a merchant the user has never confirmed in that category (its
+  first sighting; once the user accepts one row, the merchant's other rows leave too).
+
+It stays out when the user set or confirmed it (by hand, a rule, marked reviewed), and when
+a confident built-in rule, the user's history or the learned model (which answers only
+above the precision it earned on the user's own labels) decided it without disagreement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import pandas as pd
+
+from app.models import USER_SOURCES, CategorySource
+from app.store import Store
+
+LOW_CONFIDENCE = 0.7
+BUILTIN_TRUSTED_CONFIDENCE = 0.85
+"""Built-in matches at or above this are final; weaker ones (bank-category guesses) go to the model."""
+
+# Why a row is in the review queue, most urgent first.
+REASON_UNCATEGORIZED = "no category"
+REASON_DISAGREEMENT = "sources disagree"
+REASON_LOW_CONFIDENCE = "low confidence"
+REASON_BUILTIN_GUESS = "built-in guess"
+REASON_NEW_MERCHANT = "new merchant (model)"
+REASON_ORDER = {
+    REASON_UNCATEGORIZED: 0,
+    REASON_DISAGREEMENT: 1,
+    REASON_LOW_CONFIDENCE: 2,
+    REASON_BUILTIN_GUESS: 3,
+    REASON_NEW_MERCHANT: 4,
+}
+REASONS = tuple(REASON_ORDER)
+
+_MODEL_SOURCES = (CategorySource.MODEL.value, CategorySource.CACHE.value)
+
+
+def review_reasons(frame: pd.DataFrame, confirmed: Collection[tuple[str, str]]) -> pd.Series:
+    """Why each row of a transactions frame needs a look; "" for rows that do not.
+
+    `confirmed` holds the (merchant key, category) pairs the user set or confirmed anywhere
+    in the ledger (`Store.confirmed_merchant_categories`), so a page of rows is judged the
+    same as the whole ledger.
+    """
+    if frame.empty:
+        return pd.Series([], index=frame.index, dtype=object)
+    source = frame["category_source"].astype(object)
+    category = frame["category"].astype(object)
+    confidence = pd.to_numeric(frame["confidence"], errors="coerce")
+    from_model = source.isin(_MODEL_SOURCES)
+    known_pairs = set(confirmed)
+    seen_before = pd.Series(
+        [
+            (str(key), str(cat)) in known_pairs
+            for key, cat in zip(frame["merchant_key"].tolist(), category.tolist(), strict=True)
+        ],
+        index=frame.index,
+    )
+    second = frame["second_opinion"] if "second_opinion" in frame else pd.Series(None, index=frame.index)
+
+    reason = pd.Series("", index=frame.index, dtype=object)
+    reason = reason.mask(from_model & ~seen_before, REASON_NEW_MERCHANT)
+    reason = reason.mask(
+        (source == CategorySource.BUILTIN.value) & (confidence < BUILTIN_TRUSTED_CONFIDENCE),
+        REASON_BUILTIN_GUESS,
+    )
+    reason = reason.mask(from_model & (confidence < LOW_CONFIDENCE), REASON_LOW_CONFIDENCE)
+    reason = reason.mask(second.notna() & (second.astype(object) != ""), REASON_DISAGREEMENT)
+    reason = reason.mask(category.isna(), REASON_UNCATEGORIZED)
+    decided_by_user = source.isin([s.value for s in USER_SOURCES])
+    return reason.mask(frame["reviewed"].astype(bool) | decided_by_user, "")
+
+
+def ledger_review_reasons(store: Store, frame: pd.DataFrame) -> pd.Series:
+    """`review_reasons` for rows read from `store`, judged against the whole ledger."""
+    return review_reasons(frame, store.confirmed_merchant_categories())

@@ -1,0 +1,333 @@
+"""Recurring payments: subscriptions, rent, insurance, payroll found in the ledger.
+
+A series is one merchant's charges in one direction and one currency that come at a steady
+cadence (weekly, biweekly, monthly, quarterly, yearly) with a stable amount. The amount may
+step to a new price and stay there (a price change); a merchant whose amounts vary from
+charge to charge (groceries, coffee, fuel) is not a series, though an exact-amount
+subscription hidden among its charges still is. Pure functions: charges in, series out.
+
+Whether a series is still active is judged against the data, not the wall clock: it has
+ended when an account it is charged to has rows past its next expected date (plus grace)
+and the charge never came. An account whose statements stop earlier says nothing.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+from app.models import Direction
+from app.money import share_in_cents
+from app.periods import month_start, shift_days
+
+
+class Cadence(StrEnum):
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    YEARLY = "yearly"
+
+
+@dataclass(frozen=True)
+class CadenceRule:
+    """How far apart two charges of a cadence may fall, and what a year of it costs."""
+
+    cadence: Cadence
+    min_days: int
+    max_days: int
+    per_year: int
+    step_days: int  # weekly cadences step in days...
+    step_months: int  # ...calendar ones in months, so month ends stay month ends
+    min_count: int
+    grace_days: int  # how late a charge may be before it counts as missed
+
+
+# Ranges are wide enough for a few days' jitter (weekends, posting delays) and for month
+# ends (31 Jan -> 28 Feb -> 31 Mar is 28 then 31 days), and do not overlap.
+CADENCE_RULES: tuple[CadenceRule, ...] = (
+    CadenceRule(Cadence.WEEKLY, 5, 9, 52, 7, 0, 3, 3),
+    CadenceRule(Cadence.BIWEEKLY, 11, 17, 26, 14, 0, 3, 5),
+    CadenceRule(Cadence.MONTHLY, 25, 36, 12, 0, 1, 3, 7),
+    CadenceRule(Cadence.QUARTERLY, 82, 100, 4, 0, 3, 3, 15),
+    CadenceRule(Cadence.YEARLY, 350, 380, 1, 0, 12, 2, 30),
+)
+MIN_OCCURRENCES = min(rule.min_count for rule in CADENCE_RULES)
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)  # a year of a 30-digit amount stays exact
+
+
+class Charge(NamedTuple):
+    """One ledger row as the detector needs it (a NamedTuple: 100k of them are cheap to build)."""
+
+    id: str
+    date: dt.date
+    amount: Decimal  # signed: money out is negative
+    currency: str
+    merchant: str
+    account: str
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    date: dt.date  # the first charge at the new price
+    old: Decimal  # sizes of the charge, positive
+    new: Decimal
+
+    @property
+    def is_rise(self) -> bool:
+        return self.new > self.old
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    id: str
+    date: dt.date
+    amount: Decimal  # size of the charge, positive
+    account: str
+
+
+@dataclass(frozen=True)
+class RecurringSeries:
+    key: str  # stable identity, e.g. for "not a subscription"
+    merchant: str
+    direction: Direction
+    currency: str
+    cadence: Cadence
+    amount: Decimal  # the latest charge's size, positive
+    occurrences: tuple[Occurrence, ...]
+    next_date: dt.date
+    active: bool
+    annual_cost: Decimal  # the latest amount times charges per year
+    monthly_cost: Decimal  # a twelfth of that, in cents
+    price_changes: tuple[PriceChange, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.occurrences)
+
+    @property
+    def first_date(self) -> dt.date:
+        return self.occurrences[0].date
+
+    @property
+    def last_date(self) -> dt.date:
+        return self.occurrences[-1].date
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        return tuple(sorted({o.account for o in self.occurrences}))
+
+    @property
+    def price_rises(self) -> tuple[PriceChange, ...]:
+        return tuple(change for change in self.price_changes if change.is_rise)
+
+    def is_new_since(self, day: dt.date) -> bool:
+        return self.first_date >= day
+
+
+# -- detection ---------------------------------------------------------------------------------
+
+
+def account_ends(charges: Iterable[Charge]) -> dict[str, dt.date]:
+    """Each account's newest date: how far its statements let us see."""
+    ends: dict[str, dt.date] = {}
+    for charge in charges:
+        seen = ends.get(charge.account)
+        if seen is None or charge.date > seen:
+            ends[charge.account] = charge.date
+    return ends
+
+
+def detect(charges: Sequence[Charge], *, ends: Mapping[str, dt.date] | None = None) -> list[RecurringSeries]:
+    """Every recurring series in `charges`, by merchant, direction and currency.
+
+    `ends` is how far each account's data reaches (default: the newest date among `charges`
+    per account); pass it when `charges` leaves some rows out (transfers, unkeyed rows).
+    """
+    ends = account_ends(charges) if ends is None else ends
+    groups: defaultdict[tuple[str, Direction, str], list[Charge]] = defaultdict(list)
+    for charge in charges:
+        if charge.amount.is_zero() or not charge.amount.is_finite() or not charge.merchant:
+            continue
+        direction: Direction = "in" if charge.amount > 0 else "out"
+        groups[(charge.merchant, direction, charge.currency)].append(charge)
+    found: list[RecurringSeries] = []
+    for (merchant, direction, currency), rows in groups.items():
+        if len(rows) < MIN_OCCURRENCES:
+            continue
+        rows.sort(key=lambda c: (c.date, c.id))
+        base_key = f"{merchant}|{direction}|{currency}"
+        whole = _series(base_key, merchant, direction, currency, rows, ends)
+        if whole is not None:
+            found.append(whole)
+            continue
+        # A varying merchant may still hide an exact-amount subscription (Amazon and Prime),
+        # or two (two Apple plans); a plan whose price changed continues in a later amount.
+        for chain in _price_chains(rows):
+            if len(chain) < MIN_OCCURRENCES or len(chain) == len(rows):
+                continue
+            first = chain[0].amount.copy_abs()
+            part = _series(f"{base_key}|{first}", merchant, direction, currency, chain, ends)
+            if part is not None:
+                found.append(part)
+    found.sort(key=lambda s: (s.merchant, s.currency, s.direction, s.key))
+    return found
+
+
+def _price_chains(rows: Sequence[Charge]) -> list[list[Charge]]:
+    """A merchant's charges split by exact amount, each amount appended to an earlier one when
+    it starts after that one ends and keeps its cadence (a price change)."""
+    by_amount: defaultdict[Decimal, list[Charge]] = defaultdict(list)
+    for row in rows:
+        by_amount[row.amount.copy_abs()].append(row)
+    chains: list[list[Charge]] = []
+    for cluster in sorted(by_amount.values(), key=lambda same: (same[0].date, same[0].id)):
+        for chain in chains:
+            if chain[-1].date < cluster[0].date and _cadence_of([c.date for c in chain + cluster]):
+                chain.extend(cluster)
+                break
+        else:
+            chains.append(list(cluster))
+    return chains
+
+
+def _series(
+    key: str,
+    merchant: str,
+    direction: Direction,
+    currency: str,
+    rows: Sequence[Charge],
+    ends: Mapping[str, dt.date],
+) -> RecurringSeries | None:
+    rule = _cadence_of([row.date for row in rows])
+    if rule is None or len(rows) < rule.min_count:
+        return None
+    sizes = [row.amount.copy_abs() for row in rows]  # abs() would round to 28 digits
+    changes = _price_steps(rows, sizes)
+    if changes is None:
+        return None
+    occurrences = tuple(Occurrence(r.id, r.date, s, r.account) for r, s in zip(rows, sizes, strict=True))
+    next_date = _next_date(rule, [row.date for row in rows])
+    seen_until = max((ends.get(o.account, o.date) for o in occurrences), default=rows[-1].date)
+    annual = _EXACT.multiply(sizes[-1], rule.per_year)
+    return RecurringSeries(
+        key=key,
+        merchant=merchant,
+        direction=direction,
+        currency=currency,
+        cadence=rule.cadence,
+        amount=sizes[-1],
+        occurrences=occurrences,
+        next_date=next_date,
+        active=seen_until <= shift_days(next_date, rule.grace_days),
+        annual_cost=annual,
+        monthly_cost=share_in_cents(annual, 12),
+        price_changes=changes,
+    )
+
+
+def _cadence_of(dates: Sequence[dt.date]) -> CadenceRule | None:
+    """The cadence every gap between consecutive charges fits, or None (a gap, a double charge)."""
+    gaps = [(later - earlier).days for earlier, later in itertools.pairwise(dates)]
+    if not gaps:
+        return None
+    for rule in CADENCE_RULES:
+        if all(rule.min_days <= gap <= rule.max_days for gap in gaps):
+            return rule
+    return None
+
+
+def _price_steps(rows: Sequence[Charge], sizes: Sequence[Decimal]) -> tuple[PriceChange, ...] | None:
+    """The price changes of a stable series, or None when the amount varies from charge to charge.
+
+    Stable: the amount holds for at least two charges before it changes (a one-off charge in
+    the middle is a varying merchant, not a price), only the first charge (pro rata) and the
+    latest (a price change just made) may stand alone, and there is at most one change for
+    every three charges.
+    """
+    runs: list[tuple[int, int]] = []  # (first index, length)
+    for index, size in enumerate(sizes):
+        if runs and sizes[runs[-1][0]] == size:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((index, 1))
+    if len(runs) > 1 + len(sizes) // 3:
+        return None
+    if any(length < 2 for _start, length in runs[1:-1]):
+        return None
+    return tuple(
+        PriceChange(rows[start].date, sizes[previous], sizes[start])
+        for (previous, _), (start, _) in itertools.pairwise(runs)
+    )
+
+
+def _next_date(rule: CadenceRule, dates: Sequence[dt.date]) -> dt.date:
+    last = dates[-1]
+    if rule.step_days:
+        return shift_days(last, rule.step_days)
+    month = month_start(last, -rule.step_months)
+    length = calendar.monthrange(month.year, month.month)[1]
+    month_ends = sum(1 for d in dates if d.day == calendar.monthrange(d.year, d.month)[1])
+    if month_ends * 2 > len(dates):
+        return month.replace(day=length)
+    # The day it usually comes (a late charge does not move the next one).
+    days = Counter(d.day for d in dates)
+    usual = max(days, key=lambda day: (days[day], day == last.day))
+    return month.replace(day=min(usual, length))
+
+
+# -- summaries -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CostTotal:
+    currency: str
+    series: int
+    monthly: Decimal
+    annual: Decimal
+
+
+def cost_totals(series: Iterable[RecurringSeries]) -> list[CostTotal]:
+    """What the active outgoing series cost, per currency (never added across currencies)."""
+    sums: dict[str, tuple[int, Decimal, Decimal]] = {}
+    for item in series:
+        if not item.active or item.direction != "out":
+            continue
+        count, monthly, annual = sums.get(item.currency, (0, Decimal(0), Decimal(0)))
+        sums[item.currency] = (
+            count + 1,
+            _EXACT.add(monthly, item.monthly_cost),
+            _EXACT.add(annual, item.annual_cost),
+        )
+    return [CostTotal(code, *sums[code]) for code in sorted(sums)]
+
+
+def series_record(series: RecurringSeries) -> dict[str, Any]:
+    """One series as JSON-ready values: money as exact decimal strings, dates as ISO."""
+    return {
+        "key": series.key,
+        "merchant": series.merchant,
+        "direction": series.direction,
+        "cadence": series.cadence.value,
+        "amount": str(series.amount),
+        "currency": series.currency,
+        "count": series.count,
+        "first_date": series.first_date.isoformat(),
+        "last_date": series.last_date.isoformat(),
+        "next_date": series.next_date.isoformat(),
+        "active": series.active,
+        "monthly_cost": str(series.monthly_cost),
+        "annual_cost": str(series.annual_cost),
+        "price_changes": [
+            {"date": c.date.isoformat(), "from": str(c.old), "to": str(c.new)} for c in series.price_changes
+        ],
+        "accounts": list(series.accounts),
+        "transaction_ids": [o.id for o in series.occurrences],
+    }

@@ -1,0 +1,62 @@
+"""The store's recurring payments: its rows read for `app.recurring`, and the user's dismissals.
+
+Rows are grouped by the merchant key the categorization pipeline stores (keys are filled
+first for rows imported since the last run). Rows in a category of kind "transfer" are left
+out: a monthly move to savings or a card payment is money staying with the user, not a bill.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from app.categorize.stored_keys import fill_merchant_keys
+from app.categorize.taxonomy import load_taxonomy
+from app.recurring import Charge, CostTotal, RecurringSeries, account_ends, cost_totals, detect
+from app.store import Store
+
+
+@dataclass(frozen=True)
+class RecurringReport:
+    series: tuple[RecurringSeries, ...]  # what the user has not dismissed
+    dismissed: tuple[RecurringSeries, ...]
+    totals: tuple[CostTotal, ...]  # active outgoing series, per currency
+    latest_date: dt.date | None  # the ledger's newest date ("new this month" is its month)
+
+    @property
+    def active(self) -> tuple[RecurringSeries, ...]:
+        return tuple(s for s in self.series if s.active)
+
+    @property
+    def ended(self) -> tuple[RecurringSeries, ...]:
+        return tuple(s for s in self.series if not s.active)
+
+
+def store_charges(store: Store) -> tuple[list[Charge], dict[str, dt.date]]:
+    """The charges detection looks at, and how far each account's data reaches (every row counts)."""
+    fill_merchant_keys(store)
+    transfer_categories = {
+        category.name for category in load_taxonomy(store).categories if category.kind == "transfer"
+    }
+    everything: list[Charge] = []
+    considered: list[Charge] = []
+    for tid, day, amount, currency, merchant, account, category in store.recurring_rows():
+        charge = Charge(tid, dt.date.fromisoformat(day), Decimal(amount), currency, merchant or "", account)
+        everything.append(charge)
+        if merchant and category not in transfer_categories:
+            considered.append(charge)
+    return considered, account_ends(everything)
+
+
+def recurring_report(store: Store) -> RecurringReport:
+    charges, ends = store_charges(store)
+    found = detect(charges, ends=ends)
+    dismissed_keys = store.dismissed_recurring()
+    kept = tuple(s for s in found if s.key not in dismissed_keys)
+    return RecurringReport(
+        series=kept,
+        dismissed=tuple(s for s in found if s.key in dismissed_keys),
+        totals=tuple(cost_totals(kept)),
+        latest_date=max(ends.values(), default=None),
+    )

@@ -1,0 +1,182 @@
+"""Recurring: subscriptions, rent and bills found in the ledger, what they cost, what changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app.periods import month_start
+from app.recurring import RecurringSeries
+from app.recurring_chart import DARK, LIGHT, recurring_timeline, series_label
+from app.recurring_ledger import RecurringReport, recurring_report
+from components import navigation, resources, state
+from components.formatting import md, money, plural
+
+PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _report(db_path: str, version: str) -> RecurringReport:
+    return recurring_report(resources.store())
+
+
+def report() -> RecurringReport:
+    """Detected series, recomputed when the ledger or a dismissal changes (any session, the CLI)."""
+    return _report(str(resources.store().path), resources.data_version())
+
+
+def _day(value: dt.date) -> str:
+    return f"{value:%d %b %Y}"
+
+
+def series_table(items: Sequence[RecurringSeries], new_since: dt.date | None) -> pd.DataFrame:
+    rows = []
+    for item in items:
+        notes = []
+        if item.price_rises:
+            last = item.price_rises[-1]
+            notes.append(f"🔺 up from {money(last.old, item.currency)} on {_day(last.date)}")
+        if new_since is not None and item.is_new_since(new_since):
+            notes.append("🆕 new this month")
+        rows.append(
+            {
+                "Merchant": item.merchant,
+                "How often": item.cadence.value,
+                "Amount": money(item.amount, item.currency),
+                "Per month": money(item.monthly_cost, item.currency),
+                "Per year": money(item.annual_cost, item.currency),
+                "Next": _day(item.next_date) if item.active else "–",
+                "Last": _day(item.last_date),
+                "Since": _day(item.first_date),
+                "Charges": item.count,
+                "Note": " · ".join(notes),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def render_totals(current: RecurringReport) -> None:
+    if not current.totals:
+        return
+    columns = st.columns(len(current.totals) * 2)
+    for n, total in enumerate(current.totals):
+        columns[2 * n].metric(
+            f"Recurring per month ({total.currency})",
+            money(total.monthly, total.currency),
+            border=True,
+            help=f"{plural(total.series, 'active outgoing series', 'active outgoing series')}, at their latest price.",
+        )
+        columns[2 * n + 1].metric(
+            f"Recurring per year ({total.currency})", money(total.annual, total.currency), border=True
+        )
+
+
+def render_alerts(current: RecurringReport) -> None:
+    for item in current.active:
+        for change in item.price_rises:
+            st.warning(
+                f"**{md(item.merchant)}** went up from {md(money(change.old, item.currency))} to "
+                f"{md(money(change.new, item.currency))} on {_day(change.date)}.",
+                icon="🔺",
+            )
+    if current.latest_date is not None:
+        month = month_start(current.latest_date)
+        fresh = [s for s in current.active if s.is_new_since(month)]
+        if fresh:
+            names = ", ".join(md(s.merchant) for s in fresh)
+            st.info(f"New this month ({month:%B %Y}): {names}.", icon="🆕")
+
+
+def dismiss(series_key: str | None) -> None:
+    if not series_key:
+        return
+    merchant = series_key.split("|", 1)[0]
+    resources.store().dismiss_recurring(series_key, merchant)
+    resources.changed()
+    state.push_toast(f"{merchant} is no longer listed as recurring. Undo it under “Not subscriptions”.")
+
+
+def restore(series_key: str | None) -> None:
+    if series_key and resources.store().restore_recurring(series_key):
+        resources.changed()
+        state.push_toast(f"{series_key.split('|', 1)[0]} is listed as recurring again.")
+
+
+def render_dismiss(current: RecurringReport) -> None:
+    labels = {s.key: series_label(s) for s in current.series}
+    if labels:
+        left, right = st.columns([4, 1], vertical_alignment="bottom")
+        left.selectbox(
+            "Not a subscription?",
+            list(labels),
+            format_func=labels.__getitem__,
+            key=state.RECURRING_DISMISS_CHOICE,
+            help="Hide a series that is not really recurring. It is remembered, and can be undone below.",
+        )
+        right.button(
+            "Not a subscription",
+            key=state.RECURRING_DISMISS_BUTTON,
+            on_click=lambda: dismiss(st.session_state.get(state.RECURRING_DISMISS_CHOICE)),
+        )
+    if current.dismissed:
+        with st.expander(f"Not subscriptions ({len(current.dismissed)})"):
+            hidden = {s.key: series_label(s) for s in current.dismissed}
+            st.selectbox(
+                "Hidden series",
+                list(hidden),
+                format_func=hidden.__getitem__,
+                key=state.RECURRING_RESTORE_CHOICE,
+            )
+            st.button(
+                "List it again",
+                key=state.RECURRING_RESTORE_BUTTON,
+                on_click=lambda: restore(st.session_state.get(state.RECURRING_RESTORE_CHOICE)),
+            )
+
+
+def render() -> None:
+    st.title("Recurring")
+    if resources.ledger_summary().count == 0:
+        navigation.render_empty_ledger("find recurring payments in")
+        return
+    current = report()
+    st.caption(
+        "Charges from one merchant that come every week, two weeks, month, quarter or year at a steady "
+        "price. A series has ended when a charge it was due did not come. Transfers between your own "
+        "accounts are left out once categorized as transfers."
+    )
+    render_totals(current)
+    render_alerts(current)
+    if not current.series:
+        st.info("No recurring payments found yet. They need at least three charges (two for yearly ones).")
+        render_dismiss(current)
+        return
+    month = month_start(current.latest_date) if current.latest_date else None
+    # Dearest first within each currency (amounts in two currencies do not compare).
+    by_cost = sorted(current.active, key=lambda s: (s.currency, -s.annual_cost, s.merchant))
+    outgoing = [s for s in by_cost if s.direction == "out"]
+    incoming = [s for s in by_cost if s.direction == "in"]
+    st.subheader(f"Active ({len(outgoing)})")
+    if outgoing:
+        st.dataframe(series_table(outgoing, month), hide_index=True, width="stretch", key="recurring_active")
+    if incoming:
+        st.subheader(f"Recurring income ({len(incoming)})")
+        st.dataframe(series_table(incoming, month), hide_index=True, width="stretch", key="recurring_income")
+    if current.ended:
+        st.subheader(f"Ended ({len(current.ended)})")
+        st.dataframe(
+            series_table(current.ended, None), hide_index=True, width="stretch", key="recurring_ended"
+        )
+    st.subheader("Timeline")
+    dark = st.context.theme.type == "dark"
+    figure = recurring_timeline([*current.active, *current.ended], DARK if dark else LIGHT)
+    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key="recurring_timeline")
+    st.caption("A dot per charge; 🔺 a higher price; a hollow dot, the next expected charge.")
+    render_dismiss(current)
+
+
+render()

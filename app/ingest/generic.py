@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from app.ingest.amounts import infer_decimal_mark, looks_like_amount, safe_amount_parser
+from app.ingest.amounts import infer_decimal_mark, looks_like_amount
 from app.ingest.dates import DateFormat, fold_accents, infer_date_format, looks_like_date
 from app.ingest.errors import IngestError
 from app.ingest.evidence import (

@@ -10,10 +10,9 @@ amounts. The delimiter is the one under which that table is most consistent.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass
-
-import re
 
 from app.ingest.amounts import AmountError, looks_like_amount, parse_amount
 from app.ingest.dates import looks_like_date

@@ -74,6 +74,7 @@ def _cmd_recurring(args: argparse.Namespace) -> int:
     from app.money import grouped
     from app.recurring import series_record
     from app.recurring_ledger import recurring_report
+    from app.settings import load_settings
     from app.store import Store
 
     report = recurring_report(Store(load_settings().db_path))

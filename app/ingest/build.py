@@ -43,6 +43,7 @@ class Built:
     currency: CurrencyDecision | None
     account_currencies: dict[str, CurrencyDecision]
 
+
 def _data_rows(layout: Layout, width: int) -> tuple[array[int], list[list[str]], int]:
     """Non-blank records after the header, padded to the header's width; and how many were wider.
 
@@ -193,6 +194,7 @@ def build_rows(
         dict(decided.decisions),
     )
 
+
 def _broken_rows(layout: Layout) -> list[SkippedRow]:
     """Records the csv module could not read (a field over its size limit), as invalid rows."""
     lines = layout.records.lines
@@ -218,6 +220,7 @@ class _Kept:
     descriptions: list[str]
     amounts: list[Decimal]
     dates: list[dt.date]
+
 
 def _table(
     layout: Layout,
@@ -362,6 +365,7 @@ def _row_filter(
         return None
 
     return reason
+
 
 def _account_namer(
     profile: IssuerProfile | None,

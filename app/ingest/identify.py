@@ -49,7 +49,9 @@ def identify(
 ) -> Identification:
     if explicit is not None:
         check_columns(explicit, layout, filename)
-        return Identification(mapping=explicit, layout_name=EXPLICIT_LAYOUT, currency_source=CurrencySource.MAPPING)
+        return Identification(
+            mapping=explicit, layout_name=EXPLICIT_LAYOUT, currency_source=CurrencySource.MAPPING
+        )
     saved = remembered(fingerprint) if remembered is not None else None
     if saved is not None and _fits(saved, layout):
         return Identification(

@@ -45,6 +45,7 @@ def amount_column(
         currencies.append(code)
     return values, currencies if mapping.amount_by_currency else None
 
+
 _AmountReader = Callable[[list[str]], tuple[Decimal | None, str | None]]
 
 
@@ -123,6 +124,7 @@ def _amount_reader(mapping: ColumnMapping, at: Callable[[str | None], int | None
         return with_fee(value, cells), code
 
     return signed
+
 
 def check_balance(
     rows: list[list[str]],

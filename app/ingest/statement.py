@@ -185,6 +185,7 @@ def _layout_notes(layout: Layout) -> list[str]:
         notes.append("the file has no header row")
     return notes
 
+
 def _with_ids(table: TransactionTable) -> TransactionTable:
     ids = statement_ids(table.accounts, table.dates, table.amounts, table.currencies, table.descriptions)
     return dataclasses.replace(table, ids=ids)

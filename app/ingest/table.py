@@ -117,7 +117,6 @@ class TransactionTable:
             return TRANSACTIONS.validate_python(records)
 
 
-
 TRANSACTIONS = TypeAdapter(list[Transaction])
 
 

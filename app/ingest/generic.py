@@ -31,6 +31,7 @@ from app.ingest.evidence import (
 )
 from app.ingest.mapping import ColumnMapping, SignRule
 from app.ingest.money_columns import (
+    Amounts,
     card_evidence,
     decide_decimal,
     fee_if_the_balance_says_so,
@@ -42,8 +43,10 @@ from app.ingest.vocabulary import (
     ACCOUNT,
     BALANCE_LINE_PATTERNS,
     CATEGORY,
+    CREDIT_WORDS,
     CURRENCY,
     CURRENCY_SYMBOLS,
+    DEBIT_WORDS,
     FEE,
     ISO_HINT,
     NON_ENGLISH,
@@ -73,6 +76,7 @@ class Detection:
     confident: bool
     uncertain_reasons: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)  # what decided each role, one line each
 
 
 def detect_mapping(
@@ -174,7 +178,24 @@ def detect_mapping(
         skip_values={status.name: pending_values} if status else {},
         skip_description_patterns=list(BALANCE_LINE_PATTERNS),
     )
-    return Detection(mapping=mapping, confident=not reasons, uncertain_reasons=reasons, notes=notes)
+    evidence = [
+        f"dates: '{date_col.name}' read as {guess.format}, decided from the whole column "
+        f"({round(100 * guess.valid_fraction)}% of its values)",
+        *(amounts.evidence or [f"amount: {_named(amounts)}, by the column name"]),
+        f"decimal mark '{decimal}', sign rule {sign.value}"
+        + (f" (direction from '{indicator.name}')" if indicator else ""),
+    ]
+    if balance is not None and amounts.balance is None:
+        evidence.append(f"running balance: '{balance.name}', by the column name")
+    return Detection(
+        mapping=mapping, confident=not reasons, uncertain_reasons=reasons, notes=notes, evidence=evidence
+    )
+
+
+def _named(amounts: Amounts) -> str:
+    if amounts.single is not None:
+        return f"'{amounts.single.name}'"
+    return f"money out '{amounts.debit.name if amounts.debit else ''}', money in '{amounts.credit.name if amounts.credit else ''}'"
 
 
 def _pick_dates(
@@ -212,7 +233,11 @@ def _pick_description(
     text = best_ranked([c for c in textual if c is not payee], TEXT, taken)
     chosen = [c for c in (payee, text) if c is not None]
     if not chosen:
-        candidates = [c for c in textual if c.filled and c.amount_share() < 0.5 and c.date_share() < 0.5]
+        candidates = [
+            c
+            for c in textual
+            if c.filled and c.amount_share() < 0.5 and c.date_share() < 0.5 and not _direction_words(c)
+        ]
         if not candidates:
             raise IngestError(filename, "no column with a description of the transactions found")
         best = max(candidates, key=lambda c: (len(set(c.values)), sum(map(len, c.values))))
@@ -221,6 +246,12 @@ def _pick_description(
         chosen = [best]
     taken.update(c.index for c in chosen)
     return chosen, payee if payee is not None and payee.filled else None
+
+
+def _direction_words(column: Column) -> bool:
+    """A column of debit/credit words only: an indicator, never the description."""
+    observed = {v.strip().casefold() for v in column.values if v.strip()}
+    return bool(observed) and len(observed) <= 4 and observed <= (DEBIT_WORDS | CREDIT_WORDS)
 
 
 def _pick_status(profiled: list[Column], taken: set[int]) -> tuple[Column | None, list[str]]:

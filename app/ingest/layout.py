@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from app.ingest.amounts import AmountError, looks_like_amount, parse_amount
 from app.ingest.dates import looks_like_date
@@ -25,6 +26,7 @@ SAMPLE_RECORDS = 300
 _SAMPLE_CHARS = 256 * 1024  # plenty for 300 records; keeps sniffing independent of file size
 PREAMBLE_LIMIT = 60  # a header later than this many records is not a preamble any more
 _CONSISTENCY_WINDOW = 100
+_DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
 _DATA_PROBE = 20  # rows under a header candidate searched for one with a date and an amount
 
 
@@ -35,6 +37,7 @@ class Layout:
     columns: list[str]  # unique column names (the header's, or "Column 1"... without one)
     profile: IssuerProfile | None = None
     weak_profile: bool = False
+    evidence: list[str] = field(default_factory=list)  # why this delimiter and this header row
 
     @property
     def data_start(self) -> int:
@@ -165,20 +168,30 @@ _Found = tuple[str, int | None, IssuerProfile | None, bool]
 def locate_table(text: str, filename: str, *, mapping: ColumnMapping | None = None) -> Layout:
     head = text[:_SAMPLE_CHARS]
     samples = {d: read_records(head, d, filename, limit=SAMPLE_RECORDS) for d in DELIMITERS}
-    if _splits_decimal_commas(samples[","]):
+    split_commas = _splits_decimal_commas(samples[","])
+    if split_commas:
         del samples[","]  # the delimiter that splits decimal commas is not this file's
-    found: _Found | None
+    found: _Found | None = None
+    how = ""
     if mapping is not None:
-        found = _locate_for_mapping(samples, mapping, filename)
+        found, how = _locate_for_mapping(samples, mapping, filename), "the columns your mapping names"
     else:
-        found = (
-            _locate_by_profile(samples, filename)
-            or _locate_headerless_profile(samples)
-            or _locate_generic_header(samples, require_data=True)
-            or _locate_headerless(samples)
+        finders: list[tuple[Callable[[], _Found | None], str]] = [
+            (lambda: _locate_by_profile(samples, filename), "an issuer profile's header signature"),
+            (lambda: _locate_headerless_profile(samples), "an issuer profile's row shape"),
+            (
+                lambda: _locate_generic_header(samples, require_data=True),
+                "a row of names whose cells do not read as dates or amounts, over rows that share its width",
+            ),
+            (lambda: _locate_headerless(samples), "the first rows hold a date and an amount"),
             # A header over no date-and-amount rows: detection then says what is missing.
-            or _locate_generic_header(samples, require_data=False)
-        )
+            (lambda: _locate_generic_header(samples, require_data=False), "a header-like row"),
+        ]
+        for finder, why in finders:
+            found = finder()
+            if found is not None:
+                how = why
+                break
     if found is None:
         raise IngestError(
             filename,
@@ -186,7 +199,14 @@ def locate_table(text: str, filename: str, *, mapping: ColumnMapping | None = No
         )
     delimiter, header_index, profile, weak = found
     records = read_records(text, delimiter, filename)
-    return _layout(records, header_index, profile, weak, mapping)
+    layout = _layout(records, header_index, profile, weak, mapping)
+    named = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+    where = f"header on line {layout.header_line}" if layout.header_line is not None else "no header row"
+    layout.evidence = [
+        f"delimiter {named}" + (" (',' would split its decimal commas)" if split_commas else ""),
+        f"{where}: {how}",
+    ]
+    return layout
 
 
 def _layout(

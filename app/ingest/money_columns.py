@@ -112,6 +112,13 @@ def _amounts_by_values(unnamed: list[Column], fallback: str, newest_first: bool 
     if not numbers:
         return None
     parsed = {c.index: column_decimals(c.values, fallback) for c in unnamed}
+    plain = [c for c in numbers if not is_balance(c)]
+    # Two columns that fill each other's gaps are a pair before either is an amount on its own
+    # (a withdrawals column alone also moves a balance, on the rows it fills).
+    for first_at, first in enumerate(plain):
+        for second in plain[first_at + 1 :]:
+            if complementary(first.values, second.values):
+                return _pair_by_values(first, second, unnamed, parsed, newest_first)
     balances = [c for c in unnamed if is_balance(c) or c.index not in money] + numbers
     # A running balance the amounts explain decides which column is the amount (and the sign).
     for amount in sorted(numbers, key=lambda c: -money[c.index]):
@@ -126,11 +133,6 @@ def _amounts_by_values(unnamed: list[Column], fallback: str, newest_first: bool 
                     fit=fit,
                     evidence=[f"'{amount.name}' is the amount: {fit.describe()} in '{balance.name}'"],
                 )
-    plain = [c for c in numbers if not is_balance(c)]
-    for first_at, first in enumerate(plain):
-        for second in plain[first_at + 1 :]:
-            if complementary(first.values, second.values):
-                return _pair_by_values(first, second, unnamed, parsed, newest_first)
     if not plain:
         return None
     best = max(plain, key=lambda c: (money[c.index], -c.index))
@@ -195,13 +197,12 @@ def decide_decimal(columns: list[Column], *, fallback: str, reasons: list[str]) 
 def pick_sign(
     amounts: Amounts, profiled: list[Column], taken: set[int], decimal: str
 ) -> tuple[SignRule, Column | None, list[str], list[str]]:
+    # A sign already in the cells ('$-25.00', '(12.00)', '5-') is kept, never applied twice.
     if amounts.debit is not None:
-        negative = any(v.strip().startswith(("-", "(", "\u2212")) for c in amounts.columns for v in c.values)
+        negative = any(v is not None and v < 0 for c in amounts.columns for v in decimals(c.values, decimal))
         return (SignRule.DEBIT_CREDIT_ABS if negative else SignRule.DEBIT_CREDIT_UNSIGNED), None, [], []
     assert amounts.single is not None
-    if any(
-        v.strip().startswith(("-", "(", "\u2212")) or v.strip().endswith("-") for v in amounts.single.values
-    ):
+    if any(v is not None and v < 0 for v in decimals(amounts.single.values, decimal)):
         return SignRule.SIGNED, None, [], []
     for column in profiled:
         if column.index in taken or not column.filled:

@@ -71,6 +71,8 @@ class ParsedStatement:
     currency: str | None = None
     currency_source: CurrencySource | None = None
     account_currencies: dict[str, CurrencyDecision] = field(default_factory=dict)
+    # What decided the layout, one line each (delimiter, header, profile or each column's role).
+    evidence: list[str] = field(default_factory=list)
 
     @functools.cached_property
     def transactions(self) -> list[Transaction]:
@@ -121,6 +123,7 @@ def parse_statement(
     )
     notes = decoding_notes + _layout_notes(layout) + choice.notes + built.notes
     columns, delimiter, header_line = list(layout.columns), layout.records.delimiter, layout.header_line
+    evidence = [*layout.evidence, *choice.evidence]
     # The ids are the last strings built per row: with the records released first, every
     # record's cell list is gone before them (on short rows, the lists were 2-3x the file).
     del layout
@@ -150,6 +153,7 @@ def parse_statement(
         currency=built.currency.code if built.currency else None,
         currency_source=built.currency.source if built.currency else None,
         account_currencies=built.account_currencies,
+        evidence=evidence,
     )
 
 

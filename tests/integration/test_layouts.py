@@ -272,6 +272,7 @@ def _evidence(statement: ParsedStatement) -> dict[str, Any]:
         "encoding": statement.encoding,
         "delimiter": statement.delimiter,
         "header_row": statement.header_row,
+        "decided_by": getattr(statement, "evidence", []),
         # OFX and QIF name every field: no column mapping decides them.
         "mapping": statement.mapping.model_dump(mode="json", exclude_defaults=True)
         if statement.mapping

@@ -182,7 +182,7 @@ def build_rows(
         notes.append(f"{wider} row(s) have more fields than the header; the extra fields were ignored")
     balance_at = at(mapping.balance)
     if balance_at is not None and len(kept) >= 3:
-        check_balance(rows, kept, table.amounts, table.dates, balance_at, mapping, notes, reasons)
+        check_balance(rows, kept, lines, table, balance_at, mapping, filename, notes, reasons)
     return Built(
         table,
         skipped,

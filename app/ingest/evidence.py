@@ -89,7 +89,19 @@ def balance_fit(
     balances: Sequence[Decimal | None],
     newest_first: bool | None = None,
 ) -> BalanceFit | None:
-    """The alignment under which `balances` moves by the amounts on 80% of the checkable rows, or None.
+    """The alignment under which `balances` moves by the amounts on 80% of the checkable rows, or None."""
+    best = best_alignment(amounts, balances, newest_first)
+    if best is not None and best.checkable >= 2 and best.hits >= 0.8 * best.checkable:
+        return best
+    return None
+
+
+def best_alignment(
+    amounts: Sequence[Decimal | None],
+    balances: Sequence[Decimal | None],
+    newest_first: bool | None = None,
+) -> BalanceFit | None:
+    """The alignment under which `balances` moves by the amounts on the most rows (None: no rows to check).
 
     Four alignments are tried (balance after or before its row, file oldest or newest first),
     each with the amounts as given and negated. A balance before each row of an oldest-first
@@ -115,8 +127,22 @@ def balance_fit(
                 fit = BalanceFit(sign, newest_first, before, hits, total)
                 if best is None or (hits, -int(before)) > (best.hits, -int(best.before)):
                     best = fit
-    if best is not None and best.checkable >= 2 and best.hits >= 0.8 * best.checkable:
-        return best
+    return best if best is not None and best.checkable else None
+
+
+def first_disagreement(
+    amounts: Sequence[Decimal | None], balances: Sequence[Decimal | None], fit: BalanceFit
+) -> tuple[int, Decimal, Decimal] | None:
+    """(row index, how the balance moved, the amount) of the first row the alignment does not explain."""
+    shift = 1 if fit.before != fit.newest_first else 0
+    for i in range(1, len(amounts)):
+        b_prev, b_cur = balances[i - 1], balances[i]
+        amount = amounts[i - shift]
+        if b_prev is None or b_cur is None or amount is None:
+            continue
+        moved = b_prev - b_cur if fit.newest_first else b_cur - b_prev
+        if moved != fit.sign * amount:
+            return i - shift, moved, amount
     return None
 
 

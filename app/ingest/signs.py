@@ -7,14 +7,18 @@ indicator only decides unsigned cells, and a debit/credit pair with signs takes 
 
 from __future__ import annotations
 
-import datetime as dt
 from array import array
 from collections.abc import Callable
 from decimal import Decimal
 
 from app.ingest.amounts import AmountError, cached_amount_parser, safe_amount_parser
-from app.ingest.evidence import balance_sign, file_order
+from app.ingest.errors import IngestError
+from app.ingest.evidence import balance_sign, best_alignment, file_order, first_disagreement
 from app.ingest.mapping import ColumnMapping, SignRule
+from app.ingest.table import TransactionTable
+
+# Rows a balance must be checkable on before it can refuse a file: two could be a correction.
+_CONTRADICTION_ROWS = 4
 
 RowAmount = Decimal | AmountError | None
 
@@ -129,13 +133,17 @@ def _amount_reader(mapping: ColumnMapping, at: Callable[[str | None], int | None
 def check_balance(
     rows: list[list[str]],
     kept: array[int],
-    amounts: list[Decimal],
-    dates: list[dt.date],
+    lines: array[int],
+    table: TransactionTable,
     balance_at: int,
     mapping: ColumnMapping,
+    filename: str,
     notes: list[str],
     reasons: list[str],
 ) -> None:
+    """The running balance against the amounts just read: agreement is noted, an inverted sign is a
+    doubt, and a balance the amounts cannot explain on most rows refuses the file, naming the first
+    row it contradicts, so nothing is stored half-right."""
     parse = cached_amount_parser(mapping.decimal)
     balances: list[Decimal | None] = []
     for k in kept:
@@ -143,7 +151,31 @@ def check_balance(
             balances.append(parse(rows[k][balance_at].strip()))
         except AmountError:
             balances.append(None)
-    moves = balance_sign(list(amounts), balances, file_order(dates))
+    amounts: list[Decimal | None] = list(table.amounts)
+    order = file_order(table.dates)
+    best = best_alignment(amounts, balances, order)
+    # Only a file in date order can contradict its balance: rows sorted otherwise (ING's exports
+    # by account, then date) make the balance jump between them. A balance no row agrees with
+    # refuses the file; one that agrees on fewer than half the rows is a doubt the user settles.
+    if best is not None and order is not None and best.checkable >= _CONTRADICTION_ROWS:
+        where = first_disagreement(amounts, balances, best)
+        if where is not None and best.hits < 0.5 * best.checkable:
+            index, moved, amount = where
+            line = lines[kept[index]]
+            if best.hits == 0:
+                raise IngestError(
+                    filename,
+                    f"the running balance in '{mapping.balance}' contradicts the amounts on every row: "
+                    f"it moves by {moved} where the amount is {amount}; nothing was imported "
+                    "(check the amount column and the sign rule)",
+                    line,
+                )
+            reasons.append(
+                f"the running balance in '{mapping.balance}' agrees with the amounts on only {best.hits} "
+                f"of {best.checkable} rows (first on line {line}: it moves by {moved}, the amount is {amount})"
+            )
+            return
+    moves = balance_sign(amounts, balances, order)
     if moves == -1:
         reasons.append(
             f"the running balance in '{mapping.balance}' moves against the amounts: the sign rule looks inverted"

@@ -12,6 +12,7 @@ from app.ingest.currency import CurrencyContext
 from app.ingest.evidence import balance_fit, complementary, direction_pair, file_order, money_likeness
 from app.ingest.identify import GENERIC_HEADERLESS_LAYOUT, GENERIC_LAYOUT
 from app.ingest.statement import ParsedStatement
+from app.store import Store
 
 
 def parse(text: str, name: str = "export.csv", encoding: str = "utf-8") -> ParsedStatement:
@@ -183,3 +184,35 @@ def test_evidence_helpers_read_whole_columns() -> None:
     assert money_likeness(["15310839315"] * 3) is None
     assert money_likeness(["0.00", "0.00", "0"]) is None
     assert money_likeness(["-4514010000000000.00", "-4514010000000001.00"]) is None
+
+
+CONTRADICTED = (
+    "Date,Description,Amount,Balance\n"
+    "2024-03-01,GROCER,-45.50,1000.00\n"
+    "2024-03-02,SALARY,2000.00,1100.00\n"
+    "2024-03-03,RENT,-1000.00,1300.00\n"
+    "2024-03-04,CAFE,-4.50,1250.00\n"
+    "2024-03-05,BOOKS,-20.00,1400.00\n"
+)
+
+
+def test_a_balance_no_row_agrees_with_refuses_the_file_naming_the_row() -> None:
+    with pytest.raises(IngestError, match=r"^export\.csv: the running balance in 'Balance' contradicts") as caught:
+        parse(CONTRADICTED)
+    assert caught.value.row == 3
+
+
+def test_a_contradicting_balance_stores_nothing(store: Store) -> None:
+    from app.importer import import_files
+
+    (result,) = import_files(store, [("export.csv", CONTRADICTED.encode())], home_currency="EUR")
+    assert result.error is not None and "contradicts" in result.error and "row 3" in result.error
+    assert store.count_transactions() == 0
+
+
+def test_a_balance_that_agrees_on_few_rows_is_a_doubt_not_a_refusal() -> None:
+    text = CONTRADICTED.replace("2024-03-03,RENT,-1000.00,1300.00", "2024-03-03,RENT,-1000.00,2054.50")
+    text = text.replace("1100.00", "3054.50")
+    parsed = parse(text)
+    assert not parsed.confident
+    assert any("agrees with the amounts on only" in reason for reason in parsed.uncertain_reasons)

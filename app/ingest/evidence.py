@@ -216,16 +216,16 @@ def direction_pair(observed: set[str]) -> tuple[str, str] | None:
 def money_likeness(values: Sequence[str]) -> float | None:
     """How much a numeric column looks like money (higher is more), or None when it cannot be.
 
-    An identifier is not money: a column of one repeated value (an account number on every
-    row, a column of zeros), or of long whole numbers (card, check and reference numbers).
+    An identifier is not money: a column of one repeated whole number (an account number on
+    every row), of zeros, or of long whole numbers (card, check and reference numbers).
     Cents and minus signs are money's marks.
     """
     filled = [v.strip() for v in values if v.strip()]
     if not filled:
         return None
     distinct = set(filled)
-    if len(filled) >= 3 and len(distinct) == 1:
-        return None
+    if len(filled) >= 3 and len(distinct) == 1 and not _CENTS.search(filled[0]):
+        return None  # an account number on every row (a repeated 9.99 is a subscription: money)
     if not any(_filled(v) for v in filled):
         return None  # zeros only
     digits = [re.sub(r"\D", "", v) for v in filled]

@@ -319,6 +319,8 @@ def _repair_inner_quotes(rows: list[list[str]], text: str, delimiter: str) -> No
     such a record is read again with quotes closing a field only before a delimiter or the
     line end. Only rows with a quote left in a cell are looked at, so clean files pay nothing.
     """
+    if '"' not in text:
+        return
     suspects = [i for i, cells in enumerate(rows) if any('"' in cell for cell in cells)]
     if not suspects:
         return

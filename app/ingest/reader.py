@@ -326,8 +326,17 @@ def _repair_inner_quotes(rows: list[list[str]], text: str, delimiter: str) -> No
         return
     lines = _LINE_END.split(text)
     for index in suspects:
-        if index < len(lines):
+        if index < len(lines) and _malformed(lines[index], delimiter):
             rows[index] = _split_tolerantly(lines[index], delimiter)
+
+
+def _malformed(line: str, delimiter: str) -> bool:
+    """A line strict CSV refuses: a closing quote followed by more text (escaped `""` are fine)."""
+    try:
+        next(csv.reader([line], delimiter=delimiter, quotechar='"', strict=True), None)
+    except csv.Error:
+        return True
+    return False
 
 
 def _split_tolerantly(line: str, delimiter: str) -> list[str]:

@@ -154,9 +154,13 @@ def test_ragged_rows_are_aligned_to_the_header_not_refused() -> None:
 
 
 def test_unescaped_inner_quotes_keep_the_field_whole() -> None:
-    text = 'Date,Payee,Description,Amount\n2024-03-01,"UAB "Pieno kelias"","card "x" payment",-8.45\n'
+    text = (
+        'Date,Payee,Description,Amount\n2024-03-01,"UAB "Pieno kelias"","card "x" payment",-8.45\n'
+        '2024-03-02,"Shop ""A"", ""B""","=HYPERLINK(""http://e"",""x"")",-1.00\n'
+    )
     parsed = parse(text)
-    assert [t.payee for t in parsed.transactions] == ['UAB "Pieno kelias"']
+    assert [t.payee for t in parsed.transactions] == ['UAB "Pieno kelias"', 'Shop "A", "B"']
+    assert parsed.transactions[1].description.endswith('=HYPERLINK("http://e","x")')
 
 
 def test_payee_comes_from_a_name_column_beside_the_raw_text() -> None:
@@ -197,7 +201,9 @@ CONTRADICTED = (
 
 
 def test_a_balance_no_row_agrees_with_refuses_the_file_naming_the_row() -> None:
-    with pytest.raises(IngestError, match=r"^export\.csv: the running balance in 'Balance' contradicts") as caught:
+    with pytest.raises(
+        IngestError, match=r"^export\.csv: the running balance in 'Balance' contradicts"
+    ) as caught:
         parse(CONTRADICTED)
     assert caught.value.row == 3
 

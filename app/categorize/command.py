@@ -141,7 +141,8 @@ def _payees(frame: Any) -> dict[str, str]:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+    suffix = "es" if word.endswith(("s", "sh", "ch", "x")) else "s"
+    return f"{n:,} {word}{'' if n == 1 else suffix}"
 
 
 def format_summary(report: CategorizeReport) -> list[str]:

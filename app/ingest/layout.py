@@ -38,10 +38,11 @@ class Layout:
     profile: IssuerProfile | None = None
     weak_profile: bool = False
     evidence: list[str] = field(default_factory=list)  # why this delimiter and this header row
+    header_rows: int = 1  # 2 for a header split over two lines ("Booking" over "Date")
 
     @property
     def data_start(self) -> int:
-        return 0 if self.header_index is None else self.header_index + 1
+        return 0 if self.header_index is None else self.header_index + self.header_rows
 
     @property
     def header_line(self) -> int | None:
@@ -217,8 +218,13 @@ def _layout(
     mapping: ColumnMapping | None,
 ) -> Layout:
     rows = records.rows
+    header_rows = 1
     if header_index is not None:
         header = rows[header_index]
+        second = _second_header_line(rows, header_index) if profile is None and mapping is None else None
+        if second is not None:
+            header = [" ".join(f"{a} {b}".split()) for a, b in zip(header, second, strict=False)]
+            header_rows = 2
         columns = column_names(header, trimmed_width(header))
     else:
         named = mapping.columns if mapping is not None else profile.mapping.columns if profile else []
@@ -228,8 +234,25 @@ def _layout(
             widths = Counter(len(r) for r in rows[:SAMPLE_RECORDS] if not is_blank(r))
             columns = synthetic_names(widths.most_common(1)[0][0] if widths else 0)
     return Layout(
-        records=records, header_index=header_index, columns=columns, profile=profile, weak_profile=weak
+        records=records,
+        header_index=header_index,
+        columns=columns,
+        profile=profile,
+        weak_profile=weak,
+        header_rows=header_rows,
     )
+
+
+def _second_header_line(rows: list[list[str]], header_index: int) -> list[str] | None:
+    """The second line of a two-line header ('Booking,Value,,Amount' over 'Date,Date,Text,EUR'):
+    a row of names of the header's width right under it, followed by data."""
+    header = rows[header_index]
+    below = rows[header_index + 1 : header_index + 3]
+    if len(below) < 2 or len(below[0]) != len(header) or not _is_header_like(below[0]):
+        return None
+    if not _looks_like_data_row(below[1]):
+        return None
+    return below[0]
 
 
 def _locate_for_mapping(samples: dict[str, Records], mapping: ColumnMapping, filename: str) -> _Found:
@@ -297,7 +320,8 @@ def _locate_generic_header(samples: dict[str, Records], *, require_data: bool) -
             good, bad = _table_score(rows, index, trimmed_width(cells))
             if good == 0 and any(not is_blank(r) for r in rows[index + 1 :]):
                 continue
-            below = [r for r in rows[index + 1 : index + 1 + _DATA_PROBE] if not is_blank(r)]
+            # The table starts right under its header: a preamble line has more preamble below it.
+            below = [r for r in rows[index + 1 : index + 1 + _DATA_PROBE] if not is_blank(r)][:3]
             # A table under this delimiter holds a date beside an amount somewhere; one that does
             # not still wins when no delimiter gives one, so the error names what is missing.
             has_data = not below or any(map(_looks_like_data_row, below))

@@ -222,3 +222,29 @@ def test_a_balance_that_agrees_on_few_rows_is_a_doubt_not_a_refusal() -> None:
     parsed = parse(text)
     assert not parsed.confident
     assert any("agrees with the amounts on only" in reason for reason in parsed.uncertain_reasons)
+
+
+def test_a_long_preamble_of_name_value_lines_does_not_hide_the_table() -> None:
+    preamble = "".join(f"Info line {i};value {i}\n" for i in range(24))
+    parsed = parse(preamble + "Datum;Text;Betrag\n01.03.2024;Shop;-10,00\n02.03.2024;Lohn;1.000,00\n")
+    assert parsed.header_row == 25
+    assert [a for _, a in money(parsed)] == [Decimal("-10.00"), Decimal("1000.00")]
+
+
+def test_a_card_number_line_above_the_header_is_preamble() -> None:
+    parsed = parse("Card number: 4514 0100 0000 0000\n\nDate,Description,Amount\n2024-03-01,Shop,-10.00\n")
+    assert parsed.header_row == 3 and [a for _, a in money(parsed)] == [Decimal("-10.00")]
+
+
+def test_a_two_line_header_is_read_as_one() -> None:
+    text = (
+        "Booking,Value,,Amount\nDate,Date,Text,EUR\n"
+        "2024-03-01,2024-03-02,Shop,-10.00\n2024-03-02,2024-03-03,Pay,100.00\n"
+    )
+    parsed = parse(text)
+    assert parsed.columns == ["Booking Date", "Value Date", "Text", "Amount EUR"]
+    assert parsed.skipped == [] and parsed.currency == "EUR"
+    assert [(t.date, t.posted_date, t.amount) for t in parsed.transactions] == [
+        (dt.date(2024, 3, 1), dt.date(2024, 3, 2), Decimal("-10.00")),
+        (dt.date(2024, 3, 2), dt.date(2024, 3, 3), Decimal("100.00")),
+    ]

@@ -108,7 +108,7 @@ class DateFormat:
             elif token[0] == "Y" and index == 0:
                 parts.append(r"(\d{4})")  # a leading 2-digit year would read 30.01.24 as 2030
             elif token[0] == "Y":
-                parts.append(r"(\d{4}|\d{2})")
+                parts.append(r"(\d{4}|\d{1,2})")  # 10-Nov-9: a year's leading zero dropped
             else:
                 parts.append(r"(\d{1,2})")
         glued_end = tokens[-1] == "DD" and len(tokens) > 1 and tokens[-2] in _NUMERIC_WIDTH

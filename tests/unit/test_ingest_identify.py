@@ -248,3 +248,8 @@ def test_a_two_line_header_is_read_as_one() -> None:
         (dt.date(2024, 3, 1), dt.date(2024, 3, 2), Decimal("-10.00")),
         (dt.date(2024, 3, 2), dt.date(2024, 3, 3), Decimal("100.00")),
     ]
+
+
+def test_a_year_without_its_leading_zero_is_read() -> None:
+    parsed = parse("Date,Description,Amount\n10-Nov-9,Shop,-10.00\n2-Dec-9,Pay,100.00\n28-Dec-10,Cafe,-2.00\n")
+    assert [d for d, _ in money(parsed)] == [dt.date(2009, 11, 10), dt.date(2009, 12, 2), dt.date(2010, 12, 28)]

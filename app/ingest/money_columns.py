@@ -120,19 +120,23 @@ def _amounts_by_values(unnamed: list[Column], fallback: str, newest_first: bool 
             if complementary(first.values, second.values):
                 return _pair_by_values(first, second, unnamed, parsed, newest_first)
     balances = [c for c in unnamed if is_balance(c) or c.index not in money] + numbers
-    # A running balance the amounts explain decides which column is the amount (and the sign).
-    for amount in sorted(numbers, key=lambda c: -money[c.index]):
-        for balance in balances:
-            if balance is amount:
-                continue
-            fit = balance_fit(parsed[amount.index], parsed[balance.index], newest_first)
-            if fit is not None:
-                return Amounts(
-                    single=amount,
-                    balance=balance,
-                    fit=fit,
-                    evidence=[f"'{amount.name}' is the amount: {fit.describe()} in '{balance.name}'"],
-                )
+    # A running balance the amounts explain decides which column is the amount (and the sign):
+    # the column it explains on the most rows (PayPal's Net, not its Gross, when a fee differs).
+    fits = [
+        (fit, amount, balance)
+        for amount in numbers
+        for balance in balances
+        if balance is not amount
+        and (fit := balance_fit(parsed[amount.index], parsed[balance.index], newest_first)) is not None
+    ]
+    if fits:
+        fit, amount, balance = max(fits, key=lambda f: (f[0].hits, money[f[1].index], -f[1].index))
+        return Amounts(
+            single=amount,
+            balance=balance,
+            fit=fit,
+            evidence=[f"'{amount.name}' is the amount: {fit.describe()} in '{balance.name}'"],
+        )
     if not plain:
         return None
     best = max(plain, key=lambda c: (money[c.index], -c.index))

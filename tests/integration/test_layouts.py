@@ -66,7 +66,7 @@ KNOWN_MISREADS: dict[str, str] = {
     "beancount-import/checking2.ofx": "not read: the cash lines of an investment statement (privfin imports no investment accounts)",
     "csv2ofx/xero.csv": "a split journal: csv2ofx books one transaction per JournalNumber from its several lines (tax and cash legs), privfin reads each line as its own row",
     "hledger/monefy.csv": "undecidable dates: every row is 06/12/2021 and the file has no other hint; hledger's rules say day-first, privfin assumes month-first and asks",
-    "hledger/paypal-custom.csv": "Pending rows skipped that hledger books, and Gross taken where hledger takes Net",
+    "hledger/paypal-custom.csv": "Pending rows skipped that hledger books (privfin books a row once it is final); the other 4 rows read exactly",
     "hledger/sample.csv": "headerless, no balance: two columns that fill each other's gaps are a debit/credit pair, but nothing says which is money in (hledger's rules say amount-in first); privfin takes the first as money out and asks",
     "hledger/sample.ssv": "headerless, no balance: two columns that fill each other's gaps are a debit/credit pair, but nothing says which is money in (hledger's rules say amount-in first); privfin takes the first as money out and asks",
     "hledger/sample.tsv": "headerless, no balance: two columns that fill each other's gaps are a debit/credit pair, but nothing says which is money in (hledger's rules say amount-in first); privfin takes the first as money out and asks",

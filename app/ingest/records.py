@@ -169,4 +169,5 @@ def to_statement(
         currency=decision.code if (decision := decided.file_decision(accounts, currencies)) else None,
         currency_source=decision.source if decision else None,
         account_currencies=decided.decisions,
+        evidence=[f"{read.layout_name}: the format names every field, no column mapping decides them"],
     )

@@ -114,7 +114,9 @@ def test_the_user_wins_over_a_rule_then_and_later(store: Store, ids: list[str]) 
 
 
 def test_accept_marks_rows_reviewed_and_refuses_rows_without_a_category(store: Store, ids: list[str]) -> None:
-    store.apply_category_updates(CategoryUpdate(tid, "Dining", CategorySource.MODEL, 0.75) for tid in ids[:3])
+    store.apply_category_updates(CategoryUpdate(tid, "Dining", CategorySource.MODEL, 0.75) for tid in ids[:2])
+    # another category for the same merchant: still the model's first word on it
+    store.apply_category_updates([CategoryUpdate(ids[2], "Shopping", CategorySource.MODEL, 0.75)])
     refused = privfin("accept", ids[0], ids[4])  # ids[4] has no category
     assert refused.returncode == 1
     assert f"transaction {ids[4]!r} has no category to accept" in one_line(refused)

@@ -161,7 +161,11 @@ def import_categories(store: Store, edited: Mapping[str, str | None]) -> Categor
 
 
 def merchant_scope(store: Store, transaction_id: str) -> tuple[str, Direction, int]:
-    """(merchant key, direction, number of rows of that merchant in that direction) for one row."""
+    """(merchant key, direction, number of rows of that merchant in that direction) for one row.
+
+    A row whose text names no merchant ("POS DEBIT", a check without a number) has the key ""
+    and a scope of itself alone: no other row is offered a fix or a rule along with it.
+    """
     found = store.get_transactions([transaction_id])
     if not found:
         raise DecisionError(f"no transaction with id {transaction_id!r}")
@@ -169,12 +173,16 @@ def merchant_scope(store: Store, transaction_id: str) -> tuple[str, Direction, i
     fill_merchant_keys(store)  # keys every row, including those imported since the last run
     key = str(store.transactions_frame(TransactionFilter(ids=[transaction_id]))["merchant_key"].iloc[0])
     direction = transaction.direction
+    if not key:
+        return "", direction, 1
     return key, direction, len(store.merchant_rows(key, direction))
 
 
 def apply_to_merchant(store: Store, merchant_key: str, direction: str | None, category: str) -> int:
     """Set the user's category on every row of this merchant (and direction). Returns rows changed."""
     _check_category(store, category)
+    if not merchant_key.strip():
+        raise DecisionError("these rows name no merchant: correct them one by one")
     fill_merchant_keys(store)
     ids = [tid for tid, _category, _source in store.merchant_rows(merchant_key, _check_direction(direction))]
     return store.set_user_category(ids, category) if ids else 0
@@ -183,6 +191,8 @@ def apply_to_merchant(store: Store, merchant_key: str, direction: str | None, ca
 def preview_rule(store: Store, merchant_key: str, direction: str | None, category: str) -> int:
     """How many existing rows a rule would change: this merchant's rows not set by the user
     by hand and not already in `category`."""
+    if not merchant_key.strip():
+        return 0
     fill_merchant_keys(store)
     return sum(
         1

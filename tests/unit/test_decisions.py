@@ -144,6 +144,34 @@ def test_rules_validate_their_input(store: Store) -> None:
     assert store.rules() == []
 
 
+DIRECT_DEBITS = [
+    ("2026-03-06", "Direct Debit 112233 MEDIBANK PRIVATE 44556677", "-180.00"),
+    ("2026-03-07", "Direct Debit 223344 OPTUS BILLING 99887766", "-65.00"),
+    ("2026-03-08", "Direct Debit 334455 AGL SALES PTY LTD 11223344", "-120.00"),
+    ("2026-04-06", "Direct Debit 112233 MEDIBANK PRIVATE 44559911", "-180.00"),
+    ("2026-03-09", "CHECK 1052", "-400.00"),
+    ("2026-03-10", "CHECK 1053", "-75.00"),
+    ("2026-03-11", "CHECK", "-20.00"),
+    ("2026-03-12", "POS Debit - Visa Check Card 4412 -", "-9.99"),
+]
+
+
+def test_apply_to_all_offers_only_rows_of_the_same_merchant(store: Store) -> None:
+    ids = seed(store, DIRECT_DEBITS)
+    counts = [decisions.merchant_scope(store, tid)[2] for tid in ids]
+    # Medibank twice; Optus, AGL and each check alone; rows naming no merchant alone too.
+    assert counts == [2, 1, 1, 2, 1, 1, 1, 1]
+    keys = [decisions.merchant_scope(store, tid)[0] for tid in ids]
+    assert len({keys[0], keys[1], keys[2]}) == 3
+    assert keys[6] == keys[7] == ""  # no merchant: never grouped with each other
+    assert decisions.apply_to_merchant(store, keys[0], "out", "Insurance") == 2
+    assert state(store)[ids[1]] == (None, None)
+    with pytest.raises(decisions.DecisionError, match="no merchant"):
+        decisions.apply_to_merchant(store, "", "out", "Shopping")
+    assert decisions.preview_rule(store, "", "out", "Shopping") == 0
+    assert state(store)[ids[6]] == (None, None) and state(store)[ids[7]] == (None, None)
+
+
 def test_correct_merchant_spares_rows_the_user_set_by_hand(store: Store) -> None:
     ids = seed(store)
     decisions.correct(store, ids[1:2], "Groceries")

@@ -179,12 +179,15 @@ def merchant_scope(store: Store, transaction_id: str) -> tuple[str, Direction, i
 
 
 def apply_to_merchant(store: Store, merchant_key: str, direction: str | None, category: str) -> int:
-    """Set the user's category on every row of this merchant (and direction). Returns rows changed."""
+    """Set the user's category on every row of this merchant (and direction) that the user has
+    not set by hand, as `correct_merchant` and `privfin correct --merchant` do: one hand-set
+    row elsewhere is a decision of its own. Returns rows changed."""
     _check_category(store, category)
     if not merchant_key.strip():
         raise DecisionError("these rows name no merchant: correct them one by one")
     fill_merchant_keys(store)
-    ids = [tid for tid, _category, _source in store.merchant_rows(merchant_key, _check_direction(direction))]
+    rows = store.merchant_rows(merchant_key, _check_direction(direction))
+    ids = [tid for tid, current, source in rows if source != CategorySource.USER.value or current == category]
     return store.set_user_category(ids, category) if ids else 0
 
 

@@ -87,6 +87,15 @@ def test_apply_to_merchant_sets_every_row_of_that_merchant_and_direction(store: 
     assert after[ids[3]] == (None, None) and after[ids[4]] == (None, None)
 
 
+def test_apply_to_merchant_spares_rows_the_user_set_to_another_category(store: Store) -> None:
+    ids = seed(store)
+    decisions.correct(store, ids[1:2], "Groceries")  # a decision of its own, on one row
+    decisions.correct(store, ids[:1], "Dining")  # the correction that offers "apply to all"
+    assert decisions.apply_to_merchant(store, "STARBUCKS", "out", "Dining") == 2
+    after = state(store)
+    assert [after[t] for t in ids[:3]] == [("Dining", "user"), ("Groceries", "user"), ("Dining", "user")]
+
+
 def test_rule_preview_matches_what_the_rule_changes_and_spares_hand_set_rows(store: Store) -> None:
     ids = seed(store)
     decisions.correct(store, ids[:1], "Groceries")  # set by hand: the rule must not touch it

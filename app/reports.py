@@ -29,6 +29,8 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from app import charts, insights
+from app.cell_text import FORMULA_TRIGGERS
+from app.cell_text import neutralize_formula as neutralize_formula  # part of this module's API
 from app.models import UNCATEGORIZED
 from app.money import exponent_of, grouped, plain, round_to_currency, sign_of
 
@@ -37,6 +39,8 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 EXPORT_COLUMNS = (
+    "id",  # the transaction's id, as `privfin categorize --json` prints it; read back by
+    # `privfin import-categories`, so an edited export can carry the user's corrections
     "date",
     "account",
     "description",
@@ -52,8 +56,6 @@ EXPORT_COLUMNS = (
     "original_currency",
 )
 
-# OWASP "CSV injection": a cell starting with one of these is run as a formula by spreadsheets.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 REPORT_TEMPLATE = "report.html.j2"
@@ -61,11 +63,6 @@ DEFAULT_MAX_REPORT_TRANSACTIONS = 5000
 
 
 # -- shared helpers -------------------------------------------------------------------------------
-
-
-def neutralize_formula(text: str) -> str:
-    """Prefix a cell a spreadsheet would evaluate with `'`, so it shows as the literal text."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 def format_amount(amount: Decimal) -> str:
@@ -96,6 +93,7 @@ def export_table(frame: pd.DataFrame) -> pd.DataFrame:
     ordered = frame.reset_index(drop=True).sort_values(["date", "id"], kind="stable")
     return pd.DataFrame(
         {
+            "id": ordered["id"].astype(str),
             "date": pd.to_datetime(ordered["date"]).dt.normalize(),
             "account": ordered["account"].astype(str),
             "description": ordered["description"].astype(str),
@@ -143,6 +141,7 @@ def transactions_csv(frame: pd.DataFrame) -> bytes:
     and every text cell safe to open in a spreadsheet."""
     table = export_table(frame)
     columns = [
+        _safe_text(table["id"]),
         table["date"].dt.strftime("%Y-%m-%d").tolist(),
         _safe_text(table["account"]),
         _safe_text(table["description"]),
@@ -171,7 +170,7 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")  # day 0 of Excel's date serials
 # 1 March 1900; earlier dates (and Excel has none before 1900) are written as ISO text instead.
 _EXCEL_FIRST_DATE = np.datetime64("1900-03-01", "D")
 _TEXT_COLUMNS = frozenset(
-    {"account", "description", "payee", "merchant", "currency", "category", "source", "original_currency"}
+    {"id", "account", "description", "payee", "merchant", "currency", "category", "source", "original_currency"}
 )
 
 

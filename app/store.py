@@ -1336,14 +1336,31 @@ class Store:
 
     # -- recurring payments (app.recurring) ---------------------------------------------
 
-    def recurring_rows(self) -> list[tuple[str, str, str, str, str | None, str, str | None]]:
-        """(id, date, amount, currency, merchant_key, account, category) of every transaction;
-        the amount as plain decimal text."""
+    def recurring_rows(
+        self, skip_categories: Sequence[str] = ()
+    ) -> list[tuple[str, str, str, str, str, str]]:
+        """(id, date, amount, currency, merchant_key, account) of the rows with a merchant key,
+        except those in `skip_categories`; the amount as plain decimal text."""
+        skip = list(skip_categories)
+        marks = ",".join("?" * len(skip))
+        where = f" AND (category IS NULL OR category NOT IN ({marks}))" if skip else ""
         with self.connect() as conn:
             rows = conn.execute(
-                "SELECT id, date, amount_minor, currency, merchant_key, account, category FROM transactions"
+                "SELECT id, date, amount_minor, currency, merchant_key, account FROM transactions "
+                "WHERE merchant_key IS NOT NULL" + where,
+                skip,
             ).fetchall()
-        return [(r[0], r[1], money.plain(money.from_minor(r[2], r[3])), *r[3:]) for r in rows]
+        return [(r[0], r[1], money.plain(money.from_minor(r[2], r[3])), r[3], r[4], r[5]) for r in rows]
+
+    def account_last_dates(self) -> dict[str, str]:
+        """Each account's newest transaction date (ISO)."""
+        with self.connect() as conn:
+            return {
+                str(account): str(day)
+                for account, day in conn.execute(
+                    "SELECT account, MAX(date) FROM transactions GROUP BY account"
+                )
+            }
 
     def dismissed_recurring(self) -> set[str]:
         with self.connect() as conn:

@@ -44,8 +44,8 @@ EDITOR_COLUMNS = (
     "source",
     "confidence",
     "why",
-    "how",
     "description",
+    "how",
     "account",
     "original",
 )

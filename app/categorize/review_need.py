@@ -19,10 +19,11 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from app.models import USER_SOURCES, CategorySource
-from app.store import Store
 
-if TYPE_CHECKING:  # pandas costs ~0.5 s to import: `privfin categorize` loads this module
+if TYPE_CHECKING:  # pandas is imported where a frame is judged: the cascade needs only the constant
     import pandas as pd
+
+    from app.store import Store
 
 LOW_CONFIDENCE = 0.7
 BUILTIN_TRUSTED_CONFIDENCE = 0.85

@@ -219,3 +219,26 @@ def test_the_grid_shows_the_payee_and_foreign_spend_beside_the_raw_text(open_pag
     assert shown.at["t-hotel", "original"] == "-8.00 GBP"
     assert shown.at["t-hotel", "amount"] == Decimal("-9.40")
     assert shown.at["t-ramen", "amount"] == Decimal("-1200") and pd.isna(shown.at["t-ramen", "original"])
+
+
+def test_accept_all_shown_confirms_every_listed_row_and_empties_the_queue(
+    review: AppTest, store: Store
+) -> None:
+    frame = store.transactions_frame()
+    queued = list(frame[ledger_review_reasons(store, frame) != ""].index)
+    assert queued
+    accept = review.button(key=state.REVIEW_MARK_ALL_BUTTON)
+    assert accept.label == f"Accept all {len(queued):,} shown"
+
+    accept.click().run()
+
+    assert store.transactions_frame(TransactionFilter(ids=queued))["reviewed"].all()
+    assert review.session_state[state.REVIEW_PAGE_IDS] == []
+    assert any("Nothing needs review" in t for t in texts(review.success))
+
+
+def test_the_grid_says_how_each_category_was_decided(review: AppTest) -> None:
+    review = _show_all(review)
+    shown = review.data_editor[0].value
+    built_in = shown[shown["source"] == "built-in"]
+    assert len(built_in) and built_in["how"].str.startswith("built-in rule: ").all()

@@ -221,4 +221,6 @@ def test_the_file_card_says_what_decided_the_layout(open_page) -> None:
     at = _upload(open_page("import_page"), ("payees.csv", PAYEE_FILE))
     shown = " ".join(texts(at.caption))
     assert "How privfin read it" in shown
-    assert r"dates\: \'Date\' read as YYYY\-MM\-DD, decided from the whole column" in shown  # markdown-escaped
+    assert (
+        r"dates\: \'Date\' read as YYYY\-MM\-DD, decided from the whole column" in shown
+    )  # markdown-escaped

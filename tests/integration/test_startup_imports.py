@@ -25,7 +25,8 @@ DASHBOARD_AND_EXPORT = {"plotly", "streamlit", "jinja2", "xlsxwriter", "pyarrow"
 DATAFRAMES = {"pandas", "numpy"}
 
 # app/store.py still imports pandas at module level (branch `money` moves it into the frame
-# queries). Strict: once that lands these pass, the marker fails, and it is to be removed.
+# queries). Checked, not assumed: once that lands the condition is false and these run as plain
+# tests (the marker can then go).
 STORE_IMPORTS_PANDAS = (
     subprocess.run(
         [sys.executable, "-c", "import sys, app.store; print('pandas' in sys.modules)"],

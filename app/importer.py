@@ -9,23 +9,26 @@ duplicates, never inserted twice.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import ValidationError
 
+from app import money
 from app.ingest import ColumnMapping, IngestError, ParsedStatement, parse_statement
 from app.ingest.currency import SOURCE_TEXT, CurrencyContext, CurrencySource, CurrencyUnknown
 from app.ingest.errors import over_upload_limit
 from app.ingest.formats import FileKind, file_kind, read_record_file
-from app.models import SkipKind, Transaction
+from app.models import SkipKind, SkippedRow, Transaction
 from app.settings import load_settings
-from app.store import ImportRecord, Store
+from app.store import ImportRecord, MinorAmounts, Store, minor_amounts
 
 _MAX_LISTED_SKIPS = 50
 _MB = 1024 * 1024
@@ -112,6 +115,31 @@ def _parse(
     )
 
 
+def storable(parsed: ParsedStatement) -> tuple[ParsedStatement, MinorAmounts]:
+    """`parsed` without the rows whose amount has no exact minor-unit form, each reported as an
+    invalid row with its row number (never rounded), and the minor units of the rest."""
+    minor = minor_amounts(parsed.table)
+    if not minor.refused:
+        return parsed, minor
+    table = parsed.table
+    keep = [n for n in range(len(table)) if n not in minor.refused]
+    size = len(table)
+    columns = {
+        f.name: [column[n] for n in keep]
+        for f in dataclasses.fields(table)
+        if len(column := getattr(table, f.name)) == size  # empty: a column the file does not have
+    }
+    refused = [
+        SkippedRow(row=table.source_rows[n], kind=SkipKind.INVALID, reason=problem)
+        for n, problem in sorted(minor.refused.items())
+    ]
+    kept = MinorAmounts(
+        [minor.amounts[n] for n in keep], [minor.originals[n] for n in keep] if minor.originals else [], {}
+    )
+    skipped = sorted([*parsed.skipped, *refused], key=lambda s: s.row)
+    return dataclasses.replace(parsed, table=dataclasses.replace(table, **columns), skipped=skipped), kept
+
+
 def _currency_context(store: Store, currency: str | None, home_currency: str | None) -> CurrencyContext:
     return CurrencyContext(chosen=currency, remembered=store.account_currency, home=home_currency)
 
@@ -137,14 +165,16 @@ def preview_files(
     context = _currency_context(store, currency, home_currency)
     for filename, data in files:
         try:
-            parsed = _parse(
-                store,
-                filename,
-                data,
-                account=account,
-                mappings=mappings,
-                max_bytes=max_bytes,
-                currency=context,
+            parsed, _minor = storable(
+                _parse(
+                    store,
+                    filename,
+                    data,
+                    account=account,
+                    mappings=mappings,
+                    max_bytes=max_bytes,
+                    currency=context,
+                )
             )
             ids = parsed.table.ids
             duplicates = frozenset(store.existing_ids(ids) | (seen & set(ids)))
@@ -168,8 +198,12 @@ def import_files(
     max_bytes: int | None = None,
     currency: str | None = None,
     home_currency: str | None = None,
+    refuse_uncertain: bool = False,
 ) -> list[FileImportResult]:
     """Parse and store each file in one atomic commit; a failing file never blocks the others.
+
+    `refuse_uncertain` (the CLI's default): a file whose layout the reader is unsure of is not
+    stored; the dashboard instead shows its mapping, pre-filled, before anything is stored.
 
     A mapping given for a file (by name or by fingerprint) is remembered under that
     file's header fingerprint; the currency each account's amounts were given (see
@@ -180,7 +214,9 @@ def import_files(
     context = _currency_context(store, currency, home_currency)
     for filename, data in files:
         try:
-            results.append(_import_one(store, filename, data, account, mappings, max_bytes, context))
+            results.append(
+                _import_one(store, filename, data, account, mappings, max_bytes, context, refuse_uncertain)
+            )
         except Exception as exc:
             results.append(_broken(filename, exc))
     return results
@@ -194,6 +230,7 @@ def _import_one(
     mappings: dict[str, ColumnMapping] | None,
     max_bytes: int | None,
     currency: CurrencyContext,
+    refuse_uncertain: bool = False,
 ) -> FileImportResult:
     try:
         parsed = _parse(
@@ -201,6 +238,9 @@ def _import_one(
         )
     except IngestError as exc:
         return _refused(filename, exc)
+    if refuse_uncertain and not parsed.confident and parsed.mapping is not None:
+        return FileImportResult(filename, parsed, _unsure_message(parsed), 0, frozenset())
+    parsed, minor = storable(parsed)
     record = ImportRecord(
         file_sha256=parsed.file_sha256,
         file_name=filename,
@@ -211,7 +251,7 @@ def _import_one(
         notes=[*parsed.notes, *(f"uncertain: {reason}" for reason in parsed.uncertain_reasons)],
     )
     try:
-        outcome = store.commit_import_columns(record, parsed.table)
+        outcome = store.commit_import_columns(record, parsed.table, minor)
     except sqlite3.Error as exc:
         message = f"{filename}: could not be stored ({exc}); nothing from it was saved"
         return FileImportResult(filename, parsed, message, 0, frozenset())
@@ -221,6 +261,16 @@ def _import_one(
         remember_mapping(store, parsed.header_fingerprint, explicit)
     _remember_currencies(store, parsed)
     return FileImportResult(filename, parsed, None, outcome.inserted, outcome.duplicate_ids)
+
+
+def _unsure_message(parsed: ParsedStatement) -> str:
+    """Why a file was not imported from the command line: the reader's doubts and the ways out."""
+    doubts = "; ".join(parsed.uncertain_reasons)
+    return (
+        f"{parsed.filename}: not imported, privfin is not sure how to read it ({parsed.layout_name}): "
+        f"{doubts}. Nothing from it was saved: map its columns once in the dashboard (the mapping is "
+        "remembered for this layout), or pass --accept-uncertain to import this reading"
+    )
 
 
 def _remember_currencies(store: Store, parsed: ParsedStatement) -> None:
@@ -246,7 +296,8 @@ _CURRENCY_HINT = (
 
 
 def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool) -> dict[str, Any]:
-    """The CLI's JSON line for one transaction; `amount` is a JSON number. Foreign spend adds
+    """The CLI's JSON object for one transaction, amounts as exact Decimals (`json_line` writes
+    them as JSON numbers). `payee` is null when the file gives none; foreign spend adds
     `original_amount` and `original_currency`."""
     line: dict[str, Any] = {
         "id": transaction.id,
@@ -254,7 +305,8 @@ def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool
         "date": transaction.date.isoformat(),
         "posted_date": transaction.posted_date.isoformat() if transaction.posted_date else None,
         "description": transaction.description,
-        "amount": float(transaction.amount),
+        "payee": transaction.payee,
+        "amount": transaction.amount,
         "currency": transaction.currency,
         "bank_category": transaction.bank_category,
         "file": filename,
@@ -262,9 +314,19 @@ def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool
         "duplicate": duplicate,
     }
     if transaction.original_amount is not None:
-        line["original_amount"] = float(transaction.original_amount)
+        line["original_amount"] = transaction.original_amount
         line["original_currency"] = transaction.original_currency
     return line
+
+
+def json_line(line: dict[str, Any]) -> str:
+    """`line` as one JSON object, Decimal values written as exact JSON numbers (`-12.50`):
+    a float would keep only 15-17 significant digits."""
+
+    def member(value: Any) -> str:
+        return money.plain(value) if isinstance(value, Decimal) else json.dumps(value, ensure_ascii=False)
+
+    return "{" + ", ".join(f"{json.dumps(key)}: {member(value)}" for key, value in line.items()) + "}"
 
 
 def _summarise(result: FileImportResult, *, dry_run: bool, out: TextIO) -> bool:
@@ -344,6 +406,7 @@ def run_import_command(
         max_bytes=max_bytes,
         currency=getattr(args, "currency", None),
         home_currency=settings.home_currency,
+        **({} if args.dry_run else {"refuse_uncertain": not getattr(args, "accept_uncertain", False)}),
     )
     for result in results:
         try:
@@ -354,7 +417,7 @@ def run_import_command(
                         filename=result.filename,
                         duplicate=transaction.id in result.duplicate_ids,
                     )
-                    print(json.dumps(line, ensure_ascii=False), file=out)
+                    print(json_line(line), file=out)
             failures += _summarise(result, dry_run=args.dry_run, out=err)
         except Exception as exc:  # one file's report must not cost the reports of the next files
             print(f"{result.filename}: could not be reported ({type(exc).__name__}: {exc})", file=err)

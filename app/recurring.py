@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import itertools
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -154,15 +155,16 @@ def detect(charges: Sequence[Charge], *, ends: Mapping[str, dt.date] | None = No
     ends = account_ends(charges) if ends is None else ends
     groups: defaultdict[tuple[str, Direction, str], list[Charge]] = defaultdict(list)
     for charge in charges:
-        if charge.amount.is_zero() or not charge.amount.is_finite() or not charge.merchant:
+        amount = charge.amount
+        if amount.is_zero() or not amount.is_finite() or not charge.merchant:
             continue
-        direction: Direction = "in" if charge.amount > 0 else "out"
+        direction: Direction = "out" if amount.is_signed() else "in"
         groups[(charge.merchant, direction, charge.currency)].append(charge)
     found: list[RecurringSeries] = []
     for (merchant, direction, currency), rows in groups.items():
         if len(rows) < MIN_OCCURRENCES:
             continue
-        rows.sort(key=lambda c: (c.date, c.id))
+        rows.sort(key=_BY_DATE)
         base_key = f"{merchant}|{direction}|{currency}"
         whole = _series(base_key, merchant, direction, currency, rows, ends)
         if whole is not None:
@@ -175,26 +177,50 @@ def detect(charges: Sequence[Charge], *, ends: Mapping[str, dt.date] | None = No
                 continue
             first = chain[0].amount.copy_abs()
             part = _series(f"{base_key}|{first}", merchant, direction, currency, chain, ends)
-            if part is not None:
+            # Three equal prices long ago among a merchant's many others are more likely chance.
+            if part is not None and (part.active or part.count >= _ENDED_PLAN_MIN):
                 found.append(part)
     found.sort(key=lambda s: (s.merchant, s.currency, s.direction, s.key))
     return found
 
 
+_BY_DATE = operator.itemgetter(1)  # a Charge's date: a stable sort keeps same-day charges in input order
+
+
+# Inside a merchant whose amounts vary, equal prices come together by chance: two purchases
+# of one price a month apart are common, three at a steady cadence are not. So a plan there
+# starts with three charges of one amount, a new price continues it from its second charge,
+# and only the tighter cadences count (one price twice a year apart is a coincidence).
+_PLAN_CADENCES = frozenset({Cadence.WEEKLY, Cadence.BIWEEKLY, Cadence.MONTHLY})
+_PLAN_START = 3
+_PLAN_STEP = 2
+_ENDED_PLAN_MIN = 6
+
+
 def _price_chains(rows: Sequence[Charge]) -> list[list[Charge]]:
-    """A merchant's charges split by exact amount, each amount appended to an earlier one when
-    it starts after that one ends and keeps its cadence (a price change)."""
+    """The plans inside a varying merchant's charges: runs of one exact amount at a steady
+    cadence, a later run appended when it starts after a plan's last charge and keeps its
+    cadence (a price change). Linear in the charges, whatever number of amounts they hold."""
     by_amount: defaultdict[Decimal, list[Charge]] = defaultdict(list)
     for row in rows:
-        by_amount[row.amount.copy_abs()].append(row)
+        by_amount[row.amount].append(row)  # one direction: equal amounts are equal sizes
+    runs: list[list[Charge]] = []
+    for same in by_amount.values():
+        if len(same) < _PLAN_STEP:
+            continue
+        rule = _cadence_of([c.date for c in same])
+        if rule is not None and rule.cadence in _PLAN_CADENCES:
+            runs.append(same)
+    runs.sort(key=lambda run: (run[0].date, run[0].id))
     chains: list[list[Charge]] = []
-    for cluster in sorted(by_amount.values(), key=lambda same: (same[0].date, same[0].id)):
+    for run in runs:
         for chain in chains:
-            if chain[-1].date < cluster[0].date and _cadence_of([c.date for c in chain + cluster]):
-                chain.extend(cluster)
+            if chain[-1].date < run[0].date and _cadence_of([c.date for c in (*chain[-2:], *run)]):
+                chain.extend(run)
                 break
         else:
-            chains.append(list(cluster))
+            if len(run) >= _PLAN_START:
+                chains.append(list(run))
     return chains
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import load_taxonomy
-from app.recurring import Charge, CostTotal, RecurringSeries, account_ends, cost_totals, detect
+from app.recurring import Charge, CostTotal, RecurringSeries, cost_totals, detect
 from app.store import Store
 
 
@@ -36,17 +36,13 @@ class RecurringReport:
 def store_charges(store: Store) -> tuple[list[Charge], dict[str, dt.date]]:
     """The charges detection looks at, and how far each account's data reaches (every row counts)."""
     fill_merchant_keys(store)
-    transfer_categories = {
-        category.name for category in load_taxonomy(store).categories if category.kind == "transfer"
-    }
-    everything: list[Charge] = []
-    considered: list[Charge] = []
-    for tid, day, amount, currency, merchant, account, category in store.recurring_rows():
-        charge = Charge(tid, dt.date.fromisoformat(day), Decimal(amount), currency, merchant or "", account)
-        everything.append(charge)
-        if merchant and category not in transfer_categories:
-            considered.append(charge)
-    return considered, account_ends(everything)
+    transfers = [category.name for category in load_taxonomy(store).categories if category.kind == "transfer"]
+    charges = [
+        Charge(tid, dt.date.fromisoformat(day), Decimal(amount), currency, merchant, account)
+        for tid, day, amount, currency, merchant, account in store.recurring_rows(transfers)
+    ]
+    ends = {account: dt.date.fromisoformat(day) for account, day in store.account_last_dates().items()}
+    return charges, ends
 
 
 def recurring_report(store: Store) -> RecurringReport:

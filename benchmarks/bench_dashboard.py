@@ -1,6 +1,6 @@
-"""Dashboard render time: Insights and Review with 1,000 vs 100,000 transactions.
+"""Dashboard render time: Insights, Review and Recurring with 1,000 vs 100,000 transactions.
 
-    .venv/bin/python -m benchmarks.bench_dashboard [--small 1000] [--large 100000] [--repeats 5]
+    .venv/bin/python -m benchmarks.bench_dashboard [--small 1000] [--large 100000] [--repeats 5] [--page Recurring]
 
 Builds two temporary stores of synthetic card and checking activity (imported with
 `Store.commit_import`, merchant keys from the real pipeline, categories written with
@@ -48,6 +48,7 @@ MAIN_SCRIPT = REPO_ROOT / "app" / "main.py"
 PAGES = {
     "Insights": "../components/app_pages/insights.py",
     "Review": "../components/app_pages/review.py",
+    "Recurring": "../components/app_pages/recurring.py",
 }
 APPTEST_TIMEOUT_S = 600.0
 PERIOD_END = dt.date(2026, 8, 31)
@@ -222,7 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--page", action="append", choices=list(PAGES), help="only this page (repeatable)")
     args = parser.parse_args(argv)
+    pages = {name: PAGES[name] for name in (args.page or PAGES)}
 
     sizes = (args.small, args.large)
     with tempfile.TemporaryDirectory(prefix="privfin-bench-dashboard-") as tmp:
@@ -235,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stores[size] = data_dir
 
         results: dict[tuple[str, int], PageTiming] = {}
-        for page, path in PAGES.items():
+        for page, path in pages.items():
             for size in sizes:
                 results[page, size] = median_timing(page, path, stores[size], args.repeats)
 
@@ -245,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     header = f"{'page':<9} {'':>5} {f'{small:,} tx (ms)':>15} {f'{large:,} tx (ms)':>17} {'ratio':>7}"
     print(header)
     print("-" * len(header))
-    for page in PAGES:
+    for page in pages:
         for kind in ("cold", "warm"):
             low = getattr(results[page, small], f"{kind}_ms")
             high = getattr(results[page, large], f"{kind}_ms")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from app.models import USER_SOURCES, CategorySource
 
-if TYPE_CHECKING:  # a frame comes only from the Review page and `--json`: a run never loads pandas
+if TYPE_CHECKING:  # pandas is imported where a frame is judged: the cascade needs only the constant
     import pandas as pd
 
     from app.store import Store

@@ -92,18 +92,20 @@ def render_alerts(current: RecurringReport) -> None:
 
 
 def dismiss(series_key: str | None) -> None:
-    if not series_key:
+    series = next((s for s in report().series if s.key == series_key), None)
+    if series is None:  # gone since the page was drawn (another session, a new import)
         return
-    merchant = series_key.split("|", 1)[0]
-    resources.store().dismiss_recurring(series_key, merchant)
+    merchant = series.merchant
+    resources.store().dismiss_recurring(series.key, merchant)
     resources.changed()
     state.push_toast(f"{merchant} is no longer listed as recurring. Undo it under “Not subscriptions”.")
 
 
 def restore(series_key: str | None) -> None:
-    if series_key and resources.store().restore_recurring(series_key):
+    series = next((s for s in report().dismissed if s.key == series_key), None)
+    if series is not None and resources.store().restore_recurring(series.key):
         resources.changed()
-        state.push_toast(f"{series_key.split('|', 1)[0]} is listed as recurring again.")
+        state.push_toast(f"{series.merchant} is listed as recurring again.")
 
 
 def render_dismiss(current: RecurringReport) -> None:

@@ -207,3 +207,32 @@ def test_two_plans_of_one_merchant_are_two_series_and_a_price_change_stays_in_it
         (Decimal("2.99"), Decimal("3.99"))
     ]
     assert found[Decimal("3.99")].count == 6 and found[Decimal("9.99")].price_changes == ()
+
+
+def test_three_equal_prices_long_ago_among_a_merchants_many_are_taken_as_chance() -> None:
+    start = dt.date(2024, 1, 1)
+    varying = [
+        charge(
+            (start + dt.timedelta(days=9 * n)).isoformat(), f"-{20 + n % 17}.{n % 89:02d}", "HARDWARE BARN"
+        )
+        for n in range(100)
+    ]
+    coincidence = [charge(d, "-84.82", "HARDWARE BARN") for d in ("2024-02-12", "2024-03-10", "2024-04-11")]
+    assert detect(varying + coincidence) == []
+    still_going = [charge(f"2026-{m:02d}-02", "-9.00", "HARDWARE BARN") for m in range(3, 7)]  # to June
+    current = detect(varying + still_going)  # the varying charges go on to 19 June 2026
+    assert [(s.amount, s.count, s.active) for s in current] == [(Decimal("9.00"), 4, True)]
+
+
+def test_a_yearly_charge_on_a_leap_day_comes_back_on_the_last_day_of_february() -> None:
+    [series] = detect(
+        [charge("2024-02-29", "-60.00", "DOMAIN RENEWAL"), charge("2025-02-28", "-60.00", "DOMAIN RENEWAL")]
+    )
+    assert series.cadence == Cadence.YEARLY and series.next_date == dt.date(2026, 2, 28)
+
+
+def test_a_quarterly_charge_steps_three_calendar_months() -> None:
+    days = ["2025-08-31", "2025-11-30", "2026-02-28", "2026-05-31"]
+    [series] = detect([charge(d, "-45.00", "WATER UTILITY") for d in days])
+    assert series.cadence == Cadence.QUARTERLY and series.next_date == dt.date(2026, 8, 31)
+    assert series.annual_cost == Decimal("180.00") and series.monthly_cost == Decimal("15.00")

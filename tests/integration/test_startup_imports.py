@@ -70,6 +70,7 @@ QIF_STATEMENT = (
 
 def _run(tmp_path: Path, data_dir: Path, *argv: str) -> tuple[object, set[str]]:
     report = tmp_path / "loaded.json"
+    report.unlink(missing_ok=True)  # an earlier run's report must not pass for this one's
     env = os.environ | {"PYTHONPATH": str(REPO_ROOT), "PRIVFIN_DATA_DIR": str(data_dir)}
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(report), *argv],

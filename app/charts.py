@@ -2,7 +2,8 @@
 
 Every builder takes the frame `Store.transactions_frame` returns and the same keyword options
 as `app.insights` (currency, include_transfers, kinds), so a chart always agrees with the
-headline numbers next to it. Categories keep one colour and one order in every chart.
+headline numbers next to it. Categories keep one colour and one order in every chart. Values reach plotly as exact
+`Decimal`s (plotly writes them as JSON numbers); nothing here is float money.
 Nothing here refers to anything outside the machine: no map tiles, web fonts or images.
 """
 
@@ -11,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from app import insights, periods
+from app import insights, money, periods
 
 NO_DATA_MESSAGE = "No data for these filters"
 TEMPLATE = "plotly_white"
@@ -41,9 +43,19 @@ def currency_affixes(currency: str | None) -> tuple[str, str]:
 
 
 def money_hover(currency: str | None, value: str) -> str:
-    """A hover fragment such as `$%{y:,.2f}` for the plotly variable `value` ("y", "x", "value")."""
+    """A hover fragment such as `$%{y:,.2f}` (`¥%{y:,.0f}`: the currency's decimals) for the
+    plotly variable `value` ("y", "x", "value")."""
     prefix, suffix = currency_affixes(currency)
-    return f"{prefix}%{{{value}:,.2f}}{suffix}"
+    places = 2 if currency is None else money.exponent_of(currency)
+    return f"{prefix}%{{{value}:,.{places}f}}{suffix}"
+
+
+def money_text(value: Decimal, currency: str | None) -> str:
+    """`$1,234.50`, `-¥1,200`, `12.000 BHD`: a bar's label."""
+    prefix, suffix = currency_affixes(currency)
+    shown = money.round_to_currency(value, currency)
+    sign = "-" if money.sign_of(shown) < 0 else ""
+    return f"{sign}{prefix}{money.grouped(shown, currency)}{suffix}"
 
 
 def _money_axis(currency: str | None) -> dict[str, Any]:
@@ -122,7 +134,7 @@ def spending_by_category(
     if data.empty:
         return empty_figure(title=title)
     names = insights.category_order(data["category"], order)
-    spend = dict(zip(data["category"], data["spend_float"].astype(float), strict=True))
+    spend = dict(zip(data["category"], data["spend"], strict=True))
     values = [spend[name] for name in names]
     colors = insights.category_colors(names, order)
     hover = f"%{{label}}<br>{money_hover(code, 'value')}<br>%{{percentRoot:.1%}} of spending<extra></extra>"
@@ -144,7 +156,7 @@ def spending_by_category(
         trace = go.Treemap(
             labels=[root, *names],
             parents=["", *([root] * len(names))],
-            values=[0.0, *values],
+            values=[Decimal(0), *values],
             branchvalues="remainder",
             sort=False,
             marker={"colors": ["#ffffff", *(colors[n] for n in names)]},
@@ -182,7 +194,7 @@ def monthly_spending(
             go.Bar(
                 name=name,
                 x=rows["month"],
-                y=rows["spend_float"].astype(float),
+                y=list(rows["spend"]),
                 marker={"color": colors[name]},
                 xperiod="M1",
                 xperiodalignment="middle",
@@ -217,15 +229,14 @@ def top_merchants(
     # Plotly draws the first y category at the bottom, so feed the bars smallest first.
     ascending = data.iloc[::-1]
     colors = insights.category_colors(ascending["category"], order)
-    prefix, suffix = currency_affixes(code)
     fig = go.Figure(
         go.Bar(
-            x=ascending["spend_float"].astype(float),
+            x=list(ascending["spend"]),
             y=ascending["merchant"].astype(str),
             orientation="h",
             marker={"color": [colors[c] for c in ascending["category"]]},
             customdata=list(zip(ascending["category"], ascending["transactions"], strict=True)),
-            text=[f"{prefix}{v:,.2f}{suffix}" for v in ascending["spend_float"]],
+            text=[money_text(v, code) for v in ascending["spend"]],
             textposition="auto",
             hovertemplate=(
                 f"%{{y}}<br>{money_hover(code, 'x')}<br>%{{customdata[0]}}, "
@@ -283,7 +294,7 @@ def cumulative_spending(
             go.Scatter(
                 name=f"Previous ({_period_label(*prev_span)})",
                 x=previous["day"],
-                y=previous["previous"].astype(float),
+                y=list(previous["previous"]),
                 customdata=[d.isoformat() for d in previous["previous_date"]],
                 mode="lines",
                 line={"color": PREVIOUS_COLOR, "dash": "dash"},
@@ -294,7 +305,7 @@ def cumulative_spending(
         go.Scatter(
             name=f"This period ({_period_label(*span)})",
             x=data["day"],
-            y=data["current"].astype(float),
+            y=list(data["current"]),
             customdata=[d.date().isoformat() for d in data["date"]],
             mode="lines",
             line={"color": SPENDING_COLOR},
@@ -335,14 +346,14 @@ def income_vs_spending(
         return empty_figure(title=title)
     fig = go.Figure()
     for name, column, color in (
-        ("Income", "income_float", INCOME_COLOR),
-        ("Spending", "spending_float", SPENDING_COLOR),
+        ("Income", "income", INCOME_COLOR),
+        ("Spending", "spending", SPENDING_COLOR),
     ):
         fig.add_trace(
             go.Bar(
                 name=name,
                 x=data["month"],
-                y=data[column].astype(float),
+                y=list(data[column]),
                 marker={"color": color},
                 xperiod="M1",
                 xperiodalignment="middle",
@@ -353,7 +364,7 @@ def income_vs_spending(
         go.Scatter(
             name="Net",
             x=data["month"],
-            y=data["net_float"].astype(float),
+            y=list(data["net"]),
             mode="lines+markers",
             line={"color": NET_COLOR},
             xperiod="M1",

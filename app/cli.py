@@ -1,4 +1,5 @@
-"""`privfin` command line: import, categorize, export, recurring, cache clear, serve.
+"""`privfin` command line: import, categorize, correct, accept, import-categories, export,
+recurring, cache clear, serve.
 
 Each command's handler turns parsed arguments into calls on the core and prints
 results; machine-readable output goes to stdout, the human summary to stderr.
@@ -50,6 +51,24 @@ def _cmd_categorize(args: argparse.Namespace) -> int:
     from app.categorize.command import run_categorize_command
 
     return int(run_categorize_command(args))
+
+
+def _cmd_correct(args: argparse.Namespace) -> int:
+    from app.categorize.corrections_command import run_correct_command
+
+    return run_correct_command(args)
+
+
+def _cmd_accept(args: argparse.Namespace) -> int:
+    from app.categorize.corrections_command import run_accept_command
+
+    return run_accept_command(args)
+
+
+def _cmd_import_categories(args: argparse.Namespace) -> int:
+    from app.categorize.corrections_command import run_import_categories_command
+
+    return run_import_categories_command(args)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -226,6 +245,27 @@ def build_parser() -> argparse.ArgumentParser:
     cat.add_argument("--offline", action="store_true", help="built-in rules only, no requests")
     cat.add_argument("--json", action="store_true", help="one JSON object per transaction on stdout")
     cat.set_defaults(handler=_cmd_categorize)
+
+    fix = sub.add_parser("correct", help="set a transaction's category as yours (the user always wins)")
+    fix.add_argument("id", metavar="ID", help="a transaction id, as `categorize --json` prints it")
+    fix.add_argument("category", metavar="CATEGORY")
+    fix.add_argument(
+        "--merchant",
+        action="store_true",
+        help="also every row of that merchant (same direction) you have not set by hand",
+    )
+    fix.set_defaults(handler=_cmd_correct)
+
+    accept = sub.add_parser("accept", help="confirm transactions' categories (mark them reviewed)")
+    accept.add_argument("ids", nargs="*", metavar="ID")
+    accept.add_argument("--all", action="store_true", help="every categorized row not reviewed yet")
+    accept.set_defaults(handler=_cmd_accept)
+
+    edited = sub.add_parser(
+        "import-categories", help="apply the category column of an edited CSV export as your corrections"
+    )
+    edited.add_argument("file", type=Path, metavar="FILE.csv", help="a CSV written by `privfin export`")
+    edited.set_defaults(handler=_cmd_import_categories)
 
     exp = sub.add_parser("export", help="write a report of the stored transactions")
     exp.add_argument("--format", choices=("csv", "xlsx", "html"), default="csv")

@@ -9,23 +9,26 @@ duplicates, never inserted twice.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import ValidationError
 
+from app import money
 from app.ingest import ColumnMapping, IngestError, ParsedStatement, parse_statement
 from app.ingest.currency import SOURCE_TEXT, CurrencyContext, CurrencySource, CurrencyUnknown
 from app.ingest.errors import over_upload_limit
 from app.ingest.formats import FileKind, file_kind, read_record_file
-from app.models import SkipKind, Transaction
+from app.models import SkipKind, SkippedRow, Transaction
 from app.settings import load_settings
-from app.store import ImportRecord, Store
+from app.store import ImportRecord, MinorAmounts, Store, minor_amounts
 
 _MAX_LISTED_SKIPS = 50
 _MB = 1024 * 1024
@@ -112,6 +115,31 @@ def _parse(
     )
 
 
+def storable(parsed: ParsedStatement) -> tuple[ParsedStatement, MinorAmounts]:
+    """`parsed` without the rows whose amount has no exact minor-unit form, each reported as an
+    invalid row with its row number (never rounded), and the minor units of the rest."""
+    minor = minor_amounts(parsed.table)
+    if not minor.refused:
+        return parsed, minor
+    table = parsed.table
+    keep = [n for n in range(len(table)) if n not in minor.refused]
+    size = len(table)
+    columns = {
+        f.name: [column[n] for n in keep]
+        for f in dataclasses.fields(table)
+        if len(column := getattr(table, f.name)) == size  # empty: a column the file does not have
+    }
+    refused = [
+        SkippedRow(row=table.source_rows[n], kind=SkipKind.INVALID, reason=problem)
+        for n, problem in sorted(minor.refused.items())
+    ]
+    kept = MinorAmounts(
+        [minor.amounts[n] for n in keep], [minor.originals[n] for n in keep] if minor.originals else [], {}
+    )
+    skipped = sorted([*parsed.skipped, *refused], key=lambda s: s.row)
+    return dataclasses.replace(parsed, table=dataclasses.replace(table, **columns), skipped=skipped), kept
+
+
 def _currency_context(store: Store, currency: str | None, home_currency: str | None) -> CurrencyContext:
     return CurrencyContext(chosen=currency, remembered=store.account_currency, home=home_currency)
 
@@ -137,14 +165,16 @@ def preview_files(
     context = _currency_context(store, currency, home_currency)
     for filename, data in files:
         try:
-            parsed = _parse(
-                store,
-                filename,
-                data,
-                account=account,
-                mappings=mappings,
-                max_bytes=max_bytes,
-                currency=context,
+            parsed, _minor = storable(
+                _parse(
+                    store,
+                    filename,
+                    data,
+                    account=account,
+                    mappings=mappings,
+                    max_bytes=max_bytes,
+                    currency=context,
+                )
             )
             ids = parsed.table.ids
             duplicates = frozenset(store.existing_ids(ids) | (seen & set(ids)))
@@ -201,6 +231,7 @@ def _import_one(
         )
     except IngestError as exc:
         return _refused(filename, exc)
+    parsed, minor = storable(parsed)
     record = ImportRecord(
         file_sha256=parsed.file_sha256,
         file_name=filename,
@@ -211,7 +242,7 @@ def _import_one(
         notes=[*parsed.notes, *(f"uncertain: {reason}" for reason in parsed.uncertain_reasons)],
     )
     try:
-        outcome = store.commit_import_columns(record, parsed.table)
+        outcome = store.commit_import_columns(record, parsed.table, minor)
     except sqlite3.Error as exc:
         message = f"{filename}: could not be stored ({exc}); nothing from it was saved"
         return FileImportResult(filename, parsed, message, 0, frozenset())
@@ -246,7 +277,8 @@ _CURRENCY_HINT = (
 
 
 def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool) -> dict[str, Any]:
-    """The CLI's JSON line for one transaction; `amount` is a JSON number. Foreign spend adds
+    """The CLI's JSON object for one transaction, amounts as exact Decimals (`json_line` writes
+    them as JSON numbers). `payee` is null when the file gives none; foreign spend adds
     `original_amount` and `original_currency`."""
     line: dict[str, Any] = {
         "id": transaction.id,
@@ -254,7 +286,8 @@ def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool
         "date": transaction.date.isoformat(),
         "posted_date": transaction.posted_date.isoformat() if transaction.posted_date else None,
         "description": transaction.description,
-        "amount": float(transaction.amount),
+        "payee": transaction.payee,
+        "amount": transaction.amount,
         "currency": transaction.currency,
         "bank_category": transaction.bank_category,
         "file": filename,
@@ -262,9 +295,19 @@ def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool
         "duplicate": duplicate,
     }
     if transaction.original_amount is not None:
-        line["original_amount"] = float(transaction.original_amount)
+        line["original_amount"] = transaction.original_amount
         line["original_currency"] = transaction.original_currency
     return line
+
+
+def json_line(line: dict[str, Any]) -> str:
+    """`line` as one JSON object, Decimal values written as exact JSON numbers (`-12.50`):
+    a float would keep only 15-17 significant digits."""
+
+    def member(value: Any) -> str:
+        return money.plain(value) if isinstance(value, Decimal) else json.dumps(value, ensure_ascii=False)
+
+    return "{" + ", ".join(f"{json.dumps(key)}: {member(value)}" for key, value in line.items()) + "}"
 
 
 def _summarise(result: FileImportResult, *, dry_run: bool, out: TextIO) -> bool:
@@ -354,7 +397,7 @@ def run_import_command(
                         filename=result.filename,
                         duplicate=transaction.id in result.duplicate_ids,
                     )
-                    print(json.dumps(line, ensure_ascii=False), file=out)
+                    print(json_line(line), file=out)
             failures += _summarise(result, dry_run=args.dry_run, out=err)
         except Exception as exc:  # one file's report must not cost the reports of the next files
             print(f"{result.filename}: could not be reported ({type(exc).__name__}: {exc})", file=err)

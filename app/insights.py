@@ -14,9 +14,9 @@ Semantics, shared by the dashboard, the charts and every export:
 - Amounts in different currencies are never added together. Every function works on one
   currency: the one asked for, or the primary currency (the one with most transactions).
 
-Totals that people read (headline, tables, exports) are exact `Decimal`s. They are summed as
-integers in minor units (cents), which stays exact and vectorised at 100k rows; the per-day
-cumulative series is summed in floats: it only ever feeds a chart.
+Everything is summed as integers in each currency's minor units (the store's `amount_minor`,
+int64, vectorised at 100k rows), and turned into exact `Decimal`s only for what people read,
+through `app.money`. No amount is ever a float here; plotly and Excel get the Decimals.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import pandas as pd
 from app.categorize.merchant import display_name, merchant_name
 from app.categorize.taxonomy import DEFAULT_TAXONOMY, INCOME, TRANSFERS, Taxonomy
 from app.models import UNCATEGORIZED
-from app.money import difference, from_minor_units, share_in_cents, to_minor_units
+from app.money import MAX_MINOR, difference, from_minor, ratio, share_of
 from app.periods import months_spanned, previous_period
 
 SPEND: Final = "spend"
@@ -131,30 +131,15 @@ def category_colors(names: Iterable[str], order: Sequence[str] | None = None) ->
 # Kind codes: small integers make the per-row masks cheap at 100k rows.
 _KIND_CODES: Final = {SPEND: 0, INCOME_KIND: 1, TRANSFER: 2, UNCATEGORIZED_KIND: 3}
 _KIND_NAMES: Final = {code: name for name, code in _KIND_CODES.items()}
-_MAX_SCALE: Final = 6  # decimal places tried on the fast path
-_FLOAT_SAFE: Final = 2.0**51  # below this a float holds an integer exactly, with room for rounding
 
 
-def _minor_units(frame: pd.DataFrame) -> tuple[np.ndarray, int]:
-    """Amounts as integers of 10**-scale (cents for scale 2), exactly.
-
-    Fast path: from the float column. For an amount with at most `scale` decimals and fewer
-    than 15 significant digits (every bank amount), `rint(float * 10**scale)` is exactly the
-    integer, and a scaled float that is not within rounding error of an integer proves the
-    scale too small. Anything else is converted from the Decimals themselves.
-    """
-    if frame.empty:
-        return np.zeros(0, dtype=np.int64), 0
-    floats = frame["amount_float"].to_numpy(dtype=float)
-    for scale in range(_MAX_SCALE + 1):
-        scaled = floats * float(10**scale)
-        whole = np.rint(scaled)
-        tolerance = np.maximum(np.abs(scaled), 1.0) * 2.0**-50
-        if np.all(np.abs(whole) < _FLOAT_SAFE) and np.all(np.abs(scaled - whole) <= tolerance):
-            return whole.astype(np.int64), scale
-    amounts: list[Decimal] = list(frame["amount"])
-    scale = max(0, *(-int(a.as_tuple().exponent) for a in amounts))
-    return np.array([to_minor_units(a, scale) for a in amounts], dtype=object), scale
+def _minor_units(frame: pd.DataFrame) -> np.ndarray:
+    """The stored minor units: int64, or Python ints when a sum of them could pass int64
+    (numpy would wrap around silently; Python ints never overflow)."""
+    minor = frame["amount_minor"].to_numpy(dtype=np.int64) if len(frame) else np.zeros(0, dtype=np.int64)
+    if len(minor) and int(np.abs(minor).max()) * len(minor) > MAX_MINOR:
+        return np.array(minor.tolist(), dtype=object)
+    return minor
 
 
 @dataclass(frozen=True)
@@ -162,15 +147,16 @@ class _Prepared:
     """A transactions frame reduced to what the analytics need, with a plain RangeIndex.
 
     Columns: date, month (first day), currency, category (None → "Uncategorized"), kind (code),
-    minor (amount in 10**-scale units), amount_float, position (row in the original frame).
+    minor (the amount in minor units of its currency), position (row in the original frame).
+    Every aggregation works on one currency, so its sums are in that currency's minor units.
     """
 
     rows: pd.DataFrame
-    scale: int
     source: pd.DataFrame
 
-    def to_decimal(self, minor: Any) -> Decimal:
-        return from_minor_units(int(minor), self.scale)
+    @staticmethod
+    def to_decimal(minor: Any, currency: str) -> Decimal:
+        return from_minor(int(minor), currency)
 
     def in_currency(self, currency: str | None) -> tuple[pd.DataFrame, str | None]:
         chosen = currency or _primary(self.rows)
@@ -179,15 +165,15 @@ class _Prepared:
         return self.rows[self.rows["currency"] == chosen], chosen
 
     def spend(self, rows: pd.DataFrame, include_transfers: bool) -> pd.DataFrame:
-        """The rows that make up spending, with spend = -amount (minor units and float)."""
+        """The rows that make up spending, with spend = -amount (minor units)."""
         kind = rows["kind"].to_numpy()
         mask = (kind == _KIND_CODES[SPEND]) | (
-            (kind == _KIND_CODES[UNCATEGORIZED_KIND]) & (rows["amount_float"].to_numpy() < 0)
+            (kind == _KIND_CODES[UNCATEGORIZED_KIND]) & (rows["minor"].to_numpy() < 0)
         )
         if include_transfers:
             mask |= kind == _KIND_CODES[TRANSFER]
         selected = rows[mask]
-        spend: pd.DataFrame = selected.assign(spend=-selected["minor"], spend_float=-selected["amount_float"])
+        spend: pd.DataFrame = selected.assign(spend=-selected["minor"])
         return spend
 
     def income(self, rows: pd.DataFrame) -> pd.DataFrame:
@@ -221,7 +207,7 @@ def _labels(values: pd.Series, missing: str) -> pd.Categorical[str]:
 
 
 def _prepare(frame: pd.DataFrame, kinds: Mapping[str, str] | None) -> _Prepared:
-    minor, scale = _minor_units(frame)
+    minor = _minor_units(frame)
     labels = _labels(frame["category"], UNCATEGORIZED)
     kind_of = _kind_table(list(labels.categories), kinds)
     dates = pd.to_datetime(frame["date"]).to_numpy()
@@ -233,11 +219,10 @@ def _prepare(frame: pd.DataFrame, kinds: Mapping[str, str] | None) -> _Prepared:
             "category": labels,
             "kind": kind_of[labels.codes] if len(labels) else np.zeros(0, dtype=np.int8),
             "minor": minor,
-            "amount_float": frame["amount_float"].to_numpy(dtype=float),
             "position": np.arange(len(frame)),
         }
     )
-    return _Prepared(rows, scale, frame)
+    return _Prepared(rows, frame)
 
 
 def _primary(rows: pd.DataFrame) -> str | None:
@@ -344,8 +329,8 @@ def currency_totals(
 
 def _currency_totals(prepared: _Prepared, currency: str, include_transfers: bool) -> CurrencyTotals:
     rows, _ = prepared.in_currency(currency)
-    spending = prepared.to_decimal(prepared.spend(rows, include_transfers)["spend"].sum())
-    income = prepared.to_decimal(prepared.income(rows)["minor"].sum())
+    spending = prepared.to_decimal(prepared.spend(rows, include_transfers)["spend"].sum(), currency)
+    income = prepared.to_decimal(prepared.income(rows)["minor"].sum(), currency)
     return CurrencyTotals(currency, spending, income, difference(income, spending), len(rows))
 
 
@@ -389,17 +374,17 @@ def headline(
     main = per_currency[0]
     rows, _ = prepared.in_currency(primary)
     spend_rows = prepared.spend(rows, include_transfers)
-    by_category = _spend_by_category(prepared, spend_rows, positive_only=True)
+    by_category = _spend_by_category(prepared, spend_rows, primary, positive_only=True)
     uncategorized_spending = prepared.to_decimal(
-        spend_rows.loc[spend_rows["category"] == UNCATEGORIZED, "spend"].sum()
+        spend_rows.loc[spend_rows["category"] == UNCATEGORIZED, "spend"].sum(), primary
     )
     uncategorized_inflows = int(
-        ((rows["kind"] == _KIND_CODES[UNCATEGORIZED_KIND]) & (rows["amount_float"] > 0)).sum()
+        ((rows["kind"].to_numpy() == _KIND_CODES[UNCATEGORIZED_KIND]) & (rows["minor"].to_numpy() > 0)).sum()
     )
 
     span = period or data_period(frame)
     months = months_spanned(*span) if span else 0
-    average = share_in_cents(main.spending, months) if months else None
+    average = share_of(main.spending, months, primary) if months else None
 
     previous_spending: Decimal | None = None
     change: Decimal | None = None
@@ -408,10 +393,12 @@ def headline(
         before = _prepare(previous_frame, kinds)
         before_rows, _ = before.in_currency(primary)
         if not before_rows.empty:
-            previous_spending = before.to_decimal(before.spend(before_rows, include_transfers)["spend"].sum())
+            previous_minor = before.spend(before_rows, include_transfers)["spend"].sum()
+            previous_spending = before.to_decimal(previous_minor, primary)
             change = difference(main.spending, previous_spending)
-            if previous_spending > 0:
-                change_pct = float(change / previous_spending * 100)
+            if previous_minor > 0:
+                current_minor = int(spend_rows["spend"].sum())
+                change_pct = ratio(current_minor - int(previous_minor), int(previous_minor)) * 100
 
     notes: list[str] = []
     if len(present) > 1:
@@ -459,28 +446,30 @@ def headline(
 # -- aggregations used by charts and reports ----------------------------------------------------
 
 
-def _spend_by_category(prepared: _Prepared, spend_rows: pd.DataFrame, *, positive_only: bool) -> pd.DataFrame:
-    columns = ["category", "spend", "spend_float", "share", "transactions"]
-    if spend_rows.empty:
+def _spend_by_category(
+    prepared: _Prepared, spend_rows: pd.DataFrame, currency: str | None, *, positive_only: bool
+) -> pd.DataFrame:
+    columns = ["category", "spend", "spend_minor", "share", "transactions"]
+    if spend_rows.empty or currency is None:
         return pd.DataFrame(columns=columns)
     grouped = spend_rows.groupby("category", observed=True, sort=False)["spend"].agg(["sum", "count"])
     grouped = grouped[grouped["sum"] > 0] if positive_only else grouped[grouped["sum"] != 0]
     if grouped.empty:
         return pd.DataFrame(columns=columns)
+    sums = [int(v) for v in grouped["sum"]]
+    total = sum(v for v in sums if v > 0)
     result = pd.DataFrame(
         {
             "category": [str(name) for name in grouped.index],
-            "spend": [prepared.to_decimal(v) for v in grouped["sum"]],
+            "spend": [prepared.to_decimal(v, currency) for v in sums],
+            "spend_minor": pd.Series(sums, dtype=object),
+            # A share of a net refund means nothing: it stays NaN.
+            "share": [ratio(v, total) if v > 0 else float("nan") for v in sums],
             "transactions": grouped["count"].astype(int).to_numpy(),
         }
     )
-    result["spend_float"] = result["spend"].astype(float)
-    positive = result["spend_float"] > 0
-    total = result.loc[positive, "spend_float"].sum()
-    # A share of a net refund means nothing: it stays NaN.
-    result["share"] = (result["spend_float"] / total).where(positive) if total else float("nan")
-    result = result.sort_values(["spend_float", "category"], ascending=[False, True], kind="stable")
-    return result[columns].reset_index(drop=True)
+    order = sorted(range(len(sums)), key=lambda n: (-sums[n], result["category"].iloc[n]))
+    return result.iloc[order][columns].reset_index(drop=True)
 
 
 def spend_by_category(
@@ -497,12 +486,14 @@ def spend_by_category(
     which is what a treemap or donut can draw. With `positive_only=False` such categories stay
     (net zero still dropped), so the rows add up to the headline spending.
 
-    Columns: category, spend (Decimal), spend_float, share (of the positive total, 0-1; NaN for a
-    net refund), transactions.
+    Columns: category, spend (Decimal), spend_minor (int, its minor units), share (of the
+    positive total, 0-1; NaN for a net refund), transactions.
     """
     prepared = _prepare(frame, kinds)
-    rows, _ = prepared.in_currency(currency)
-    return _spend_by_category(prepared, prepared.spend(rows, include_transfers), positive_only=positive_only)
+    rows, chosen = prepared.in_currency(currency)
+    return _spend_by_category(
+        prepared, prepared.spend(rows, include_transfers), chosen, positive_only=positive_only
+    )
 
 
 def category_totals(
@@ -546,18 +537,18 @@ def category_totals(
             kind = int(entry["kind"])
             spending: Decimal | None = None
             if kind in counted:
-                spending = -prepared.to_decimal(entry["net"])
+                spending = prepared.to_decimal(-entry["net"], code)
             elif kind == _KIND_CODES[UNCATEGORIZED_KIND]:
-                spending = -prepared.to_decimal(entry["money_out"])
+                spending = prepared.to_decimal(-entry["money_out"], code)
             records.append(
                 {
                     "currency": code,
                     "category": name,
                     "kind": _KIND_NAMES[kind],
                     "transactions": int(entry["transactions"]),
-                    "money_out": prepared.to_decimal(entry["money_out"]),
-                    "money_in": prepared.to_decimal(entry["money_in"]),
-                    "net": prepared.to_decimal(entry["net"]),
+                    "money_out": prepared.to_decimal(entry["money_out"], code),
+                    "money_in": prepared.to_decimal(entry["money_in"], code),
+                    "net": prepared.to_decimal(entry["net"], code),
                     "spending": spending,
                 }
             )
@@ -574,24 +565,25 @@ def monthly_spend_by_category(
     """Net spend per (month, category). A month where refunds outweigh purchases keeps its negative
     value, so the month's bars still add up to that month's spending.
 
-    Columns: month (Timestamp, first of the month), category, spend (Decimal), spend_float.
+    Columns: month (Timestamp, first of the month), category, spend (Decimal), spend_minor (int).
     """
     prepared = _prepare(frame, kinds)
-    rows, _ = prepared.in_currency(currency)
+    rows, chosen = prepared.in_currency(currency)
     spend_rows = prepared.spend(rows, include_transfers)
-    columns = ["month", "category", "spend", "spend_float"]
+    columns = ["month", "category", "spend", "spend_minor"]
     sums = _sum_by(spend_rows, ["month", "category"], "spend")
     sums = sums[sums != 0].sort_index()
-    if sums.empty:
+    if sums.empty or chosen is None:
         return pd.DataFrame(columns=columns)
+    minor = [int(v) for v in sums]
     result = pd.DataFrame(
         {
             "month": pd.to_datetime(sums.index.get_level_values("month")),
             "category": [str(name) for name in sums.index.get_level_values("category")],
-            "spend": [prepared.to_decimal(v) for v in sums],
+            "spend": [prepared.to_decimal(v, chosen) for v in minor],
+            "spend_minor": pd.Series(minor, dtype=object),
         }
     )
-    result["spend_float"] = result["spend"].astype(float)
     return result[columns]
 
 
@@ -627,14 +619,14 @@ def top_merchants(
 ) -> pd.DataFrame:
     """The `n` merchants with most net spend, largest first (merchants refunded in full dropped).
 
-    Columns: merchant, spend (Decimal), spend_float, transactions, category (where most of the
+    Columns: merchant, spend (Decimal), spend_minor (int), transactions, category (where most of the
     merchant's spend went, for colouring).
     """
     prepared = _prepare(frame, kinds)
-    rows, _ = prepared.in_currency(currency)
+    rows, chosen = prepared.in_currency(currency)
     spend_rows = prepared.spend(rows, include_transfers)
-    columns = ["merchant", "spend", "spend_float", "transactions", "category"]
-    if spend_rows.empty:
+    columns = ["merchant", "spend", "spend_minor", "transactions", "category"]
+    if spend_rows.empty or chosen is None:
         return pd.DataFrame(columns=columns)
     source = prepared.source[["description", "merchant_key"]].iloc[spend_rows["position"].to_numpy()]
     spend_rows = spend_rows.assign(merchant=merchant_labels(source).to_numpy())
@@ -657,11 +649,11 @@ def top_merchants(
     result = pd.DataFrame(
         {
             "merchant": totals["merchant"].astype(object).to_numpy(),
-            "spend": [prepared.to_decimal(v) for v in totals["sum"]],
+            "spend": [prepared.to_decimal(v, chosen) for v in totals["sum"]],
+            "spend_minor": pd.Series([int(v) for v in totals["sum"]], dtype=object),
             "transactions": totals["count"].astype(int).to_numpy(),
         }
     )
-    result["spend_float"] = result["spend"].astype(float)
     result["category"] = [str(main_category[m]) for m in result["merchant"]]
     return result[columns]
 
@@ -677,19 +669,19 @@ def _day_numbers(dates: pd.Series) -> np.ndarray:
     return days
 
 
-def _cumulative_at(rows: pd.DataFrame, start: dt.date, length: int, offsets: np.ndarray) -> np.ndarray:
-    """The spending accumulated from `start` to the end of each day at `offsets` (0 = `start`),
-    counting only the `length` days of the period."""
+def _cumulative_at(rows: pd.DataFrame, start: dt.date, length: int, offsets: np.ndarray) -> list[int]:
+    """The spending (minor units) accumulated from `start` to the end of each day at `offsets`
+    (0 = `start`), counting only the `length` days of the period."""
     day = _day_numbers(rows["date"]) - (start - _EPOCH_DAY).days
     inside = (day >= 0) & (day < length)
-    daily = pd.Series(rows["spend_float"].to_numpy(dtype=float)[inside]).groupby(day[inside]).sum()
+    daily = pd.Series(rows["spend"].to_numpy()[inside]).groupby(day[inside]).sum()
     if daily.empty:
-        return np.zeros(len(offsets))
-    running = daily.cumsum()
+        return [0] * len(offsets)
+    # Partial sums cannot wrap: `_minor_units` switched to Python ints if any sum could.
+    running = daily.cumsum().to_numpy()
     # For each sampled day, the running total of the last day with spending at or before it.
-    at = np.searchsorted(running.index.to_numpy(), offsets, side="right") - 1
-    values: np.ndarray = np.where(at >= 0, running.to_numpy()[np.maximum(at, 0)], 0.0)
-    return values
+    at = np.searchsorted(daily.index.to_numpy(), offsets, side="right") - 1
+    return [int(running[n]) if n >= 0 else 0 for n in at.tolist()]
 
 
 def _sampled_offsets(length: int) -> np.ndarray:
@@ -715,8 +707,8 @@ def cumulative_spend(
     A period longer than `MAX_CUMULATIVE_POINTS` days is sampled at evenly spaced days (its
     last day included), so a ledger spanning centuries still gives a chart of bounded size.
 
-    Columns: day (1 = first day of the period), date, current, previous_date, previous (floats;
-    previous is NaN past the end of a shorter previous period or without previous data).
+    Columns: day (1 = first day of the period), date, current, previous_date, previous (Decimals;
+    previous is None past the end of a shorter previous period or without previous data).
     """
     columns = ["day", "date", "current", "previous_date", "previous"]
     span = period or data_period(frame)
@@ -727,29 +719,35 @@ def cumulative_spend(
     start, end = span
     length = (end - start).days + 1
     offsets = _sampled_offsets(length)
-    current = _cumulative_at(prepared.spend(rows, include_transfers), start, length, offsets)
+    current = [
+        from_minor(v, chosen)
+        for v in _cumulative_at(prepared.spend(rows, include_transfers), start, length, offsets)
+    ]
 
     before_span = previous_period(start, end)
     prev_length = (before_span[1] - before_span[0]).days + 1 if before_span else 0
-    previous = np.full(len(offsets), np.nan)
+    previous: list[Decimal | None] = [None] * len(offsets)
     if before_span is not None and previous_frame is not None and not previous_frame.empty:
         before = _prepare(previous_frame, kinds)
         before_rows, _ = before.in_currency(chosen)
         spent = _cumulative_at(
             before.spend(before_rows, include_transfers), before_span[0], prev_length, offsets
         )
-        previous = np.where(offsets < prev_length, spent, np.nan)
+        previous = [
+            from_minor(v, chosen) if d < prev_length else None
+            for v, d in zip(spent, offsets.tolist(), strict=True)
+        ]
     first_day = np.datetime64(start.isoformat(), "D")
     return pd.DataFrame(
         {
             "day": offsets + 1,
             "date": pd.Series((first_day + offsets).astype("datetime64[us]")),
-            "current": current,
+            "current": pd.Series(current, dtype=object),
             "previous_date": [
                 before_span[0] + dt.timedelta(days=int(d)) if before_span and d < prev_length else None
                 for d in offsets
             ],
-            "previous": previous,
+            "previous": pd.Series(previous, dtype=object),
         }
     )
 
@@ -763,28 +761,23 @@ def income_vs_spending(
 ) -> pd.DataFrame:
     """Income, spending and net per month (every month with any transaction, zeros included).
 
-    Columns: month, income, spending, net (Decimal), income_float, spending_float, net_float.
+    Columns: month, income, spending, net (Decimal), income_minor, spending_minor, net_minor (ints).
     """
     prepared = _prepare(frame, kinds)
-    rows, _ = prepared.in_currency(currency)
-    columns = ["month", "income", "spending", "net", "income_float", "spending_float", "net_float"]
-    if rows.empty:
+    rows, chosen = prepared.in_currency(currency)
+    columns = ["month", "income", "spending", "net", "income_minor", "spending_minor", "net_minor"]
+    if rows.empty or chosen is None:
         return pd.DataFrame(columns=columns)
     months = np.sort(rows["month"].unique())
     spending = _sum_by(prepared.spend(rows, include_transfers), "month", "spend")
     income = _sum_by(prepared.income(rows), "month", "minor")
-    incomes = [prepared.to_decimal(income.get(m, 0)) for m in months]
-    spendings = [prepared.to_decimal(spending.get(m, 0)) for m in months]
-    result = pd.DataFrame(
-        {
-            "month": pd.to_datetime(months),
-            "income": incomes,
-            "spending": spendings,
-            "net": [difference(i, s) for i, s in zip(incomes, spendings, strict=True)],
-        }
-    )
-    for name in ("income", "spending", "net"):
-        result[f"{name}_float"] = result[name].astype(float)
+    incomes = [int(income.get(m, 0)) for m in months]
+    spendings = [int(spending.get(m, 0)) for m in months]
+    nets = [i - s for i, s in zip(incomes, spendings, strict=True)]
+    result = pd.DataFrame({"month": pd.to_datetime(months)})
+    for name, minor in (("income", incomes), ("spending", spendings), ("net", nets)):
+        result[name] = pd.Series([from_minor(v, chosen) for v in minor], dtype=object)
+        result[f"{name}_minor"] = pd.Series(minor, dtype=object)
     return result[columns]
 
 

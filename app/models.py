@@ -1,7 +1,7 @@
 """Canonical domain records shared by ingest, categorize, store and UI.
 
-Money is always `Decimal`, signed from the account holder's side: money out is
-negative, money in is positive. Floats appear only at the chart boundary.
+Money is always `Decimal` here, signed from the account holder's side: money out is
+negative, money in is positive. The store keeps it as integer minor units (`app.money`).
 """
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.money import Direction as Direction
+from app.money import direction as money_direction
 
 
 class RowSource(BaseModel):
@@ -26,12 +28,9 @@ class RowSource(BaseModel):
         return f"{self.file_sha256[:12]}:{self.row}"
 
 
-Direction = Literal["in", "out"]
-
-
 def direction_of(amount: Decimal) -> Direction:
-    """Money in is a positive amount; zero counts as out."""
-    return "in" if amount > 0 else "out"
+    """Money in is a positive amount; zero counts as out (the one rule, in `app.money`)."""
+    return money_direction(amount)
 
 
 class Transaction(BaseModel):

@@ -29,18 +29,22 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from app import charts, insights
+from app.cell_text import FORMULA_TRIGGERS
+from app.cell_text import neutralize_formula as neutralize_formula  # part of this module's API
 from app.models import UNCATEGORIZED
-from app.money import grouped, round_to_cents, sign_of
+from app.money import exponent_of, grouped, plain, round_to_currency, sign_of
 
-CENT = Decimal("0.01")
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 EXPORT_COLUMNS = (
+    "id",  # the transaction's id, as `privfin categorize --json` prints it; read back by
+    # `privfin import-categories`, so an edited export can carry the user's corrections
     "date",
     "account",
     "description",
+    "payee",
     "merchant",
     "amount",
     "currency",
@@ -52,8 +56,6 @@ EXPORT_COLUMNS = (
     "original_currency",
 )
 
-# OWASP "CSV injection": a cell starting with one of these is run as a formula by spreadsheets.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 REPORT_TEMPLATE = "report.html.j2"
@@ -63,22 +65,21 @@ DEFAULT_MAX_REPORT_TRANSACTIONS = 5000
 # -- shared helpers -------------------------------------------------------------------------------
 
 
-def neutralize_formula(text: str) -> str:
-    """Prefix a cell a spreadsheet would evaluate with `'`, so it shows as the literal text."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
 def format_amount(amount: Decimal) -> str:
     """A plain decimal string with no exponent and no grouping: `-54.10`, `1200`."""
-    return format(amount, "f")
+    return plain(amount)
 
 
-def format_money(amount: Decimal | float, currency: str | None) -> str:
-    """`$1,234.56`, `-€12.00`, `1,234.56 CHF`, for any number of digits."""
+def format_money(amount: Decimal, currency: str | None) -> str:
+    """`$1,234.56`, `-€12.00`, `1,234.56 CHF`, `¥1,200`: the currency's decimals, any number of digits."""
     prefix, suffix = charts.currency_affixes(currency)
-    value = round_to_cents(Decimal(str(amount)) if isinstance(amount, float) else amount)
-    sign = "-" if sign_of(value) < 0 else ""
-    return f"{sign}{prefix}{grouped(value)}{suffix}"
+    shown = round_to_currency(amount, currency)  # the sign of what is shown: -0.004 is 0.00
+    sign = "-" if sign_of(shown) < 0 else ""
+    return f"{sign}{prefix}{grouped(shown, currency)}{suffix}"
+
+
+def _original_text(amount: Decimal | None, currency: str | None) -> str:
+    return "" if amount is None or not currency else format_money(amount, currency)
 
 
 def export_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -92,9 +93,11 @@ def export_table(frame: pd.DataFrame) -> pd.DataFrame:
     ordered = frame.reset_index(drop=True).sort_values(["date", "id"], kind="stable")
     return pd.DataFrame(
         {
+            "id": ordered["id"].astype(str),
             "date": pd.to_datetime(ordered["date"]).dt.normalize(),
             "account": ordered["account"].astype(str),
             "description": ordered["description"].astype(str),
+            "payee": _optional(ordered, "payee"),
             "merchant": insights.merchant_labels(ordered).astype(str),
             "amount": ordered["amount"],
             "currency": ordered["currency"].astype(str),
@@ -138,17 +141,19 @@ def transactions_csv(frame: pd.DataFrame) -> bytes:
     and every text cell safe to open in a spreadsheet."""
     table = export_table(frame)
     columns = [
+        _safe_text(table["id"]),
         table["date"].dt.strftime("%Y-%m-%d").tolist(),
         _safe_text(table["account"]),
         _safe_text(table["description"]),
+        _safe_text(table["payee"]),
         _safe_text(table["merchant"]),
-        [format(amount, "f") for amount in table["amount"]],  # numeric: a leading '-' is a sign
+        [plain(amount) for amount in table["amount"]],  # numeric: a leading '-' is a sign
         _safe_text(table["currency"]),
         _safe_text(table["category"]),
         _safe_text(table["source"]),
         _confidence_text(table["confidence"]),
         np.where(table["reviewed"].to_numpy(dtype=bool), "true", "false").tolist(),
-        ["" if amount is None else format(amount, "f") for amount in table["original_amount"]],
+        ["" if amount is None else plain(amount) for amount in table["original_amount"]],
         _safe_text(table["original_currency"]),
     ]
     buffer = io.StringIO(newline="")
@@ -165,13 +170,15 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")  # day 0 of Excel's date serials
 # 1 March 1900; earlier dates (and Excel has none before 1900) are written as ISO text instead.
 _EXCEL_FIRST_DATE = np.datetime64("1900-03-01", "D")
 _TEXT_COLUMNS = frozenset(
-    {"account", "description", "merchant", "currency", "category", "source", "original_currency"}
+    {"id", "account", "description", "payee", "merchant", "currency", "category", "source", "original_currency"}
 )
 
 
 def _money_format(currency: str) -> str:
     code = currency.replace('"', "")
-    return f'#,##0.00 "{code}";-#,##0.00 "{code}"'
+    places = exponent_of(currency)
+    number = "#,##0" + ("." + "0" * places if places else "")
+    return f'{number} "{code}";-{number} "{code}"'
 
 
 class _MoneyFormats:
@@ -220,13 +227,14 @@ def _write_transactions(book: Any, formats: _MoneyFormats, table: pd.DataFrame) 
                 else:
                     sheet.write_string(row, position, str(day))
         elif column == "amount":
+            # Decimals: Excel keeps numbers as doubles, xlsxwriter makes them at the last moment.
             for row, (amount, currency) in enumerate(zip(values, currencies, strict=True), start=1):
-                sheet.write_number(row, position, float(amount), formats[currency])
+                sheet.write_number(row, position, amount, formats[currency])
         elif column == "original_amount":
             originals = table["original_currency"].tolist()
             for row, (amount, code) in enumerate(zip(values, originals, strict=True), start=1):
                 if amount is not None and code:
-                    sheet.write_number(row, position, float(amount), formats[str(code)])
+                    sheet.write_number(row, position, amount, formats[str(code)])
         elif column == "confidence":
             for row, confidence in enumerate(values.to_numpy(dtype=float).tolist(), start=1):
                 if not np.isnan(confidence):
@@ -250,15 +258,17 @@ def _write_summary(
     money_columns: Sequence[str],
     formats: _MoneyFormats,
 ) -> None:
-    """A small summary sheet: money columns as numbers in their row's currency format."""
-    numbers = {
-        column: [None if value is None or pd.isna(value) else float(value) for value in table[column]]
+    """A small summary sheet: money columns as numbers in their row's currency format.
+
+    pandas writes the other cells; the money cells are left blank for it and written here,
+    as Decimals, so no amount passes through a float of ours.
+    """
+    numbers: dict[str, list[Decimal | None]] = {
+        column: [value if isinstance(value, Decimal) else None for value in table[column]]
         for column in money_columns
     }
-    as_floats = {
-        column: pd.Series(values, index=table.index, dtype="float64") for column, values in numbers.items()
-    }
-    table.assign(**as_floats).to_excel(writer, sheet_name=sheet, index=False)
+    blanks = {column: pd.Series([None] * len(table), index=table.index, dtype=object) for column in numbers}
+    table.assign(**blanks).to_excel(writer, sheet_name=sheet, index=False)
     worksheet = writer.sheets[sheet]
     currencies = table["currency"].astype(str).tolist()
     for column, values in numbers.items():
@@ -545,11 +555,13 @@ def html_report(
                 "date": row["date"].date().isoformat(),
                 "account": row["account"],
                 "description": row["description"],
+                "payee": row["payee"] or "",
                 "merchant": row["merchant"],
                 "category": row["category"],
                 "amount": format_amount(row["amount"]),
                 "amount_text": format_money(row["amount"], row["currency"]),
                 "currency": row["currency"],
+                "original_text": _original_text(row["original_amount"], row["original_currency"]),
             }
             for row in shown.to_dict("records")
         ],

@@ -11,21 +11,117 @@ import datetime as dt
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import pandas as pd
-
+from app import money
 from app.datadir import ensure_private_dir, ensure_private_file, tighten_if_present
 from app.models import USER_SOURCES, CategorySource, RowSource, SkippedRow, Transaction
 
+if TYPE_CHECKING:  # pandas costs ~0.5 s to import: only the queries that return frames load it
+    import pandas as pd
+
 _CHUNK = 900  # below SQLite's default limit of host parameters
 
-MIGRATIONS: tuple[str, ...] = (
+# The transactions table since v9: amounts are INTEGER minor units of `currency` (of
+# `original_currency` for `original_amount_minor`), as `app.money.to_minor` gives them.
+_TRANSACTIONS_V9 = """
+CREATE TABLE transactions (
+    id TEXT PRIMARY KEY NOT NULL,
+    account TEXT NOT NULL,
+    date TEXT NOT NULL,
+    posted_date TEXT,
+    description TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    bank_category TEXT,
+    source_sha256 TEXT NOT NULL,
+    source_row INTEGER NOT NULL,
+    import_id INTEGER REFERENCES imports(id),
+    merchant_key TEXT,
+    category TEXT,
+    category_source TEXT,
+    confidence REAL,
+    category_reason TEXT,
+    category_model TEXT,
+    reviewed INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT,
+    original_amount_minor INTEGER,
+    original_currency TEXT,
+    second_opinion TEXT,
+    payee TEXT
+)
+"""
+_TRANSACTION_INDEXES = (
+    "CREATE INDEX ix_transactions_date ON transactions(date)",
+    "CREATE INDEX ix_transactions_merchant ON transactions(merchant_key)",
+    "CREATE INDEX ix_transactions_category ON transactions(category)",
+)
+_MIGRATION_BATCH = 5000
+
+
+def _converted_row(row: dict[str, Any]) -> tuple[int, int | None]:
+    """(amount_minor, original_amount_minor) of a v8 row, exactly, or AmountNotStorable."""
+    try:
+        amount = Decimal(str(row["amount"]))
+        original = None if row["original_amount"] is None else Decimal(str(row["original_amount"]))
+    except ArithmeticError:
+        raise money.AmountNotStorable(f"the stored amount {row['amount']!r} is not a number") from None
+    minor = money.to_minor(amount, str(row["currency"]))
+    if original is None:
+        return minor, None
+    if not row["original_currency"]:
+        raise money.AmountNotStorable(f"the original amount {original} has no currency")
+    return minor, money.to_minor(original, str(row["original_currency"]))
+
+
+def _amounts_as_minor_units(conn: sqlite3.Connection) -> None:
+    """v9: rebuild the transactions table with INTEGER minor-unit amounts, converted exactly.
+
+    A stored amount that has no exact minor-unit form (more decimals than its currency has,
+    NaN, beyond 64 bits: an old import or a manual edit) is never rounded: its whole row is
+    moved, as it was, to `unconverted_transactions` with the reason (`Store.unconverted_transactions`).
+    """
+    conn.execute(_TRANSACTIONS_V9.replace("CREATE TABLE transactions", "CREATE TABLE transactions_v9"))
+    conn.execute(
+        "CREATE TABLE unconverted_transactions (id TEXT PRIMARY KEY NOT NULL, row_json TEXT NOT NULL, "
+        "reason TEXT NOT NULL, migrated_at TEXT NOT NULL)"
+    )
+    cursor = conn.execute("SELECT * FROM transactions")
+    names = [column[0] for column in cursor.description]
+    kept = [n for n in names if n not in ("amount", "original_amount")]
+    insert = (
+        f"INSERT INTO transactions_v9 ({', '.join(kept)}, amount_minor, original_amount_minor) "
+        f"VALUES ({', '.join('?' * (len(kept) + 2))})"
+    )
+    now = _now()
+    while batch := cursor.fetchmany(_MIGRATION_BATCH):
+        converted: list[tuple[Any, ...]] = []
+        refused: list[tuple[str, str, str, str]] = []
+        for values in batch:
+            row = dict(zip(names, values, strict=True))
+            try:
+                minor, original = _converted_row(row)
+            except money.AmountNotStorable as problem:
+                refused.append((row["id"], json.dumps(row, ensure_ascii=False), str(problem), now))
+                continue
+            converted.append((*(row[n] for n in kept), minor, original))
+        conn.executemany(insert, converted)
+        conn.executemany("INSERT INTO unconverted_transactions VALUES (?,?,?,?)", refused)
+    conn.execute("DROP TABLE transactions")
+    conn.execute("ALTER TABLE transactions_v9 RENAME TO transactions")
+    for statement in _TRANSACTION_INDEXES:
+        conn.execute(statement)
+
+
+Migration = str | Callable[[sqlite3.Connection], None]
+"""An SQL script, or a step that needs Python (run inside the same BEGIN IMMEDIATE)."""
+
+MIGRATIONS: tuple[Migration, ...] = (
     # v1
     """
     CREATE TABLE imports (
@@ -143,6 +239,8 @@ MIGRATIONS: tuple[str, ...] = (
         dismissed_at TEXT NOT NULL
     );
     """,
+    # v9: amounts as integer minor units of their currency (see _amounts_as_minor_units), and payee
+    _amounts_as_minor_units,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -281,7 +379,10 @@ class TransactionFilter:
 
 
 class TransactionColumns(Protocol):
-    """One file's transactions column by column, in file order (what `app.ingest` parses)."""
+    """One file's transactions column by column, in file order (what `app.ingest` parses).
+
+    A `payees` column (the file's clean names, None where it gives none) is read when present.
+    """
 
     @property
     def ids(self) -> Sequence[str]: ...
@@ -318,6 +419,7 @@ class _TransactionList:
         self.dates = [t.date for t in transactions]
         self.posted_dates = [t.posted_date for t in transactions]
         self.descriptions = [t.description for t in transactions]
+        self.payees = [t.payee for t in transactions]
         self.amounts = [t.amount for t in transactions]
         self.currencies = [t.currency for t in transactions]
         self.bank_categories = [t.bank_category for t in transactions]
@@ -325,6 +427,39 @@ class _TransactionList:
         self.source_rows = [t.source.row for t in transactions]
         self.original_amounts = [t.original_amount for t in transactions]
         self.original_currencies = [t.original_currency for t in transactions]
+
+
+@dataclass(frozen=True)
+class MinorAmounts:
+    """A file's amounts as integer minor units (`money.to_minor`), row for row.
+
+    `originals` is empty when the file has no foreign spend. `refused` maps a row's position
+    to why its amount has no exact minor-unit form; those rows have 0 in `amounts`.
+    """
+
+    amounts: Sequence[int]
+    originals: Sequence[int | None]
+    refused: dict[int, str]
+
+
+def minor_amounts(columns: TransactionColumns) -> MinorAmounts:
+    """Every amount of `columns` through `money.to_minor`, the one conversion; nothing is rounded."""
+    amounts, refused = money.to_minor_column(columns.amounts, columns.currencies)
+    originals: list[int | None] = []
+    if any(value is not None for value in columns.original_amounts):
+        for position, (original, original_code) in enumerate(
+            zip(columns.original_amounts, columns.original_currencies, strict=True)
+        ):
+            minor = None
+            if original is not None:
+                try:
+                    if original_code is None:
+                        raise money.AmountNotStorable(f"the original amount {original} has no currency")
+                    minor = money.to_minor(original, original_code)
+                except money.AmountNotStorable as problem:
+                    refused.setdefault(position, f"original amount: {problem}")
+            originals.append(minor)
+    return MinorAmounts(amounts, originals, refused)
 
 
 # Page cache while loading: enough for the id index, which takes random inserts (~48 bytes a
@@ -344,15 +479,16 @@ _INSERT_COLUMNS = (
     "date",
     "posted_date",
     "description",
-    "amount",
+    "amount_minor",
     "currency",
     "bank_category",
     "source_sha256",
     "source_row",
     "import_id",
     "updated_at",
-    "original_amount",
+    "original_amount_minor",
     "original_currency",
+    "payee",
 )
 
 
@@ -377,24 +513,28 @@ def _iso_dates(dates: Sequence[dt.date | None]) -> list[str | None]:
     return list(map(text.__getitem__, dates))
 
 
-def _insert_values(columns: TransactionColumns, import_id: int, now: str) -> list[Sequence[Any]]:
-    """The `_INSERT_COLUMNS` values, column by column; amounts still Decimals (see `_DECIMAL_COLUMNS`)."""
+def _insert_values(
+    columns: TransactionColumns, minor: MinorAmounts, import_id: int, now: str
+) -> list[Sequence[Any]]:
+    """The `_INSERT_COLUMNS` values, column by column."""
     rows = len(columns.ids)
+    payees: Sequence[str | None] = getattr(columns, "payees", None) or [None] * rows
     return [
         columns.ids,
         columns.accounts,
         _iso_dates(columns.dates),
         _iso_dates(columns.posted_dates),
         columns.descriptions,
-        columns.amounts,
+        minor.amounts,
         columns.currencies,
         columns.bank_categories,
         columns.source_sha256s,
         columns.source_rows,
         [import_id] * rows,
         [now] * rows,
-        columns.original_amounts or [None] * rows,
+        minor.originals or [None] * rows,
         list(columns.original_currencies) or [None] * rows,
+        payees,
     ]
 
 
@@ -409,15 +549,6 @@ def _sql_literal(value: Any) -> str | None:
     return None
 
 
-# Stored as text, converted row by row while SQLite reads them: a list of a whole file's
-# amount strings was 1.4x the file (on short rows) at the peak of the import.
-_DECIMAL_COLUMNS = frozenset({_INSERT_COLUMNS.index("amount"), _INSERT_COLUMNS.index("original_amount")})
-
-
-def _decimal_text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
 def _bulk_insert(conn: sqlite3.Connection, values: list[Sequence[Any]], keep: list[int] | None) -> None:
     """INSERT the rows of `values` (the `_INSERT_COLUMNS`, column-wise), only those in `keep` if given.
 
@@ -429,13 +560,6 @@ def _bulk_insert(conn: sqlite3.Connection, values: list[Sequence[Any]], keep: li
     for position, column in enumerate(values):
         if keep is not None:
             column = [column[n] for n in keep]
-        if position in _DECIMAL_COLUMNS:
-            if column.count(None) == len(column):  # a file without foreign spend
-                placeholders.append("NULL")
-            else:
-                placeholders.append("?")
-                bound.append(map(_decimal_text, column))
-            continue
         constant = position > 0 and column.count(column[0]) == len(column)  # ids are never constant
         literal = _sql_literal(column[0]) if constant else None
         if literal is None:
@@ -465,7 +589,8 @@ TRANSACTION_COLUMNS = (
     "date",
     "posted_date",
     "description",
-    "amount",
+    "payee",
+    "amount_minor",
     "currency",
     "bank_category",
     "source_sha256",
@@ -479,7 +604,6 @@ TRANSACTION_COLUMNS = (
     "category_model",
     "reviewed",
     "updated_at",
-    "original_amount",
     "original_currency",
     "second_opinion",
 )
@@ -534,8 +658,11 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 version = self._schema_version_of(conn)
-                for script in MIGRATIONS[version:]:
-                    for statement in _statements(script):
+                for step in MIGRATIONS[version:]:
+                    if callable(step):
+                        step(conn)
+                        continue
+                    for statement in _statements(step):
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 conn.execute("COMMIT")
@@ -572,8 +699,14 @@ class Store:
         """Store one file's transactions and its import record atomically; duplicates are skipped."""
         return self.commit_import_columns(record, _TransactionList(transactions))
 
-    def commit_import_columns(self, record: ImportRecord, columns: TransactionColumns) -> ImportOutcome:
+    def commit_import_columns(
+        self, record: ImportRecord, columns: TransactionColumns, minor: MinorAmounts | None = None
+    ) -> ImportOutcome:
         """`commit_import` for transactions held column by column, as the importer parses them.
+
+        `minor` is `minor_amounts(columns)` when the caller has it already. An amount without an
+        exact minor-unit form raises `money.AmountNotStorable` naming its row, and nothing is
+        stored (the importer leaves such rows out beforehand and reports them).
 
         One SQL transaction (BEGIN IMMEDIATE, so no other writer slips in between the
         duplicate check and the insert). The insert is a bulk load: columns that hold one
@@ -582,6 +715,10 @@ class Store:
         are rebuilt once after the insert instead of being updated row by row.
         """
         ids = columns.ids
+        minor = minor or minor_amounts(columns)
+        if minor.refused:
+            position, problem = min(minor.refused.items())
+            raise money.AmountNotStorable(f"row {columns.source_rows[position]}: {problem}")
         now = _now()
         with self.connect() as conn:
             # The only foreign key is import_id, which comes from the imports row inserted
@@ -617,7 +754,7 @@ class Store:
                 indexes = _secondary_indexes(conn) if fresh > stored else []
                 for name, _sql in indexes:
                     conn.execute(f'DROP INDEX "{name}"')
-                _bulk_insert(conn, _insert_values(columns, import_id, now), keep)
+                _bulk_insert(conn, _insert_values(columns, minor, import_id, now), keep)
                 for _name, sql in indexes:
                     conn.execute(sql)
             inserted = conn.total_changes - before
@@ -642,8 +779,8 @@ class Store:
     def get_transactions(self, ids: Sequence[str] | None = None) -> list[Transaction]:
         """Canonical transactions, in date order (all of them when `ids` is None)."""
         query = (
-            "SELECT id, account, date, posted_date, description, amount, currency, bank_category, "
-            "source_sha256, source_row, original_amount, original_currency FROM transactions"
+            "SELECT id, account, date, posted_date, description, amount_minor, currency, bank_category, "
+            "source_sha256, source_row, original_amount_minor, original_currency, payee FROM transactions"
         )
         with self.connect() as conn:
             if ids is None:
@@ -662,11 +799,12 @@ class Store:
                 date=dt.date.fromisoformat(r[2]),
                 posted_date=dt.date.fromisoformat(r[3]) if r[3] else None,
                 description=r[4],
-                amount=Decimal(r[5]),
+                payee=r[12],
+                amount=money.from_minor(r[5], r[6]),
                 currency=r[6],
                 bank_category=r[7],
                 source=RowSource(file_sha256=r[8], row=r[9]),
-                original_amount=Decimal(r[10]) if r[10] is not None else None,
+                original_amount=money.from_minor(r[10], r[11]) if r[10] is not None and r[11] else None,
                 original_currency=r[11],
             )
             for r in rows
@@ -675,9 +813,13 @@ class Store:
     def transactions_frame(self, flt: TransactionFilter | None = None) -> pd.DataFrame:
         """All columns of the transactions table as a DataFrame indexed by id, newest first.
 
-        `amount` is Decimal (exact), `amount_float` is its float for charts, `date` is a
+        `amount_minor` is the amount in minor units of `currency` (int64: what every total is
+        summed from), `amount` the same as an exact Decimal for display; `original_amount_minor`
+        (Python ints, None when no foreign spend) and `original_amount` likewise. `date` is a
         `datetime64` column.
         """
+        import pandas as pd  # here, not at module level: `privfin import` never needs it
+
         flt = flt or TransactionFilter()
         clauses: list[str] = []
         params: list[Any] = []
@@ -710,22 +852,44 @@ class Store:
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         # Sorted here rather than in SQL: walking the date index costs SQLite a random page
         # read per row, ~0.3 s of the ~1 s a 100k-row read takes.
-        sql = f"SELECT {', '.join(TRANSACTION_COLUMNS)} FROM transactions{where}"
+        # As text: a nullable INTEGER column would come back as float64, which rounds past 2**53.
+        originals = "CAST(original_amount_minor AS TEXT) AS original_amount_minor"
+        sql = f"SELECT {', '.join(TRANSACTION_COLUMNS)}, {originals} FROM transactions{where}"
         with self.connect() as conn:
             frame = pd.read_sql_query(sql, conn, params=params)
         frame = frame.sort_values(["date", "id"], ascending=[False, True], ignore_index=True)
+        frame["amount_minor"] = frame["amount_minor"].astype("int64")  # an empty result has no dtype
         # tolist() first: iterating an Arrow-backed string column directly is ~5x slower.
-        frame["amount"] = pd.Series([Decimal(v) for v in frame["amount"].tolist()], dtype=object)
-        frame["amount_float"] = frame["amount"].astype(float)
-        frame["original_amount"] = pd.Series(
-            [Decimal(v) if isinstance(v, str) else None for v in frame["original_amount"].tolist()],
-            dtype=object,
+        frame["amount"] = pd.Series(
+            money.from_minor_column(frame["amount_minor"].tolist(), frame["currency"].tolist()), dtype=object
         )
+        original_minor: list[int | None] = [None] * len(frame)
+        original_amount: list[Decimal | None] = [None] * len(frame)
+        if frame["original_amount_minor"].notna().any():  # foreign spend: a few rows, if any
+            original_codes = frame["original_currency"].tolist()
+            for n, (text, code) in enumerate(
+                zip(frame["original_amount_minor"].tolist(), original_codes, strict=True)
+            ):
+                if isinstance(text, str) and isinstance(code, str):
+                    original_minor[n] = int(text)
+                    original_amount[n] = money.from_minor(int(text), code)
+        frame["original_amount_minor"] = pd.Series(original_minor, dtype=object)
+        frame["original_amount"] = pd.Series(original_amount, dtype=object)
         # Always ISO (the store writes `isoformat()`): guessing from the first value falls back to
         # dateutil, row by row, whenever the newest date has a year below 1000.
         frame["date"] = pd.to_datetime(frame["date"], format="ISO8601")
         frame["reviewed"] = frame["reviewed"].astype(bool)
         return frame.set_index("id", drop=False)
+
+    def unconverted_transactions(self) -> list[dict[str, Any]]:
+        """Rows the v9 migration could not turn into exact minor units, as they were, with why."""
+        with self.connect() as conn:
+            return [
+                json.loads(row_json) | {"reason": reason}
+                for row_json, reason in conn.execute(
+                    "SELECT row_json, reason FROM unconverted_transactions ORDER BY id"
+                )
+            ]
 
     def accounts(self) -> list[str]:
         with self.connect() as conn:
@@ -857,12 +1021,17 @@ class Store:
 
     @staticmethod
     def _direction_clause(direction: str | None) -> str:
-        """SQL for 'money in' (amount > 0) or 'money out', as `Transaction.direction` defines them."""
+        """SQL for 'money in' or 'money out': `money.MONEY_IN_SQL`, the rule `money.direction` keeps."""
         if direction == "in":
-            return " AND CAST(amount AS REAL) > 0"
+            return f" AND {money.MONEY_IN_SQL}"
         if direction == "out":
-            return " AND CAST(amount AS REAL) <= 0"
+            return f" AND {money.MONEY_OUT_SQL}"
         return ""
+
+    def directions(self) -> dict[str, str]:
+        """Each transaction's direction ("in" or "out") as SQL decides it, by id."""
+        with self.connect() as conn:
+            return dict(conn.execute(f"SELECT id, {money.DIRECTION_SQL} FROM transactions"))
 
     def merchant_rows(
         self, merchant_key: str, direction: str | None = None
@@ -916,7 +1085,8 @@ class Store:
     def pending_categorization(self) -> list[tuple[str, str, str | None, str]]:
         """(id, description, merchant_key, amount) of rows the cascade may still decide: no
         category, or one from a local step (built-in, cache, history, learned) the user has
-        not confirmed. A row the user marked reviewed keeps its category."""
+        not confirmed. A row the user marked reviewed keeps its category. The amount is plain
+        decimal text."""
         revisable = (
             CategorySource.BUILTIN.value,
             CategorySource.CACHE.value,
@@ -924,28 +1094,25 @@ class Store:
             CategorySource.LEARNED.value,
         )
         with self.connect() as conn:
-            return list(
-                conn.execute(
-                    "SELECT id, description, merchant_key, amount FROM transactions "
-                    "WHERE category IS NULL OR category_source IS NULL "
-                    f"OR (category_source IN ({','.join('?' * len(revisable))}) AND reviewed = 0) "
-                    "ORDER BY date",
-                    revisable,
-                )
-            )
+            rows = conn.execute(
+                "SELECT id, description, merchant_key, amount_minor, currency FROM transactions "
+                "WHERE category IS NULL OR category_source IS NULL "
+                f"OR (category_source IN ({','.join('?' * len(revisable))}) AND reviewed = 0) "
+                "ORDER BY date",
+                revisable,
+            ).fetchall()
+        return [(r[0], r[1], r[2], money.plain(money.from_minor(r[3], r[4]))) for r in rows]
 
     def labeled_rows(self) -> list[LabeledRow]:
         """Every category the user set or confirmed: set by hand, by a rule, or marked reviewed."""
-        columns = {row[1] for row in self._table_info("transactions")}
-        payee = "payee" if "payee" in columns else "NULL"  # stored once the readers keep it
         with self.connect() as conn:
             rows = conn.execute(
-                f"SELECT merchant_key, description, {payee}, amount, bank_category, category "
+                "SELECT merchant_key, description, payee, amount_minor, currency, bank_category, category "
                 "FROM transactions WHERE category IS NOT NULL "
                 "AND (reviewed = 1 OR category_source IN (?, ?)) ORDER BY id",
                 (CategorySource.USER.value, CategorySource.RULE.value),
             ).fetchall()
-        return [LabeledRow(r[0], r[1], r[2], Decimal(r[3]), r[4], r[5]) for r in rows]
+        return [LabeledRow(r[0], r[1], r[2], money.from_minor(r[3], r[4]), r[5], r[6]) for r in rows]
 
     def confirmed_merchant_categories(self) -> set[tuple[str, str]]:
         """(merchant key, category) pairs the user set or confirmed on at least one row."""
@@ -960,10 +1127,6 @@ class Store:
                 )
             }
 
-    def _table_info(self, table: str) -> list[tuple[Any, ...]]:
-        with self.connect() as conn:
-            return list(conn.execute(f"PRAGMA table_info({table})"))
-
     def uncategorized_ids(self) -> list[str]:
         with self.connect() as conn:
             return [r[0] for r in conn.execute("SELECT id FROM transactions WHERE category IS NULL")]
@@ -974,7 +1137,7 @@ class Store:
         with self.connect() as conn:
             rows = conn.execute(
                 "SELECT COALESCE(merchant_key, description), "
-                "CASE WHEN CAST(amount AS REAL) > 0 THEN 'in' ELSE 'out' END, category, MAX(updated_at), "
+                f"{money.DIRECTION_SQL}, category, MAX(updated_at), "
                 "description "
                 "FROM transactions WHERE category_source = ? AND category IS NOT NULL "
                 "GROUP BY 1, 2 ORDER BY 4 DESC LIMIT ?",
@@ -1177,18 +1340,17 @@ class Store:
         self, skip_categories: Sequence[str] = ()
     ) -> list[tuple[str, str, str, str, str, str]]:
         """(id, date, amount, currency, merchant_key, account) of the rows with a merchant key,
-        except those in `skip_categories`."""
+        except those in `skip_categories`; the amount as plain decimal text."""
         skip = list(skip_categories)
         marks = ",".join("?" * len(skip))
         where = f" AND (category IS NULL OR category NOT IN ({marks}))" if skip else ""
         with self.connect() as conn:
-            return list(
-                conn.execute(
-                    "SELECT id, date, amount, currency, merchant_key, account FROM transactions "
-                    "WHERE merchant_key IS NOT NULL" + where,
-                    skip,
-                )
-            )
+            rows = conn.execute(
+                "SELECT id, date, amount_minor, currency, merchant_key, account FROM transactions "
+                "WHERE merchant_key IS NOT NULL" + where,
+                skip,
+            ).fetchall()
+        return [(r[0], r[1], money.plain(money.from_minor(r[2], r[3])), r[3], r[4], r[5]) for r in rows]
 
     def account_last_dates(self) -> dict[str, str]:
         """Each account's newest transaction date (ISO)."""

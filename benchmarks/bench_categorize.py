@@ -1,17 +1,24 @@
-"""Categorization at scale: requests sent, re-run cost, and how well the cluster is kept busy.
+"""Categorization at scale: requests, re-run cost, cluster use, and tokens per merchant.
 
     .venv/bin/python -m benchmarks.bench_categorize [--transactions 10000] [--seed 7]
+        [--skip-wall] [--llama-model FILE.gguf] [--only a,c]
 
-Generates one year of card and checking activity (a Zipf-like long tail of merchants:
-a few very frequent, many seen once, with realistic descriptor noise: store numbers,
-cities, processor prefixes, references) into a temporary store, then measures against
-the loopback stand-in for Parallax (tests/support/fake_parallax):
+Generates one year of card and checking activity (benchmarks/categorize_data.py) into a
+temporary store, then measures against the loopback stand-in for Parallax
+(tests/support/fake_parallax), side by side in one run:
 
 (a) requests sent vs the target ceil(merchant groups needing the model / batch size)
     (at most 5 % over), and requests sent by a second run of the same data (target 0);
 (b) wall time against a WAN-like cluster (70 ms one-way latency, 2,000 prefill and 40
     decode tokens/s per request, 8 concurrent slots) over the server-side lower bound
-    (sum of the requests' service seconds / slots), target ≤ 1.25.
+    (sum of the requests' service seconds / slots), target ≤ 1.25;
+(c) prompt and answer tokens per merchant of the requests (a) sent, in the old long
+    answer shape and the new compact one, and the cluster wall time each would take for
+    this year at 70 ms RTT / 40 tok/s per sequence / 8 slots (benchmarks/token_costs.py);
+(d) the same tokens measured by a real llama.cpp server's `usage`, when `llama-server` is
+    installed and a model is given (else the output says so);
+(e) the learned model's accuracy and (f) CLI start-up, from their own benchmarks
+    (bench_learning, bench_startup) when this checkout has them: `EXTRA_SECTIONS`.
 
 Results are printed as one run's figures; nothing here is asserted by the test suite.
 """
@@ -19,282 +26,27 @@ Results are printed as one run's figures; nothing here is asserted by the test s
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import importlib
+import importlib.util
 import math
-import random
-import string
 import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from app.categorize.pipeline import BUILTIN_TRUSTED_CONFIDENCE, CategorizeReport, categorize_pending
+from app.categorize.pipeline import CategorizeReport, categorize_pending
+from app.categorize.review_need import BUILTIN_TRUSTED_CONFIDENCE
 from app.categorize.stored_keys import fill_merchant_keys
-from app.ids import identity_key, occurrence_ids
-from app.models import RowSource, Transaction
+from app.models import Transaction
 from app.settings import Settings
-from app.store import ImportRecord, Store
+from app.store import Store
+from benchmarks.categorize_data import generate_year, load_store
+from benchmarks.token_costs import print_llama_measurement, print_shape_comparison, token_counter
 from tests.support.fake_parallax import FakeParallax
-
-YEAR_START = dt.date(2025, 1, 1)
-CITIES = (
-    ("AUSTIN", "TX"),
-    ("SEATTLE", "WA"),
-    ("BROOKLYN", "NY"),
-    ("OAKLAND", "CA"),
-    ("CHICAGO", "IL"),
-    ("DENVER", "CO"),
-    ("PORTLAND", "OR"),
-    ("BOSTON", "MA"),
-    ("MIAMI", "FL"),
-    ("ATLANTA", "GA"),
-)
-
-# Well-known merchants (the head of the distribution) and a typical amount range.
-BRANDS: tuple[tuple[str, float, float], ...] = (
-    ("STARBUCKS", 4, 12),
-    ("AMZN Mktp US", 8, 120),
-    ("UBER TRIP", 9, 45),
-    ("WHOLEFDS", 20, 160),
-    ("TRADER JOE'S", 15, 110),
-    ("SHELL OIL", 30, 75),
-    ("NETFLIX.COM", 15.49, 15.49),
-    ("SPOTIFY USA", 11.99, 11.99),
-    ("CHIPOTLE", 10, 28),
-    ("TARGET", 12, 140),
-    ("COSTCO WHSE", 60, 320),
-    ("LYFT RIDE", 8, 40),
-    ("DOORDASH", 18, 60),
-    ("MCDONALD'S", 6, 18),
-    ("CVS/PHARMACY", 5, 60),
-    ("WALGREENS", 5, 45),
-    ("HOME DEPOT", 15, 260),
-    ("APPLE.COM/BILL", 0.99, 14.99),
-    ("SAFEWAY", 20, 140),
-    ("KROGER", 20, 150),
-    ("CHEVRON", 30, 80),
-    ("PANERA BREAD", 9, 25),
-    ("DUNKIN", 3, 12),
-    ("WALMART", 10, 150),
-    ("BEST BUY", 20, 600),
-    ("PLANET FITNESS", 24.99, 24.99),
-    ("VERIZON WIRELESS", 85, 85),
-    ("COMCAST XFINITY", 79.99, 79.99),
-    ("PG&E", 60, 180),
-    ("GEICO", 112, 112),
-    ("DELTA AIR LINES", 180, 620),
-    ("MARRIOTT", 140, 480),
-    ("AIRBNB", 120, 900),
-    ("PETCO", 15, 80),
-    ("CHEWY.COM", 25, 90),
-    ("IKEA", 20, 400),
-    ("SEPHORA", 15, 90),
-    ("AMC THEATRES", 12, 40),
-    ("TICKETMASTER", 45, 300),
-    ("ADOBE", 22.99, 22.99),
-    ("OPENAI", 20, 20),
-    ("HULU", 17.99, 17.99),
-    ("PARKMOBILE", 2, 15),
-    ("USPS", 5, 30),
-    ("SWEETGREEN", 12, 20),
-    ("SHAKE SHACK", 10, 30),
-    ("7-ELEVEN", 3, 20),
-    ("WAWA", 4, 25),
-    ("REI", 20, 250),
-    ("ETSY", 10, 80),
-)
-RECURRING_IN: tuple[tuple[str, float, float], ...] = (
-    ("PAYROLL ACME CORP DIR DEP", 2850, 2850),
-    ("INTEREST PAID", 0.5, 9),
-)
-
-FIRST = (
-    "BLUE",
-    "OAK",
-    "MAPLE",
-    "RIVER",
-    "GOLDEN",
-    "SUNNY",
-    "NORTH",
-    "HAPPY",
-    "LITTLE",
-    "GREEN",
-    "SILVER",
-    "CEDAR",
-    "HARBOR",
-    "PINE",
-    "RED",
-    "LUCKY",
-    "URBAN",
-    "OLD TOWN",
-    "MAIN ST",
-    "LAKESIDE",
-    "SUMMIT",
-    "COPPER",
-    "IRON",
-    "WILLOW",
-    "BAYSIDE",
-)
-SECOND = (
-    "HERON",
-    "FOX",
-    "BEAR",
-    "LEAF",
-    "STONE",
-    "BRIDGE",
-    "HILL",
-    "GARDEN",
-    "MILL",
-    "CORNER",
-    "WAVE",
-    "FIELD",
-    "ROCK",
-    "STAR",
-    "MOON",
-    "ORCHARD",
-    "CROWN",
-    "ANCHOR",
-    "LANTERN",
-    "FEATHER",
-)
-# Business-type words: some the built-in rules know (CAFE, DENTAL...), many only a model
-# would read (DELI, MOTEL, WINE...), so the long tail exercises both paths.
-KINDS: tuple[tuple[str, float, float], ...] = (
-    ("CAFE", 4, 15),
-    ("BISTRO", 20, 80),
-    ("PIZZA", 12, 40),
-    ("TAVERN", 15, 60),
-    ("HARDWARE", 8, 90),
-    ("DENTAL", 80, 300),
-    ("SALON", 30, 120),
-    ("DELI", 8, 25),
-    ("BAGEL", 5, 15),
-    ("BURRITO", 9, 18),
-    ("WINE", 15, 70),
-    ("MOTEL", 70, 160),
-    ("FUEL", 25, 70),
-    ("TRANSIT", 2, 10),
-    ("ENERGY", 60, 180),
-    ("WATER", 30, 80),
-    ("INTERNET", 50, 90),
-    ("APARTMENTS", 1200, 2400),
-    ("MEDICAL", 40, 300),
-    ("CONCERT", 40, 150),
-    ("SCHOOL", 50, 500),
-    ("VET", 60, 300),
-    ("PET", 15, 60),
-    ("LICENSE", 20, 120),
-    ("TRADING", 10, 90),
-)
-
-
-@dataclass(frozen=True)
-class Merchant:
-    name: str
-    low: float
-    high: float
-    direction: str = "out"
-    brand: bool = False
-
-
-def long_tail(rng: random.Random, count: int) -> list[Merchant]:
-    """Invented local merchants; some carry a type word a model can use, some do not."""
-    seen: set[str] = set()
-    merchants: list[Merchant] = []
-    while len(merchants) < count:
-        kind, low, high = rng.choice(KINDS)
-        name = f"{rng.choice(FIRST)} {rng.choice(SECOND)} {kind}"
-        if rng.random() < 0.25:
-            name = f"{rng.choice(FIRST)} {rng.choice(SECOND)} {''.join(rng.choices(string.ascii_uppercase, k=3))}"
-        if name in seen:
-            continue
-        seen.add(name)
-        merchants.append(Merchant(name, low, high))
-    return merchants
-
-
-def noisy_descriptor(rng: random.Random, merchant: Merchant) -> str:
-    """How card processors print a merchant: prefixes, store numbers, cities, references."""
-    name = merchant.name
-    city, state = rng.choice(CITIES)
-    if merchant.direction == "in":
-        return f"{name} {rng.randint(10**8, 10**9 - 1)}" if rng.random() < 0.5 else name
-    roll = rng.random()
-    if name.startswith("AMZN"):
-        return f"{name}*{''.join(rng.choices(string.ascii_uppercase + string.digits, k=9))}"
-    if merchant.brand:  # chains print their own name, not a Square or Toast prefix
-        roll = 0.0 if roll < 0.5 else 0.99
-    if roll < 0.25:
-        return f"{name} #{rng.randint(1, 9999):04d} {city} {state}"
-    if roll < 0.40:
-        return f"SQ *{name} {city} {state}"
-    if roll < 0.50:
-        return f"TST* {name} - {city.title()}"
-    if roll < 0.58:
-        return f"PAYPAL *{name.replace(' ', '')[:15]}"
-    if roll < 0.70:
-        return f"POS DEBIT {name} {city} {state} {rng.randint(10, 12)}/{rng.randint(10, 28)}"
-    return f"{name} {city} {state}"
-
-
-def zipf_weights(count: int, exponent: float) -> list[float]:
-    return [1.0 / (rank**exponent) for rank in range(1, count + 1)]
-
-
-def generate_year(transactions: int, seed: int) -> list[Transaction]:
-    rng = random.Random(seed)
-    pool = [Merchant(name, low, high, brand=True) for name, low, high in BRANDS]
-    rng.shuffle(pool)
-    pool += long_tail(rng, max(transactions // 2, 100))
-    weights = zipf_weights(len(pool), 1.05)
-    rows: list[tuple[dt.date, str, Decimal, str]] = []
-    for day in range(0, 365, 14):  # biweekly pay and monthly-ish interest
-        for merchant_name, low, high in RECURRING_IN:
-            date = YEAR_START + dt.timedelta(days=day)
-            amount = Decimal(str(round(rng.uniform(low, high), 2)))
-            rows.append(
-                (date, noisy_descriptor(rng, Merchant(merchant_name, low, high, "in")), amount, "checking")
-            )
-    picks = rng.choices(pool, weights=weights, k=transactions - len(rows))
-    for merchant in picks:
-        date = YEAR_START + dt.timedelta(days=rng.randrange(365))
-        amount = -Decimal(str(round(rng.uniform(merchant.low, merchant.high), 2)))
-        if rng.random() < 0.02:
-            amount = -amount  # a refund
-        rows.append((date, noisy_descriptor(rng, merchant), amount, "card"))
-    rows.sort(key=lambda r: r[0])
-    keys = [identity_key(account, date, amount, "USD", text) for date, text, amount, account in rows]
-    return [
-        Transaction(
-            id=tid,
-            account=account,
-            date=date,
-            description=text,
-            amount=amount,
-            currency="USD",
-            source=RowSource(file_sha256="bench" + "0" * 59, row=n),
-        )
-        for n, (tid, (date, text, amount, account)) in enumerate(
-            zip(occurrence_ids(keys), rows, strict=True), 1
-        )
-    ]
-
-
-def load_store(data_dir: Path, transactions: list[Transaction]) -> Store:
-    store = Store(data_dir / "privfin.sqlite3")
-    record = ImportRecord(
-        file_sha256="bench" + "0" * 59,
-        file_name="bench-year.csv",
-        profile="bench",
-        account=None,
-        rows_read=len(transactions),
-    )
-    store.commit_import(record, transactions)
-    return store
-
 
 # -- measurements ----------------------------------------------------------------------------
 
@@ -336,7 +88,7 @@ def _print_report(title: str, report: CategorizeReport, wall_s: float) -> None:
     )
 
 
-def bench_requests(transactions: list[Transaction], batch_size: int) -> dict[str, float]:
+def bench_requests(transactions: list[Transaction], batch_size: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="privfin-bench-") as tmp, FakeParallax() as fake:
         data_dir = Path(tmp)
         store = load_store(data_dir, transactions)
@@ -348,6 +100,7 @@ def bench_requests(transactions: list[Transaction], batch_size: int) -> dict[str
         started = time.monotonic()
         second = categorize_pending(store, settings)
         second_wall = time.monotonic() - started
+        bodies = [r.body for r in fake.chat_requests() if r.status == 200 and isinstance(r.body, dict)]
         target = math.ceil(needing / batch_size)
         print("(a) requests against the fake")
         print(
@@ -366,7 +119,16 @@ def bench_requests(transactions: list[Transaction], batch_size: int) -> dict[str
             f"  second run sent {second.requests_sent} requests (target 0) "
             f"{'OK' if second.requests_sent == 0 else 'OVER TARGET'}"
         )
-        return {"requests": first.requests_sent, "target": target, "second": second.requests_sent}
+        print(
+            f"  tokens per merchant asked (stand-in's count, characters / 4): "
+            f"{first.prompt_tokens_per_merchant:.1f} prompt, {first.completion_tokens_per_merchant:.2f} answer"
+        )
+        return {
+            "requests": first.requests_sent,
+            "target": target,
+            "second": second.requests_sent,
+            "bodies": bodies,
+        }
 
 
 def bench_wall_time(transactions: list[Transaction], batch_size: int, slots: int) -> dict[str, float]:
@@ -412,20 +174,88 @@ def bench_wall_time(transactions: list[Transaction], batch_size: int, slots: int
         return {"wall": wall, "lower_bound": lower_bound, "ratio": wall / lower_bound}
 
 
+@dataclass
+class Run:
+    """What the sections share: the arguments, the generated year, what (a) sent."""
+
+    args: argparse.Namespace
+    transactions: list[Transaction]
+    sent: list[dict[str, Any]] = field(default_factory=list)
+
+
+def section_requests(run: Run) -> None:
+    run.sent = bench_requests(run.transactions, run.args.batch_size)["bodies"]
+
+
+def section_wall_time(run: Run) -> None:
+    if run.args.skip_wall:
+        print("(b) skipped (--skip-wall)")
+        return
+    bench_wall_time(run.transactions, run.args.batch_size, run.args.slots)
+
+
+def section_tokens(run: Run) -> None:
+    if not run.sent:
+        section_requests(run)
+    print_shape_comparison(run.sent, token_counter(), len(run.transactions))
+
+
+def section_llama(run: Run) -> None:
+    if not run.sent:
+        section_requests(run)
+    print_llama_measurement(run.sent, run.args.llama_model, run.args.llama_requests)
+
+
+def _delegate(title: str, module: str, argv: list[str]) -> Callable[[Run], None]:
+    """A section that runs another benchmark's `main(argv)`, when this checkout has it."""
+
+    def section(run: Run) -> None:
+        print(title)
+        if importlib.util.find_spec(module) is None:
+            print(f"  {module} is not in this checkout")
+            return
+        importlib.import_module(module).main(argv)
+
+    return section
+
+
+SECTIONS: dict[str, Callable[[Run], None]] = {
+    "a": section_requests,
+    "b": section_wall_time,
+    "c": section_tokens,
+    "d": section_llama,
+}
+EXTRA_SECTIONS: dict[str, Callable[[Run], None]] = {
+    # Hooks: the learned model's accuracy on a held-back half of the sample merchants, and the
+    # CLI's start-up time, are measured by their own benchmarks; listed here, they print in
+    # the same run. Replace a delegate with a function of `Run` for a row of its own.
+    "e": _delegate("(e) the learned model's accuracy", "benchmarks.bench_learning", []),
+    "f": _delegate("(f) CLI start-up", "benchmarks.bench_startup", []),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--transactions", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--batch-size", type=int, default=40)
     parser.add_argument("--slots", type=int, default=8)
-    parser.add_argument("--skip-wall", action="store_true", help="only the request-count measurement")
+    parser.add_argument("--skip-wall", action="store_true", help="leave out (b), the slow one")
+    parser.add_argument("--llama-model", type=Path, help="a GGUF model for (d), if llama-server is installed")
+    parser.add_argument("--llama-requests", type=int, default=3, help="requests (d) sends in each shape")
+    parser.add_argument("--only", help="comma-separated sections to run, e.g. a,c (default: all)")
     args = parser.parse_args(argv)
+    sections = SECTIONS | EXTRA_SECTIONS
+    chosen = args.only.split(",") if args.only else list(sections)
+    unknown = [name for name in chosen if name not in sections]
+    if unknown:
+        parser.error(f"unknown section(s) {unknown}; known: {', '.join(sections)}")
     transactions = generate_year(args.transactions, args.seed)
     descriptors = Counter(t.description for t in transactions)
     print(f"generated {len(transactions):,} transactions, {len(descriptors):,} distinct descriptors")
-    bench_requests(transactions, args.batch_size)
-    if not args.skip_wall:
-        bench_wall_time(transactions, args.batch_size, args.slots)
+    run = Run(args, transactions)
+    for name in chosen:
+        sections[name](run)
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from app.models import CategorySource
-from app.money import grouped, round_to_cents, sign_of
+from app.money import grouped, round_to_currency, sign_of
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "CAD": "CA$", "AUD": "A$"}
 
@@ -34,12 +34,12 @@ def source_from_label(label: str) -> str | None:
     return None
 
 
-def money(amount: Decimal | float | int, currency: str | None = None, *, signed: bool = False) -> str:
-    """`$1,234.56`, `-€12.00`, for any number of digits; an unknown currency is written after
-    the number."""
-    value = round_to_cents(Decimal(str(amount)))
-    sign = {-1: "-", 0: "", 1: "+" if signed else ""}[sign_of(value)]
-    body = grouped(value)
+def money(amount: Decimal, currency: str | None = None, *, signed: bool = False) -> str:
+    """`$1,234.56`, `-€12.00`, `¥1,200`: the currency's decimals (two without one), for any
+    number of digits; an unknown currency is written after the number."""
+    shown = round_to_currency(amount, currency)  # the sign of what is shown: -0.004 is 0.00
+    sign = {-1: "-", 0: "", 1: "+" if signed else ""}[sign_of(shown)]
+    body = grouped(shown, currency)
     if currency is None:
         return f"{sign}{body}"
     symbol = CURRENCY_SYMBOLS.get(currency.upper())

@@ -104,7 +104,7 @@ def _preview(
             "row": list(table.source_rows[:PREVIEW_ROWS]),
             "date": table.dates[:PREVIEW_ROWS],
             "description": table.descriptions[:PREVIEW_ROWS],
-            "amount": [float(amount) for amount in table.amounts[:PREVIEW_ROWS]],
+            "amount": pd.Series(table.amounts[:PREVIEW_ROWS], dtype=object),  # exact Decimals
             "currency": table.currencies[:PREVIEW_ROWS],
             "account": table.accounts[:PREVIEW_ROWS],
             "status": [

@@ -21,6 +21,7 @@ from app.categorize import decisions
 from app.categorize.merchant import merchant_name
 from app.categorize.review_need import REASON_ORDER, ledger_review_reasons
 from app.jobs import job_for
+from app.money import grouped, sign_of
 from app.store import TransactionFilter
 from components import resources, state
 from components.formatting import md, plural, source_label
@@ -43,8 +44,8 @@ EDITOR_COLUMNS = (
     "source",
     "confidence",
     "why",
-    "how",
     "description",
+    "how",
     "account",
     "original",
 )
@@ -177,8 +178,19 @@ def original_labels(rows: pd.DataFrame) -> list[str | None]:
     if "original_amount" not in rows:
         return [None] * len(rows)
     return [
-        f"{format(amount, ',.2f')} {code}" if isinstance(code, str) and amount is not None else None
+        f"{'-' if sign_of(amount) < 0 else ''}{grouped(amount, code)} {code}"
+        if isinstance(code, str) and amount is not None
+        else None
         for amount, code in zip(rows["original_amount"], rows["original_currency"], strict=True)
+    ]
+
+
+def merchant_labels(rows: pd.DataFrame) -> list[str]:
+    """The file's clean payee name where it gives one, else the name read from the raw text."""
+    payees = rows["payee"] if "payee" in rows else pd.Series([None] * len(rows), dtype=object)
+    return [
+        payee if isinstance(payee, str) and payee.strip() else merchant_name(text)
+        for payee, text in zip(payees, rows["description"], strict=True)
     ]
 
 
@@ -189,8 +201,8 @@ def editor_frame(rows: pd.DataFrame) -> pd.DataFrame:
             "date": rows["date"].dt.date,
             "account": rows["account"].astype(str),
             "description": rows["description"].astype(str),
-            "merchant": [merchant_name(text) for text in rows["description"]],
-            "amount": rows["amount_float"].astype(float),
+            "merchant": merchant_labels(rows),
+            "amount": rows["amount"].astype(object),  # exact Decimals
             "currency": rows["currency"].astype(str),
             "category": rows["category"].astype(object),
             "source": source_labels(rows["category_source"]),
@@ -316,7 +328,9 @@ def render_table(ids: Sequence[str], category_options: Sequence[str], page: int)
             "description": st.column_config.TextColumn(
                 "On your statement", help="The bank's own text, kept as it was", width="large"
             ),
-            "merchant": st.column_config.TextColumn("Merchant", width=150),
+            "merchant": st.column_config.TextColumn(
+                "Merchant", help="The payee your file names, else the name read from its text", width=150
+            ),
             "amount": st.column_config.NumberColumn(
                 "Amount", format="%.2f", help="Money out is negative", width=90
             ),

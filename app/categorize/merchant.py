@@ -5,21 +5,33 @@ prefixes, store numbers, references, dates, card masks, phone numbers, URLs, cit
 country, legal forms, padding, case) and keeps what separates merchants that belong in
 different categories (Amazon Marketplace vs Prime vs Fresh, Uber vs Uber Eats, Costco vs
 Costco Gas...). The raw description is stored beside the key; the key groups rows for
-rules, the LLM cache and display.
+rules, the LLM cache and display, so a key that lumps different payees together would make
+bulk corrections and one-ask-per-merchant wrong:
 
-Bump `MERCHANT_KEY_VERSION` whenever a change here can change a key, so stored keys are
-recomputed.
+- brands come from the catalog (merchants.json, via `catalog.py`), one entry per brand;
+- the payee is dug out of bank-generated lines (direct debits, ACH `DES:`/`INDN:` fields,
+  SEPA booking texts, "POS Debit - Visa Check Card 1234 -", fixed-width merchant/city/state);
+- the file's own payee (Transaction.payee) names the merchant when the description does not;
+- a key is never only booking words, places and numbers (merchant_words.json): such a row
+  gets "" and is decided on its own; a check is keyed by its number alone ("CHECK 1052").
+
+Bump `MERCHANT_KEY_VERSION` whenever a change here (or in the catalog's brands) can change a
+key, so stored keys are recomputed (`stored_keys.py`, which carries the user's rules along).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
-MERCHANT_KEY_VERSION = "1"
+from app.categorize.catalog import CatalogRule, brand_displays, brand_matcher
+
+MERCHANT_KEY_VERSION = "2"
 
 _CACHE_SIZE = 1 << 16
 
@@ -96,7 +108,11 @@ def _unwrap_structured(text: str) -> str | None:
         # BofA puts the merchant of a PayPal transfer in the ID field.
         if name.startswith("PAYPAL") and _THREE_LETTERS.search(ident) and not ident.startswith("PAYPAL"):
             return ident
-        return name if descr in name else f"{name} {descr}"
+        # The entry description tells a payroll from a loan, but "BILL PAY" or "ACH PMT" only
+        # says how the payee was paid.
+        if descr in name or all(word in _GENERIC_WORDS for word in descr.split()):
+            return str(name)
+        return f"{name} {descr}"
     if match := _ING_NL_NAME.search(text):
         return str(match["name"])
     if match := _SEPA_NAME.search(text):
@@ -133,9 +149,14 @@ _LEADING_PHRASES = (
     r"APLPAY",
     r"(?:APPLE|GOOGLE|ANDROID|SAMSUNG) PAY",
     r"ACH (?:DEBIT|CREDIT|WITHDRAWAL|DEPOSIT)?",
+    r"DIRECT DEBIT(?: PAYMENT)?",
+    r"DD(?= )",  # UK direct debit marker; "DD *DOORDASH" is the processor, handled below
+    r"BGC",  # UK bank giro credit
+    r"(?:VISA )?CHECK CARD",
     r"PURCHASE",
     r"POS",
     r"RECURRING",
+    r"DEBIT",
     # German booking texts (DKB, ING DE, Sparkasse...)
     r"LASTSCHRIFT ?/ ?BELASTUNG",
     r"(?:SEPA[- ])?(?:BASIS|FOLGE|ERST|EINZEL)?LASTSCHRIFT(?: EINZUG)?",
@@ -167,9 +188,21 @@ _LEADING_PHRASES = (
 _LEADING = re.compile(
     r"^(?:"
     + "|".join(_LEADING_PHRASES)
-    + r")(?![A-Z0-9])[\s:,./-]*(?:(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4})(?![\d/])[\s:,./-]*)?"
+    + r")(?![A-Z0-9])[\s:,./-]*(?:(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4,12})(?![\d/])[\s:,./-]*)?"
 )
 _LEADING_NOISE = re.compile(r"^[^A-Z0-9#]+")
+
+
+def _only_booking_words(text: str) -> bool:
+    """'POS DEBIT', 'Debitk.12 VISA Debit', 'PURCHASE AUTHORIZED ON 01/02': nothing names a payee."""
+    while True:
+        text = _LEADING_NOISE.sub("", text)
+        stripped = _LEADING.sub("", text, count=1)
+        if stripped == text:
+            return False
+        if len(_LETTER.findall(stripped)) < 2:
+            return True
+        text = stripped
 
 
 def _strip_leading(text: str) -> str:
@@ -217,103 +250,9 @@ def _strip_processor(text: str) -> str:
 
 
 # -- canonical keys for merchants whose descriptors vary a lot ---------------------------------
-
-
-@dataclass(frozen=True)
-class _Alias:
-    pattern: re.Pattern[str]
-    key: str
-    display: str
-
-
-def _alias(pattern: str, key: str, display: str) -> _Alias:
-    return _Alias(re.compile(rf"^(?:{pattern})(?![A-Z0-9])"), key, display)
-
-
-# Order matters: the more specific variant of a brand comes first.
-_ALIASES: tuple[_Alias, ...] = (
-    _alias(r"(?:AMAZON |AMZN )?PRIME ?VIDEO", "PRIME VIDEO", "Prime Video"),
-    _alias(r"(?:AMAZON|AMZN) ?PRIME|PRIME MEMBERSHIP", "AMAZON PRIME", "Amazon Prime"),
-    _alias(r"(?:AMAZON |AMZN )?AUDIBLE", "AUDIBLE", "Audible"),
-    _alias(r"(?:AMAZON |AMZN )?KINDLE ?(?:UNLTD|UNLIMITED|UNL)", "KINDLE UNLIMITED", "Kindle Unlimited"),
-    _alias(r"(?:AMAZON|AMZN) ?FRESH", "AMAZON FRESH", "Amazon Fresh"),
-    _alias(r"(?:AMAZON|AMZN) ?(?:DIGITAL|DIGI|DIG)(?: SVCS?| SERVICES)?", "AMAZON DIGITAL", "Amazon Digital"),
-    _alias(r"AMAZON ?WEB ?SERVICES|AWS(?: EMEA)?", "AMAZON WEB SERVICES", "Amazon Web Services"),
-    _alias(r"(?:AMAZON|AMZN) ?MUSIC", "AMAZON MUSIC", "Amazon Music"),
-    _alias(r"(?:AMAZON|AMZN) ?(?:PHARMACY|PHARM)|PILLPACK", "AMAZON PHARMACY", "Amazon Pharmacy"),
-    _alias(
-        r"(?:AMAZON|AMZN) ?(?:MKTP|MKTPL|MKTPLACE|MARKETPLACE|MKTPLC)|AMAZON\.[A-Z.]+|AMZN\.COM"
-        r"|AMAZON(?: EU| RETAIL| SERVICES| PAYMENTS| COM)?|AMZN",
-        "AMAZON MARKETPLACE",
-        "Amazon Marketplace",
-    ),
-    _alias(r"WHOLE ?F(?:OO)?DS(?: MKT| MARKET| MRKT)?|WFM", "WHOLE FOODS", "Whole Foods"),
-    _alias(r"UBER ?EATS", "UBER EATS", "Uber Eats"),
-    _alias(r"UBER ?ONE", "UBER ONE", "Uber One"),
-    _alias(r"UBER", "UBER", "Uber"),
-    _alias(r"LYFT", "LYFT", "Lyft"),
-    _alias(r"(?:DOORDASH ?)?DASHPASS", "DASHPASS", "DashPass"),
-    _alias(r"INSTACART ?(?:\+|PLUS|MEMBERSHIP|SUBSCRIPTION|EXPRESS)", "INSTACART+", "Instacart+"),
-    _alias(r"INSTACART", "INSTACART", "Instacart"),
-    _alias(
-        r"(?:APPLE|ITUNES)\.COM ?/?BILL|ITUNES(?:\.COM)?|APPLE SERVICES|APPLE\.COM SUBSCRIPTION",
-        "APPLE.COM/BILL",
-        "Apple.com/Bill",
-    ),
-    _alias(r"APPLE STORE|APPLE R\d{3}|APPLE RETAIL", "APPLE STORE", "Apple Store"),
-    _alias(r"APPLE\.COM ?/ ?[A-Z]{2}|APPLE ONLINE STORE", "APPLE ONLINE STORE", "Apple Online Store"),
-    _alias(r"COSTCO ?(?:GAS|GASOLINE|FUEL)", "COSTCO GAS", "Costco Gas"),
-    _alias(r"COSTCO(?: WHSE| WHOLESALE|\.COM)?", "COSTCO", "Costco"),
-    _alias(r"SAMS ?CLUB ?(?:GAS|FUEL)|SAMS FUEL", "SAMS CLUB GAS", "Sam's Club Gas"),
-    _alias(r"SAMS ?CLUB(?:\.COM)?", "SAMS CLUB", "Sam's Club"),
-    _alias(r"BJS ?(?:GAS|FUEL)", "BJS GAS", "BJ's Gas"),
-    _alias(r"BJS WHOLESALE(?: CLUB)?|BJS WHSE", "BJS WHOLESALE", "BJ's Wholesale"),
-    _alias(
-        r"(?:WALMART|WAL-MART|WAL MART|WM SUPERCENTER|WMT) ?(?:GROCERY|GROCERIES)",
-        "WALMART GROCERY",
-        "Walmart Grocery",
-    ),
-    _alias(r"(?:WALMART|WAL-MART|WMT) ?(?:\+|PLUS)", "WALMART+", "Walmart+"),
-    _alias(r"(?:WALMART|WAL-MART|WAL MART) ?(?:FUEL|GAS)", "WALMART FUEL", "Walmart Fuel"),
-    _alias(
-        r"WALMART(?:\.COM)?|WAL-MART|WAL MART|WM SUPERCENTER|WM SUPERC|WMT SUPERCENTER", "WALMART", "Walmart"
-    ),
-    _alias(r"TARGET(?:\.COM)?", "TARGET", "Target"),
-    _alias(r"7 ?- ?ELEVEN|7-11|7 ELEVEN|7ELEVEN|SEVEN ?ELEVEN", "7-ELEVEN", "7-Eleven"),
-    _alias(r"STARBUCKS", "STARBUCKS", "Starbucks"),
-    _alias(r"MC ?DONALDS?|MCDONALD S", "MCDONALDS", "McDonald's"),
-    _alias(r"TRADER JOE ?S?", "TRADER JOES", "Trader Joe's"),
-    _alias(r"NETFLIX", "NETFLIX", "Netflix"),
-    _alias(r"SPOTIFY", "SPOTIFY", "Spotify"),
-    _alias(r"(?:HLU ?)?HULU", "HULU", "Hulu"),
-    _alias(r"PAYPAL ?\(?EUROPE\)?|PAYPAL EUROPE", "PAYPAL", "PayPal"),
-    _alias(r"DISNEY ?(?:\+|PLUS)|DISNEYPLUS", "DISNEY+", "Disney+"),
-    _alias(r"YOUTUBE ?PREMIUM|YOUTUBEPREMIUM", "YOUTUBE PREMIUM", "YouTube Premium"),
-    _alias(r"YOUTUBE ?TV", "YOUTUBE TV", "YouTube TV"),
-    _alias(r"GOOGLE ?(?:STORAGE|ONE)", "GOOGLE ONE", "Google One"),
-    _alias(r"(?:THE )?HOME DEPOT|HOMEDEPOT(?:\.COM)?", "HOME DEPOT", "The Home Depot"),
-    _alias(r"LOWES(?: HOME)?(?: CENTERS?)?|LOWES\.COM", "LOWES", "Lowe's"),
-    _alias(r"WALGREENS?", "WALGREENS", "Walgreens"),
-    _alias(r"CVS(?: ?/ ?PHARMACY| PHARMACY)?", "CVS PHARMACY", "CVS Pharmacy"),
-    _alias(r"SHELL(?: OIL| SERVICE STATION| SERVICE)?", "SHELL", "Shell"),
-    _alias(r"CHEVRON", "CHEVRON", "Chevron"),
-    _alias(r"EXXON ?MOBIL|EXXON", "EXXONMOBIL", "ExxonMobil"),
-    _alias(r"TESCO ?(?:PFS|PETROL)", "TESCO PETROL", "Tesco Petrol"),
-    _alias(r"TESCO ?MOBILE", "TESCO MOBILE", "Tesco Mobile"),
-    _alias(r"TESCO(?: STORES?| EXPRESS| EXTRA| METRO| SUPERSTORE)?", "TESCO", "Tesco"),
-    _alias(r"(?:JS )?SAINSBURY ?S? ?(?:PETROL|PFS)", "SAINSBURYS PETROL", "Sainsbury's Petrol"),
-    _alias(r"(?:JS )?SAINSBURY ?S?(?: S/MKTS| SMKT| LOCAL| SUPERMARKETS?)?", "SAINSBURYS", "Sainsbury's"),
-    _alias(r"REWE", "REWE", "REWE"),
-    _alias(r"ALBERT HEIJN|AH TO GO", "ALBERT HEIJN", "Albert Heijn"),
-    _alias(r"LIEFERANDO(?:\.DE)?", "LIEFERANDO", "Lieferando"),
-    _alias(r"TFL(?: TRAVEL(?: CH(?:ARGE)?)?)?|TRANSPORT FOR LONDON", "TFL", "TfL"),
-    _alias(r"MTA(?: NYCT)?(?: PAYGO)?|NYCT PAYGO", "MTA", "MTA"),
-)
-_ALIAS_DISPLAY = {alias.key: alias.display for alias in _ALIASES}
-# One ordered alternation: the first alias that matches wins, as in the table.
-_ALIAS_MATCHER = re.compile(
-    "|".join(f"(?P<a{n}>{alias.pattern.pattern})" for n, alias in enumerate(_ALIASES))
-)
+#
+# The brands of the catalog (merchants.json): the first brand, in catalog order, whose
+# pattern starts the merchant part gives the key ("AMZN Mktp US*2K4" -> AMAZON MARKETPLACE).
 
 # A line with one of these words is a payment to a store card or a payout, not a purchase at
 # the store, so it must not collapse into the store's key ("HOME DEPOT AUTO PYMT").
@@ -324,13 +263,10 @@ _NOT_A_PURCHASE = re.compile(
 )
 
 
-def _canonical(text: str) -> _Alias | None:
+def _canonical(text: str) -> CatalogRule | None:
     if _NOT_A_PURCHASE.search(text):
         return None
-    match = _ALIAS_MATCHER.match(_collapse(text.replace("*", " ")))
-    if match is None or match.lastgroup is None:
-        return None
-    return _ALIASES[int(match.lastgroup[1:])]
+    return brand_matcher().at_start(_collapse(text.replace("*", " ")))
 
 
 # -- generic clean-up ----------------------------------------------------------------------------
@@ -367,10 +303,6 @@ _STAR_REFERENCE = re.compile(r"\*\s*[A-Z0-9]*\d[A-Z0-9]*")
 _DKB_LOCATION = re.compile(r"//.*$")
 
 
-def _table(text: str, sep: str = " ") -> list[str]:
-    return [item.strip() for item in text.split(sep) if item.strip()]
-
-
 _STORE_WORDS = frozenset(
     {"STORE", "STORES", "STR", "STE", "NO", "NR", "NUM", "BRANCH", "FILIALE", "LOC", "UNIT"}
 )
@@ -380,38 +312,15 @@ _LEGAL_FORMS = frozenset(
     {
         "GMBH", "MBH", "KG", "KGAA", "OHG", "UG", "EV", "E.V", "INC", "LLC", "L.L.C", "LTD", "LIMITED",
         "CORP", "CORPORATION", "PLC", "BV", "B.V", "NV", "N.V", "SARL", "S.A.R.L", "S.A R.L", "SRL",
-        "S.P.A", "OY", "ASA",
+        "S.P.A", "OY", "ASA", "PTY",
     }
 )  # fmt: skip
 _TRAILING_LEGAL_FORMS = frozenset({"CO", "AG", "SA", "S.A", "SAS", "AB", "SE", "COMPANY", "&"})
-_US_STATES = frozenset(
-    _table(
-        "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
-        "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR AB BC MB NB NL NS NT NU ON PE QC SK YT"
-    )
-)
-_COUNTRIES = frozenset(
-    _table(
-        "US USA GB GBR UK DE DEU NL NLD FR FRA IE IRL ES ESP IT ITA LU LUX BE BEL AT AUT CH CHE CAN AU AUS "
-        "SE SWE DK DNK PT PRT PL POL"
-    )
-)
-_CITIES = tuple(
-    city.split()
-    for city in _table(
-        "NEW YORK|BROOKLYN|LOS ANGELES|SAN FRANCISCO|SAN JOSE|SAN DIEGO|SEATTLE|AUSTIN|HOUSTON|DALLAS|"
-        "CHICAGO|BOSTON|DENVER|PHOENIX|PORTLAND|ATLANTA|MIAMI|ORLANDO|LAS VEGAS|PHILADELPHIA|WASHINGTON|"
-        "MINNEAPOLIS|DETROIT|NASHVILLE|CHARLOTTE|SACRAMENTO|OAKLAND|SANTA MONICA|SAN ANTONIO|COLUMBUS|"
-        "PITTSBURGH|BALTIMORE|SALT LAKE CTY|SALT LAKE CITY|NEW ORLEANS|HONOLULU|CUPERTINO|SUNNYVALE|"
-        "MOUNTAIN VIEW|PALO ALTO|REDMOND|BELLEVUE|JERSEY CITY|ARLINGTON|TORONTO|VANCOUVER|MONTREAL|"
-        "CALGARY|OTTAWA|LONDON|MANCHESTER|BIRMINGHAM|EDINBURGH|GLASGOW|BRISTOL|LEEDS|LIVERPOOL|DUBLIN|"
-        "BERLIN|MUNCHEN|MUENCHEN|MUNICH|HAMBURG|KOLN|KOELN|FRANKFURT|FRANKFURT AM MAIN|STUTTGART|"
-        "DUSSELDORF|DUESSELDORF|LEIPZIG|DRESDEN|AMSTERDAM|ROTTERDAM|UTRECHT|DEN HAAG|EINDHOVEN|PARIS|"
-        "LUXEMBOURG|LUXEMBURG|BRUSSELS|BRUXELLES|MADRID|BARCELONA|LISBON|ROME|MILAN|VIENNA|WIEN|ZURICH|"
-        "STOCKHOLM|COPENHAGEN|SUNNYVALE|LOS GATOS|MENLO PARK|CULVER CITY",
-        sep="|",
-    )
-)
+_WORDS = json.loads(Path(__file__).with_name("merchant_words.json").read_text(encoding="utf-8"))
+_GENERIC_WORDS = frozenset(_WORDS["generic_words"])
+_US_STATES = frozenset(_WORDS["us_states"])
+_COUNTRIES = frozenset(_WORDS["countries"])
+_CITIES = tuple(city.split() for city in _WORDS["cities"])
 _FUEL_WORDS = frozenset({"FUEL", "GAS", "GASOLINE", "PETROL", "PFS", "TANKSTELLE"})
 _CITIES_BY_LAST_WORD: dict[str, list[list[str]]] = {}
 for _city in sorted(_CITIES, key=len, reverse=True):
@@ -537,23 +446,61 @@ def _cleanup(text: str) -> str:
 
 
 def _first_field(text: str) -> str:
-    """Fixed-width exports (Amex, U.S. Bank) pad merchant, city and state into columns."""
-    for field in _PADDING.split(text):
-        if _has_word(_strip_leading(_collapse(field))):
+    """Fixed-width exports (Amex, U.S. Bank) pad merchant, city and state into columns.
+
+    The merchant is the first field with letters that is not only a place or a booking
+    word: "H-E-B #123   AUSTIN   TX" is H-E-B, never AUSTIN.
+    """
+    fields = _PADDING.split(text)
+    if len(fields) == 1:
+        return text
+    for field in fields:
+        merchant = _strip_leading(_collapse(field))
+        if len(_LETTER.findall(merchant)) >= 2 and not _names_no_merchant(_cleanup(merchant).split()):
             return field
     return text
+
+
+def _names_no_merchant(tokens: list[str]) -> bool:
+    """Only booking words, places and numbers ("DIRECT DEBIT", "POS 1234", "AUSTIN TX")."""
+    rest, dropped_words = list(tokens), False
+    while rest:
+        last = rest[-1]
+        if last.isdigit():
+            rest.pop()
+            continue
+        if last in _GENERIC_WORDS or last in _US_STATES or last in _COUNTRIES:
+            rest.pop()
+            dropped_words = True
+            continue
+        city = next((c for c in _CITIES_BY_LAST_WORD.get(last, ()) if rest[-len(c) :] == c), None)
+        if city is None:
+            return False
+        del rest[-len(city) :]
+        dropped_words = True
+    return dropped_words
+
+
+# "CHECK 1052", "Check # 001052", "CHQ 1052": a check is its number (who cashed it is unknown).
+_CHECK = re.compile(
+    r"^(?:CHECK|CHEQUE|CHK|CHQ|SHARE DRAFT)(?: PAID)?(?: (?:NO|NR|NUM|NUMBER)\.?)?[ #:.]*0*(?P<number>\d{1,12})"
+    r"(?![\w/-]|\.\d)"
+)
 
 
 @dataclass(frozen=True)
 class _Parsed:
     key: str
-    alias: _Alias | None
+    alias: CatalogRule | None
     text: str  # the merchant part before clean-up: no prefixes or ACH fields, padded fields kept
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def _parse(description: str) -> _Parsed:
     normalized = _normalize(description)
+    if check := _CHECK.match(_collapse(normalized)):
+        number = check["number"].lstrip("0") or "0"
+        return _Parsed(f"CHECK {number}", None, f"CHECK {number}")
     structured = _unwrap_structured(_collapse(normalized))
     if structured is None:
         text = _merchant_part(_collapse(_first_field(normalized)))
@@ -562,8 +509,11 @@ def _parse(description: str) -> _Parsed:
         text = whole = _strip_processor(_strip_leading(_collapse(structured)))
     alias = _canonical(text)
     if alias is not None:
-        return _Parsed(alias.key, alias, whole)
+        return _Parsed(alias.key or "", alias, whole)  # the catalog refuses brands without a key
     key = _cleanup(text) or _cleanup(_collapse(normalized)) or _collapse(normalized.replace("*", " "))
+    if _names_no_merchant(key.split()) or _only_booking_words(text):
+        # No key groups nothing: each such row is decided (and corrected) on its own.
+        return _Parsed("", None, whole)
     return _Parsed(key, None, whole)
 
 
@@ -571,9 +521,24 @@ def _merchant_part(text: str) -> str:
     return _strip_processor(_strip_leading(_collapse(_drop_reference_fields(text))))
 
 
-def merchant_key(description: str) -> str:
-    """A stable, upper-case key for the merchant behind a raw bank description."""
-    return _parse(description).key
+def _chosen(description: str, payee: str | None) -> _Parsed:
+    """A brand the description names wins (it tells Prime Video from Amazon); else the payee
+    the file gave, when it names a merchant; else the description."""
+    parsed = _parse(description)
+    if not payee or parsed.alias is not None:
+        return parsed
+    named = _parse(payee)
+    return named if named.key else parsed
+
+
+def merchant_key(description: str, payee: str | None = None) -> str:
+    """A stable, upper-case key for the merchant behind a raw bank description.
+
+    `payee` is the clean name some files give beside the description (Transaction.payee).
+    The key is never a booking word or a place ("DIRECT DEBIT", "AUSTIN"): such rows get
+    "" (no merchant), and a check is keyed by its number alone ("CHECK 1052").
+    """
+    return _chosen(description, payee).key
 
 
 def merchant_text(description: str) -> str:
@@ -613,16 +578,16 @@ def _title_token(token: str, first: bool) -> str:
     return "/".join(titled)
 
 
-def merchant_name(description: str) -> str:
+def merchant_name(description: str, payee: str | None = None) -> str:
     """A tidy display name: the brand's own spelling when known, else Title Case of the key."""
-    parsed = _parse(description)
-    if parsed.alias is not None:
+    parsed = _chosen(description, payee)
+    if parsed.alias is not None and parsed.alias.display:
         return parsed.alias.display
     return display_name(parsed.key)
 
 
 def display_name(key: str) -> str:
     """Display form of an already computed merchant key."""
-    if key in _ALIAS_DISPLAY:
-        return _ALIAS_DISPLAY[key]
+    if brand := brand_displays().get(key):
+        return brand
     return " ".join(_title_token(token, first=(i == 0)) for i, token in enumerate(key.split()))

@@ -38,10 +38,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from queue import Empty, SimpleQueue
+from typing import TYPE_CHECKING
 
+from app.categorize.answer import ItemAnswer, ParsedAnswer, parse_answer
 from app.categorize.builtin_rules import BuiltinMatch, builtin_category
 from app.categorize.examples import relevant_corrections
-from app.categorize.learned import Example, LearnedGuess, LearnedModel, merchant_text
 from app.categorize.llm import (
     ChatResult,
     EndpointClient,
@@ -58,8 +59,6 @@ from app.categorize.prompt import (
     MESSAGE_OVERHEAD_TOKENS,
     PROMPT_VERSION,
     AnswerShape,
-    ItemAnswer,
-    ParsedAnswer,
     PromptItem,
     SystemPrompt,
     answer_budget,
@@ -68,7 +67,6 @@ from app.categorize.prompt import (
     clip_text,
     item_prompt_tokens,
     looks_like_instruction,
-    parse_answer,
 )
 from app.categorize.redact import (
     NAME,
@@ -81,11 +79,14 @@ from app.categorize.redact import (
 from app.categorize.review_need import BUILTIN_TRUSTED_CONFIDENCE
 from app.categorize.run_limits import UNREADABLE_REPLIES, RunLimits, failure_kind
 from app.categorize.stored_keys import fill_merchant_keys
-from app.categorize.taxonomy import Taxonomy, load_taxonomy
+from app.categorize.taxonomy import INCOME, Taxonomy, load_taxonomy
 from app.models import CategorySource, Direction, Transaction, direction_of
 from app.money import round_to_cents
 from app.settings import Settings
 from app.store import CategoryUpdate, Store
+
+if TYPE_CHECKING:  # imported where used: numpy loads only once the user has labeled something
+    from app.categorize.learned import Example, LearnedGuess
 
 HISTORY_CONFIDENCE = 0.95
 MAX_ASKS_PER_MERCHANT = 3
@@ -106,6 +107,8 @@ CORRECTION_POOL = 400
 """The user's latest corrections the prompt's examples are chosen from (nearest merchants first)."""
 
 KEPT_ON_THIS_MACHINE = "may be a person's name, so it was not sent to the model; needs you"
+NO_MERCHANT_GROUP = "#"  # + the row's id: the group of one row whose text names no merchant
+NAMES_NO_MERCHANT = "names no merchant (only booking words), nothing to ask the model; needs you"
 
 
 # -- progress and report ------------------------------------------------------------------
@@ -197,6 +200,11 @@ class MerchantGroup:
             self._prompt_text = text or clip_text(redact(description))
         return self._prompt_text
 
+    def names_no_merchant(self) -> bool:
+        """A row keyed "" ("POS DEBIT", "Debitk.12 VISA Debit"): its text says how it was paid,
+        not to whom, so a model could only guess; each such row is its own group."""
+        return self.merchant_key.startswith(NO_MERCHANT_GROUP)
+
     def may_be_only_a_name(self) -> bool:
         """The text that would be sent may be nothing but a person's name ("JOHN SMITH",
         "An Maria Schmidt", "Quillon Ashgrove"): that cannot be told from a merchant's name,
@@ -224,6 +232,8 @@ class MerchantGroup:
 
     def learned_example(self) -> Example:
         """What the learned model reads of this merchant: its first row, at its typical amount."""
+        from app.categorize.learned import Example, merchant_text
+
         first = self.transactions[0]
         bank_categories = Counter(t.bank_category for t in self.transactions if t.bank_category)
         return Example(
@@ -238,7 +248,7 @@ class MerchantGroup:
 
 def _group_key(t: Transaction, key: str | None) -> tuple[str, Direction]:
     # A description with no usable merchant key stays on its own: grouping it would merge strangers.
-    return (key or f"#{t.id}", t.direction)
+    return (key or f"{NO_MERCHANT_GROUP}{t.id}", t.direction)
 
 
 def _pending_groups(store: Store) -> list[MerchantGroup]:
@@ -552,7 +562,11 @@ class _Run:
             if group.builtin is not None:
                 tentative[id(group)] = _builtin_decision(group.builtin)
         for group in remaining:
-            if id(group) not in final and group.may_be_only_a_name():
+            if id(group) in final:
+                continue
+            if group.names_no_merchant():
+                final[id(group)] = self._fallback(group, tentative, NAMES_NO_MERCHANT)
+            elif group.may_be_only_a_name():
                 final[id(group)] = self._fallback(group, tentative, KEPT_ON_THIS_MACHINE)
         to_ask = [g for g in remaining if id(g) not in final]
 
@@ -982,7 +996,7 @@ def _best_builtin(group: MerchantGroup, taxonomy: Taxonomy) -> BuiltinMatch | No
     """
     best: BuiltinMatch | None = None
     for t in group.transactions:
-        match = builtin_category(t.description, group.merchant_key, group.direction, t.bank_category)
+        match = builtin_category(t.description, group.merchant_key, group.direction, t.bank_category, t.payee)
         if match is None or (best is not None and match.confidence <= best.confidence):
             continue
         category = match.category if match.category in taxonomy.names else taxonomy.match(match.category)
@@ -1003,16 +1017,22 @@ def _learned_guesses(
     store: Store, groups: Sequence[MerchantGroup], taxonomy: Taxonomy
 ) -> dict[int, LearnedGuess]:
     """The learned model's earned answers for these merchants (none while it has too few labels)."""
-    if not groups:
+    labels = store.labeled_rows() if groups else []
+    if not labels:
         return {}
-    model = LearnedModel(store.labeled_rows())
+    # Here, not at the top: numpy is loaded only once the user has labeled something.
+    from app.categorize.learned import LearnedModel
+
+    model = LearnedModel(labels)
     if not model.answers:
         return {}
     guesses = model.guess_many([g.learned_example() for g in groups])
     return {
         id(group): guess
         for group, guess in zip(groups, guesses, strict=True)
-        if guess is not None and guess.category in taxonomy.names
+        if guess is not None
+        and guess.category in taxonomy.names
+        and not (guess.category == INCOME and group.direction == "out")  # as the model's answers
     }
 
 
@@ -1022,7 +1042,7 @@ def _user_history(store: Store) -> dict[tuple[str, Direction], str]:
     # into every categorize run, offline ones included, for this one look-up.
     with store.connect() as conn:
         rows = conn.execute(
-            "SELECT merchant_key, amount, category FROM transactions WHERE category_source = ?",
+            "SELECT merchant_key, amount_minor, category FROM transactions WHERE category_source = ?",
             (CategorySource.USER.value,),
         ).fetchall()
     seen: dict[tuple[str, Direction], set[str]] = {}

@@ -16,11 +16,14 @@ above the precision it earned on the user's own labels) decided it without disag
 from __future__ import annotations
 
 from collections.abc import Collection
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from app.models import USER_SOURCES, CategorySource
-from app.store import Store
+
+if TYPE_CHECKING:  # pandas is imported where a frame is judged: the cascade needs only the constant
+    import pandas as pd
+
+    from app.store import Store
 
 LOW_CONFIDENCE = 0.7
 BUILTIN_TRUSTED_CONFIDENCE = 0.85
@@ -51,6 +54,8 @@ def review_reasons(frame: pd.DataFrame, confirmed: Collection[tuple[str, str]]) 
     in the ledger (`Store.confirmed_merchant_categories`), so a page of rows is judged the
     same as the whole ledger.
     """
+    import pandas as pd
+
     if frame.empty:
         return pd.Series([], index=frame.index, dtype=object)
     source = frame["category_source"].astype(object)

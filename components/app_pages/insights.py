@@ -24,7 +24,9 @@ def _amount(value: Decimal | None, currency: str | None) -> str:
     return "–" if value is None else money(value, currency)
 
 
-def render_headline(head: insights.Headline, filters: ViewFilters, sparkline: list[float]) -> None:
+def render_headline(head: insights.Headline, filters: ViewFilters, sparkline: list[int]) -> None:
+    """The headline metrics; `sparkline` is spending per month in minor units (its shape is all
+    the bar chart shows)."""
     code = head.currency
     previous = "the period before"
     before = insights.previous_period(*filters.period) if filters.period is not None else None
@@ -182,7 +184,7 @@ def render() -> None:
     monthly = insights.income_vs_spending(
         frame, currency=head.currency, include_transfers=filters.include_transfers, kinds=view.kinds
     )
-    render_headline(head, filters, [float(v) for v in monthly["spending_float"]])
+    render_headline(head, filters, [int(v) for v in monthly["spending_minor"]])
     uncategorized = int(frame["category"].isna().sum())
     if uncategorized:
         st.warning(f"{uncategorized:,} transaction(s) here have no category yet; the Review page lists them.")

@@ -2,7 +2,7 @@
 
 The rows are written straight into the store (the importer now refuses them): a 9999-12-31 row
 used to break the first page, Insights and Export; 0001-01-01 and a 32-digit amount broke the
-HTML report.
+HTML report. The largest amount is now the store's: 2**63 - 1 cents.
 """
 
 from __future__ import annotations
@@ -58,13 +58,13 @@ def test_every_page_renders_an_extreme_ledger(store: Store, ledger: str, period:
                 _no_exception(at, f"export {button.key}, {period}")
 
 
-def test_insights_shows_a_32_digit_spending_to_the_cent(store: Store) -> None:
+def test_insights_shows_a_spending_past_int64_to_the_cent(store: Store) -> None:
     store_rows(store, LEDGERS["huge-amount"])
     at = AppTest.from_file(str(ENTRYPOINT), default_timeout=TIMEOUT_S)
     at.run()
     at.switch_page(page_path("insights")).run()
     _no_exception(at, "insights")
     shown = {m.label: m.value for m in at.metric}
-    # Every digit: `-HUGE_AMOUNT + Decimal("12.50")` in the default context would end in 790,000.00.
-    assert shown["Spending"] == "$12,345,678,901,234,567,890,123,456,789,024.50"
-    assert shown["Spending"] == money(Decimal("12345678901234567890123456789024.50"), "USD")
+    # Every digit: 2**63 - 1 cents plus 1,250 passes int64, where numpy would wrap to a negative.
+    assert shown["Spending"] == "$92,233,720,368,547,770.57"
+    assert shown["Spending"] == money(Decimal("92233720368547770.57"), "USD")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 
 from streamlit.testing.v1 import AppTest
 
@@ -69,7 +70,7 @@ def test_two_uploaded_files_are_previewed_each_on_its_own_card(open_page, store:
         assert result.parsed is not None
         first = result.parsed.transactions[0]
         assert table.iloc[0]["description"] == first.description
-        assert table.iloc[0]["amount"] == float(first.amount)
+        assert table.iloc[0]["amount"] == first.amount  # the exact Decimal, not a float
         assert set(table["status"]) == {"new"}
     # the skipped balance line of the BofA file is listed with its reason
     assert any("skipped" in e.label for e in at.expander)
@@ -119,19 +120,21 @@ def test_an_uncertain_layout_opens_the_mapping_form_and_the_users_choice_is_prev
     assert any("not sure" in t for t in texts(at.markdown))
     assert at.warning, "the importer's doubts are shown"
     (table,) = _preview_tables(at)
-    assert table.iloc[0]["amount"] == -4.50  # detected as a card export: purchases flipped to negative
+    assert table.iloc[0]["amount"] == Decimal(
+        "-4.50"
+    )  # detected as a card export: purchases flipped to negative
 
     sha = hashlib.sha256(MYSTERY).hexdigest()
     at.selectbox(key=state.file_widget_key(sha, "map_sign")).set_value(SignRule.SIGNED).run()
     assert not at.exception
     (table,) = _preview_tables(at)
-    assert table.iloc[0]["amount"] == 4.50  # live preview with the user's sign convention
+    assert table.iloc[0]["amount"] == Decimal("4.50")  # live preview with the user's sign convention
     plan = at.session_state[state.IMPORT_PLAN][sha]
     assert json.loads(plan["mapping"])["sign"] == "signed"
 
     at.button(key=state.IMPORT_BUTTON).click().run()
     frame = store.transactions_frame()
-    assert sorted(frame["amount_float"]) == [-300.0, 4.5, 12.0, 82.1]
+    assert sorted(frame["amount"]) == [Decimal("-300"), Decimal("4.5"), Decimal("12"), Decimal("82.1")]
     fingerprint = preview_files(store, [("mystery.csv", MYSTERY)])[0].parsed.header_fingerprint
     assert store.get_mapping(fingerprint)["sign"] == "signed"
 
@@ -185,8 +188,8 @@ def test_an_ofx_and_a_qif_upload_get_file_cards_and_import_from_the_dashboard(
     markdown = " ".join(texts(at.markdown)).replace("\\", "")  # markdown escapes the dots
     assert "OFX 2.00 (XML)" in markdown and "QIF (card register)" in markdown
     ofx_table, qif_table = _preview_tables(at)
-    assert list(ofx_table["amount"]) == [-23.40] and list(ofx_table["currency"]) == ["AUD"]
-    assert list(qif_table["amount"]) == [-45.10, -9.99, 500.00]
+    assert list(ofx_table["amount"]) == [Decimal("-23.40")] and list(ofx_table["currency"]) == ["AUD"]
+    assert list(qif_table["amount"]) == [Decimal("-45.10"), Decimal("-9.99"), Decimal("500.00")]
     # the format names every field: no column mapping to correct
     assert not any("Columns, dates and signs" in e.label for e in at.expander)
     account = at.text_input(key=state.file_widget_key(hashlib.sha256(ofx[1]).hexdigest(), "account"))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.categorize import decisions
 from app.categorize.review_need import REASONS, ledger_review_reasons
-from app.models import CategorySource
-from app.store import Store, TransactionFilter
+from app.models import CategorySource, RowSource, Transaction
+from app.store import ImportRecord, Store, TransactionFilter
 from components import state
 from components.review_table import ALL_ROWS, NEEDS_REVIEW
 from tests.apptest.conftest import texts
@@ -185,3 +188,57 @@ def test_an_empty_ledger_says_what_to_do(open_page) -> None:
     at = open_page("review")
     assert any("No transactions yet" in t for t in texts(at.info))
     assert not at.data_editor
+
+
+def test_the_grid_shows_the_payee_and_foreign_spend_beside_the_raw_text(open_page, store: Store) -> None:
+    hotel = Transaction(
+        id="t-hotel",
+        account="Card",
+        date=dt.date(2024, 3, 4),
+        description="HTL BRISTOL LDN 4471",
+        payee="Hotel Bristol",
+        amount=Decimal("-9.40"),
+        currency="EUR",
+        original_amount=Decimal("-8.00"),
+        original_currency="GBP",
+        source=RowSource(file_sha256="p" * 64, row=1),
+    )
+    ramen = Transaction(
+        id="t-ramen",
+        account="Card",
+        date=dt.date(2024, 3, 5),
+        description="ICHIRAN SHIBUYA 0042",
+        amount=Decimal("-1200"),
+        currency="JPY",
+        source=RowSource(file_sha256="p" * 64, row=2),
+    )
+    store.commit_import(ImportRecord("p" * 64, "p.csv", "test", "Card", 2), [hotel, ramen])
+    shown = open_page("review").data_editor[0].value
+    assert shown.at["t-hotel", "merchant"] == "Hotel Bristol"
+    assert shown.at["t-hotel", "description"] == "HTL BRISTOL LDN 4471"  # the raw text, as it was
+    assert shown.at["t-hotel", "original"] == "-8.00 GBP"
+    assert shown.at["t-hotel", "amount"] == Decimal("-9.40")
+    assert shown.at["t-ramen", "amount"] == Decimal("-1200") and pd.isna(shown.at["t-ramen", "original"])
+
+
+def test_accept_all_shown_confirms_every_listed_row_and_empties_the_queue(
+    review: AppTest, store: Store
+) -> None:
+    frame = store.transactions_frame()
+    queued = list(frame[ledger_review_reasons(store, frame) != ""].index)
+    assert queued
+    accept = review.button(key=state.REVIEW_MARK_ALL_BUTTON)
+    assert accept.label == f"Accept all {len(queued):,} shown"
+
+    accept.click().run()
+
+    assert store.transactions_frame(TransactionFilter(ids=queued))["reviewed"].all()
+    assert review.session_state[state.REVIEW_PAGE_IDS] == []
+    assert any("Nothing needs review" in t for t in texts(review.success))
+
+
+def test_the_grid_says_how_each_category_was_decided(review: AppTest) -> None:
+    review = _show_all(review)
+    shown = review.data_editor[0].value
+    built_in = shown[shown["source"] == "built-in"]
+    assert len(built_in) and built_in["how"].str.startswith("built-in rule: ").all()

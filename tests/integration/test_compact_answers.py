@@ -13,10 +13,10 @@ from typing import Any
 import httpx2
 import pytest
 
+from app.categorize.answer import MODEL_CONFIDENCE, parse_answer
 from app.categorize.pipeline import categorize_pending
 from app.categorize.prompt import (
     ANSWER_EXAMPLES,
-    MODEL_CONFIDENCE,
     PromptItem,
     answer_budget,
     build_messages,
@@ -67,6 +67,20 @@ def test_the_stand_in_answers_in_the_shape_the_system_prompt_shows() -> None:
     assert compact == {"1": expected_model_category("ZORBLAX DELI"), "2": None}
     assert [r["id"] for r in long["results"]] == ["1", "2"]
     assert plain == long and forced == long  # no example shown, or told to: the long shape
+
+
+def test_output_faults_keep_the_requested_shape() -> None:
+    system = build_system_prompt(DEFAULT_TAXONOMY).text
+    with FakeParallax() as fake:
+        fake.push_scenarios("wrong_schema:missing_id", "wrong_schema:renumbered", "bad_json:trailing_comma")
+        missing = json.loads(_content(fake, system))
+        renumbered = json.loads(_content(fake, system))
+        trailing = _content(fake, system)
+    assert list(missing) == ["1"]
+    assert list(renumbered) == ["0", "1"]  # the model counted from 0
+    assert trailing.endswith(", }")
+    assert parse_answer(trailing, ITEMS, DEFAULT_TAXONOMY).missing == []
+    assert "renumbered" in (parse_answer(json.dumps(renumbered), ITEMS, DEFAULT_TAXONOMY).problem or "")
 
 
 def test_the_shape_knob_is_checked() -> None:

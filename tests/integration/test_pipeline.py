@@ -10,7 +10,7 @@ from typing import Any
 
 from app.categorize import decisions
 from app.categorize.merchant import merchant_key, merchant_name
-from app.categorize.pipeline import Progress, categorize_pending, planned_batch_sizes
+from app.categorize.pipeline import NAMES_NO_MERCHANT, Progress, categorize_pending, planned_batch_sizes
 from app.models import CategorySource
 from app.settings import Settings
 from app.store import Store
@@ -357,3 +357,27 @@ def test_planned_batch_sizes_even_out_the_last_wave_within_five_percent() -> Non
     assert planned_batch_sizes(23, 5, 8) == [5, 5, 5, 4, 4]
     assert planned_batch_sizes(7, 40, 8) == [7]
     assert planned_batch_sizes(0, 40, 8) == []
+
+
+def test_three_direct_debits_are_three_merchants_to_the_model(settings: Settings, store: Store) -> None:
+    # Invented payees: no built-in rule knows them, so the model is asked about each.
+    debits = [
+        "Direct Debit 112233 QUILLBANK HEALTH 44556677",
+        "Direct Debit 223344 ORBITEL MOBILE 99887766",
+        "Direct Debit 334455 VOLTAGRID ENERGY PTY LTD 11223344",
+    ]
+    rows_in = rows_for(debits, repeats=2) + rows_for(["POS Debit - Visa Check Card 4412 -"], repeats=2)
+    ids = seed(store, rows_in)
+    with FakeParallax() as fake:
+        report = categorize_pending(store, fake_settings(settings, fake))
+        sent = [item["text"] for record in fake.chat_requests() for item in items_sent(record)]
+    assert sorted(sent) == ["Orbitel Mobile", "Quillbank Health", "Voltagrid Energy"]
+    assert report.merchants_asked == 3
+    # The bare card line names nobody: its two rows are never one merchant, nor asked about.
+    assert [decisions.merchant_scope(store, tid)[2] for tid in ids] == [2, 2, 2, 2, 2, 2, 1, 1]
+    rows = state(store)
+    assert [rows[tid].category for tid in ids[:6]] == [
+        expected_model_category(r.description) for r in rows_in[:6]
+    ]
+    assert [rows[tid].category for tid in ids[6:]] == [None, None]
+    assert report.uncategorized[NAMES_NO_MERCHANT] == 2

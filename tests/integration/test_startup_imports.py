@@ -70,6 +70,20 @@ GENERIC_STATEMENT = (
     "2025-02-05;QUILLFERN GROCERY #0412;-33,05\n"
 )
 
+OFX_STATEMENT = (
+    "OFXHEADER:100\r\nDATA:OFXSGML\r\nVERSION:102\r\nSECURITY:NONE\r\nENCODING:USASCII\r\n"
+    "CHARSET:1252\r\nCOMPRESSION:NONE\r\nOLDFILEUID:NONE\r\nNEWFILEUID:NONE\r\n\r\n"
+    "<OFX><BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STATUS><CODE>0<SEVERITY>INFO</STATUS><STMTRS>"
+    "<CURDEF>USD<BANKACCTFROM><BANKID>000000000<ACCTID>9988<ACCTTYPE>CHECKING</BANKACCTFROM>"
+    "<BANKTRANLIST><DTSTART>20250301<DTEND>20250331"
+    "<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20250304<TRNAMT>-21.50<FITID>A1<NAME>QUILLFERN GROCERY</STMTTRN>"
+    "<STMTTRN><TRNTYPE>CREDIT<DTPOSTED>20250305<TRNAMT>1200.00<FITID>A2<NAME>MARLOWE LTD PAYROLL</STMTTRN>"
+    "</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\r\n"
+)
+QIF_STATEMENT = (
+    "!Type:Bank\nD03/06/2025\nT-9.99\nPTORVELLE PHARMACY\n^\nD03/07/2025\nT-45.00\nPHOLLOWAY GARAGE\n^\n"
+)
+
 
 def _run(tmp_path: Path, data_dir: Path, *argv: str) -> tuple[object, set[str]]:
     report = tmp_path / "loaded.json"
@@ -100,8 +114,10 @@ def test_help_loads_neither_settings_nor_any_heavy_library(tmp_path: Path, isola
     [
         ("Chase1234_Activity_20250315.CSV", CARD_STATEMENT, [], 4),
         ("export.csv", GENERIC_STATEMENT, ["--currency", "EUR"], 3),
+        ("checking.ofx", OFX_STATEMENT, [], 2),
+        ("checking.qif", QIF_STATEMENT, ["--currency", "USD"], 2),
     ],
-    ids=["issuer-profile", "generic-reader"],
+    ids=["issuer-profile", "generic-reader", "ofx", "qif"],
 )
 def test_import_reads_and_stores_without_dataframes_or_an_http_client(
     tmp_path: Path, isolated_data_dir: Path, name: str, text: str, extra: list[str], rows: int

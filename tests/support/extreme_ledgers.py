@@ -1,4 +1,5 @@
-"""Ledgers holding values the importer refuses but a store can hold (older imports, manual edits).
+"""Ledgers holding values the importer refuses but a store can hold (older imports, manual edits):
+dates at the ends of the calendar, amounts at the ends of the store's 64-bit minor units.
 
 They are written straight into the store, never through the importer, so every reader of the
 store (insights, charts, exports, pages) can be driven with them.
@@ -12,11 +13,13 @@ from decimal import Decimal
 
 from app.ids import identity_key, occurrence_ids
 from app.models import RowSource, Transaction
+from app.money import MAX_MINOR, from_minor
 from app.store import ImportRecord, Store
 
 EARLIEST = dt.date.min  # 0001-01-01
 LATEST = dt.date.max  # 9999-12-31
-HUGE_AMOUNT = Decimal("-12345678901234567890123456789012.00")  # 32 digits before the point
+# The most negative USD amount the store holds: -(2**63 - 1) cents, 19 digits.
+HUGE_AMOUNT = -from_minor(MAX_MINOR, "USD")
 
 # (date, description, amount, currency)
 Row = tuple[dt.date, str, Decimal, str]

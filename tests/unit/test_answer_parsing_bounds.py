@@ -15,7 +15,8 @@ from typing import TypeVar
 
 import pytest
 
-from app.categorize.prompt import MAX_NESTING, PromptItem, extract_json, parse_answer, strip_reasoning
+from app.categorize.answer import MAX_NESTING, extract_json, parse_answer, strip_reasoning
+from app.categorize.prompt import PromptItem
 from app.categorize.taxonomy import DEFAULT_TAXONOMY
 
 SIZE = 64 * 1024

@@ -16,6 +16,7 @@ from app.categorize.builtin_rules import (
     merchant_pattern_count,
     rule_count,
 )
+from app.categorize.catalog import load_catalog
 from app.categorize.merchant import merchant_key
 from app.categorize.taxonomy import DEFAULT_TAXONOMY
 
@@ -384,11 +385,13 @@ def test_builtin_category(description: str, direction: str, expected: str | None
 
 
 def test_every_rule_files_into_the_default_taxonomy() -> None:
-    rules = (*builtin_rules._ISSUER_RULES, *builtin_rules._MERCHANT_RULES, *builtin_rules._FALLBACK_RULES)
-    for rule in rules:
+    catalog = load_catalog()
+    for rule in (*catalog.issuer, *catalog.merchant_tier, *catalog.fallback):
         assert rule.category in DEFAULT_TAXONOMY.names, rule
         assert 0 < rule.confidence <= 1
         assert rule.rule
+    assert catalog.merchant_confidence == MERCHANT_CONFIDENCE
+    assert catalog.merchant_text_confidence == builtin_rules.MERCHANT_TEXT_CONFIDENCE
 
 
 def test_rule_table_size() -> None:
@@ -402,7 +405,7 @@ def test_confidence_orders_issuer_merchant_and_bank_category() -> None:
     from_text = builtin_category("WAWA 8123 FUEL", "WAWA", "out")  # key alone says grocery
     bank = builtin_category("JOES PLACE", "JOES PLACE", "out", "Restaurants")
     assert issuer == BuiltinMatch(T, 0.98, "card payment line")
-    assert merchant == BuiltinMatch("Dining", MERCHANT_CONFIDENCE, "known merchant: coffee")
+    assert merchant == BuiltinMatch("Dining", MERCHANT_CONFIDENCE, "known merchant: Starbucks")
     assert from_text is not None and from_text.category == "Groceries"  # the key wins when it matches
     assert bank == BuiltinMatch("Dining", BANK_CATEGORY_CONFIDENCE, "bank category: Restaurants")
     assert issuer.confidence > merchant.confidence > bank.confidence
@@ -503,8 +506,9 @@ def test_a_known_merchant_beats_the_bank_category() -> None:
 
 
 def test_rule_patterns_do_not_capture_and_respect_word_boundaries() -> None:
-    for rule in builtin_rules._MERCHANT_RULES:
-        assert re.compile(rule.source).groups == 0
+    catalog = load_catalog()
+    for rule in (*catalog.issuer, *catalog.brands, *catalog.merchants, *catalog.fallback):
+        assert re.compile(rule.source).groups == 0, rule.rule
     assert builtin_category("MOBILE GAMES INC", "MOBILE GAMES", "out") is None  # MOBIL, not MOBILE
     assert builtin_category("BPX ENERGY", "BPX ENERGY", "out") is None
 

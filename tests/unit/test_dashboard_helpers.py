@@ -84,5 +84,3 @@ def test_a_custom_period_accepts_either_order_and_a_half_picked_range() -> None:
 def test_period_text() -> None:
     assert filters.period_text((dt.date(2026, 2, 1), dt.date(2026, 2, 28))) == "February 2026"
     assert filters.period_text((dt.date(2026, 2, 1), dt.date(2026, 3, 31))) == "01 Feb 2026 – 31 Mar 2026"
-
-

@@ -142,3 +142,85 @@ def test_rules_validate_their_input(store: Store) -> None:
     with pytest.raises(decisions.DecisionError):
         decisions.create_rule(store, "  ", "out", "Dining")
     assert store.rules() == []
+
+
+DIRECT_DEBITS = [
+    ("2026-03-06", "Direct Debit 112233 MEDIBANK PRIVATE 44556677", "-180.00"),
+    ("2026-03-07", "Direct Debit 223344 OPTUS BILLING 99887766", "-65.00"),
+    ("2026-03-08", "Direct Debit 334455 AGL SALES PTY LTD 11223344", "-120.00"),
+    ("2026-04-06", "Direct Debit 112233 MEDIBANK PRIVATE 44559911", "-180.00"),
+    ("2026-03-09", "CHECK 1052", "-400.00"),
+    ("2026-03-10", "CHECK 1053", "-75.00"),
+    ("2026-03-11", "CHECK", "-20.00"),
+    ("2026-03-12", "POS Debit - Visa Check Card 4412 -", "-9.99"),
+]
+
+
+def test_apply_to_all_offers_only_rows_of_the_same_merchant(store: Store) -> None:
+    ids = seed(store, DIRECT_DEBITS)
+    counts = [decisions.merchant_scope(store, tid)[2] for tid in ids]
+    # Medibank twice; Optus, AGL and each check alone; rows naming no merchant alone too.
+    assert counts == [2, 1, 1, 2, 1, 1, 1, 1]
+    keys = [decisions.merchant_scope(store, tid)[0] for tid in ids]
+    assert len({keys[0], keys[1], keys[2]}) == 3
+    assert keys[6] == keys[7] == ""  # no merchant: never grouped with each other
+    assert decisions.apply_to_merchant(store, keys[0], "out", "Insurance") == 2
+    assert state(store)[ids[1]] == (None, None)
+    with pytest.raises(decisions.DecisionError, match="no merchant"):
+        decisions.apply_to_merchant(store, "", "out", "Shopping")
+    assert decisions.preview_rule(store, "", "out", "Shopping") == 0
+    assert state(store)[ids[6]] == (None, None) and state(store)[ids[7]] == (None, None)
+
+
+def test_correct_merchant_spares_rows_the_user_set_by_hand(store: Store) -> None:
+    ids = seed(store)
+    decisions.correct(store, ids[1:2], "Groceries")
+    outcome = decisions.correct_merchant(store, ids[0], "Dining")
+    assert (outcome.merchant_key, outcome.direction, outcome.changed, outcome.spared) == (
+        "STARBUCKS",
+        "out",
+        2,
+        1,
+    )
+    after = state(store)
+    assert [after[t] for t in ids[:3]] == [("Dining", "user"), ("Groceries", "user"), ("Dining", "user")]
+    assert after[ids[3]] == (None, None)
+    # correcting a row the user set by hand before is a new decision on that row
+    assert decisions.correct_merchant(store, ids[1], "Dining").changed == 1
+    assert state(store)[ids[1]] == ("Dining", "user")
+
+
+def test_accept_confirms_categories_without_changing_them(store: Store) -> None:
+    ids = seed(store)
+    model_says(store, ids[:2], "Dining")
+    with pytest.raises(decisions.DecisionError, match="no category to accept"):
+        decisions.accept(store, [ids[0], ids[4]])
+    with pytest.raises(decisions.DecisionError, match="no transaction"):
+        decisions.accept(store, ["nope"])
+    assert decisions.accept(store, [ids[0], ids[0]]) == 1
+    frame = store.transactions_frame()
+    assert bool(frame.loc[ids[0], "reviewed"]) and frame.loc[ids[0], "category_source"] == "model"
+    outcome = decisions.accept_all(store)
+    assert (outcome.accepted, outcome.uncategorized) == (1, 3)
+    assert list(store.transactions_frame().loc[ids, "reviewed"]) == [True, True, False, False, False]
+
+
+def test_category_names_are_matched_ignoring_case_only(store: Store) -> None:
+    assert decisions.resolve_category(store, "  transfers &  card payments ") == "Transfers & Card Payments"
+    with pytest.raises(decisions.DecisionError, match="not a category"):
+        decisions.resolve_category(store, "restaurants")  # no guessing for what the user typed
+
+
+def test_import_categories_checks_everything_before_writing(store: Store) -> None:
+    ids = seed(store)
+    model_says(store, ids[:1], "Dining")
+    with pytest.raises(decisions.DecisionError, match="no transaction"):
+        decisions.import_categories(store, {ids[1]: "Groceries", "nope": "Dining"})
+    with pytest.raises(decisions.DecisionError, match="not a category"):
+        decisions.import_categories(store, {ids[1]: "Groceries", ids[2]: "Coffee"})
+    assert state(store)[ids[1]] == (None, None)
+    outcome = decisions.import_categories(store, {ids[0]: "Dining", ids[1]: "groceries", ids[2]: None})
+    assert (outcome.changed, outcome.unchanged, outcome.not_cleared) == (1, 2, ())
+    assert state(store)[ids[0]] == ("Dining", "model") and state(store)[ids[1]] == ("Groceries", "user")
+    assert decisions.import_categories(store, {ids[0]: None}).not_cleared == (ids[0],)
+    assert state(store)[ids[0]] == ("Dining", "model")

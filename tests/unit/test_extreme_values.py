@@ -1,5 +1,9 @@
 """Every reader of the store is total over what it can hold: dates 0001-01-01..9999-12-31,
-amounts of any number of digits, zero, many currencies, nothing at all.
+amounts from zero to 2**63 - 1 minor units in currencies of every exponent, nothing at all.
+
+Sums of such amounts pass int64, which numpy would wrap silently; they must stay exact. The
+old text store could hold NaN and 1e400, which broke the exports: integers cannot (see the
+tests at the end).
 
 The importer refuses such values now, but an older import or a manual edit can still have put
 them in the store, so they are written there directly (tests/support/extreme_ledgers.py).
@@ -25,26 +29,32 @@ from hypothesis import strategies as st
 from app import charts, insights, money, periods, reports
 from app.cli import main
 from app.models import CategorySource
+from app.money import MAX_MINOR
 from app.store import CategoryUpdate, Store
 from components.formatting import money as screen_money
 from components.review_table import ReviewQuery
 from tests.support.extreme_ledgers import EARLIEST, HUGE_AMOUNT, LATEST, Row, store_rows
+from tests.support.old_store import old_store
 
 CATEGORIES = (None, "Groceries", "Income", "Transfers & Card Payments", "Dining", "A category of my own")
-CURRENCIES = ("USD", "EUR", "JPY", "CHF", "XYZ")
-TINY = Decimal("0.0000000001")
+CURRENCIES = ("USD", "EUR", "JPY", "BHD", "CLF", "XYZ")  # exponents 2, 2, 0, 3, 4, 2 (XYZ: unlisted)
 
 extreme_dates = st.one_of(
     st.sampled_from([EARLIEST, LATEST, dt.date(1677, 9, 21), dt.date(2262, 4, 12), dt.date(2024, 2, 29)]),
     st.dates(min_value=EARLIEST, max_value=LATEST),
 )
-extreme_amounts = st.one_of(
-    st.sampled_from([HUGE_AMOUNT, -HUGE_AMOUNT, Decimal(0), Decimal("-0.00"), TINY, -TINY]),
-    st.decimals(min_value=-(10**32), max_value=10**32, places=2, allow_nan=False, allow_infinity=False),
-    st.decimals(min_value=-1, max_value=1, places=10, allow_nan=False, allow_infinity=False),
+extreme_minor = st.one_of(
+    st.sampled_from([MAX_MINOR, -MAX_MINOR, 0, 1, -1]),
+    st.integers(min_value=-MAX_MINOR, max_value=MAX_MINOR),
+    st.integers(min_value=-100_000, max_value=100_000),
+)
+extreme_amounts = st.builds(
+    lambda minor, code: money.from_minor(minor, code), extreme_minor, st.sampled_from(CURRENCIES)
 )
 ledgers = st.lists(
-    st.tuples(extreme_dates, extreme_amounts, st.sampled_from(CURRENCIES), st.sampled_from(CATEGORIES)),
+    st.tuples(extreme_dates, extreme_minor, st.sampled_from(CURRENCIES), st.sampled_from(CATEGORIES)).map(
+        lambda row: (row[0], money.from_minor(row[1], row[2]), row[2], row[3])
+    ),
     max_size=8,
 )
 EXAMPLES = settings(max_examples=25, deadline=None)
@@ -154,14 +164,14 @@ def test_the_html_report_renders_any_ledger(ledger: Ledger) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(extreme_amounts | st.floats(allow_nan=True, allow_infinity=True), st.sampled_from((None, *CURRENCIES)))
-def test_money_formatters_never_raise_and_keep_every_digit(amount: Decimal | float, code: str | None) -> None:
+@given(extreme_minor, st.sampled_from(CURRENCIES))
+def test_money_formatters_never_raise_and_keep_every_digit(minor: int, code: str) -> None:
+    amount = money.from_minor(minor, code)
     on_screen = screen_money(amount, code, signed=True)
     in_reports = reports.format_money(amount, code)
-    if isinstance(amount, Decimal):
-        exact = format(money.round_to_cents(amount).copy_abs(), "f")  # every digit, to the cent
-        assert exact in on_screen.replace(",", "")
-        assert exact in in_reports.replace(",", "")
+    exact = format(amount.copy_abs(), "f")  # every digit, with the currency's own decimals
+    assert exact in on_screen.replace(",", "")
+    assert exact in in_reports.replace(",", "")
 
 
 @settings(max_examples=300, deadline=None)
@@ -185,8 +195,9 @@ def test_period_arithmetic_is_total(first: dt.date, second: dt.date) -> None:
 # -- the crashes that were reported ---------------------------------------------------------------
 
 
-def test_the_html_report_of_year_one_and_a_32_digit_amount(store: Store) -> None:
-    """Both used to raise: previous_period stepped before year 1, quantize overflowed 28 digits."""
+def test_the_html_report_of_year_one_and_the_largest_amount(store: Store) -> None:
+    """Both used to raise: previous_period stepped before year 1, quantize overflowed 28 digits;
+    the total now passes int64 and must not wrap."""
     store_rows(
         store,
         [
@@ -200,8 +211,8 @@ def test_the_html_report_of_year_one_and_a_32_digit_amount(store: Store) -> None
         frame, title="privfin report", period_label="all time", period=insights.data_period(frame)
     ).decode("utf-8")
     assert "0001-01-01" in html
-    assert "$12,345,678,901,234,567,890,123,456,789,031.50" in html  # the exact total, every digit
-    assert 'data-value="-12345678901234567890123456789012.00"' in html
+    assert "$92,233,720,368,547,777.57" in html  # the exact total, past int64, every digit
+    assert 'data-value="-92233720368547758.07"' in html
 
 
 def test_the_period_before_one_ending_in_year_9999(store: Store) -> None:
@@ -264,7 +275,7 @@ def test_cumulative_spend_over_all_of_time_is_bounded() -> None:
     data = insights.cumulative_spend(frame, period=(EARLIEST, LATEST))
     assert len(data) <= insights.MAX_CUMULATIVE_POINTS + 1
     assert data["day"].iloc[-1] == (LATEST - EARLIEST).days + 1
-    assert list(data["current"].iloc[[0, -1]]) == [1.0, 3.0]
+    assert list(data["current"].iloc[[0, -1]]) == [Decimal("1.00"), Decimal("3.00")]
 
 
 @pytest.mark.filterwarnings("error")
@@ -274,3 +285,51 @@ def test_stored_dates_before_year_1000_are_read_as_iso(store: Store) -> None:
         store, [(dt.date(44, 3, 15), "IDES", Decimal("-1.00"), "USD"), (EARLIEST, "X", Decimal(1), "USD")]
     )
     assert [d.date() for d in store.transactions_frame()["date"]] == [dt.date(44, 3, 15), EARLIEST]
+
+
+# -- what the text store let in: NaN and 1e400 ---------------------------------------------------
+
+
+def test_nan_and_1e400_in_an_old_store_no_longer_break_the_exports(tmp_path: Path) -> None:
+    """The old TEXT column held `NaN` and `1e400` (a manual edit, an old import), and the HTML and
+    XLSX exports broke on them. Migrating to integers sets such rows aside, whole and with the
+    reason, and the exports of what remains work; no integer column can hold them again."""
+    path = old_store(
+        tmp_path / "privfin.sqlite3",
+        [
+            ("t1", "2024-03-04", "BROKEN NAN", "NaN", "USD", None, None),
+            ("t2", "2024-03-05", "BROKEN HUGE", "1e400", "USD", None, None),
+            ("t3", "2024-03-06", "WHOLEFDS MKT", "-12.50", "USD", None, None),
+        ],
+    )
+    store = Store(path)
+    frame = store.transactions_frame()
+    assert list(frame["amount_minor"]) == [-1250]
+    assert {row["id"]: row["amount"] for row in store.unconverted_transactions()} == {
+        "t1": "NaN",
+        "t2": "1e400",
+    }
+    html = reports.html_report(frame, title="t", period_label="p", period=insights.data_period(frame))
+    assert b"-$12.50" in html
+    book = openpyxl.load_workbook(io.BytesIO(reports.workbook_xlsx(frame)), read_only=True)
+    assert [row[5].value for row in book["Transactions"].iter_rows(min_row=2)] == [-12.5]
+    for text in ("NaN", "1e400", "-Infinity"):
+        with pytest.raises(money.AmountNotStorable):
+            money.to_minor(Decimal(text), "USD")
+
+
+def test_the_exports_of_the_largest_amounts_in_every_currency(store: Store) -> None:
+    rows = [
+        (dt.date(2024, 3, 4), f"BIG {code}", money.from_minor(sign * MAX_MINOR, code), code)
+        for code in CURRENCIES
+        for sign in (1, -1)
+    ]
+    store_rows(store, rows)
+    frame = store.transactions_frame()
+    assert frame["amount_minor"].dtype == "int64"
+    html = reports.html_report(frame, title="t", period_label="p", period=insights.data_period(frame))
+    assert b"</html>" in html
+    book = openpyxl.load_workbook(io.BytesIO(reports.workbook_xlsx(frame)), read_only=True)
+    assert sum(1 for _ in book["Transactions"].iter_rows(min_row=2)) == len(rows)
+    exported = list(csv.DictReader(io.StringIO(reports.transactions_csv(frame).decode("utf-8-sig"))))
+    assert sorted(Decimal(line["amount"]) for line in exported) == sorted(amount for _, _, amount, _ in rows)

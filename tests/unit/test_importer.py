@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from app.cli import build_parser, main
-from app.importer import import_files, preview_files, remember_mapping, run_import_command
+from app.importer import (
+    import_files,
+    json_line,
+    preview_files,
+    remember_mapping,
+    run_import_command,
+    transaction_json,
+)
 from app.ingest import ColumnMapping, SignRule, parse_statement
 from app.ingest.currency import CurrencyContext
 from app.ingest.statement import REMEMBERED_LAYOUT
@@ -139,6 +146,7 @@ def test_cli_json_lines_in_file_order(settings: Settings, capsys: pytest.Capture
         "date": "2024-01-29",
         "posted_date": "2024-01-30",
         "description": "MTA*NYCT PAYGO",
+        "payee": None,
         "amount": -2.9,
         "currency": "USD",
         "bank_category": "Travel",
@@ -233,3 +241,48 @@ def test_the_store_holds_exactly_the_parsed_transactions(store: Store) -> None:
     assert sorted(store.get_transactions(), key=lambda t: t.id) == sorted(parsed, key=lambda t: t.id)
     table = result[0].parsed.table if result[0].parsed else None
     assert table is not None and table.ids == [t.id for t in result[0].transactions]
+
+
+def test_an_amount_finer_than_its_currency_is_reported_with_its_row_and_the_rest_imports(
+    store: Store,
+) -> None:
+    data = (
+        b"Date,Description,Amount,Currency\n"
+        b"2024-03-01,RAMEN TOKYO,-1200,JPY\n"
+        b"2024-03-02,ODD FEE,-1.5,JPY\n"
+        b"2024-03-03,SUSHI,-3400,JPY\n"
+        b"2024-03-04,SOUK,-1.2345,BHD\n"
+    )
+    preview = preview_files(store, [("yen.csv", data)])[0]
+    assert preview.ok and preview.parsed is not None and len(preview.parsed.table) == 2
+    result = import_files(store, [("yen.csv", data)])[0]
+    assert result.ok and result.inserted == 2 and result.parsed is not None
+    assert [(t.amount, t.currency) for t in store.get_transactions()] == [
+        (Decimal("-1200"), "JPY"),
+        (Decimal("-3400"), "JPY"),
+    ]
+    skipped = {s.row: s.reason for s in result.parsed.skipped}
+    assert skipped == {
+        3: "the amount -1.50 has 1 decimal but JPY has no decimals; it was not rounded",
+        5: "the amount -1.2345 has 4 decimals but BHD has 3 decimals; it was not rounded",
+    }
+    assert store.imports()[0]["rows_skipped"] == 2  # the import record keeps them too
+
+
+def test_json_lines_carry_payee_and_foreign_spend_as_exact_numbers() -> None:
+    [plain] = parse_statement((BANKS / CHASE).read_bytes(), CHASE, currency=USD_AT_HOME).transactions[:1]
+    foreign = plain.model_copy(
+        update={
+            "payee": "Hotel Bristol",
+            "amount": Decimal("-12345678901234.57"),
+            "original_amount": Decimal("-8.00"),
+            "original_currency": "GBP",
+        }
+    )
+    line = json_line(transaction_json(foreign, filename="f.csv", duplicate=False))
+    assert '"amount": -12345678901234.57,' in line and '"original_amount": -8.00,' in line
+    parsed = json.loads(line, parse_float=Decimal)
+    assert parsed["payee"] == "Hotel Bristol" and parsed["original_currency"] == "GBP"
+    assert parsed["amount"] == Decimal("-12345678901234.57")
+    bare = json.loads(json_line(transaction_json(plain, filename="f.csv", duplicate=False)))
+    assert bare["payee"] is None and "original_amount" not in bare and "original_currency" not in bare

@@ -182,7 +182,7 @@ def test_spend_by_category_nets_refunds_and_drops_non_positive(frame: pd.DataFra
     data = insights.spend_by_category(frame)
     assert list(data["category"]) == ["Groceries", "Dining", "Uncategorized", "Shopping", "Fees & Interest"]
     assert list(data["spend"]) == [D("140.00"), D("31.00"), D("15.00"), D("9.99"), D("5.00")]
-    assert (data["spend_float"] > 0).all()
+    assert list(data["spend_minor"]) == [14000, 3100, 1500, 999, 500]  # cents, summed as integers
     assert data["share"].sum() == pytest.approx(1.0)
     assert TRANSFERS not in set(data["category"]) and "Income" not in set(data["category"])
 
@@ -229,7 +229,7 @@ def test_top_merchants_are_ordered_by_net_spend(frame: pd.DataFrame) -> None:
     assert list(data["category"]) == ["Groceries", "Dining", "Uncategorized"]
     everyone = insights.top_merchants(frame, n=50)
     assert merchant_name("BEST BUY 00123") not in set(everyone["merchant"])  # refunded in full
-    assert list(everyone["spend_float"]) == sorted(everyone["spend_float"], reverse=True)
+    assert list(everyone["spend_minor"]) == sorted(everyone["spend_minor"], reverse=True)
 
 
 def test_cumulative_spend_aligns_this_period_with_the_one_before(store: Store) -> None:
@@ -245,11 +245,11 @@ def test_cumulative_spend_aligns_this_period_with_the_one_before(store: Store) -
     february = everything[everything["date"] < "2024-03-01"]
     data = insights.cumulative_spend(march, february, period=(dt.date(2024, 3, 1), dt.date(2024, 3, 31)))
     assert len(data) == 31
-    assert list(data["current"].iloc[:4]) == [10.0, 10.0, 15.0, 15.0]
-    assert data["current"].iloc[-1] == 16.0
-    assert data["previous"].iloc[0] == 7.0
-    assert data["previous"].iloc[28] == 10.0  # 29 Feb, day 29
-    assert math.isnan(data["previous"].iloc[29])  # February has no day 30
+    assert list(data["current"].iloc[:4]) == [D("10.00"), D("10.00"), D("15.00"), D("15.00")]
+    assert data["current"].iloc[-1] == D("16.00")
+    assert data["previous"].iloc[0] == D("7.00")
+    assert data["previous"].iloc[28] == D("10.00")  # 29 Feb, day 29
+    assert data["previous"].iloc[29] is None  # February has no day 30
     assert data["previous_date"].iloc[28] == dt.date(2024, 2, 29)
 
 
@@ -310,21 +310,33 @@ def test_thousands_of_cents_add_up_exactly(store: Store) -> None:
     ]
     rows.append(("2024-04-29", "Card", "KIOSK REFUND", "0.30", "USD", "Dining"))
     frame = ledger(store, rows)
-    assert sum(frame["amount_float"]) != -299.7  # the float sum really is off
+    assert sum(float(amount) for amount in frame["amount"]) != -299.7  # the float sum really is off
+    assert frame["amount_minor"].dtype == "int64" and frame["amount_minor"].sum() == -29970
     head = insights.headline(frame)
     assert head.spending == D("299.70")
     assert insights.spend_by_category(frame)["spend"].tolist() == [D("299.70")]
 
 
-def test_amounts_with_more_decimals_stay_exact(store: Store) -> None:
+def test_each_currency_sums_in_its_own_minor_units(store: Store) -> None:
     rows = [
         ("2024-04-01", "Card", "FX PURCHASE", "-10.123", "BHD", "Shopping"),
-        ("2024-04-02", "Card", "FX PURCHASE", "-0.0000001", "BHD", "Shopping"),
         ("2024-04-03", "Card", "FX PURCHASE", "-1.5", "BHD", "Shopping"),
+        ("2024-04-04", "Card", "RAMEN", "-1200", "JPY", "Dining"),
+        ("2024-04-05", "Card", "RAMEN", "-800", "JPY", "Dining"),
+        ("2024-04-06", "Card", "UF", "-0.0001", "CLF", "Shopping"),
     ]
-    head = insights.headline(ledger(store, rows))
-    assert head.spending == D("11.6230001")
-    assert head.currency == "BHD"
+    frame = ledger(store, rows)
+    assert sorted(frame["amount_minor"]) == [-10123, -1500, -1200, -800, -1]
+    head = insights.headline(frame)
+    totals = {t.currency: t.spending for t in head.per_currency}
+    assert totals == {"BHD": D("11.623"), "JPY": D("2000"), "CLF": D("0.0001")}
+    assert str(totals["BHD"]) == "11.623" and str(totals["JPY"]) == "2000"  # each with its own decimals
+
+
+def test_the_store_refuses_an_amount_finer_than_its_currency(store: Store) -> None:
+    with pytest.raises(ValueError, match=r"row 1: the amount -0.0000001 has 7 decimals but BHD has 3"):
+        ledger(store, [("2024-04-02", "Card", "FX PURCHASE", "-0.0000001", "BHD", "Shopping")])
+    assert store.count_transactions() == 0
 
 
 def test_merchant_names_come_from_stored_keys_when_present(store: Store) -> None:

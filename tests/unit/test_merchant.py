@@ -86,7 +86,7 @@ KEY_CASES = [
     ("Online Payment 1234567 To Comcast 03/14", "ONLINE PAYMENT TO COMCAST"),
     ("NON-CHASE ATM WITHDRAW 123 MAIN ST", "NON-CHASE ATM WITHDRAW"),
     ("ATM WITHDRAWAL 001234 03/14 5TH AVE NEW YORK NY", "ATM WITHDRAWAL"),
-    ("CHECK 1052", "CHECK"),
+    ("CHECK 1052", "CHECK 1052"),
     ("VENMO PAYMENT 1026153612 WEB ID: 3264681992", "VENMO PAYMENT"),
     # -- Amex (fixed-width padding, AplPay)
     ("WHOLEFDS MKT 10234      AUSTIN              TX", "WHOLE FOODS"),
@@ -154,7 +154,7 @@ KEY_CASES = [
     ("UNITED AIRLINES **** REFUND ****", "UNITED AIRLINES"),
     ("DELTA AIR 0062345678901", "DELTA AIR"),
     ("AMTRAK .COM 1234567890", "AMTRAK"),
-    ("Order 113-5512345-1234567 ACME TOOLS", "ORDER"),
+    ("Order 113-5512345-1234567 ACME TOOLS", ""),  # "order" names no merchant
     # -- names with digits survive
     ("24 HOUR FITNESS", "24 HOUR FITNESS"),
     ("1-800-FLOWERS.COM", "1-800-FLOWERS"),
@@ -222,7 +222,7 @@ KEY_CASES = [
     ("WHOLE&amp;FOODS", "WHOLE&FOODS"),
     ("Café de Flore PARIS", "CAFE DE FLORE"),
     ("  spotify   ab  ", "SPOTIFY"),
-    ("POS DEBIT", "POS DEBIT"),
+    ("POS DEBIT", ""),
     ("12345", "12345"),
     ("", ""),
 ]
@@ -353,3 +353,85 @@ def test_any_text_gives_a_tidy_key(description: str) -> None:
 def test_store_numbers_and_locations_never_split_a_merchant(name: str, number: int, place: str) -> None:
     assert merchant_key(f"{name} #{number}{place}") == merchant_key(name)
     assert merchant_key(f"{name} {number}{place}") == merchant_key(name)
+
+
+BANK_GENERATED = [
+    # Direct debits: the payee sits between the mandate number and the reference.
+    ("Direct Debit 112233 MEDIBANK PRIVATE 44556677", "MEDIBANK PRIVATE"),
+    ("DIRECT DEBIT 223344 OPTUS BILLING 99887766", "OPTUS BILLING"),
+    ("Direct Debit 334455 AGL SALES PTY LTD 11223344", "AGL SALES"),
+    ("DD ORBITEL MOBILE", "ORBITEL MOBILE"),  # UK: the same payee as a spelled-out direct debit
+    ("DIRECT DEBIT ORBITEL MOBILE 123456789", "ORBITEL MOBILE"),
+    ("BGC LONESTAR ANALYTICS PAYROLL", "LONESTAR ANALYTICS PAYROLL"),
+    # ACH with named fields
+    ("HARBORLINE UTIL DES:BILL PAY ID:XXXXX88123 INDN:RIVERA,JORDAN CO ID:XXXXX11223 PPD", "HARBORLINE UTIL"),
+    ("HARBORLINE UTIL DES:WEB PMTS ID:XXXXX88124 INDN:RIVERA,JORDAN CO ID:XXXXX11223 WEB", "HARBORLINE UTIL"),
+    ("ACH Debit ORBITEL MOBILE", "ORBITEL MOBILE"),
+    # SEPA / giro
+    ("SEPA-Lastschrift FENNWICK VERSICHERUNG AG MREF: ZX-1122 EREF: 8833", "FENNWICK VERSICHERUNG"),
+    ("Lastschrift FENNWICK VERSICHERUNG AG", "FENNWICK VERSICHERUNG"),
+    ("SEPA-Überweisung WOHNBAU NORD GMBH Miete Maerz", "WOHNBAU NORD"),
+    # card lines with a booking prefix
+    ("POS Debit - Visa Check Card 4412 - LANTERN ROW GROCER AUSTIN TX", "LANTERN ROW GROCER"),
+    ("PURCHASE AUTHORIZED ON 01/02 BRIGHTWATER DELI SEATTLE WA S384000111222 CARD 4412", "BRIGHTWATER DELI"),
+    # fixed-width merchant + city + state
+    ("H-E-B #123   AUSTIN   TX", "H-E-B"),
+    ("H-E-B #572      AUSTIN      TX", "H-E-B"),
+    ("TARGET        00012345   AUSTIN   TX", "TARGET"),
+    # checks: the number alone
+    ("CHECK 1052", "CHECK 1052"),
+    ("Check # 001052", "CHECK 1052"),
+    ("CHQ 1052", "CHECK 1052"),
+    ("Check Paid #558", "CHECK 558"),
+]
+
+
+@pytest.mark.parametrize(("description", "expected"), BANK_GENERATED, ids=[d[:50] for d, _ in BANK_GENERATED])
+def test_payee_of_bank_generated_lines(description: str, expected: str) -> None:
+    assert merchant_key(description) == expected
+    assert merchant_key(expected) == expected
+
+
+NO_MERCHANT = [
+    "DIRECT DEBIT",
+    "Direct Debit 112233",
+    "POS Debit - Visa Check Card 4412 -",
+    "PURCHASE AUTHORIZED ON 01/02",
+    "POS PURCHASE",
+    "DEBIT CARD PURCHASE",
+    "ACH DEBIT",
+    "Lastschrift",
+    "Gutschrift",
+    "Überweisung",
+    "2026-03-03      Debitk.12 VISA Debit",
+    "CHECK",
+    "Check Paid",
+    "CHQ",
+    "TRANSFER",
+    "ONLINE TRANSFER",
+    "PAYMENT",
+    "AUSTIN   TX",
+]
+
+
+@pytest.mark.parametrize("description", NO_MERCHANT)
+def test_booking_words_and_places_are_no_merchant(description: str) -> None:
+    assert merchant_key(description) == ""
+
+
+def test_different_checks_and_direct_debits_never_share_a_key() -> None:
+    checks = ["CHECK 1052", "CHECK 1053", "Check 231", "CHQ 000232"]
+    assert len({merchant_key(c) for c in checks}) == len(checks)
+    debits = [d for d, _ in BANK_GENERATED[:3]]  # Medibank, Optus, AGL
+    assert len({merchant_key(d) for d in debits}) == 3
+
+
+def test_the_files_payee_names_the_merchant_when_the_description_does_not() -> None:
+    assert merchant_key("2026-03-03      Debitk.12 VISA Debit", "REWE Markt GmbH") == "REWE"
+    assert merchant_key("Faster payment 4412", "Kiln Coffee Co") == "KILN COFFEE"
+    assert merchant_name("Direct Debit 118822", "Voltagrid Energy") == "Voltagrid Energy"
+    # a brand the description names is more precise than a payee's brand name
+    assert merchant_key("Prime Video*2K4LM9", "Amazon") == "PRIME VIDEO"
+    # a payee that names nothing leaves the description's key
+    assert merchant_key("SQ *BLUE BOTTLE COFFEE", "POS") == "BLUE BOTTLE COFFEE"
+    assert merchant_key("SQ *BLUE BOTTLE COFFEE", None) == merchant_key("SQ *BLUE BOTTLE COFFEE", "")

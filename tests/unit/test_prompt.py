@@ -7,24 +7,26 @@ from pathlib import Path
 
 import pytest
 
+from app.categorize.answer import (
+    MODEL_CONFIDENCE,
+    clamp_confidence,
+    extract_json,
+    parse_answer,
+    strip_reasoning,
+)
 from app.categorize.merchant import merchant_name
 from app.categorize.prompt import (
     ANSWER_EXAMPLES,
     ANSWER_OVERHEAD_TOKENS,
-    MODEL_CONFIDENCE,
     PromptItem,
     SystemPrompt,
     answer_budget,
     answer_tokens_per_item,
     build_messages,
     build_system_prompt,
-    clamp_confidence,
     estimate_tokens,
-    extract_json,
     looks_like_instruction,
-    parse_answer,
     prompt_tokens_per_item,
-    strip_reasoning,
 )
 from app.categorize.redact import redact
 from app.categorize.taxonomy import DEFAULT_TAXONOMY, INCOME, Category, Taxonomy
@@ -188,6 +190,7 @@ def test_a_compact_answer_is_accepted() -> None:
         '{"results": {"1": "Dining", "2": "Income", "3": null}}',
         '{"1": {"category": "Dining"}, "2": {"category": "Income"}, "3": {"category": null}}',
         'Sure! {"1":"Dining",\n "2":"Income", // payroll\n "3":null}',
+        '[{"1": "Dining"}, {"2": "Income"}, {"3": null}]',
     ],
 )
 def test_compact_answers_in_the_usual_small_model_mess_are_read(content: str) -> None:

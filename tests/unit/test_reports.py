@@ -331,3 +331,53 @@ def test_format_money() -> None:
     assert reports.format_money(Decimal("-1234.5"), "USD") == "-$1,234.50"
     assert reports.format_money(Decimal("7"), "CHF") == "7.00 CHF"
     assert reports.format_money(Decimal("0.005"), "EUR") == "€0.01"
+
+
+def test_every_export_shows_the_payee_and_the_original_amount(store: Store) -> None:
+    """The file's clean name beside the raw description, and foreign spend in the shop's currency."""
+    hotel = Transaction(
+        id="t-hotel",
+        account="Card",
+        date=dt.date(2024, 3, 4),
+        description="HTL BRISTOL LDN 4471",
+        payee="Hotel Bristol",
+        amount=Decimal("-9.40"),
+        currency="EUR",
+        original_amount=Decimal("-8.00"),
+        original_currency="GBP",
+        source=RowSource(file_sha256="p" * 64, row=1),
+    )
+    ramen = Transaction(
+        id="t-ramen",
+        account="Card",
+        date=dt.date(2024, 3, 5),
+        description="ICHIRAN SHIBUYA",
+        amount=Decimal("-1200"),
+        currency="JPY",
+        source=RowSource(file_sha256="p" * 64, row=2),
+    )
+    store.commit_import(ImportRecord("p" * 64, "p.csv", "test", "Card", 2), [hotel, ramen])
+    frame = store.transactions_frame()
+
+    rows = {row["description"]: row for row in _csv_rows(reports.transactions_csv(frame))}
+    assert rows["HTL BRISTOL LDN 4471"]["payee"] == "Hotel Bristol"
+    assert (
+        rows["HTL BRISTOL LDN 4471"]["original_amount"],
+        rows["HTL BRISTOL LDN 4471"]["original_currency"],
+    ) == (
+        "-8.00",
+        "GBP",
+    )
+    assert rows["ICHIRAN SHIBUYA"]["payee"] == "" and rows["ICHIRAN SHIBUYA"]["amount"] == "-1200"
+
+    book = openpyxl.load_workbook(io.BytesIO(reports.workbook_xlsx(frame)))
+    sheet = book["Transactions"]
+    header = [cell.value for cell in sheet[1]]
+    first = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    second = {name: cell for name, cell in zip(header, sheet[3], strict=True)}
+    assert first["payee"].value == "Hotel Bristol" and first["description"].value == "HTL BRISTOL LDN 4471"
+    assert (first["original_amount"].value, first["original_currency"].value) == (-8, "GBP")
+    assert second["amount"].value == -1200 and second["amount"].number_format.startswith('#,##0 "JPY"')
+
+    html = reports.html_report(frame, title="t", period_label="p").decode("utf-8")
+    assert "<td>Hotel Bristol</td>" in html and "-£8.00" in html and "-¥1,200" in html

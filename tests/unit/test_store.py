@@ -14,6 +14,7 @@ from app.datadir import DataDirError
 from app.ids import identity_key, occurrence_ids
 from app.models import CategorySource, RowSource, SkipKind, SkippedRow, Transaction
 from app.store import MIGRATIONS, SCHEMA_VERSION, CategoryUpdate, ImportRecord, Store
+from tests.support.old_store import old_store
 
 
 def _tx(description: str, amount: str, day: int, occurrence_ids_: list[str], row: int) -> Transaction:
@@ -269,3 +270,64 @@ def test_the_answer_cache_is_cleared_for_one_model_or_all(tmp_path: Path) -> Non
 
     assert store.cache_clear() == 3
     assert store.cache_size() == 0 and store.cache_models() == {}
+
+
+def test_a_text_amount_store_is_migrated_to_exact_minor_units(tmp_path: Path) -> None:
+    """v8 kept amounts as TEXT; v9 converts each to INTEGER minor units of its own currency,
+    exactly, and sets aside (never rounds or drops) what has no exact form."""
+    path = old_store(
+        tmp_path / "privfin.sqlite3",
+        [
+            ("t1", "2024-03-01", "METRO FARE", "-2.90", "USD", None, None),
+            ("t2", "2024-03-02", "RAMEN", "-1200", "JPY", None, None),
+            ("t3", "2024-03-03", "SOUK", "-1.234", "BHD", None, None),
+            ("t4", "2024-03-04", "HOTEL LONDON", "-9.40", "EUR", "-8.00", "GBP"),
+            ("t5", "2024-03-05", "PAYROLL", "2000", "USD", None, None),  # no decimals written
+            ("t6", "2024-03-06", "BIG", "92233720368547758.07", "USD", None, None),  # the int64 maximum
+            ("t7", "2024-03-07", "TOO FINE", "-0.001", "USD", None, None),
+            ("t8", "2024-03-08", "NOT A NUMBER", "abc", "USD", None, None),
+            ("t9", "2024-03-09", "TOO BIG", "92233720368547758.08", "USD", None, None),
+        ],
+        category="Dining",
+    )
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE transactions SET second_opinion = 'built-in rule: Travel' WHERE id = 't1'")
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION
+    with sqlite3.connect(path) as conn:
+        stored = dict(conn.execute("SELECT id, amount_minor FROM transactions"))
+        types = {name: kind for _, name, kind, *_ in conn.execute("PRAGMA table_info(transactions)")}
+        originals = conn.execute(
+            "SELECT original_amount_minor, original_currency FROM transactions WHERE id = 't4'"
+        )
+        assert originals.fetchone() == (-800, "GBP")
+        indexes = {row[1] for row in conn.execute("PRAGMA index_list(transactions)")}
+    assert stored == {"t1": -290, "t2": -1200, "t3": -1234, "t4": -940, "t5": 200000, "t6": 2**63 - 1}
+    assert types["amount_minor"] == "INTEGER" and "amount" not in types and types["payee"] == "TEXT"
+    assert {"ix_transactions_date", "ix_transactions_merchant", "ix_transactions_category"} <= indexes
+    set_aside = {row["id"]: (row["amount"], row["reason"]) for row in store.unconverted_transactions()}
+    assert set_aside.keys() == {"t7", "t8", "t9"}
+    assert set_aside["t7"] == (
+        "-0.001",
+        "the amount -0.001 has 3 decimals but USD has 2 decimals; it was not rounded",
+    )
+    assert "not a number" in set_aside["t8"][1] and "too large" in set_aside["t9"][1]
+    # Everything else about a row survives the rebuild.
+    by_id = {t.id: t for t in store.get_transactions()}
+    assert by_id["t4"].amount == Decimal("-9.40") and by_id["t4"].original_amount == Decimal("-8.00")
+    assert by_id["t2"].amount == Decimal("-1200") and by_id["t3"].amount == Decimal("-1.234")
+    frame = store.transactions_frame()
+    assert set(frame["category"]) == {"Dining"} and set(frame["category_source"]) == {"user"}
+    assert frame.loc["t1", "second_opinion"] == "built-in rule: Travel"
+    assert Store(path).schema_version() == SCHEMA_VERSION  # opening again migrates nothing
+
+
+def test_payee_is_stored_and_read_back(store: Store) -> None:
+    plain, named = _statement()[:2]
+    named = named.model_copy(update={"payee": "Metro Transit"})
+    store.commit_import(_record(2), [plain, named])
+    assert {t.id: t.payee for t in store.get_transactions()} == {plain.id: None, named.id: "Metro Transit"}
+    frame = store.transactions_frame()
+    assert (
+        frame.loc[named.id, "payee"] == "Metro Transit" and frame.loc[named.id, "description"] == "METRO FARE"
+    )

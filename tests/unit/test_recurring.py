@@ -245,3 +245,13 @@ def test_series_at_the_ends_of_the_calendar_stay_within_it() -> None:
     found = {s.merchant: s for s in detect(last + first)}
     assert found["TIME TRAVEL AGENCY"].next_date == dt.date.max  # saturates, never overflows
     assert found["ANCIENT MARKET"].next_date == dt.date(1, 4, 1)
+
+
+def test_a_currency_without_decimals_costs_whole_units_a_month() -> None:
+    [series] = detect(
+        [
+            charge("2025-04-01", "-1000", "ANIME CLUB", "JPY"),
+            charge("2026-04-02", "-1000", "ANIME CLUB", "JPY"),
+        ]
+    )
+    assert series.annual_cost == Decimal("1000") and series.monthly_cost == Decimal("83")

@@ -238,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--dry-run", action="store_true", help="parse and report, store nothing")
     imp.add_argument("--json", action="store_true", help="one JSON object per transaction on stdout")
+    imp.add_argument(
+        "--accept-uncertain",
+        action="store_true",
+        help="import a file even when privfin is unsure how to read its columns (default: refuse it; "
+        "map it once in the dashboard and the mapping is remembered)",
+    )
     imp.set_defaults(handler=_cmd_import)
 
     cat = sub.add_parser("categorize", help="categorize every uncategorized transaction")

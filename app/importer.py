@@ -198,8 +198,12 @@ def import_files(
     max_bytes: int | None = None,
     currency: str | None = None,
     home_currency: str | None = None,
+    refuse_uncertain: bool = False,
 ) -> list[FileImportResult]:
     """Parse and store each file in one atomic commit; a failing file never blocks the others.
+
+    `refuse_uncertain` (the CLI's default): a file whose layout the reader is unsure of is not
+    stored; the dashboard instead shows its mapping, pre-filled, before anything is stored.
 
     A mapping given for a file (by name or by fingerprint) is remembered under that
     file's header fingerprint; the currency each account's amounts were given (see
@@ -210,7 +214,9 @@ def import_files(
     context = _currency_context(store, currency, home_currency)
     for filename, data in files:
         try:
-            results.append(_import_one(store, filename, data, account, mappings, max_bytes, context))
+            results.append(
+                _import_one(store, filename, data, account, mappings, max_bytes, context, refuse_uncertain)
+            )
         except Exception as exc:
             results.append(_broken(filename, exc))
     return results
@@ -224,6 +230,7 @@ def _import_one(
     mappings: dict[str, ColumnMapping] | None,
     max_bytes: int | None,
     currency: CurrencyContext,
+    refuse_uncertain: bool = False,
 ) -> FileImportResult:
     try:
         parsed = _parse(
@@ -231,6 +238,8 @@ def _import_one(
         )
     except IngestError as exc:
         return _refused(filename, exc)
+    if refuse_uncertain and not parsed.confident and parsed.mapping is not None:
+        return FileImportResult(filename, parsed, _unsure_message(parsed), 0, frozenset())
     parsed, minor = storable(parsed)
     record = ImportRecord(
         file_sha256=parsed.file_sha256,
@@ -252,6 +261,16 @@ def _import_one(
         remember_mapping(store, parsed.header_fingerprint, explicit)
     _remember_currencies(store, parsed)
     return FileImportResult(filename, parsed, None, outcome.inserted, outcome.duplicate_ids)
+
+
+def _unsure_message(parsed: ParsedStatement) -> str:
+    """Why a file was not imported from the command line: the reader's doubts and the ways out."""
+    doubts = "; ".join(parsed.uncertain_reasons)
+    return (
+        f"{parsed.filename}: not imported, privfin is not sure how to read it ({parsed.layout_name}): "
+        f"{doubts}. Nothing from it was saved: map its columns once in the dashboard (the mapping is "
+        "remembered for this layout), or pass --accept-uncertain to import this reading"
+    )
 
 
 def _remember_currencies(store: Store, parsed: ParsedStatement) -> None:
@@ -387,6 +406,7 @@ def run_import_command(
         max_bytes=max_bytes,
         currency=getattr(args, "currency", None),
         home_currency=settings.home_currency,
+        **({} if args.dry_run else {"refuse_uncertain": not getattr(args, "accept_uncertain", False)}),
     )
     for result in results:
         try:

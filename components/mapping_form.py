@@ -78,6 +78,13 @@ def render_mapping_form(sha256: str, columns: list[str], detected: ColumnMapping
             default=[c for c in detected.description if c in columns],
             key=_key(sha256, "description"),
         )
+        payee = _pick(
+            "Payee (a clean name beside the description, optional)",
+            columns,
+            detected.payee,
+            _key(sha256, "payee"),
+            optional=True,
+        )
         sign = st.selectbox(
             "Amounts and signs",
             list(SIGN_LABELS),
@@ -140,6 +147,7 @@ def render_mapping_form(sha256: str, columns: list[str], detected: ColumnMapping
         "date": date,
         "posted_date": posted,
         "description": description,
+        "payee": payee,
         "sign": sign,
         "date_format": str(date_format or detected.date_format).strip(),
         "decimal": decimal or detected.decimal,

@@ -25,6 +25,8 @@ _TRAILER = (
     r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?"
     r"(?:\s+(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?)?"
 )
+# OFX's own timestamps, as some CSV exports copy them: 20091224120000[0:GMT], 20091224120000.000[-5:EST].
+_OFX_TRAILER = r"(?:\d{6}(?:\.\d{1,3})?)?(?:\[[-+]?\d{1,2}(?:\.\d+)?(?::[A-Za-z]{1,5})?\])?"
 
 _MONTH_NAMES: dict[str, int] = {}
 for _number, _names in enumerate(
@@ -106,10 +108,12 @@ class DateFormat:
             elif token[0] == "Y" and index == 0:
                 parts.append(r"(\d{4})")  # a leading 2-digit year would read 30.01.24 as 2030
             elif token[0] == "Y":
-                parts.append(r"(\d{4}|\d{2})")
+                parts.append(r"(\d{4}|\d{1,2})")  # 10-Nov-9: a year's leading zero dropped
             else:
                 parts.append(r"(\d{1,2})")
-        regex = re.compile(r"^\s*" + "".join(parts) + _TRAILER + r"\s*$", re.IGNORECASE)
+        glued_end = tokens[-1] == "DD" and len(tokens) > 1 and tokens[-2] in _NUMERIC_WIDTH
+        trailer = _OFX_TRAILER if glued_end else _TRAILER
+        regex = re.compile(r"^\s*" + "".join(parts) + trailer + r"\s*$", re.IGNORECASE)
         order = "".join(c if c != "N" else "M" for c in letters)
         return DateFormat(pattern.strip(), regex, tuple(letters), order)
 
@@ -152,8 +156,9 @@ class DateFormat:
 
 
 _DATE_SHAPE = re.compile(
-    r"^\s*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|(?:19|20)\d{2}[01]\d[0-3]\d"
-    r"|\d{1,2}[ -][^\W\d_]{3,10}\.?[ -]\d{2,4}|[^\W\d_]{3,10}\.?\s+\d{1,2},?\s+\d{4})"
+    r"^\s*(?:\d{4}[-/.:]\d{1,2}[-/.:]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,2}/(?:19|20)\d{2}/\d{1,2}"
+    r"|(?:19|20)\d{2}[01]\d[0-3]\d(?:\d{6}(?:\.\d{1,3})?)?(?:\[[^]]{1,12}\])?"
+    r"|\d{1,2}[ -][^\W\d_]{3,10}\.?[ -]\d{1,4}|[^\W\d_]{3,10}\.?\s+\d{1,2},?\s+\d{4})"
     r"(?:$|[ T])"
 )
 
@@ -184,6 +189,7 @@ _CANDIDATES = (
     "YYYY-MM-DD",
     "YYYY/MM/DD",
     "YYYY.MM.DD",
+    "YYYY:MM:DD",
     "YYYYMMDD",
     "MM/DD/YYYY",
     "DD/MM/YYYY",
@@ -195,6 +201,7 @@ _CANDIDATES = (
     "DD/MMM/YYYY",
     "MMM DD YYYY",
     "MMM DD, YYYY",
+    "DD/YYYY/MM",  # hledger's example files; a 4-digit middle year leaves no doubt about the order
 )
 
 
@@ -215,7 +222,8 @@ def _two_digit_years(fmt: DateFormat, values: Iterable[str]) -> bool:
         parts = re.findall(r"\d+", value)
         if not parts:
             continue
-        year = parts[0] if fmt.order == "YMD" else parts[2] if len(parts) > 2 else parts[-1]
+        position = fmt.order.index("Y")
+        year = parts[position] if len(parts) > position else parts[-1]
         total += 1
         short += len(year) == 2
     return total > 0 and short == total

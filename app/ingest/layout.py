@@ -10,10 +10,12 @@ amounts. The delimiter is the one under which that table is most consistent.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from app.ingest.amounts import looks_like_amount
+from app.ingest.amounts import AmountError, looks_like_amount, parse_amount
 from app.ingest.dates import looks_like_date
 from app.ingest.errors import IngestError
 from app.ingest.mapping import ColumnMapping, normalize_header
@@ -24,6 +26,8 @@ SAMPLE_RECORDS = 300
 _SAMPLE_CHARS = 256 * 1024  # plenty for 300 records; keeps sniffing independent of file size
 PREAMBLE_LIMIT = 60  # a header later than this many records is not a preamble any more
 _CONSISTENCY_WINDOW = 100
+_DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
+_DATA_PROBE = 20  # rows under a header candidate searched for one with a date and an amount
 
 
 @dataclass
@@ -33,10 +37,12 @@ class Layout:
     columns: list[str]  # unique column names (the header's, or "Column 1"... without one)
     profile: IssuerProfile | None = None
     weak_profile: bool = False
+    evidence: list[str] = field(default_factory=list)  # why this delimiter and this header row
+    header_rows: int = 1  # 2 for a header split over two lines ("Booking" over "Date")
 
     @property
     def data_start(self) -> int:
-        return 0 if self.header_index is None else self.header_index + 1
+        return 0 if self.header_index is None else self.header_index + self.header_rows
 
     @property
     def header_line(self) -> int | None:
@@ -83,13 +89,25 @@ def headerless_shape(rows: list[list[str]], width: int) -> str:
     return f"{width}:{''.join(shape)}"
 
 
+def parses_as_number(cell: str) -> bool:
+    """A cell that reads as an amount in either notation. 'VWZ1' only looks like one ('VWZ' is no
+    currency code): the shape test alone rejected GLS's header of VWZ1..VWZ14 columns."""
+    for mark in (".", ","):
+        try:
+            if parse_amount(cell, mark) is not None:
+                return True
+        except AmountError:
+            continue
+    return False
+
+
 def _is_header_like(cells: list[str]) -> bool:
     width = trimmed_width(cells)
     names = [cell.strip() for cell in cells[:width]]
     filled = [name for name in names if name]
     if len(filled) < 2 or width - len(filled) > max(1, width // 4):
         return False
-    if any(len(name) > 80 or looks_like_date(name) or looks_like_amount(name) for name in filled):
+    if any(len(name) > 80 or looks_like_date(name) or parses_as_number(name) for name in filled):
         return False
     return len({normalize_header(n) for n in filled}) >= len(filled) - 1
 
@@ -99,18 +117,43 @@ def _consistent(cells: list[str], width: int) -> bool:
 
 
 def _table_score(rows: list[list[str]], start: int, width: int) -> tuple[int, int]:
-    """(consistent, inconsistent) counts over the non-blank rows after `start`."""
-    good = bad = 0
+    """(score, inconsistent) over the non-blank rows after `start`.
+
+    A row of the header's width scores 3; a wider one (a ragged export whose free text spills
+    into a few extra fields) or a shorter one (trailing fields left out) scores 1, so it is
+    aligned to the header instead of hiding the table, while a short preamble line above the
+    real header still loses to it.
+    """
+    good = bad = seen = 0
     for cells in rows[start + 1 :]:
         if is_blank(cells):
             continue
+        seen += 1
         if _consistent(cells, width):
-            good += 1
+            good += 3
+        elif width < len(cells) <= 2 * width or width / 2 <= len(cells) < width:
+            good += 1  # ragged: aligned to the header by position, the missing fields empty
         else:
             bad += 1
-        if good + bad >= _CONSISTENCY_WINDOW:
+        if seen >= _CONSISTENCY_WINDOW:
             break
     return good, bad
+
+
+# A decimal comma split by a ',' delimiter: "-5,99;EUR" read as "-5" and "99;EUR".
+_SPLIT_DECIMAL_COMMA = re.compile(r"(?:^|[;\s])[-+]?\d+,\d{1,2}(?:;|\s*$)")
+
+
+def _splits_decimal_commas(sample: Records) -> bool:
+    """A ',' reading of a ';' file with decimal commas: most rows hold ';' and a 'n,nn' amount."""
+    rows = [r for r in sample.rows[:_CONSISTENCY_WINDOW] if not is_blank(r)]
+    if not rows:
+        return False
+    hits = 0
+    for cells in rows:
+        line = ",".join(cells)
+        hits += ";" in line and _SPLIT_DECIMAL_COMMA.search(line) is not None
+    return hits >= 0.5 * len(rows)
 
 
 def _looks_like_data_row(cells: list[str]) -> bool:
@@ -126,16 +169,30 @@ _Found = tuple[str, int | None, IssuerProfile | None, bool]
 def locate_table(text: str, filename: str, *, mapping: ColumnMapping | None = None) -> Layout:
     head = text[:_SAMPLE_CHARS]
     samples = {d: read_records(head, d, filename, limit=SAMPLE_RECORDS) for d in DELIMITERS}
-    found: _Found | None
+    split_commas = _splits_decimal_commas(samples[","])
+    if split_commas:
+        del samples[","]  # the delimiter that splits decimal commas is not this file's
+    found: _Found | None = None
+    how = ""
     if mapping is not None:
-        found = _locate_for_mapping(samples, mapping, filename)
+        found, how = _locate_for_mapping(samples, mapping, filename), "the columns your mapping names"
     else:
-        found = (
-            _locate_by_profile(samples, filename)
-            or _locate_headerless_profile(samples)
-            or _locate_generic_header(samples)
-            or _locate_headerless(samples)
-        )
+        finders: list[tuple[Callable[[], _Found | None], str]] = [
+            (lambda: _locate_by_profile(samples, filename), "an issuer profile's header signature"),
+            (lambda: _locate_headerless_profile(samples), "an issuer profile's row shape"),
+            (
+                lambda: _locate_generic_header(samples, require_data=True),
+                "a row of names whose cells do not read as dates or amounts, over rows that share its width",
+            ),
+            (lambda: _locate_headerless(samples), "the first rows hold a date and an amount"),
+            # A header over no date-and-amount rows: detection then says what is missing.
+            (lambda: _locate_generic_header(samples, require_data=False), "a header-like row"),
+        ]
+        for finder, why in finders:
+            found = finder()
+            if found is not None:
+                how = why
+                break
     if found is None:
         raise IngestError(
             filename,
@@ -143,7 +200,14 @@ def locate_table(text: str, filename: str, *, mapping: ColumnMapping | None = No
         )
     delimiter, header_index, profile, weak = found
     records = read_records(text, delimiter, filename)
-    return _layout(records, header_index, profile, weak, mapping)
+    layout = _layout(records, header_index, profile, weak, mapping)
+    named = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+    where = f"header on line {layout.header_line}" if layout.header_line is not None else "no header row"
+    layout.evidence = [
+        f"delimiter {named}" + (" (',' would split its decimal commas)" if split_commas else ""),
+        f"{where}: {how}",
+    ]
+    return layout
 
 
 def _layout(
@@ -154,19 +218,41 @@ def _layout(
     mapping: ColumnMapping | None,
 ) -> Layout:
     rows = records.rows
+    header_rows = 1
     if header_index is not None:
         header = rows[header_index]
+        second = _second_header_line(rows, header_index) if profile is None and mapping is None else None
+        if second is not None:
+            header = [" ".join(f"{a} {b}".split()) for a, b in zip(header, second, strict=False)]
+            header_rows = 2
         columns = column_names(header, trimmed_width(header))
     else:
         named = mapping.columns if mapping is not None else profile.mapping.columns if profile else []
         if named:
             columns = list(named)
         else:
-            widths = Counter(trimmed_width(r) for r in rows[:SAMPLE_RECORDS] if not is_blank(r))
+            widths = Counter(len(r) for r in rows[:SAMPLE_RECORDS] if not is_blank(r))
             columns = synthetic_names(widths.most_common(1)[0][0] if widths else 0)
     return Layout(
-        records=records, header_index=header_index, columns=columns, profile=profile, weak_profile=weak
+        records=records,
+        header_index=header_index,
+        columns=columns,
+        profile=profile,
+        weak_profile=weak,
+        header_rows=header_rows,
     )
+
+
+def _second_header_line(rows: list[list[str]], header_index: int) -> list[str] | None:
+    """The second line of a two-line header ('Booking,Value,,Amount' over 'Date,Date,Text,EUR'):
+    a row of names of the header's width right under it, followed by data."""
+    header = rows[header_index]
+    below = rows[header_index + 1 : header_index + 3]
+    if len(below) < 2 or len(below[0]) != len(header) or not _is_header_like(below[0]):
+        return None
+    if not _looks_like_data_row(below[1]):
+        return None
+    return below[0]
 
 
 def _locate_for_mapping(samples: dict[str, Records], mapping: ColumnMapping, filename: str) -> _Found:
@@ -223,24 +309,32 @@ def _locate_headerless_profile(samples: dict[str, Records]) -> _Found | None:
     return None
 
 
-def _locate_generic_header(samples: dict[str, Records]) -> _Found | None:
-    best: tuple[tuple[int, int, int], _Found] | None = None
+def _locate_generic_header(samples: dict[str, Records], *, require_data: bool) -> _Found | None:
+    best: tuple[tuple[bool, int, int, int], _Found] | None = None
     for order, (delimiter, sample) in enumerate(samples.items()):
         rows = sample.rows
-        candidate: tuple[int, int] | None = None  # (score, index)
+        candidate: tuple[tuple[bool, int, int], int] | None = None  # ((has data, score, width), index)
         for index, cells in enumerate(rows[:PREAMBLE_LIMIT]):
             if not _is_header_like(cells):
                 continue
             good, bad = _table_score(rows, index, trimmed_width(cells))
             if good == 0 and any(not is_blank(r) for r in rows[index + 1 :]):
                 continue
-            score = good - 2 * bad
-            if candidate is None or score > candidate[0]:
-                candidate = (score, index)
+            # The table starts right under its header: a preamble line has more preamble below it.
+            below = [r for r in rows[index + 1 : index + 1 + _DATA_PROBE] if not is_blank(r)][:3]
+            # A table under this delimiter holds a date beside an amount somewhere; one that does
+            # not still wins when no delimiter gives one, so the error names what is missing.
+            has_data = not below or any(map(_looks_like_data_row, below))
+            score = good - 3 * bad
+            key_here = (has_data, score, trimmed_width(cells))
+            if candidate is None or key_here > candidate[0]:
+                candidate = (key_here, index)
         if candidate is None:
             continue
-        score, index = candidate
-        key = (score, trimmed_width(rows[index]), -order)
+        (has_data, score, width), index = candidate
+        if require_data and not has_data:
+            continue
+        key = (has_data, score, width, -order)
         if best is None or key > best[0]:
             best = (key, (delimiter, index, None, False))
     return best[1] if best else None
@@ -252,7 +346,7 @@ def _locate_headerless(samples: dict[str, Records]) -> _Found | None:
         rows = [r for r in sample.rows if not is_blank(r)]
         if not rows or not _looks_like_data_row(rows[0]):
             continue
-        width = Counter(trimmed_width(r) for r in rows).most_common(1)[0][0]
+        width = Counter(len(r) for r in rows).most_common(1)[0][0]
         if width < 2:
             continue
         good = sum(_consistent(r, width) and _looks_like_data_row(r) for r in rows)

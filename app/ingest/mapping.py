@@ -58,6 +58,10 @@ class ColumnMapping(BaseModel):
     description_fallback: list[str] = Field(
         default_factory=list, description="used when the description columns are all empty"
     )
+    payee: str | None = Field(
+        default=None,
+        description="a clean merchant or payee name beside the raw text (optional: absent is ignored)",
+    )
 
     amount: str | None = None
     debit: str | None = None
@@ -161,6 +165,7 @@ class ColumnMapping(BaseModel):
             *self.description,
             *self.description_in,
             *self.description_fallback,
+            self.payee,
             self.amount,
             self.debit,
             self.credit,
@@ -189,6 +194,7 @@ class ColumnMapping(BaseModel):
             normalize_header(c)
             for c in [
                 *self.account,
+                self.payee or "",
                 self.balance or "",
                 self.original_amount or "",
                 self.original_currency or "",

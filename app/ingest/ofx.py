@@ -360,6 +360,7 @@ def _read_statement(
                 date=day,
                 posted_date=posted if user is not None and posted != user else None,
                 description=description,
+                payee=" ".join(fields.get("NAME", "").split()) or None,
                 amount=signed,
                 currency=currency,
                 original_amount=original[0] if original else None,

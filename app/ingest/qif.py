@@ -184,6 +184,7 @@ def read_qif(data: bytes, filename: str) -> RecordFile:
                 account=record.account or fallback_account,
                 date=date,
                 description=description,
+                payee=" ".join(record.fields.get("P", "").split()) or None,
                 amount=amount,
                 currency=None,
                 bank_category=record.fields.get("L") or None,

@@ -281,6 +281,7 @@ def read_records(text: str, delimiter: str, filename: str, limit: int | None = N
         except csv.Error:
             parsed = []  # the tracking loop below reports where
         if parsed and len(parsed) == _physical_lines(text):
+            _repair_inner_quotes(parsed, text, delimiter)
             return Records(delimiter=delimiter, lines=range(1, len(parsed) + 1), rows=parsed)
         del parsed
     reader = _reader(text, delimiter)
@@ -306,6 +307,76 @@ def read_records(text: str, delimiter: str, filename: str, limit: int | None = N
         rows.append(list(map(share, cells, cells)))
         previous = reader.line_num
     return Records(delimiter=delimiter, lines=lines, rows=rows, broken=broken)
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _repair_inner_quotes(rows: list[list[str]], text: str, delimiter: str) -> None:
+    """Re-split one-line records whose quoted fields hold unescaped quotes (`"UAB "Rilolam""`).
+
+    The csv module ends the field at the inner quote and glues the rest on (`UAB Rilolam""`);
+    such a record is read again with quotes closing a field only before a delimiter or the
+    line end. Only rows with a quote left in a cell are looked at, so clean files pay nothing.
+    """
+    if '"' not in text:
+        return
+    suspects = [i for i, cells in enumerate(rows) if any('"' in cell for cell in cells)]
+    if not suspects:
+        return
+    lines = _LINE_END.split(text)
+    for index in suspects:
+        if index < len(lines) and _malformed(lines[index], delimiter):
+            rows[index] = _split_tolerantly(lines[index], delimiter)
+
+
+def _malformed(line: str, delimiter: str) -> bool:
+    """A line strict CSV refuses: a closing quote followed by more text (escaped `""` are fine)."""
+    try:
+        next(csv.reader([line], delimiter=delimiter, quotechar='"', strict=True), None)
+    except csv.Error:
+        return True
+    return False
+
+
+def _split_tolerantly(line: str, delimiter: str) -> list[str]:
+    cells: list[str] = []
+    size = len(line)
+    position = 0
+    while True:
+        if position < size and line[position] == '"':
+            position += 1
+            parts: list[str] = []
+            while position < size:
+                char = line[position]
+                following = line[position + 1] if position + 1 < size else delimiter
+                if char != '"':
+                    parts.append(char)
+                    position += 1
+                elif following == delimiter:
+                    position += 1
+                    break
+                elif following == '"':
+                    after = line[position + 2] if position + 2 < size else delimiter
+                    parts.append('"')
+                    position += 2
+                    if after == delimiter:
+                        break
+                else:
+                    parts.append('"')  # an unescaped quote inside the field is the field's text
+                    position += 1
+            cells.append("".join(parts))
+        else:
+            end = line.find(delimiter, position)
+            end = size if end < 0 else end
+            cells.append(line[position:end])
+            position = end
+        if position >= size:
+            return cells
+        position += 1  # the delimiter
+        if position == size:
+            cells.append("")
+            return cells
 
 
 def _unreadable_reason(error: csv.Error) -> str:

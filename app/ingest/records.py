@@ -45,6 +45,7 @@ class RecordRow:
     stable_key: str | None = None
     original_amount: Decimal | None = None  # foreign spend: what it cost in original_currency
     original_currency: str | None = None
+    payee: str | None = None  # the clean name beside the raw text (OFX NAME, QIF P)
 
 
 @dataclass
@@ -131,6 +132,7 @@ def to_statement(
         dates=[r.date for r in rows],
         posted_dates=[r.posted_date for r in rows],
         descriptions=[r.description for r in rows],
+        payees=[r.payee for r in rows] if any(r.payee for r in rows) else [],
         amounts=[r.amount for r in rows],
         currencies=currencies,
         bank_categories=[r.bank_category for r in rows],
@@ -167,4 +169,5 @@ def to_statement(
         currency=decision.code if (decision := decided.file_decision(accounts, currencies)) else None,
         currency_source=decision.source if decision else None,
         account_currencies=decided.decisions,
+        evidence=[f"{read.layout_name}: the format names every field, no column mapping decides them"],
     )

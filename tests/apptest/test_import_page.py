@@ -14,6 +14,7 @@ from app.jobs import job_for
 from app.settings import Settings
 from app.store import Store
 from components import state
+from components.mapping_form import NONE
 from tests.apptest.conftest import JOB_WAIT_S, sample_bytes, texts
 from tests.conftest import REPO_ROOT, SAMPLE_DATA
 
@@ -199,3 +200,21 @@ def test_an_ofx_and_a_qif_upload_get_file_cards_and_import_from_the_dashboard(
     assert not at.exception
     assert store.count_transactions() == 4
     assert sorted(store.accounts()) == ["Visa card", "WATTLEBANK checking …0421"]
+
+
+PAYEE_FILE = (
+    b"Date,Name,Description,Amount\n"
+    b"2026-03-01,Corner Grocer,CARD 1234 CORNER GROCER LDN,-8.45\n"
+    b"2026-03-02,Acme Ltd,FPS ACME LTD SALARY MAR,2100.00\n"
+)
+
+
+def test_the_mapping_form_offers_the_payee_column_it_detected(open_page) -> None:
+    at = _upload(open_page("import_page"), ("payees.csv", PAYEE_FILE))
+    sha = hashlib.sha256(PAYEE_FILE).hexdigest()
+    payee = at.selectbox(key=state.file_widget_key(sha, "map_payee"))
+    assert payee.value == "Name"
+    payee.set_value(NONE).run()
+    assert not at.exception
+    plan = at.session_state[state.IMPORT_PLAN][sha]
+    assert json.loads(plan["mapping"])["payee"] is None

@@ -64,35 +64,17 @@ HOME_CURRENCY = {
 # entry in the commit that fixes the file.
 KNOWN_MISREADS: dict[str, str] = {
     "beancount-import/checking2.ofx": "not read: the cash lines of an investment statement (privfin imports no investment accounts)",
-    "beangulp/UTrade20140713.csv": "FEES subtracted again from an AMOUNT that already includes them",
-    "beangulp/UTrade20150225.csv": "FEES subtracted again from an AMOUNT that already includes them",
-    "beangulp/UTrade20150720.csv": "FEES subtracted again from an AMOUNT that already includes them",
-    "csv2ofx/creditunion.csv": "all-positive Amount taken for card charges and negated",
-    "csv2ofx/default.csv": "all-positive Amount taken for card charges and negated",
-    "csv2ofx/gls.csv": "not read: VWZ1..VWZ14 header cells taken for amounts, so the header row is rejected",
-    "csv2ofx/payoneer.csv": "Credit Amount column dropped (deposit skipped) and the debit read as the credit",
-    "csv2ofx/stripe-all.csv": "fee subtracted from the gross amount csv2ofx books",
-    "csv2ofx/stripe-default.csv": "fee subtracted from the gross amount and the sign flipped",
-    "csv2ofx/xero.csv": "a split journal (one transaction over several lines) read line by line, JournalNumber taken as the amount",
-    "hledger/monefy.csv": "day-first dates (06/12/2021, every day the 6th) read month-first",
-    "hledger/paypal-custom.csv": "Pending rows skipped that hledger books, and Gross taken where hledger takes Net",
-    "hledger/sample.csv": "not read: DD/YYYY/MM dates in a headerless file",
-    "hledger/sample.ssv": "not read: DD/YYYY/MM dates in a headerless file",
-    "hledger/sample.tsv": "not read: DD/YYYY/MM dates in a headerless file",
-    "hledger/stripe.csv": "signed amounts negated (charges in, refunds out) as if they were card charges",
+    "csv2ofx/xero.csv": "a split journal: csv2ofx books one transaction per JournalNumber from its several lines (tax and cash legs), privfin reads each line as its own row",
+    "hledger/monefy.csv": "undecidable dates: every row is 06/12/2021 and the file has no other hint; hledger's rules say day-first, privfin assumes month-first and asks",
+    "hledger/paypal-custom.csv": "Pending rows skipped that hledger books (privfin books a row once it is final); the other 4 rows read exactly",
+    "hledger/sample.csv": "headerless, no balance: two columns that fill each other's gaps are a debit/credit pair, but nothing says which is money in (hledger's rules say amount-in first); privfin takes the first as money out and asks",
+    "hledger/sample.ssv": "headerless, no balance: two columns that fill each other's gaps are a debit/credit pair, but nothing says which is money in (hledger's rules say amount-in first); privfin takes the first as money out and asks",
+    "hledger/sample.tsv": "headerless, no balance: two columns that fill each other's gaps are a debit/credit pair, but nothing says which is money in (hledger's rules say amount-in first); privfin takes the first as money out and asks",
     "ofxparse/fidelity-savings.ofx": "not read: an investment statement's cash lines (privfin imports no investment accounts)",
-    "ofxstatement-austrian/easybank-creditcard.csv": "not read: a headerless ';' file with decimal commas is taken as a header row and no rows",
-    "ofxstatement-austrian/livebank.csv": "not read: ragged rows (more fields than the header) hide the date column",
-    "ofxstatement-austrian/raiffeisen.csv": "not read: a headerless ';' file with decimal commas finds no date column",
     "ofxstatement-dutch/Account_20190101_20200317.csv": "a broker's cash sheet: fund conversions and fees read as payments the plugin leaves out",
-    "ofxstatement-dutch/Knab_transactieoverzicht_ok.csv": "CreditDebet C/D indicator ignored: every credit becomes money out",
-    "ofxstatement-dutch/transactie-historie_NL00ASNB9999999999_20220717204133.csv": "headerless: the balance column taken as the amount",
-    "ofxstatement-lithuanian/danske.csv": "not read: YYYY:MM:DD dates not recognised",
-    "ofxstatement-lithuanian/swedbank.csv": "not read: quoted fields with unescaped inner quotes and a blank header cell hide the table",
-    "ofxstatement-lloyds/sample-statement.csv": "Credit Amount column dropped: deposits skipped as 'the row has no amount'",
-    "ofxstatement-sparkasse-freiburg/simple1.csv": "'Umsatz vorgemerkt' (pending) rows skipped that the plugin books",
-    "ofxstatement-sparkasse-freiburg/simple2.csv": "'Umsatz vorgemerkt' (pending) rows skipped that the plugin books",
-    "ofxstatement-transferwise/sample-statement.csv": "Total fees subtracted again from an Amount that is already net (Wise lists the fee as its own row)",
+    "ofxstatement-sparkasse-freiburg/simple1.csv": "'Umsatz vorgemerkt' (pending) rows skipped that the plugin books (privfin books a row once it is final); the plugin's payee joins Verwendungszweck and Beguenstigter, privfin's is the Beguenstigter column",
+    "ofxstatement-sparkasse-freiburg/simple2.csv": "'Umsatz vorgemerkt' (pending) rows skipped that the plugin books (privfin books a row once it is final); the plugin's payee joins Verwendungszweck and Beguenstigter, privfin's is the Beguenstigter column",
+    "reds_importers/semicolon_delimited.csv": "payee: the project's test configuration books the 'memo' column as the payee (and 'payee' as the narration); privfin keeps the file's own 'payee' column",
 }
 
 
@@ -290,6 +272,7 @@ def _evidence(statement: ParsedStatement) -> dict[str, Any]:
         "encoding": statement.encoding,
         "delimiter": statement.delimiter,
         "header_row": statement.header_row,
+        "decided_by": getattr(statement, "evidence", []),
         # OFX and QIF name every field: no column mapping decides them.
         "mapping": statement.mapping.model_dump(mode="json", exclude_defaults=True)
         if statement.mapping

@@ -199,11 +199,26 @@ def test_cli_bad_rows_alone_exit_zero(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 0 and "2 skipped" in err
 
 
-def test_cli_reports_uncertain_layouts_and_inferred_signs(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_a_layout_it_is_unsure_of_and_imports_the_next_file(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _lines, err = run_cli([str(BANKS / "ambiguous_dates.csv"), str(BANKS / "card_export.csv")], capsys)
+    assert code == 1
+    assert "ambiguous_dates.csv: not imported, privfin is not sure how to read it" in err
+    assert "every date in column 'Date' reads both as day/month and as month/day" in err
+    assert "--accept-uncertain" in err and "Nothing from it was saved" in err
+    assert "note: sign convention inferred from the data" in err  # the card export is sure, and imported
+    store = Store(settings.db_path)
+    assert {r["file_name"] for r in store.imports()} == {str(BANKS / "card_export.csv")}
+
+
+def test_cli_imports_an_uncertain_reading_when_told_to(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _lines, err = run_cli([str(BANKS / "ambiguous_dates.csv"), "--accept-uncertain"], capsys)
     assert code == 0
     assert "uncertain: every date in column 'Date' reads both as day/month and as month/day" in err
-    assert "note: sign convention inferred from the data" in err
+    assert Store(settings.db_path).count_transactions() > 0
 
 
 def test_cli_oversized_file_is_refused_before_reading(

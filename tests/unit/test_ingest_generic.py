@@ -75,11 +75,23 @@ def test_bank_export_with_signed_amounts_is_left_as_is() -> None:
     assert amounts(parsed) == [Decimal("2000.00"), Decimal("-300.00"), Decimal("-40.00")]
 
 
-def test_all_positive_amounts_are_an_uncertain_guess() -> None:
+def test_all_positive_amounts_are_kept_as_given_and_flagged() -> None:
+    """Invoices and deposits are all positive too: without a sign of a card, nothing is flipped."""
     parsed = parse_text("Date,Merchant,Amount\n2024-02-01,GROCER,40.00\n2024-02-02,CINEMA,12.00\n")
-    assert parsed.mapping.sign is SignRule.SIGNED_INVERTED
+    assert parsed.mapping.sign is SignRule.SIGNED
+    assert amounts(parsed) == [Decimal("40.00"), Decimal("12.00")]
     assert not parsed.confident
     assert any("every amount is positive" in r for r in parsed.uncertain_reasons)
+
+
+def test_all_positive_amounts_of_a_card_statement_are_purchases() -> None:
+    parsed = parse_text(
+        "Date,Merchant,Card Used,Amount\n2024-02-01,GROCER,**** 1234,40.00\n2024-02-02,CINEMA,**** 1234,12.00\n"
+    )
+    assert parsed.mapping.sign is SignRule.SIGNED_INVERTED
+    assert amounts(parsed) == [Decimal("-40.00"), Decimal("-12.00")]
+    assert not parsed.confident
+    assert any("masked card numbers" in note for note in parsed.notes)
 
 
 def test_running_balance_decides_the_sign() -> None:
@@ -149,12 +161,29 @@ def test_fee_column_and_per_row_currency() -> None:
         "2024-03-02,ATM withdrawal,-100.00,2.00,CHF,completed\n"
         "2024-03-03,Hotel hold,-80.00,0.00,EUR,pending\n"
     )
-    assert parsed.mapping.fee == "Fee"
+    # Nothing shows whether the fee is already in the amount (Stripe's and Wise's are): kept as given, and asked.
+    assert parsed.mapping.fee is None
     assert [(t.amount, t.currency) for t in parsed.transactions] == [
         (Decimal("-20.00"), "EUR"),
-        (Decimal("-102.00"), "CHF"),
+        (Decimal("-100.00"), "CHF"),
     ]
+    assert not parsed.confident and any("'Fee'" in reason for reason in parsed.uncertain_reasons)
     assert [(s.row, s.reason) for s in parsed.skipped] == [(4, "Status is 'pending'")]
+
+
+def test_a_fee_is_taken_off_only_when_the_running_balance_moves_by_the_net() -> None:
+    rows = "2024-03-01,Card payment,-20.00,1.00,979.00\n2024-03-02,Transfer in,100.00,0.50,1078.50\n"
+    rows += "2024-03-03,Card payment,-5.00,0.25,1073.25\n"
+    net = parse_text("Date,Description,Amount,Fee,Balance\n2024-02-29,Opening,0.00,0.00,1000.00\n" + rows)
+    assert net.mapping.fee == "Fee"
+    assert amounts(net) == [Decimal("-21.00"), Decimal("99.50"), Decimal("-5.25")]
+    gross = parse_text(
+        "Date,Description,Amount,Fee,Balance\n"
+        "2024-03-01,Card payment,-20.00,1.00,980.00\n2024-03-02,Transfer in,100.00,0.50,1080.00\n"
+        "2024-03-03,Card payment,-5.00,0.25,1075.00\n"
+    )
+    assert gross.mapping.fee is None and gross.confident
+    assert amounts(gross) == [Decimal("-20.00"), Decimal("100.00"), Decimal("-5.00")]
 
 
 def test_spanish_header_and_balance_and_zero_rows() -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from app import periods
 from app.models import CategorySource
 from app.store import Store
 
@@ -170,6 +171,18 @@ def imported_files(store: Store, samples: frozenset[str] | None = None) -> list[
             )
         )
     return files
+
+
+def moment_text(moment: dt.datetime) -> str:
+    """`01 Dec 2026, 20:15 UTC`: when something was imported, for people (never raw ISO)."""
+    utc = moment.astimezone(dt.UTC)
+    return f"{periods.day_text(utc.date())}, {utc:%H:%M} UTC"
+
+
+def range_text(item: ImportedFile) -> str:
+    if item.first_date is None or item.last_date is None:
+        return "no rows"
+    return periods.period_text(item.first_date, item.last_date)
 
 
 def _import_row(conn: sqlite3.Connection, import_id: int) -> tuple[str, str]:

@@ -4,30 +4,24 @@ shells over `app.imports` and `app.accounts` (machine output on stdout, the rest
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from typing import TextIO
 
-from app import periods
 from app.accounts import AccountNameError, merge_accounts, rename_account
-from app.imports import ImportedFile, ImportNotFound, imported_files, removal_preview, remove_import
+from app.imports import (
+    ImportedFile,
+    ImportNotFound,
+    imported_files,
+    moment_text,
+    range_text,
+    removal_preview,
+    remove_import,
+)
 from app.settings import load_settings
 from app.store import Store
 
 EXIT_OK, EXIT_FAILURE = 0, 1
-
-
-def moment_text(moment: dt.datetime) -> str:
-    """`01 Dec 2026, 20:15 UTC`: when something was imported, for people (never raw ISO)."""
-    utc = moment.astimezone(dt.UTC)
-    return f"{periods.day_text(utc.date())}, {utc:%H:%M} UTC"
-
-
-def range_text(item: ImportedFile) -> str:
-    if item.first_date is None or item.last_date is None:
-        return "no rows"
-    return periods.period_text(item.first_date, item.last_date)
 
 
 def import_line(item: ImportedFile) -> str:

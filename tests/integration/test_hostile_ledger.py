@@ -282,12 +282,13 @@ def test_a_row_that_may_be_only_a_persons_name_is_never_sent(settings: Settings,
     assert store.pending_categorization()  # still there for the next run, or the user
 
 
-def test_a_stored_32_digit_amount_is_sent_rounded_when_amounts_are_on(
+def test_the_largest_storable_amount_is_sent_rounded_when_amounts_are_on(
     settings: Settings, store: Store
 ) -> None:
-    # The importer refuses such a row today, but an older store may hold one; rounding it to
-    # cents for the prompt raised decimal.InvalidOperation and ended the whole run.
-    huge = "-12345678901234567890123456789012.50"
+    # The importer refuses such a row, and a store keeps int64 minor units (an older store's
+    # 32-digit amount is moved aside by the v9 migration); the largest storable amount must
+    # still round for the prompt (rounding it to cents raised decimal.InvalidOperation once).
+    huge = "-92233720368547758.07"
     seed(store, [Row(model_merchant(0), huge), Row(model_merchant(1), "-9.99")])
     with FakeParallax() as fake:
         report = categorize_pending(store, fake_settings(settings, fake, send_amounts=True))

@@ -382,7 +382,7 @@ CASES = [
                 "RBC MasterCard ••5678",
                 "AMAZON.COM*RT5YH7HJ1 Foreign Currency-USD 25.00 @ 1.3512",
             ),
-            (5, D(2024, 1, 20), "-100.00", "RBC US Dollar 0123456789", "e-Transfer sent JANE DOE"),
+            (5, D(2024, 1, 20), "-100.00", "RBC US Dollar ••6789", "e-Transfer sent JANE DOE"),
         ],
         {},
     ),

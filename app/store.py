@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from app import money
 from app.datadir import ensure_private_dir, ensure_private_file, tighten_if_present
 from app.models import USER_SOURCES, CategorySource, RowSource, SkippedRow, Transaction
+from app.store_accounts import imports_and_accounts_v10
 
 if TYPE_CHECKING:  # pandas costs ~0.5 s to import: only the queries that return frames load it
     import pandas as pd
@@ -241,6 +242,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     """,
     # v9: amounts as integer minor units of their currency (see _amounts_as_minor_units), and payee
     _amounts_as_minor_units,
+    # v10: which import holds which row, the user's account names, the change log; account
+    # names keep only a number's last four digits (app.store_accounts)
+    imports_and_accounts_v10,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -759,6 +763,16 @@ class Store:
                     conn.execute(sql)
             inserted = conn.total_changes - before
             conn.execute("UPDATE imports SET rows_imported = ? WHERE id = ?", (inserted, import_id))
+            if duplicates:  # the overlap this file holds: its rows survive removing the first import
+                conn.executemany(
+                    "INSERT OR IGNORE INTO import_duplicates (import_id, transaction_id, source_row) "
+                    "VALUES (?,?,?)",
+                    (
+                        (import_id, tid, int(columns.source_rows[n]))
+                        for n, tid in enumerate(ids)
+                        if tid in duplicates
+                    ),
+                )
         return ImportOutcome(import_id=import_id, inserted=inserted, duplicate_ids=duplicates)
 
     def imports(self) -> list[dict[str, Any]]:

@@ -446,12 +446,12 @@ def headline(
 
 def _months_with_data(rows: pd.DataFrame, period: tuple[dt.date, dt.date] | None) -> int:
     """Calendar months inside `period` (all, without one) with at least one of `rows`."""
-    months = rows["month"]
+    months = rows["month"].to_numpy()
     if period is not None:
-        first = np.datetime64(period[0].replace(day=1).isoformat(), "D").astype(months.dtype)
-        last = np.datetime64(period[1].replace(day=1).isoformat(), "D").astype(months.dtype)
+        first = np.datetime64(period[0].replace(day=1).isoformat(), "D")
+        last = np.datetime64(period[1].replace(day=1).isoformat(), "D")
         months = months[(months >= first) & (months <= last)]
-    return int(months.nunique())
+    return len(np.unique(months))
 
 
 # -- aggregations used by charts and reports ----------------------------------------------------

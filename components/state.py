@@ -61,6 +61,7 @@ FILTER_DATES: Final = "filter_dates"
 FILTER_ACCOUNTS: Final = "filter_accounts"
 FILTER_CATEGORIES: Final = "filter_categories"
 FILTER_INCLUDE_TRANSFERS: Final = "filter_include_transfers"
+INSIGHTS_CURRENCY: Final = "insights_currency"  # the currency Insights shows (None: the primary one)
 
 # -- settings page -----------------------------------------------------------------------------
 SETTINGS_PROBE: Final = "settings_probe"  # last "Test connection" result as a plain dict

@@ -403,7 +403,9 @@ def headline(
 
     notes: list[str] = []
     if len(present) > 1:
-        others = ", ".join(f"{t.currency} ({t.n_transactions})" for t in per_currency if t.currency != primary)
+        others = ", ".join(
+            f"{t.currency} ({t.n_transactions})" for t in per_currency if t.currency != primary
+        )
         notes.append(
             f"These totals are in {primary}. Other currencies are never added to them; each has "
             f"its own totals: {others}."

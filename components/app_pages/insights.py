@@ -86,7 +86,9 @@ def render_headline(head: insights.Headline, filters: ViewFilters, sparkline: li
         "Change vs the previous period",
         change,
         border=True,
-        help=f"Spending compared with {before}." if before else "All time has no period before it to compare with.",
+        help=f"Spending compared with {before}."
+        if before
+        else "All time has no period before it to compare with.",
     )
     for note in head.notes:
         st.caption(md(note))
@@ -126,7 +128,9 @@ def _figure(
             include_transfers=include_transfers,
             kinds=kinds,
         )
-    return charts.income_vs_spending(frame, currency=currency, include_transfers=include_transfers, kinds=kinds)
+    return charts.income_vs_spending(
+        frame, currency=currency, include_transfers=include_transfers, kinds=kinds
+    )
 
 
 @st.cache_data(max_entries=40, show_spinner=False)
@@ -147,7 +151,9 @@ def chart_spec(
     return spec
 
 
-def _chart(title: str, name: ChartName, currency: str | None, filters: ViewFilters, view: CategoryView) -> None:
+def _chart(
+    title: str, name: ChartName, currency: str | None, filters: ViewFilters, view: CategoryView
+) -> None:
     st.subheader(title)
     spec = chart_spec(
         name,
@@ -208,7 +214,9 @@ def render_currency_totals(head: insights.Headline) -> None:
     columns = st.columns(len(head.per_currency))
     for column, totals in zip(columns, head.per_currency, strict=True):
         with column.container(border=True):
-            st.markdown(f"**{totals.currency}**{' · shown above' if totals.currency == head.currency else ''}")
+            st.markdown(
+                f"**{totals.currency}**{' · shown above' if totals.currency == head.currency else ''}"
+            )
             st.caption(f"{totals.n_transactions:,} transaction(s)")
             st.markdown(
                 f"Spending {md(money(totals.spending, totals.currency))}  \n"

@@ -108,7 +108,9 @@ def _all_time(store: Store, currency: str) -> insights.Headline:
     return insights.headline(frame, None, period=period, currency=currency, kinds=kinds)
 
 
-def test_every_currency_has_its_totals_side_by_side_and_a_selector(two_currencies: AppTest, store: Store) -> None:
+def test_every_currency_has_its_totals_side_by_side_and_a_selector(
+    two_currencies: AppTest, store: Store
+) -> None:
     present = insights.currencies(store.transactions_frame())
     assert set(present) == {"USD", "EUR"}
     selector = two_currencies.segmented_control(key=state.INSIGHTS_CURRENCY)

@@ -244,9 +244,7 @@ def test_the_grid_says_how_each_category_was_decided(review: AppTest) -> None:
     assert len(built_in) and built_in["how"].str.startswith("built-in rule: ").all()
 
 
-def test_a_correction_leaves_the_queue_of_a_new_session_at_once(
-    review: AppTest, store: Store
-) -> None:
+def test_a_correction_leaves_the_queue_of_a_new_session_at_once(review: AppTest, store: Store) -> None:
     first_ids = list(review.session_state[state.REVIEW_PAGE_IDS])
     corrected = first_ids[0]
     _edit(review, 0, "Shopping")

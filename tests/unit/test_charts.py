@@ -228,7 +228,14 @@ def test_month_charts_drop_empty_ends_and_fold_long_gaps(store: Store) -> None:
     period = (dt.date(2000, 1, 1), dt.date(2030, 12, 31))  # "All time" reaching far past the data
     for fig in (charts.monthly_spending(frame), charts.income_vs_spending(frame)):
         axis = fig.layout.xaxis
-        assert list(axis.categoryarray) == ["May 2021", "Jun 2021", "Jul 2021", "… 28 months …", "Dec 2023", "Jan 2024"]
+        assert list(axis.categoryarray) == [
+            "May 2021",
+            "Jun 2021",
+            "Jul 2021",
+            "… 28 months …",
+            "Dec 2023",
+            "Jan 2024",
+        ]
         assert axis.tickangle == 0
     cumulative = charts.cumulative_spending(frame, period=(dt.date(2021, 5, 4), dt.date(2024, 1, 1)))
     assert cumulative.layout.xaxis.type == "date"

@@ -64,7 +64,10 @@ PAYEE = words(
     "tegenpartij, beneficiaire, beneficiario, contrapartida, gavejas",
 )
 CATEGORY = words("category, kategorie, categorie, categoria, rubrik, rubrique, bank category")
-CURRENCY = words("currency, wahrung, devise, moneda, ccy, currency code, waehrung, munt, valiuta")
+CURRENCY = words(
+    "currency, wahrung, devise, moneda, ccy, currency code, waehrung, munt, valiuta,",
+    "valutacode, muntsoort, divisa, moeda, monn, monnaie",
+)
 ACCOUNT = words(
     "account, account name, account number, account #, card, card no, card number, card member, accountnum,",
     "account num, auftragskonto",

@@ -162,7 +162,9 @@ def test_the_command_exits_at_the_deadline_however_long_the_requests_would_hang(
         fake.clear_scenarios()
     assert done.returncode == EXIT_INCOMPLETE, done.stderr  # a script can tell the rows were left
     # The run's clock starts before the local steps, which a loaded machine can stretch past 1 s.
-    assert re.search(r"stopped asking the model: stopped after \d+ s: the run deadline of 1 s passed", done.stderr)
+    assert re.search(
+        r"stopped asking the model: stopped after \d+ s: the run deadline of 1 s passed", done.stderr
+    )
     assert took < 15, took
 
 

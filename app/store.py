@@ -1399,9 +1399,16 @@ class Store:
     # -- everything -------------------------------------------------------------------
 
     def delete_everything(self) -> None:
-        """'Delete all my data': the database file and its WAL side files."""
+        """'Delete all my data': the database file and its WAL side files.
+
+        The new, empty database carries the revision on from the old one (never back to zero), so
+        a cache keyed by the revision in any session cannot mistake the empty store for an old one.
+        """
+        last_revision = int(self.revision())
         self._keeper.close()
         for suffix in ("", *_SIDE_FILES):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         self._migrate()
         self._keeper = self._open_keeper()
+        with self.connect() as conn:
+            conn.execute("UPDATE store_revision SET value = ?", (last_revision + 1,))

@@ -26,6 +26,9 @@ INCOME_COLOR = "#2ca02c"
 SPENDING_COLOR = "#d62728"
 NET_COLOR = "#1f3b73"
 PREVIOUS_COLOR = "#9e9e9e"
+# The treemap's root and the empty-chart note take the page's own background and text colour,
+# so a chart reads the same in a light and a dark theme.
+TRANSPARENT = "rgba(0,0,0,0)"
 
 # Currencies whose symbol reads better than the ISO code; any other shows its code after the number.
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "KRW": "₩", "CNY": "¥"}
@@ -63,18 +66,40 @@ def _money_axis(currency: str | None) -> dict[str, Any]:
     return {"tickprefix": prefix, "ticksuffix": suffix, "tickformat": ",.0f", "rangemode": "tozero"}
 
 
-_MONTH_TICKS_UP_TO = 36  # months; a longer axis gets one label every few years
+_MONTH_LABELS_SHOWN = 12  # about this many month labels fit a half-width chart without turning
 
 
-def _month_axis(months: pd.Series) -> dict[str, Any]:
-    """One tick per month, or for a span of many years one per few years: a ledger with a stray
-    date centuries away must not ask the browser for a hundred thousand month labels."""
-    first, last = months.min(), months.max()
-    span = (last.year - first.year) * 12 + last.month - first.month + 1
-    if span <= _MONTH_TICKS_UP_TO:
-        return {"dtick": "M1", "tickformat": "%b %Y", "ticklabelmode": "period", "title": None}
-    years = math.ceil(span / 12 / (_MONTH_TICKS_UP_TO / 3))
-    return {"dtick": f"M{12 * years}", "tickformat": "%Y", "ticklabelmode": "period", "title": None}
+def _month_slots(months: pd.Series) -> tuple[list[str], dict[dt.date, str]]:
+    """The labels of a month axis (empty months at the ends dropped, long gaps folded into one
+    slot) and the label of each month with data. Labels are unique: two folded gaps of the same
+    length differ by an invisible mark."""
+    slots = periods.month_slots([pd.Timestamp(m).date() for m in months])
+    labels: list[str] = []
+    of_month: dict[dt.date, str] = {}
+    for text, month in slots:
+        label = text
+        while label in labels:
+            label += "\u200b"
+        labels.append(label)
+        if month is not None:
+            of_month[month] = label
+    return labels, of_month
+
+
+def _month_axis(labels: list[str]) -> dict[str, Any]:
+    """A category axis over the month slots: horizontal labels, thinned to stay readable."""
+    return {
+        "type": "category",
+        "categoryorder": "array",
+        "categoryarray": labels,
+        "tickangle": 0,
+        "dtick": max(1, math.ceil(len(labels) / _MONTH_LABELS_SHOWN)),
+        "title": None,
+    }
+
+
+def _month_labels(months: pd.Series, of_month: dict[dt.date, str]) -> list[str]:
+    return [of_month[pd.Timestamp(m).date()] for m in months]
 
 
 def _base_layout(fig: go.Figure, title: str | None) -> go.Figure:
@@ -159,7 +184,7 @@ def spending_by_category(
             values=[Decimal(0), *values],
             branchvalues="remainder",
             sort=False,
-            marker={"colors": ["#ffffff", *(colors[n] for n in names)]},
+            marker={"colors": [TRANSPARENT, *(colors[n] for n in names)]},
             textinfo="label+value+percent root",
             texttemplate=f"%{{label}}<br>{money_hover(code, 'value')}",
             hovertemplate=hover,
@@ -187,24 +212,23 @@ def monthly_spending(
         return empty_figure(title=title)
     names = insights.category_order(data["category"], order)
     colors = insights.category_colors(names, order)
+    labels, of_month = _month_slots(data["month"])
     fig = go.Figure()
     for name in names:
         rows = data[data["category"] == name]
         fig.add_trace(
             go.Bar(
                 name=name,
-                x=rows["month"],
+                x=_month_labels(rows["month"], of_month),
                 y=list(rows["spend"]),
                 marker={"color": colors[name]},
-                xperiod="M1",
-                xperiodalignment="middle",
-                hovertemplate=f"{name}<br>%{{x|%B %Y}}<br>{money_hover(code, 'y')}<extra></extra>",
+                hovertemplate=f"{name}<br>%{{x}}<br>{money_hover(code, 'y')}<extra></extra>",
             )
         )
     _base_layout(fig, title)
     fig.update_layout(
         barmode="relative",
-        xaxis=_month_axis(data["month"]),
+        xaxis=_month_axis(labels),
         yaxis=_money_axis(code) | {"title": None},
     )
     return fig
@@ -293,7 +317,7 @@ def cumulative_spending(
         fig.add_trace(
             go.Scatter(
                 name=f"Previous ({_period_label(*prev_span)})",
-                x=previous["day"],
+                x=previous["date"],  # drawn over the days of this period it lines up with
                 y=list(previous["previous"]),
                 customdata=[d.isoformat() for d in previous["previous_date"]],
                 mode="lines",
@@ -304,7 +328,7 @@ def cumulative_spending(
     fig.add_trace(
         go.Scatter(
             name=f"This period ({_period_label(*span)})",
-            x=data["day"],
+            x=data["date"],
             y=list(data["current"]),
             customdata=[d.date().isoformat() for d in data["date"]],
             mode="lines",
@@ -314,21 +338,11 @@ def cumulative_spending(
     )
     _base_layout(fig, title)
     fig.update_layout(
-        xaxis={"title": "Day of period", "dtick": _day_tick_step(int(data["day"].iloc[-1])), "tick0": 1},
+        xaxis={"type": "date", "title": None, "tickangle": 0, "nticks": 8},
         yaxis=_money_axis(code) | {"title": None},
         hovermode="x unified",
     )
     return fig
-
-
-def _day_tick_step(days: int) -> int:
-    """About eight labels whatever the period's length (whole weeks beyond a month),
-    so the labels stay readable in a half-width column."""
-    if days <= 10:
-        return 1
-    if days <= 31:
-        return math.ceil(days / 8)
-    return 7 * math.ceil(days / 56)
 
 
 def income_vs_spending(
@@ -344,6 +358,8 @@ def income_vs_spending(
     data = insights.income_vs_spending(frame, currency=code, include_transfers=include_transfers, kinds=kinds)
     if data.empty:
         return empty_figure(title=title)
+    labels, of_month = _month_slots(data["month"])
+    x = _month_labels(data["month"], of_month)
     fig = go.Figure()
     for name, column, color in (
         ("Income", "income", INCOME_COLOR),
@@ -352,30 +368,26 @@ def income_vs_spending(
         fig.add_trace(
             go.Bar(
                 name=name,
-                x=data["month"],
+                x=x,
                 y=list(data[column]),
                 marker={"color": color},
-                xperiod="M1",
-                xperiodalignment="middle",
-                hovertemplate=f"{name}<br>%{{x|%B %Y}}<br>{money_hover(code, 'y')}<extra></extra>",
+                hovertemplate=f"{name}<br>%{{x}}<br>{money_hover(code, 'y')}<extra></extra>",
             )
         )
     fig.add_trace(
         go.Scatter(
             name="Net",
-            x=data["month"],
+            x=x,
             y=list(data["net"]),
             mode="lines+markers",
             line={"color": NET_COLOR},
-            xperiod="M1",
-            xperiodalignment="middle",
-            hovertemplate=f"Net<br>%{{x|%B %Y}}<br>{money_hover(code, 'y')}<extra></extra>",
+            hovertemplate=f"Net<br>%{{x}}<br>{money_hover(code, 'y')}<extra></extra>",
         )
     )
     _base_layout(fig, title)
     fig.update_layout(
         barmode="group",
-        xaxis=_month_axis(data["month"]),
+        xaxis=_month_axis(labels),
         yaxis=_money_axis(code) | {"rangemode": "normal"},
     )
     return fig

@@ -115,17 +115,19 @@ def _cmd_recurring(args: argparse.Namespace) -> int:
             continue
         state = "active" if series.active else "ended"
         rises = "".join(
-            f"; price {grouped(c.old)} -> {grouped(c.new)} on {c.date}" for c in series.price_changes
+            f"; price {grouped(c.old, series.currency)} -> {grouped(c.new, series.currency)} on {c.date}"
+            for c in series.price_changes
         )
         print(
             f"{series.merchant} ({series.direction}, {series.cadence}, {state}): "
-            f"{grouped(series.amount)} {series.currency}, {grouped(series.annual_cost)} a year, "
+            f"{grouped(series.amount, series.currency)} {series.currency}, "
+            f"{grouped(series.annual_cost, series.currency)} a year, "
             f"{series.count} since {series.first_date}, next {series.next_date}{rises}"
         )
     for total in report.totals:
         _eprint(
             f"privfin recurring: {total.series} active in {total.currency}: "
-            f"{grouped(total.monthly)} a month, {grouped(total.annual)} a year"
+            f"{grouped(total.monthly, total.currency)} a month, {grouped(total.annual, total.currency)} a year"
         )
     if not report.series:
         _eprint("privfin recurring: no recurring payments found")

@@ -27,6 +27,7 @@ from app.ingest import ColumnMapping, IngestError, ParsedStatement, parse_statem
 from app.ingest.currency import SOURCE_TEXT, CurrencyContext, CurrencySource, CurrencyUnknown
 from app.ingest.errors import over_upload_limit
 from app.ingest.formats import FileKind, file_kind, read_record_file
+from app.ingest.statement import CONFIDENCE_THRESHOLD
 from app.models import SkipKind, SkippedRow, Transaction
 from app.settings import load_settings
 from app.store import ImportRecord, MinorAmounts, Store, minor_amounts
@@ -252,7 +253,7 @@ def _import_one(
         )
     except IngestError as exc:
         return _refused(filename, exc)
-    if refuse_uncertain and not parsed.confident and parsed.mapping is not None:
+    if refuse_uncertain and parsed.confidence < CONFIDENCE_THRESHOLD and parsed.mapping is not None:
         return FileImportResult(filename, parsed, _unsure_message(parsed), 0, frozenset())
     parsed, minor = storable(with_user_account_names(store, parsed))
     record = ImportRecord(

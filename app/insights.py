@@ -339,13 +339,15 @@ def headline(
     previous_frame: pd.DataFrame | None = None,
     *,
     period: tuple[dt.date, dt.date] | None = None,
+    currency: str | None = None,
     include_transfers: bool = False,
     kinds: Mapping[str, str] | None = None,
 ) -> Headline:
-    """Headline figures for `frame`, compared with `previous_frame` (the period before).
+    """Headline figures for `frame` in `currency` (default: the primary one), compared with
+    `previous_frame` (the period before; None when there is none, as for "All time").
 
-    `period` is the selected date range, used to count months for the monthly average; without
-    it the range of the data is used.
+    The monthly average divides by the months of `period` (default: the data's range) that hold
+    at least one transaction in that currency, never by empty months.
     """
     prepared = _prepare(frame, kinds)
     present = tuple(_currencies(prepared.rows))
@@ -369,9 +371,9 @@ def headline(
             include_transfers=include_transfers,
             notes=("No transactions for these filters.",),
         )
-    primary = present[0]
+    primary = currency if currency in present else present[0]
     per_currency = tuple(_currency_totals(prepared, code, include_transfers) for code in present)
-    main = per_currency[0]
+    main = next(totals for totals in per_currency if totals.currency == primary)
     rows, _ = prepared.in_currency(primary)
     spend_rows = prepared.spend(rows, include_transfers)
     by_category = _spend_by_category(prepared, spend_rows, primary, positive_only=True)
@@ -382,8 +384,7 @@ def headline(
         ((rows["kind"].to_numpy() == _KIND_CODES[UNCATEGORIZED_KIND]) & (rows["minor"].to_numpy() > 0)).sum()
     )
 
-    span = period or data_period(frame)
-    months = months_spanned(*span) if span else 0
+    months = _months_with_data(rows, period)
     average = share_of(main.spending, months, primary) if months else None
 
     previous_spending: Decimal | None = None
@@ -402,10 +403,12 @@ def headline(
 
     notes: list[str] = []
     if len(present) > 1:
-        others = ", ".join(f"{t.currency} ({t.n_transactions})" for t in per_currency[1:])
+        others = ", ".join(
+            f"{t.currency} ({t.n_transactions})" for t in per_currency if t.currency != primary
+        )
         notes.append(
-            f"Totals are in {primary}, the main currency here; amounts in other currencies are "
-            f"not added to them: {others}."
+            f"These totals are in {primary}. Other currencies are never added to them; each has "
+            f"its own totals: {others}."
         )
     if uncategorized_spending:
         notes.append(UNCATEGORIZED_NOTE)
@@ -441,6 +444,16 @@ def headline(
         per_currency=per_currency,
         notes=tuple(notes),
     )
+
+
+def _months_with_data(rows: pd.DataFrame, period: tuple[dt.date, dt.date] | None) -> int:
+    """Calendar months inside `period` (all, without one) with at least one of `rows`."""
+    months = rows["month"].to_numpy()
+    if period is not None:
+        first = np.datetime64(period[0].replace(day=1).isoformat(), "D")
+        last = np.datetime64(period[1].replace(day=1).isoformat(), "D")
+        months = months[(months >= first) & (months <= last)]
+    return len(np.unique(months))
 
 
 # -- aggregations used by charts and reports ----------------------------------------------------

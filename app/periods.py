@@ -97,3 +97,34 @@ def period_text(start: dt.date, end: dt.date) -> str:
     if start.day == 1 and end == month_end(end) and (start.year, start.month) == (end.year, end.month):
         return month_text(start)
     return f"{day_text(start)} – {day_text(end)}"
+
+
+def short_month_text(day: dt.date) -> str:
+    """`Mar 2024`: a month axis label short enough to stay horizontal."""
+    return f"{_MONTH_ABBREVIATIONS[day.month - 1]} {day.year:04d}"
+
+
+MAX_FILLED_GAP = 2  # empty months shown as such; a longer run of them is folded into one slot
+
+
+def month_slots(months: list[dt.date], max_gap: int = MAX_FILLED_GAP) -> list[tuple[str, dt.date | None]]:
+    """The slots of a month axis for months that hold data: from the first such month to the last
+    (no empty months before or after), short gaps kept as empty months so a quiet month still
+    shows, and a gap longer than `max_gap` months folded into one "… n months …" slot (date None).
+
+    `months` are first days of months, in any order, repeats allowed.
+    """
+    ordered = sorted({_month_index(m) for m in months})
+    slots: list[tuple[str, dt.date | None]] = []
+    for position, index in enumerate(ordered):
+        if position:
+            gap = index - ordered[position - 1] - 1
+            if gap > max_gap:
+                slots.append((f"… {gap} months …", None))
+            else:
+                for empty in range(ordered[position - 1] + 1, index):
+                    day = _month_from_index(empty)
+                    slots.append((short_month_text(day), day))
+        day = _month_from_index(index)
+        slots.append((short_month_text(day), day))
+    return slots

@@ -291,15 +291,21 @@ def _persisted_fields_model() -> type[BaseModel]:
     return create_model("PersistedFields", **fields)
 
 
+def settings_with(settings: Settings, updates: dict[str, Any]) -> Settings:
+    """`settings` with `updates` applied and validated, nothing written: what a form holds before
+    it is saved (so "Test connection" tests what was just typed). Raises SettingsError."""
+    merged = settings.persistable() | {k: v for k, v in updates.items() if k in PERSISTED_FIELDS}
+    try:
+        return type(settings).model_validate(merged | {"data_dir": settings.data_dir})
+    except ValidationError as error:
+        raise SettingsError(describe_validation_error(error)) from error
+
+
 def save_settings(settings: Settings, updates: dict[str, Any]) -> Settings:
     """Validate `updates`, write them to the data dir's settings.json, return the new settings.
 
     Raises SettingsError, and writes nothing, when a value is invalid."""
-    merged = settings.persistable() | {k: v for k, v in updates.items() if k in PERSISTED_FIELDS}
-    try:
-        validated = type(settings).model_validate(merged | {"data_dir": settings.data_dir})
-    except ValidationError as error:
-        raise SettingsError(describe_validation_error(error)) from error
+    validated = settings_with(settings, updates)
     ensure_private_dir(settings.data_dir)
     text = json.dumps(validated.persistable(), indent=2)
     # Created 0600 from the start (the file may hold an API key), under a name no other save uses.

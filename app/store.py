@@ -1352,9 +1352,9 @@ class Store:
 
     def recurring_rows(
         self, skip_categories: Sequence[str] = ()
-    ) -> list[tuple[str, str, str, str, str, str]]:
+    ) -> list[tuple[str, str, Decimal, str, str, str]]:
         """(id, date, amount, currency, merchant_key, account) of the rows with a merchant key,
-        except those in `skip_categories`; the amount as plain decimal text."""
+        except those in `skip_categories`."""
         skip = list(skip_categories)
         marks = ",".join("?" * len(skip))
         where = f" AND (category IS NULL OR category NOT IN ({marks}))" if skip else ""
@@ -1364,7 +1364,8 @@ class Store:
                 "WHERE merchant_key IS NOT NULL" + where,
                 skip,
             ).fetchall()
-        return [(r[0], r[1], money.plain(money.from_minor(r[2], r[3])), r[3], r[4], r[5]) for r in rows]
+        amounts = money.from_minor_column((r[2] for r in rows), (r[3] for r in rows))
+        return [(r[0], r[1], amount, r[3], r[4], r[5]) for r, amount in zip(rows, amounts, strict=True)]
 
     def account_last_dates(self) -> dict[str, str]:
         """Each account's newest transaction date (ISO)."""
@@ -1398,9 +1399,16 @@ class Store:
     # -- everything -------------------------------------------------------------------
 
     def delete_everything(self) -> None:
-        """'Delete all my data': the database file and its WAL side files."""
+        """'Delete all my data': the database file and its WAL side files.
+
+        The new, empty database carries the revision on from the old one (never back to zero), so
+        a cache keyed by the revision in any session cannot mistake the empty store for an old one.
+        """
+        last_revision = int(self.revision())
         self._keeper.close()
         for suffix in ("", *_SIDE_FILES):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         self._migrate()
         self._keeper = self._open_keeper()
+        with self.connect() as conn:
+            conn.execute("UPDATE store_revision SET value = ?", (last_revision + 1,))

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from app.categorize.llm import probe_endpoint
-from app.settings import Settings, SettingsError, save_settings
+from app.settings import Settings, SettingsError, save_settings, settings_with
 from components import resources, state
 from components.formatting import code, md
 
@@ -92,7 +92,15 @@ def _on_save() -> None:
 
 
 def _on_test() -> None:
-    status = probe_endpoint(resources.settings())
+    """Probe what the form holds now, saved or not: testing before saving is the point."""
+    try:
+        typed = settings_with(resources.settings(), _updates_from_form())
+    except SettingsError as error:
+        st.session_state[state.SETTINGS_PROBE] = None
+        st.session_state[state.SETTINGS_MESSAGE] = ("error", f"Not tested: {md(error)}")
+        return
+    st.session_state[state.SETTINGS_MESSAGE] = None
+    status = probe_endpoint(typed)
     st.session_state[state.SETTINGS_PROBE] = dataclasses.asdict(status)
 
 
@@ -158,8 +166,18 @@ def render_form(settings: Settings) -> None:
             key=state.SETTINGS_SEND_AMOUNTS,
             disabled="send_amounts" in overridden,
         )
-        st.form_submit_button(
+        save, test = st.columns([1, 1])
+        save.form_submit_button(
             "Save settings", type="primary", key=state.SETTINGS_SAVE_BUTTON, on_click=_on_save
+        )
+        # Inside the form, so it sees what was just typed (a form's values reach the script only
+        # through one of its submit buttons).
+        test.form_submit_button(
+            "Test connection",
+            key=state.SETTINGS_TEST_BUTTON,
+            on_click=_on_test,
+            help="Checks what the form holds now, saved or not: is the server there, what is it, "
+            "is the model ready. Nothing is saved.",
         )
     if overridden:
         names = ", ".join(f"`{env}`" for env in overridden.values())
@@ -230,12 +248,6 @@ def render_endpoint_panel() -> None:
     for problem in settings.saved_file_problems():
         st.warning(f"A saved setting could not be used: {md(problem)}. Save the form to replace it.")
     render_form(settings)
-    st.button(
-        "Test connection",
-        key=state.SETTINGS_TEST_BUTTON,
-        on_click=_on_test,
-        help="Checks the saved settings: is the server there, what is it, is the model ready.",
-    )
     result = st.session_state.get(state.SETTINGS_PROBE)
     if result:
         render_probe(result)

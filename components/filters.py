@@ -126,7 +126,9 @@ def render_filter_bar(
         date_to=period[1] if period else None,
     )
     previous = None
-    before = insights.previous_period(*period) if period is not None else None
+    # "All time" has no period before it: comparing with the dates ahead of the first
+    # transaction would only ever say "up from nothing".
+    before = insights.previous_period(*period) if period is not None and choice != ALL_TIME else None
     if before is not None:
         previous = TransactionFilter(
             accounts=chosen_accounts, categories=chosen_categories, date_from=before[0], date_to=before[1]

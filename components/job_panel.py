@@ -78,8 +78,13 @@ def _render_report(snap: JobSnapshot, pending: int) -> None:
     if report is not None and snap.state != "failed":
         decided = sum(report.by_source.values())
         label += f": {decided:,} categorized"
-        if report.needs_attention:
-            label += f", {report.needs_attention:,} need a model or you"
+        # The report is what the run left; corrections made since then (on Review) count too,
+        # so the line says how many are still waiting now, not how many were when it ended.
+        still = min(report.needs_attention, pending)
+        if still:
+            label += f", {still:,} need a model or you"
+        elif report.needs_attention:
+            label += ", and the rest have since been categorized"
     with st.status(label, state=box_state, expanded=snap.state != "finished"):
         if snap.error:
             st.error(md(snap.error))
@@ -113,9 +118,12 @@ def _render_report(snap: JobSnapshot, pending: int) -> None:
                     f"- {plural(report.low_confidence_guesses, 'transaction')} kept a low-confidence built-in "
                     "guess: check them on Review"
                 )
+            if left and pending < report.needs_attention:
+                fixed = report.needs_attention - pending
+                left.insert(0, f"When the run ended ({plural(fixed, 'transaction')} categorized since):")
             if left:
                 st.info("\n".join(left))
-    if report is not None and report.needs_attention and _model_was_unavailable(report):
+    if report is not None and min(report.needs_attention, pending) and _model_was_unavailable(report):
         render_connect_hint(report.endpoint.reason if report.endpoint else None)
     _render_start(pending, resume=snap.state in ("cancelled", "failed"))
 

@@ -131,9 +131,21 @@ def matching_rows(query: ReviewQuery) -> pd.DataFrame:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _queue(
-    db_path: str, structure: str, job: str, epoch: int, query_key: tuple[object, ...], _query: ReviewQuery
+    db_path: str, revision: str, structure: str, job: str, query_key: tuple[object, ...], _query: ReviewQuery
 ) -> tuple[str, ...]:
     return tuple(str(i) for i in matching_rows(_query).index)
+
+
+def _pinned_revision(query: ReviewQuery) -> str:
+    """The store revision this session's list belongs to: taken afresh for a new session, new
+    filters or a refresh, and kept otherwise, so a just-corrected row stays in place."""
+    wanted = repr(query.key())
+    pinned = str(st.session_state.get(state.REVIEW_QUEUE_REVISION) or "")
+    if not pinned or st.session_state.get(state.REVIEW_QUEUE_FOR) != wanted:
+        pinned = resources.store().revision()
+        st.session_state[state.REVIEW_QUEUE_REVISION] = pinned
+        st.session_state[state.REVIEW_QUEUE_FOR] = wanted
+    return pinned
 
 
 def queue_ids(query: ReviewQuery) -> tuple[str, ...]:
@@ -142,21 +154,23 @@ def queue_ids(query: ReviewQuery) -> tuple[str, ...]:
     The list is kept while the user works through it: a row just corrected stays where it is
     (showing its new category) instead of jumping away. It is rebuilt when the filters change,
     rows are imported or deleted, a categorization run ends, or the user marks rows reviewed,
-    applies a fix to a merchant, changes a rule or asks for a refresh.
+    applies a fix to a merchant, changes a rule or asks for a refresh. Its cache key is the
+    store's revision, shared by every session: another tab, or this one reloaded, takes the
+    current revision and so never shows a row corrected elsewhere as still waiting.
     """
     snap = job_for(resources.settings().data_dir).snapshot()
     return _queue(
         str(resources.store().path),
+        _pinned_revision(query),
         resources.structure_version(),
         f"{snap.run_id}:{snap.state}",
-        int(st.session_state.get(state.REVIEW_QUEUE_EPOCH, 0)),
         query.key(),
         query,
     )
 
 
 def refresh_queue() -> None:
-    st.session_state[state.REVIEW_QUEUE_EPOCH] = int(st.session_state.get(state.REVIEW_QUEUE_EPOCH, 0)) + 1
+    st.session_state[state.REVIEW_QUEUE_REVISION] = ""
 
 
 def page_rows(ids: Sequence[str]) -> pd.DataFrame:

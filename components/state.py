@@ -49,7 +49,10 @@ REVIEW_SOURCES: Final = "review_sources"
 REVIEW_MONTH: Final = "review_month"
 REVIEW_PAGE: Final = "review_page"  # prefix of the pagination widget's key
 REVIEW_FOLLOWUP: Final = "review_followup"  # {tx_id, category, merchant_key, direction, count} or None
-REVIEW_QUEUE_EPOCH: Final = "review_queue_epoch"  # int; bumped to rebuild the list of rows
+# The store revision (str) this session's Review list was taken at, and the filters it was taken
+# for ("" until then): a new session takes the current revision, so it never sees an old list.
+REVIEW_QUEUE_REVISION: Final = "review_queue_revision"
+REVIEW_QUEUE_FOR: Final = "review_queue_for"
 REVIEW_REFRESH_BUTTON: Final = "review_refresh"
 REVIEW_PAGE_IDS: Final = "review_page_ids"  # ids of the rows on the grid, by position
 REVIEW_MARK_BUTTON: Final = "review_mark_reviewed"
@@ -72,6 +75,7 @@ FILTER_DATES: Final = "filter_dates"
 FILTER_ACCOUNTS: Final = "filter_accounts"
 FILTER_CATEGORIES: Final = "filter_categories"
 FILTER_INCLUDE_TRANSFERS: Final = "filter_include_transfers"
+INSIGHTS_CURRENCY: Final = "insights_currency"  # the currency Insights shows (None: the primary one)
 
 # -- settings page -----------------------------------------------------------------------------
 SETTINGS_PROBE: Final = "settings_probe"  # last "Test connection" result as a plain dict
@@ -117,7 +121,8 @@ DEFAULTS: Final[dict[str, Any]] = {
     IMPORT_PLAN: {},
     REVIEW_EDITOR_VERSION: 0,
     REVIEW_PAGE_IDS: [],
-    REVIEW_QUEUE_EPOCH: 0,
+    REVIEW_QUEUE_REVISION: "",
+    REVIEW_QUEUE_FOR: "",
     REVIEW_FOLLOWUP: None,
     REVIEW_MESSAGE: None,
     SETTINGS_PROBE: None,

@@ -209,6 +209,10 @@ def render_file_card(filename: str, data: bytes, seen_ids: set[str]) -> FilePrev
         mapping = None
         if detected.mapping is not None:
             with st.expander("Columns, dates and signs", expanded=not detected.confident):
+                if detected.evidence:
+                    st.caption(
+                        "How privfin read it:\n" + "\n".join(f"- {md(line)}" for line in detected.evidence)
+                    )
                 mapping = render_mapping_form(detected.sha256, list(detected.columns), detected.mapping)
         preview = (
             preview_file(filename, data, account=account, mapping=mapping, currency=currency)

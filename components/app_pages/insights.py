@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app import charts, insights, periods
-from components import navigation, resources
+from components import navigation, resources, state
 from components.filters import ViewFilters, render_filtered_ledger
 from components.formatting import md, money
 from components.ledger import CategoryView
@@ -26,20 +26,25 @@ def _amount(value: Decimal | None, currency: str | None) -> str:
 
 def render_headline(head: insights.Headline, filters: ViewFilters, sparkline: list[int]) -> None:
     """The headline metrics; `sparkline` is spending per month in minor units (its shape is all
-    the bar chart shows)."""
+    the bar chart shows). Without a period before this one ("All time") there is no comparison
+    and no sparkline: there is nothing to compare with."""
     code = head.currency
-    previous = "the period before"
-    before = insights.previous_period(*filters.period) if filters.period is not None else None
-    if before is not None:
-        previous = periods.period_text(*before)
+    previous = filters.previous
+    before = (
+        periods.period_text(previous.date_from, previous.date_to)
+        if previous is not None and previous.date_from and previous.date_to
+        else None
+    )
     top = st.columns(3)
     top[0].metric(
         "Spending",
         money(head.spending, code),
-        delta=None if head.change_vs_previous is None else money(head.change_vs_previous, code, signed=True),
+        delta=None
+        if head.change_vs_previous is None or before is None
+        else money(head.change_vs_previous, code, signed=True),
         delta_color="inverse",
-        delta_description=f"vs {previous}",
-        chart_data=sparkline if len(sparkline) >= SPARKLINE_MIN_MONTHS else None,
+        delta_description=f"vs {before}" if before else None,
+        chart_data=sparkline if before and len(sparkline) >= SPARKLINE_MIN_MONTHS else None,
         chart_type="bar",
         border=True,
         help="Net of refunds. Transfers and card payments count only when the toggle above is on.",
@@ -57,7 +62,7 @@ def render_headline(head: insights.Headline, filters: ViewFilters, sparkline: li
         "Average spending per month",
         _amount(head.avg_spending_per_month, code),
         border=True,
-        help=f"Spending divided by the {months} the period touches.",
+        help=f"Spending divided by the {months} of this period that hold transactions in {code}.",
     )
     bottom[1].metric(
         "Biggest category",
@@ -69,7 +74,9 @@ def render_headline(head: insights.Headline, filters: ViewFilters, sparkline: li
         delta_arrow="off",
         border=True,
     )
-    if head.change_vs_previous_pct is not None:
+    if before is None:
+        change = "–"
+    elif head.change_vs_previous_pct is not None:
         change = f"{head.change_vs_previous_pct:+.1f}%"
     elif head.change_vs_previous is not None:
         change = money(head.change_vs_previous, code, signed=True)
@@ -79,7 +86,9 @@ def render_headline(head: insights.Headline, filters: ViewFilters, sparkline: li
         "Change vs the previous period",
         change,
         border=True,
-        help=f"Spending compared with {previous}.",
+        help=f"Spending compared with {before}."
+        if before
+        else "All time has no period before it to compare with.",
     )
     for note in head.notes:
         st.caption(md(note))
@@ -90,6 +99,7 @@ ChartName = Literal["by_category", "top_merchants", "monthly", "cumulative", "in
 
 def _figure(
     name: ChartName,
+    currency: str | None,
     filters: ViewFilters,
     include_transfers: bool,
     kinds: dict[str, str],
@@ -98,23 +108,35 @@ def _figure(
     frame = resources.transactions(filters.current)
     if name == "by_category":
         return charts.spending_by_category(
-            frame, include_transfers=include_transfers, kinds=kinds, order=order
+            frame, currency=currency, include_transfers=include_transfers, kinds=kinds, order=order
         )
     if name == "top_merchants":
-        return charts.top_merchants(frame, include_transfers=include_transfers, kinds=kinds, order=order)
+        return charts.top_merchants(
+            frame, currency=currency, include_transfers=include_transfers, kinds=kinds, order=order
+        )
     if name == "monthly":
-        return charts.monthly_spending(frame, include_transfers=include_transfers, kinds=kinds, order=order)
+        return charts.monthly_spending(
+            frame, currency=currency, include_transfers=include_transfers, kinds=kinds, order=order
+        )
     if name == "cumulative":
         before = resources.transactions(filters.previous) if filters.previous else None
         return charts.cumulative_spending(
-            frame, before, period=filters.period, include_transfers=include_transfers, kinds=kinds
+            frame,
+            before,
+            period=filters.period,
+            currency=currency,
+            include_transfers=include_transfers,
+            kinds=kinds,
         )
-    return charts.income_vs_spending(frame, include_transfers=include_transfers, kinds=kinds)
+    return charts.income_vs_spending(
+        frame, currency=currency, include_transfers=include_transfers, kinds=kinds
+    )
 
 
 @st.cache_data(max_entries=40, show_spinner=False)
 def chart_spec(
     name: ChartName,
+    currency: str | None,
     version: str,
     current: FilterKey,
     previous: FilterKey | None,
@@ -125,14 +147,17 @@ def chart_spec(
     _filters: ViewFilters,
 ) -> dict[str, Any]:
     """One chart for one state of the ledger and the filters, as a plain (cheaply cached) dict."""
-    spec: dict[str, Any] = _figure(name, _filters, include_transfers, dict(kinds), order).to_dict()
+    spec: dict[str, Any] = _figure(name, currency, _filters, include_transfers, dict(kinds), order).to_dict()
     return spec
 
 
-def _chart(title: str, name: ChartName, filters: ViewFilters, view: CategoryView) -> None:
+def _chart(
+    title: str, name: ChartName, currency: str | None, filters: ViewFilters, view: CategoryView
+) -> None:
     st.subheader(title)
     spec = chart_spec(
         name,
+        currency,
         resources.data_version(),
         resources.filter_key(filters.current),
         resources.filter_key(filters.previous) if filters.previous else None,
@@ -148,18 +173,56 @@ def _chart(title: str, name: ChartName, filters: ViewFilters, view: CategoryView
     st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{name}")
 
 
-def render_charts(filters: ViewFilters, view: CategoryView) -> None:
+def render_charts(currency: str | None, filters: ViewFilters, view: CategoryView) -> None:
     left, right = st.columns(2)
     with left:
-        _chart("Spending by category", "by_category", filters, view)
+        _chart("Spending by category", "by_category", currency, filters, view)
     with right:
-        _chart("Top merchants", "top_merchants", filters, view)
-    _chart("Spending per month, by category", "monthly", filters, view)
+        _chart("Top merchants", "top_merchants", currency, filters, view)
+    _chart("Spending per month, by category", "monthly", currency, filters, view)
     left, right = st.columns(2)
     with left:
-        _chart("Cumulative spending vs the period before", "cumulative", filters, view)
+        title = "Cumulative spending vs the period before" if filters.previous else "Cumulative spending"
+        _chart(title, "cumulative", currency, filters, view)
     with right:
-        _chart("Income and spending per month", "income_vs_spending", filters, view)
+        _chart("Income and spending per month", "income_vs_spending", currency, filters, view)
+
+
+def choose_currency(present: list[str]) -> str | None:
+    """The currency selector (only when the ledger holds more than one): amounts in different
+    currencies are never added, so the page shows one at a time."""
+    if len(present) < 2:
+        return present[0] if present else None
+    remembered = st.session_state.get(state.INSIGHTS_CURRENCY)
+    if remembered not in present:
+        st.session_state[state.INSIGHTS_CURRENCY] = present[0]
+    chosen = st.segmented_control(
+        "Currency",
+        present,
+        key=state.INSIGHTS_CURRENCY,
+        required=True,
+        help="Each currency has its own totals and charts; they are never added together.",
+    )
+    return str(chosen) if chosen else present[0]
+
+
+def render_currency_totals(head: insights.Headline) -> None:
+    """Every currency's totals side by side, so no currency is left out of view."""
+    if len(head.per_currency) < 2:
+        return
+    st.subheader("Every currency")
+    columns = st.columns(len(head.per_currency))
+    for column, totals in zip(columns, head.per_currency, strict=True):
+        with column.container(border=True):
+            st.markdown(
+                f"**{totals.currency}**{' · shown above' if totals.currency == head.currency else ''}"
+            )
+            st.caption(f"{totals.n_transactions:,} transaction(s)")
+            st.markdown(
+                f"Spending {md(money(totals.spending, totals.currency))}  \n"
+                f"Income {md(money(totals.income, totals.currency))}  \n"
+                f"Net {md(money(totals.net, totals.currency, signed=True))}"
+            )
 
 
 def render() -> None:
@@ -174,10 +237,12 @@ def render() -> None:
             "Widen the period or clear a filter."
         )
         return
+    currency = choose_currency(insights.currencies(frame))
     head = insights.headline(
         frame,
         previous,
         period=filters.period,
+        currency=currency,
         include_transfers=filters.include_transfers,
         kinds=view.kinds,
     )
@@ -185,11 +250,12 @@ def render() -> None:
         frame, currency=head.currency, include_transfers=filters.include_transfers, kinds=view.kinds
     )
     render_headline(head, filters, [int(v) for v in monthly["spending_minor"]])
+    render_currency_totals(head)
     uncategorized = int(frame["category"].isna().sum())
     if uncategorized:
         st.warning(f"{uncategorized:,} transaction(s) here have no category yet; the Review page lists them.")
         navigation.link(navigation.REVIEW, "Review them", icon="📝")
-    render_charts(filters, view)
+    render_charts(head.currency, filters, view)
 
 
 render()

@@ -9,7 +9,7 @@ from app import insights
 from app.categorize.taxonomy import load_taxonomy
 from app.store import Store, TransactionFilter
 from components import filters, state
-from components.formatting import money
+from components.formatting import md, money
 from tests.apptest.conftest import texts
 
 CHARTS = 5
@@ -89,3 +89,50 @@ def test_an_empty_ledger_says_what_to_do(open_page) -> None:
     at = open_page("insights")
     assert any("No transactions yet" in t for t in texts(at.info))
     assert not at.metric
+
+
+@pytest.fixture
+def two_currencies(open_page, seed, categorized) -> AppTest:
+    seed("chase_credit_card.csv", "dkb_girokonto.csv")  # USD and EUR
+    categorized()
+    at = open_page("insights")
+    at.selectbox(key=f"{state.FILTER_DATES}_choice").set_value(filters.ALL_TIME).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _all_time(store: Store, currency: str) -> insights.Headline:
+    frame = store.transactions_frame()
+    kinds = {c.name: c.kind for c in load_taxonomy(store).categories}
+    period = insights.data_period(frame)
+    return insights.headline(frame, None, period=period, currency=currency, kinds=kinds)
+
+
+def test_every_currency_has_its_totals_side_by_side_and_a_selector(
+    two_currencies: AppTest, store: Store
+) -> None:
+    present = insights.currencies(store.transactions_frame())
+    assert set(present) == {"USD", "EUR"}
+    selector = two_currencies.segmented_control(key=state.INSIGHTS_CURRENCY)
+    assert list(selector.options) == present and selector.value == present[0]
+    shown = " ".join(texts(two_currencies.markdown))
+    for code in present:
+        head = _all_time(store, code)
+        assert f"**{code}**" in shown
+        assert f"Spending {md(money(head.spending, code))}" in shown
+        assert f"Net {md(money(head.net, code, signed=True))}" in shown
+
+    other = present[1]
+    two_currencies.segmented_control(key=state.INSIGHTS_CURRENCY).set_value(other).run()
+    assert not two_currencies.exception
+    head = _all_time(store, other)
+    assert _metrics(two_currencies)["Spending"] == money(head.spending, other)
+    assert _metrics(two_currencies)["Average spending per month"] == money(head.avg_spending_per_month, other)
+
+
+def test_all_time_has_no_comparison_and_no_sparkline(two_currencies: AppTest) -> None:
+    spending = next(m for m in two_currencies.metric if m.label == "Spending")
+    assert spending.delta is None or spending.delta == ""
+    assert not spending.proto.chart_data
+    assert _metrics(two_currencies)["Change vs the previous period"] == "–"
+    assert not any(" vs " in t for t in texts(two_currencies.caption))

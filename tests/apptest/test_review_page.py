@@ -15,7 +15,7 @@ from app.models import CategorySource, RowSource, Transaction
 from app.store import ImportRecord, Store, TransactionFilter
 from components import state
 from components.review_table import ALL_ROWS, NEEDS_REVIEW
-from tests.apptest.conftest import texts
+from tests.apptest.conftest import ENTRYPOINT, TIMEOUT_S, page_path, texts
 
 
 @pytest.fixture
@@ -242,3 +242,25 @@ def test_the_grid_says_how_each_category_was_decided(review: AppTest) -> None:
     shown = review.data_editor[0].value
     built_in = shown[shown["source"] == "built-in"]
     assert len(built_in) and built_in["how"].str.startswith("built-in rule: ").all()
+
+
+def test_a_correction_leaves_the_queue_of_a_new_session_at_once(review: AppTest, store: Store) -> None:
+    first_ids = list(review.session_state[state.REVIEW_PAGE_IDS])
+    corrected = first_ids[0]
+    _edit(review, 0, "Shopping")
+    # This session keeps its list while the user works through it: the row stays, recategorized.
+    assert corrected in review.session_state[state.REVIEW_PAGE_IDS]
+
+    other = AppTest.from_file(str(ENTRYPOINT), default_timeout=TIMEOUT_S)  # a new tab, or a reload
+    other.run()
+    other.switch_page(page_path("review")).run()
+    assert not other.exception, [e.value for e in other.exception]
+    assert corrected not in other.session_state[state.REVIEW_PAGE_IDS]
+    assert len(other.session_state[state.REVIEW_PAGE_IDS]) == len(first_ids) - 1
+    assert any(f"{len(first_ids) - 1:,} transaction(s) need review" in c.value for c in other.caption)
+
+
+def test_the_store_revision_never_goes_back_after_deleting_everything(store: Store) -> None:
+    before = int(store.revision())
+    store.delete_everything()
+    assert int(store.revision()) > before

@@ -249,3 +249,27 @@ def test_a_data_dir_that_is_a_file_is_a_clear_message(tmp_path, monkeypatch) -> 
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("is a file, not a folder" in t for t in texts(at.error))
+
+
+def test_test_connection_tests_what_was_just_typed_and_saves_nothing(
+    configurable,
+    open_page,
+    fake_parallax,  # noqa: F811
+) -> None:
+    at = open_page("settings")
+    saved_url = load_settings().endpoint_url
+    at.toggle(key=state.SETTINGS_OFFLINE).set_value(False)
+    at.text_input(key=state.SETTINGS_ENDPOINT).set_value(fake_parallax.base_url)
+    at.button(key=state.SETTINGS_TEST_BUTTON).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state[state.SETTINGS_PROBE]["url"].rstrip("/") == fake_parallax.base_url.rstrip("/")
+    assert any("is ready" in t for t in texts(at.success)), _all_text(at)[-2000:]
+    assert load_settings().endpoint_url == saved_url  # tested, not saved
+
+
+def test_test_connection_refuses_a_typed_url_it_cannot_use(configurable, open_page) -> None:
+    at = open_page("settings")
+    at.text_input(key=state.SETTINGS_ENDPOINT).set_value("ftp://example.org/v1")
+    at.button(key=state.SETTINGS_TEST_BUTTON).click().run()
+    assert at.session_state[state.SETTINGS_PROBE] is None
+    assert any("Not tested" in t for t in texts(at.error))

@@ -98,12 +98,13 @@ def test_monthly_spending_stacks_categories_with_the_shared_colours(frame: pd.Da
     colours = insights.category_colors([t.name for t in fig.data])
     assert [t.marker.color for t in fig.data] == [colours[t.name] for t in fig.data]
     assert fig.layout.barmode == "relative"
-    assert fig.layout.xaxis.dtick == "M1"
-    by_name = {t.name: dict(zip(pd.to_datetime(t.x), t.y, strict=True)) for t in fig.data}
-    assert by_name["Groceries"] == {pd.Timestamp("2024-01-01"): 80.0, pd.Timestamp("2024-02-01"): 60.0}
-    assert by_name["Travel"] == {pd.Timestamp("2024-02-01"): -50.0}  # below the axis, not hidden
+    assert fig.layout.xaxis.type == "category" and fig.layout.xaxis.tickangle == 0
+    assert list(fig.layout.xaxis.categoryarray) == ["Jan 2024", "Feb 2024"]
+    by_name = {t.name: dict(zip(t.x, t.y, strict=True)) for t in fig.data}
+    assert by_name["Groceries"] == {"Jan 2024": 80.0, "Feb 2024": 60.0}
+    assert by_name["Travel"] == {"Feb 2024": -50.0}  # below the axis, not hidden
     # The bars of a month add up to that month's spending.
-    february = sum(points.get(pd.Timestamp("2024-02-01"), Decimal(0)) for points in by_name.values())
+    february = sum(points.get("Feb 2024", Decimal(0)) for points in by_name.values())
     assert february == insights.income_vs_spending(frame)["spending"].iloc[1]  # exact: Decimals
 
 
@@ -159,7 +160,7 @@ def test_income_vs_spending_groups_bars_and_draws_the_net(frame: pd.DataFrame) -
     assert list(spending.y) == [125.0, 22.5]
     assert list(net.y) == [1875.0, -22.5]
     assert fig.layout.barmode == "group"
-    assert fig.layout.xaxis.dtick == "M1"
+    assert list(fig.layout.xaxis.categoryarray) == ["Jan 2024", "Feb 2024"]
 
 
 def test_include_transfers_reaches_the_charts(frame: pd.DataFrame) -> None:
@@ -214,3 +215,47 @@ def test_figures_reference_nothing_outside_the_machine(frame: pd.DataFrame) -> N
         assert not any(
             t.type.startswith(("scattergeo", "scattermap", "choropleth", "density")) for t in fig.data
         )
+
+
+def test_month_charts_drop_empty_ends_and_fold_long_gaps(store: Store) -> None:
+    rows: list[tuple[str, str, str, str, str | None]] = [
+        ("2021-05-04", "WHOLEFDS MKT #10234", "-10.00", "USD", "Groceries"),
+        ("2021-07-04", "WHOLEFDS MKT #10234", "-20.00", "USD", "Groceries"),  # June stays, empty
+        ("2023-12-30", "WHOLEFDS MKT #10234", "-30.00", "USD", "Groceries"),
+        ("2024-01-01", "WHOLEFDS MKT #10234", "-40.00", "USD", "Groceries"),
+    ]
+    frame = ledger(store, rows)
+    period = (dt.date(2000, 1, 1), dt.date(2030, 12, 31))  # "All time" reaching far past the data
+    for fig in (charts.monthly_spending(frame), charts.income_vs_spending(frame)):
+        axis = fig.layout.xaxis
+        assert list(axis.categoryarray) == [
+            "May 2021",
+            "Jun 2021",
+            "Jul 2021",
+            "… 28 months …",
+            "Dec 2023",
+            "Jan 2024",
+        ]
+        assert axis.tickangle == 0
+    cumulative = charts.cumulative_spending(frame, period=(dt.date(2021, 5, 4), dt.date(2024, 1, 1)))
+    assert cumulative.layout.xaxis.type == "date"
+    assert cumulative.layout.xaxis.title.text is None
+    first = cumulative.data[-1]
+    assert pd.Timestamp(first.x[0]).date() == dt.date(2021, 5, 4)  # a date, not "day 1"
+    assert insights.headline(frame, period=period).months == 4
+
+
+def test_two_folded_gaps_of_one_length_stay_two_slots(store: Store) -> None:
+    rows: list[tuple[str, str, str, str, str | None]] = [
+        ("2020-01-10", "A SHOP", "-1.00", "USD", "Groceries"),
+        ("2020-06-10", "A SHOP", "-1.00", "USD", "Groceries"),
+        ("2020-11-10", "A SHOP", "-1.00", "USD", "Groceries"),
+    ]
+    labels = list(charts.monthly_spending(ledger(store, rows)).layout.xaxis.categoryarray)
+    assert len(labels) == len(set(labels)) == 5
+    assert [label.strip("\u200b") for label in labels][1::2] == ["… 4 months …", "… 4 months …"]
+
+
+def test_the_treemap_root_takes_the_themes_background(frame: pd.DataFrame) -> None:
+    (trace,) = charts.spending_by_category(frame).data
+    assert trace.marker.colors[0] == charts.TRANSPARENT  # a white root is a white block in dark mode

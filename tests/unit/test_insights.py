@@ -137,10 +137,14 @@ def test_headline_without_previous_data_has_no_change(frame: pd.DataFrame) -> No
     assert head.previous_spending is None
 
 
-def test_headline_months_follow_the_selected_period(frame: pd.DataFrame) -> None:
+def test_the_monthly_average_divides_by_the_months_of_the_period_that_hold_data(frame: pd.DataFrame) -> None:
+    # The fixture's rows fall in January and February; March is in the period but empty.
     head = insights.headline(frame, period=(dt.date(2024, 1, 1), dt.date(2024, 3, 31)))
-    assert head.months == 3
-    assert head.avg_spending_per_month == D("50.33")
+    assert head.months == 2
+    assert head.avg_spending_per_month == D("75.50")  # 150.99 / 2, rounded half-even to cents
+    wide = insights.headline(frame, period=(dt.date(2000, 1, 1), dt.date(2030, 12, 31)))
+    assert wide.months == 2  # "All time" over an old stray date must not divide by decades
+    assert wide.avg_spending_per_month == head.avg_spending_per_month
 
 
 def test_headline_of_nothing(store: Store) -> None:

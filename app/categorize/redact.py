@@ -234,30 +234,13 @@ def _redact_once(text: str) -> str:
     return _redact_digits_once(text)
 
 
-# `redact` is a pure function of its text (the name rules are package data), and one run asks
-# it about the same text several times: the raw line, its cleaned name, the text sent, the
-# name checks, the request gate. Remembering answers (and that an answer redacts to itself)
-# saves ~60 ms of a 5,000-row offline run. Cleared when full: memory stays bounded.
-_REDACTED: dict[str, str] = {}
-_REDACTED_LIMIT = 1 << 15
-
-
 def redact(text: str) -> str:
     """`text` with personal identifiers replaced by placeholders; merchant words are kept."""
-    known = _REDACTED.get(text)
-    if known is not None:
-        return known
-    original = text
     while True:
         redacted = _redact_once(text)
         if redacted == text:
-            break
+            return text
         text = redacted
-    if len(_REDACTED) >= _REDACTED_LIMIT:
-        _REDACTED.clear()
-    _REDACTED[original] = text
-    _REDACTED[text] = text
-    return text
 
 
 # -- carrying a decision over to derived text --------------------------------------------------

@@ -338,7 +338,8 @@ def cumulative_spending(
     )
     _base_layout(fig, title)
     fig.update_layout(
-        xaxis={"type": "date", "title": None, "tickangle": 0, "nticks": 8},
+        # A half-width column holds about five horizontal date labels.
+        xaxis={"type": "date", "title": None, "tickangle": 0, "nticks": 5},
         yaxis=_money_axis(code) | {"title": None},
         hovermode="x unified",
     )

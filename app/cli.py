@@ -1,5 +1,5 @@
 """`privfin` command line: import, categorize, correct, accept, import-categories, export,
-recurring, cache clear, serve.
+recurring, imports, accounts, cache clear, serve.
 
 Each command's handler turns parsed arguments into calls on the core and prints
 results; machine-readable output goes to stdout, the human summary to stderr.
@@ -77,6 +77,18 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return int(run_export_command(args))
 
 
+def _cmd_imports(args: argparse.Namespace) -> int:
+    from app.imports_command import run_imports_list, run_imports_remove
+
+    return run_imports_remove(args) if args.imports_command == "remove" else run_imports_list(args)
+
+
+def _cmd_accounts(args: argparse.Namespace) -> int:
+    from app.imports_command import run_accounts
+
+    return run_accounts(args)
+
+
 def _cmd_cache_clear(args: argparse.Namespace) -> int:
     from app.categorize.answer_cache import clear_answers
     from app.settings import load_settings
@@ -103,17 +115,19 @@ def _cmd_recurring(args: argparse.Namespace) -> int:
             continue
         state = "active" if series.active else "ended"
         rises = "".join(
-            f"; price {grouped(c.old)} -> {grouped(c.new)} on {c.date}" for c in series.price_changes
+            f"; price {grouped(c.old, series.currency)} -> {grouped(c.new, series.currency)} on {c.date}"
+            for c in series.price_changes
         )
         print(
             f"{series.merchant} ({series.direction}, {series.cadence}, {state}): "
-            f"{grouped(series.amount)} {series.currency}, {grouped(series.annual_cost)} a year, "
+            f"{grouped(series.amount, series.currency)} {series.currency}, "
+            f"{grouped(series.annual_cost, series.currency)} a year, "
             f"{series.count} since {series.first_date}, next {series.next_date}{rises}"
         )
     for total in report.totals:
         _eprint(
             f"privfin recurring: {total.series} active in {total.currency}: "
-            f"{grouped(total.monthly)} a month, {grouped(total.annual)} a year"
+            f"{grouped(total.monthly, total.currency)} a month, {grouped(total.annual, total.currency)} a year"
         )
     if not report.series:
         _eprint("privfin recurring: no recurring payments found")
@@ -284,6 +298,27 @@ def build_parser() -> argparse.ArgumentParser:
     rec = sub.add_parser("recurring", help="list recurring payments: subscriptions, rent, bills, payroll")
     rec.add_argument("--json", action="store_true", help="one JSON object per series on stdout")
     rec.set_defaults(handler=_cmd_recurring)
+
+    imports = sub.add_parser("imports", help="list the imported files; remove one (its rows go with it)")
+    imports.add_argument("--json", action="store_true", help="one JSON object per import on stdout")
+    imports.set_defaults(handler=_cmd_imports, imports_command=None)
+    imports_sub = imports.add_subparsers(dest="imports_command")
+    remove = imports_sub.add_parser("remove", help="remove one import and the rows no other import holds")
+    remove.add_argument("id", type=int, metavar="ID", help="an import id, as `privfin imports` lists it")
+    remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    remove.set_defaults(handler=_cmd_imports)
+
+    accounts = sub.add_parser(
+        "accounts", help="list, rename or merge accounts (remembered for later imports)"
+    )
+    accounts.set_defaults(handler=_cmd_accounts, accounts_command=None)
+    accounts_sub = accounts.add_subparsers(dest="accounts_command")
+    rename = accounts_sub.add_parser("rename", help="rename an account")
+    rename.add_argument("old", metavar="OLD")
+    rename.add_argument("new", metavar="NEW")
+    merge = accounts_sub.add_parser("merge", help="put the rows of accounts into another account")
+    merge.add_argument("sources", nargs="+", metavar="SOURCE")
+    merge.add_argument("--into", required=True, metavar="TARGET")
 
     cache = sub.add_parser("cache", help="the remembered model answers")
     cache_sub = cache.add_subparsers(dest="cache_command", required=True)

@@ -22,10 +22,12 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from app import money
+from app.accounts import account_aliases, named_as_user_wants
 from app.ingest import ColumnMapping, IngestError, ParsedStatement, parse_statement
 from app.ingest.currency import SOURCE_TEXT, CurrencyContext, CurrencySource, CurrencyUnknown
 from app.ingest.errors import over_upload_limit
 from app.ingest.formats import FileKind, file_kind, read_record_file
+from app.ingest.statement import CONFIDENCE_THRESHOLD
 from app.models import SkipKind, SkippedRow, Transaction
 from app.settings import load_settings
 from app.store import ImportRecord, MinorAmounts, Store, minor_amounts
@@ -115,6 +117,10 @@ def _parse(
     )
 
 
+def _parse_named(store: Store, filename: str, data: bytes, **options: Any) -> ParsedStatement:
+    return with_user_account_names(store, _parse(store, filename, data, **options))
+
+
 def storable(parsed: ParsedStatement) -> tuple[ParsedStatement, MinorAmounts]:
     """`parsed` without the rows whose amount has no exact minor-unit form, each reported as an
     invalid row with its row number (never rounded), and the minor units of the rest."""
@@ -138,6 +144,15 @@ def storable(parsed: ParsedStatement) -> tuple[ParsedStatement, MinorAmounts]:
     )
     skipped = sorted([*parsed.skipped, *refused], key=lambda s: s.row)
     return dataclasses.replace(parsed, table=dataclasses.replace(table, **columns), skipped=skipped), kept
+
+
+def with_user_account_names(store: Store, parsed: ParsedStatement) -> ParsedStatement:
+    """`parsed` with the account names the user gave (renames, merges); ids stay the file's."""
+    aliases = account_aliases(store)
+    if not aliases or not set(parsed.table.accounts) & aliases.keys():
+        return parsed
+    table = dataclasses.replace(parsed.table, accounts=named_as_user_wants(parsed.table.accounts, aliases))
+    return dataclasses.replace(parsed, table=table)
 
 
 def _currency_context(store: Store, currency: str | None, home_currency: str | None) -> CurrencyContext:
@@ -166,7 +181,7 @@ def preview_files(
     for filename, data in files:
         try:
             parsed, _minor = storable(
-                _parse(
+                _parse_named(
                     store,
                     filename,
                     data,
@@ -238,14 +253,14 @@ def _import_one(
         )
     except IngestError as exc:
         return _refused(filename, exc)
-    if refuse_uncertain and not parsed.confident and parsed.mapping is not None:
+    if refuse_uncertain and parsed.confidence < CONFIDENCE_THRESHOLD and parsed.mapping is not None:
         return FileImportResult(filename, parsed, _unsure_message(parsed), 0, frozenset())
-    parsed, minor = storable(parsed)
+    parsed, minor = storable(with_user_account_names(store, parsed))
     record = ImportRecord(
         file_sha256=parsed.file_sha256,
         file_name=filename,
         profile=parsed.profile_id or parsed.layout_name,
-        account=account or (parsed.accounts[0] if len(parsed.accounts) == 1 else None),
+        account=parsed.accounts[0] if len(parsed.accounts) == 1 else None,
         rows_read=parsed.rows_read,
         skipped=parsed.skipped,
         notes=[*parsed.notes, *(f"uncertain: {reason}" for reason in parsed.uncertain_reasons)],

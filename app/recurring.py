@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from app.models import Direction
-from app.money import share_in_cents
+from app.money import share_of
 from app.periods import month_start, shift_days
 
 
@@ -106,7 +106,7 @@ class RecurringSeries:
     next_date: dt.date
     active: bool
     annual_cost: Decimal  # the latest amount times charges per year
-    monthly_cost: Decimal  # a twelfth of that, in cents
+    monthly_cost: Decimal  # a twelfth of that, in the currency's smallest unit
     price_changes: tuple[PriceChange, ...]
 
     @property
@@ -254,7 +254,7 @@ def _series(
         next_date=next_date,
         active=seen_until <= shift_days(next_date, rule.grace_days),
         annual_cost=annual,
-        monthly_cost=share_in_cents(annual, 12),
+        monthly_cost=share_of(annual, 12, currency),
         price_changes=changes,
     )
 

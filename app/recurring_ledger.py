@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import load_taxonomy
@@ -38,7 +37,7 @@ def store_charges(store: Store) -> tuple[list[Charge], dict[str, dt.date]]:
     fill_merchant_keys(store)
     transfers = [category.name for category in load_taxonomy(store).categories if category.kind == "transfer"]
     charges = [
-        Charge(tid, dt.date.fromisoformat(day), Decimal(amount), currency, merchant, account)
+        Charge(tid, dt.date.fromisoformat(day), amount, currency, merchant, account)
         for tid, day, amount, currency, merchant, account in store.recurring_rows(transfers)
     ]
     ends = {account: dt.date.fromisoformat(day) for account, day in store.account_last_dates().items()}

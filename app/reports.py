@@ -39,8 +39,6 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 EXPORT_COLUMNS = (
-    "id",  # the transaction's id, as `privfin categorize --json` prints it; read back by
-    # `privfin import-categories`, so an edited export can carry the user's corrections
     "date",
     "account",
     "description",
@@ -54,6 +52,9 @@ EXPORT_COLUMNS = (
     "reviewed",
     "original_amount",
     "original_currency",
+    # Last, so the columns before it keep their places: the transaction's id, as `privfin
+    # categorize --json` prints it, read back by `privfin import-categories`.
+    "id",
 )
 
 
@@ -93,7 +94,6 @@ def export_table(frame: pd.DataFrame) -> pd.DataFrame:
     ordered = frame.reset_index(drop=True).sort_values(["date", "id"], kind="stable")
     return pd.DataFrame(
         {
-            "id": ordered["id"].astype(str),
             "date": pd.to_datetime(ordered["date"]).dt.normalize(),
             "account": ordered["account"].astype(str),
             "description": ordered["description"].astype(str),
@@ -107,6 +107,7 @@ def export_table(frame: pd.DataFrame) -> pd.DataFrame:
             "reviewed": ordered["reviewed"].astype(bool),
             "original_amount": _optional(ordered, "original_amount"),
             "original_currency": _optional(ordered, "original_currency"),
+            "id": ordered["id"].astype(str),
         }
     ).reset_index(drop=True)
 
@@ -141,7 +142,6 @@ def transactions_csv(frame: pd.DataFrame) -> bytes:
     and every text cell safe to open in a spreadsheet."""
     table = export_table(frame)
     columns = [
-        _safe_text(table["id"]),
         table["date"].dt.strftime("%Y-%m-%d").tolist(),
         _safe_text(table["account"]),
         _safe_text(table["description"]),
@@ -155,6 +155,7 @@ def transactions_csv(frame: pd.DataFrame) -> bytes:
         np.where(table["reviewed"].to_numpy(dtype=bool), "true", "false").tolist(),
         ["" if amount is None else plain(amount) for amount in table["original_amount"]],
         _safe_text(table["original_currency"]),
+        _safe_text(table["id"]),
     ]
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)

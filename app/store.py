@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from app import money
 from app.datadir import ensure_private_dir, ensure_private_file, tighten_if_present
 from app.models import USER_SOURCES, CategorySource, RowSource, SkippedRow, Transaction
+from app.store_accounts import imports_and_accounts_v10
 
 if TYPE_CHECKING:  # pandas costs ~0.5 s to import: only the queries that return frames load it
     import pandas as pd
@@ -241,6 +242,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     """,
     # v9: amounts as integer minor units of their currency (see _amounts_as_minor_units), and payee
     _amounts_as_minor_units,
+    # v10: which import holds which row, the user's account names, the change log; account
+    # names keep only a number's last four digits (app.store_accounts)
+    imports_and_accounts_v10,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -759,6 +763,16 @@ class Store:
                     conn.execute(sql)
             inserted = conn.total_changes - before
             conn.execute("UPDATE imports SET rows_imported = ? WHERE id = ?", (inserted, import_id))
+            if duplicates:  # the overlap this file holds: its rows survive removing the first import
+                conn.executemany(
+                    "INSERT OR IGNORE INTO import_duplicates (import_id, transaction_id, source_row) "
+                    "VALUES (?,?,?)",
+                    (
+                        (import_id, tid, int(columns.source_rows[n]))
+                        for n, tid in enumerate(ids)
+                        if tid in duplicates
+                    ),
+                )
         return ImportOutcome(import_id=import_id, inserted=inserted, duplicate_ids=duplicates)
 
     def imports(self) -> list[dict[str, Any]]:
@@ -1338,9 +1352,9 @@ class Store:
 
     def recurring_rows(
         self, skip_categories: Sequence[str] = ()
-    ) -> list[tuple[str, str, str, str, str, str]]:
+    ) -> list[tuple[str, str, Decimal, str, str, str]]:
         """(id, date, amount, currency, merchant_key, account) of the rows with a merchant key,
-        except those in `skip_categories`; the amount as plain decimal text."""
+        except those in `skip_categories`."""
         skip = list(skip_categories)
         marks = ",".join("?" * len(skip))
         where = f" AND (category IS NULL OR category NOT IN ({marks}))" if skip else ""
@@ -1350,7 +1364,8 @@ class Store:
                 "WHERE merchant_key IS NOT NULL" + where,
                 skip,
             ).fetchall()
-        return [(r[0], r[1], money.plain(money.from_minor(r[2], r[3])), r[3], r[4], r[5]) for r in rows]
+        amounts = money.from_minor_column((r[2] for r in rows), (r[3] for r in rows))
+        return [(r[0], r[1], amount, r[3], r[4], r[5]) for r, amount in zip(rows, amounts, strict=True)]
 
     def account_last_dates(self) -> dict[str, str]:
         """Each account's newest transaction date (ISO)."""

@@ -34,6 +34,7 @@ class FilePreview:
     confident: bool = True
     uncertain_reasons: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()  # what decided the layout (delimiter, header, profile, each role)
     fingerprint: str = ""
     columns: tuple[str, ...] = ()
     mapping: ColumnMapping | None = None
@@ -126,6 +127,7 @@ def _preview(
         confident=parsed.confident,
         uncertain_reasons=tuple(parsed.uncertain_reasons),
         notes=tuple(parsed.notes),
+        evidence=tuple(parsed.evidence),
         fingerprint=parsed.header_fingerprint,
         columns=tuple(parsed.columns),
         mapping=parsed.mapping,

@@ -40,8 +40,12 @@ def _on_apply_all() -> None:
     changed = decisions.apply_to_merchant(
         resources.store(), offer["merchant_key"], offer["direction"], offer["category"]
     )
+    spared = int(offer["count"]) - changed
+    left = (
+        f" {plural(spared, 'row')} you had set by hand to another category left alone." if spared > 0 else ""
+    )
     _done(
-        f"Set {plural(changed, 'transaction')} of **{md(offer['merchant'])}** to **{md(offer['category'])}**."
+        f"Set {plural(changed, 'transaction')} of **{md(offer['merchant'])}** to **{md(offer['category'])}**.{left}"
     )
 
 

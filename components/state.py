@@ -19,6 +19,20 @@ IMPORT_PLAN: Final = "import_plan"  # {file sha256: {"account": str|None, "mappi
 UPLOADER_PREFIX: Final = "import_files"
 SAMPLE_BUTTON: Final = "import_try_sample"
 IMPORT_BUTTON: Final = "import_commit"
+IMPORTS_TABLE: Final = "imports_table"
+IMPORTS_REMOVE_CHOICE: Final = "imports_remove_choice"  # the import id chosen for removal
+IMPORTS_REMOVE_BUTTON: Final = "imports_remove"
+IMPORTS_SAMPLE_BUTTON: Final = "imports_remove_sample"
+IMPORTS_PROBLEM: Final = "imports_problem"  # why the last removal was refused, or None
+
+# -- accounts (Settings) -------------------------------------------------------------------
+ACCOUNTS_RENAME_FROM: Final = "accounts_rename_from"
+ACCOUNTS_RENAME_TO: Final = "accounts_rename_to"
+ACCOUNTS_RENAME_BUTTON: Final = "accounts_rename"
+ACCOUNTS_MERGE_FROM: Final = "accounts_merge_from"
+ACCOUNTS_MERGE_INTO: Final = "accounts_merge_into"
+ACCOUNTS_MERGE_BUTTON: Final = "accounts_merge"
+ACCOUNTS_PROBLEM: Final = "accounts_problem"
 
 # -- categorization job (app/jobs.py) ----------------------------------------------------
 JOB_START_BUTTON: Final = "job_start"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from app.categorize.review_need import ledger_review_reasons
 from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import load_taxonomy
 from app.models import CategorySource, Direction
@@ -117,12 +118,14 @@ class AcceptAll:
 
 
 def accept_all(store: Store) -> AcceptAll:
-    """Confirm every categorized row not reviewed yet (the Review page's "accept all shown",
-    with no filter)."""
+    """Confirm every row of the review queue that has a category (the Review page's "accept
+    all shown", with no filter). Rows that need no review are left as they are: marking them
+    would turn every confident guess into a label the learned model trains on."""
+    fill_merchant_keys(store)  # the queue's "first sighting of a merchant" reads the keys
     frame = store.transactions_frame()
-    waiting = frame[~frame["reviewed"].astype(bool)]
-    has_category = waiting["category"].map(lambda value: isinstance(value, str))
-    ids = [str(tid) for tid in waiting.index[has_category.to_numpy(dtype=bool)]]
+    queued = frame[ledger_review_reasons(store, frame) != ""]
+    has_category = queued["category"].map(lambda value: isinstance(value, str)).to_numpy(dtype=bool)
+    ids = [str(tid) for tid in queued.index[has_category]]
     return AcceptAll(store.mark_reviewed(ids) if ids else 0, int((~has_category).sum()))
 
 
@@ -176,12 +179,15 @@ def merchant_scope(store: Store, transaction_id: str) -> tuple[str, Direction, i
 
 
 def apply_to_merchant(store: Store, merchant_key: str, direction: str | None, category: str) -> int:
-    """Set the user's category on every row of this merchant (and direction). Returns rows changed."""
+    """Set the user's category on every row of this merchant (and direction) that the user has
+    not set by hand, as `correct_merchant` and `privfin correct --merchant` do: one hand-set
+    row elsewhere is a decision of its own. Returns rows changed."""
     _check_category(store, category)
     if not merchant_key.strip():
         raise DecisionError("these rows name no merchant: correct them one by one")
     fill_merchant_keys(store)
-    ids = [tid for tid, _category, _source in store.merchant_rows(merchant_key, _check_direction(direction))]
+    rows = store.merchant_rows(merchant_key, _check_direction(direction))
+    ids = [tid for tid, current, source in rows if source != CategorySource.USER.value or current == category]
     return store.set_user_category(ids, category) if ids else 0
 
 

@@ -123,6 +123,8 @@ BANK_WORDS = _words(
     " e-transfer etransfer sent received money request requested"
     " geschenk danke dank sparen erbe schulden gebuhren essen kosten anteil rueckzahlung"
     " ruckzahlung merci cadeau gracias regalo bedankt cadeautje grazie"
+    # Lithuanian booking words (Swedbank LT): rent, wages, "for"
+    " nuoma darbo uzmokestis alga uz"
 )
 # Words that end a name unless a title or a label announced it ("Dr Gregory House", "Name:
 # Foo Bar"): what merchants call themselves.

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app.account_names import masked_account_name
 from app.ingest.amounts import AmountError, amount_range_problem, safe_amount_parser
 from app.ingest.currency import AccountCurrencies, CurrencyContext, CurrencyDecision
 from app.ingest.dates import DateFormat, date_range_problem, supported_or_none
@@ -374,15 +375,19 @@ def _account_namer(
     filename: str,
     explicit: str | None,
 ) -> str | Callable[[list[str]], str]:
-    """One account name for the whole file, or a function naming each row's account."""
+    """One account name for the whole file, or a function naming each row's account.
+
+    Every name passes `masked_account_name`: no more than a number's last four digits.
+    """
     if explicit and explicit.strip():
-        return explicit.strip()
+        return masked_account_name(explicit.strip())
     if profile is not None:
         hint = profile.account_hint(filename)
         base = f"{profile.name} {hint}" if hint else profile.name
         prefix = profile.name if profile.account_prefix is None else profile.account_prefix
     else:
         base = prefix = default_account_name(filename)
+    base, prefix = masked_account_name(base), masked_account_name(prefix)
     columns = [i for i in map(at, mapping.account) if i is not None]
     if not columns:
         return base
@@ -394,7 +399,8 @@ def _account_namer(
         if found is None:
             parts = [_unexcel(cells[i]) for i in columns]
             suffix = " ".join(p for p in parts if p)
-            found = cache[key] = " ".join(p for p in (prefix, suffix) if p) if suffix else base
+            joined = " ".join(p for p in (prefix, suffix) if p) if suffix else base
+            found = cache[key] = masked_account_name(joined)
         return found
 
     return name

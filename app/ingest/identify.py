@@ -27,6 +27,8 @@ GENERIC_LAYOUT = "Unrecognized layout (detected columns)"
 GENERIC_HEADERLESS_LAYOUT = "Unrecognized layout without a header (detected columns)"
 EXPLICIT_LAYOUT = "Your column mapping"
 REMEMBERED_LAYOUT = "Your saved column mapping"
+# Doubts about names only: the column's values, with the file's evidence, decided its role.
+_NAMING_DOUBTS = ("by its values, not its name", "its columns were recognised by their values alone")
 _PROFILE_SAMPLE = 50  # data rows a profile is tried on before it is used
 _PROFILE_FIT = 0.5  # share of them that must read; below it the generic reader takes over
 
@@ -126,6 +128,10 @@ def identify(
         notes=notes,
         evidence=[*([refusal] if refusal else []), *detection.evidence],
     )
+
+
+def is_naming_doubt(reason: str) -> bool:
+    return any(marker in reason for marker in _NAMING_DOUBTS)
 
 
 def _sample_fit(mapping: ColumnMapping, layout: Layout) -> tuple[int, int]:

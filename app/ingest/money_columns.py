@@ -99,8 +99,13 @@ def pick_amounts(
         )
     for column in found.columns:
         taken.add(column.index)
-        if column.role:
+        if column.role and (found.fit is not None or found.debit is not None):
             reasons.append(f"column '{column.name}' was taken as the amount by its values, not its name")
+        elif column.role:
+            reasons.append(
+                f"column '{column.name}' was taken as the amount because it looks most like money; "
+                "nothing else in the file confirms it"
+            )
     if found.balance is not None:
         taken.add(found.balance.index)
     return found

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from app.account_names import masked_account_name
 from app.ids import occurrence_ids, statement_ids
 from app.ingest.amounts import amount_range_problem
 from app.ingest.currency import AccountCurrencies, CurrencyContext, CurrencySource
@@ -122,6 +123,11 @@ def to_statement(
         # As for a CSV, the user's name is the account; an OFX FITID key keeps the file's own
         # account number, so those ids do not move with the name.
         rows = [dataclasses.replace(r, account=account.strip()) for r in rows]
+    masked = {name: masked_account_name(name) for name in {r.account for r in rows}}
+    rows = [
+        r if masked[r.account] == r.account else dataclasses.replace(r, account=masked[r.account])
+        for r in rows
+    ]
     decided = AccountCurrencies(currency, None, CurrencySource.FILE, filename)
     rows = _with_currencies(rows, decided)
     currencies = [str(r.currency) for r in rows]

@@ -23,6 +23,7 @@ from app.ingest.identify import (
     GENERIC_LAYOUT,
     REMEMBERED_LAYOUT,
     identify,
+    is_naming_doubt,
 )
 from app.ingest.layout import Layout, locate_table
 from app.ingest.mapping import ColumnMapping
@@ -31,6 +32,7 @@ from app.ingest.table import TransactionTable
 from app.models import SkipKind, SkippedRow, Transaction
 
 __all__ = [
+    "CONFIDENCE_THRESHOLD",
     "EXPLICIT_LAYOUT",
     "GENERIC_HEADERLESS_LAYOUT",
     "GENERIC_LAYOUT",
@@ -39,6 +41,8 @@ __all__ = [
     "TransactionTable",
     "parse_statement",
 ]
+# Below it the command line refuses a file (the dashboard shows any doubt, with the mapping form open).
+CONFIDENCE_THRESHOLD = 0.5
 _ENCODING_NAMES = {"cp1252": "Windows-1252", "latin-1": "Latin-1", "utf-16": "UTF-16"}
 
 
@@ -81,6 +85,17 @@ class ParsedStatement:
     @property
     def invalid_rows(self) -> list[SkippedRow]:
         return [s for s in self.skipped if s.kind is SkipKind.INVALID]
+
+    @property
+    def confidence(self) -> float:
+        """How sure the reading is: 1.0 without doubts; 0.75 when the only doubts are that columns
+        were recognised by their values rather than their names (the evidence still decided them);
+        0.25 when a doubt concerns the money itself (a sign, a date order, a fee, the balance)."""
+        if not self.uncertain_reasons:
+            return 1.0
+        if all(is_naming_doubt(reason) for reason in self.uncertain_reasons):
+            return 0.75
+        return 0.25
 
     @property
     def accounts(self) -> list[str]:

@@ -9,9 +9,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-import app
 from app import periods
 from app.importer import FileImportResult, import_files
+from app.imports import SAMPLE_DIR
 from app.ingest import ColumnMapping
 from app.ingest.formats import UPLOAD_TYPES
 from app.models import SkipKind
@@ -19,11 +19,9 @@ from components import resources, state
 from components.currency_choice import render_currency_choice, render_home_currency_question
 from components.formatting import md, money, plural
 from components.import_preview import FilePreview, file_sha256, preview_file
+from components.imports_panel import render_imported_files
 from components.job_panel import render_job_panel, start_categorization
 from components.mapping_form import render_mapping_form
-
-SAMPLE_DIR = Path(app.__file__).resolve().parent.parent / "sample_data"
-
 
 # -- committing ---------------------------------------------------------------------------------
 
@@ -211,6 +209,10 @@ def render_file_card(filename: str, data: bytes, seen_ids: set[str]) -> FilePrev
         mapping = None
         if detected.mapping is not None:
             with st.expander("Columns, dates and signs", expanded=not detected.confident):
+                if detected.evidence:
+                    st.caption(
+                        "How privfin read it:\n" + "\n".join(f"- {md(line)}" for line in detected.evidence)
+                    )
                 mapping = render_mapping_form(detected.sha256, list(detected.columns), detected.mapping)
         preview = (
             preview_file(filename, data, account=account, mapping=mapping, currency=currency)
@@ -267,30 +269,6 @@ def render_last_import() -> None:
             st.error(f"{md(item['file'])} was not imported: {md(item['error'])}")
 
 
-def render_history() -> None:
-    imports = resources.store().imports()
-    if not imports:
-        return
-    with st.expander(f"Imported files ({len(imports)})"):
-        st.dataframe(
-            [
-                {
-                    "imported (UTC)": row["imported_at"],
-                    "file": row["file_name"],
-                    "layout": row["profile"],
-                    "account": row["account"] or "several",
-                    "new": row["rows_imported"],
-                    "already there": row["rows_duplicate"],
-                    "skipped": row["rows_skipped"],
-                }
-                for row in reversed(imports)
-            ],
-            hide_index=True,
-            width="stretch",
-            key="import_history",
-        )
-
-
 def render_sample_offer() -> None:
     with st.container(border=True):
         st.markdown("**New here?** See privfin with six months of made-up statements from six banks.")
@@ -299,7 +277,7 @@ def render_sample_offer() -> None:
             key=state.SAMPLE_BUTTON,
             on_click=_on_try_sample,
             type="primary",
-            help="Imports the sample files that ship with privfin. Delete them any time in Settings.",
+            help="Imports the sample files that ship with privfin. Remove them any time under “Imported files” below.",
         )
 
 
@@ -343,7 +321,7 @@ def render() -> None:
     if not empty or st.session_state.get(state.LAST_IMPORT):
         st.subheader("Categorization")
         render_job_panel()
-    render_history()
+    render_imported_files()
 
 
 render()

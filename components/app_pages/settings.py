@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.accounts_panel import render_accounts_panel
 from components.cache_panel import render_cache_panel
 from components.currency_choice import render_home_currency_setting
 from components.endpoint_panel import render_endpoint_panel
@@ -25,6 +26,8 @@ def render() -> None:
         render_taxonomy_panel()
     with importing:
         render_home_currency_setting()
+        st.divider()
+        render_accounts_panel()
     with privacy:
         render_privacy_panel()
 

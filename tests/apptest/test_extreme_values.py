@@ -19,7 +19,7 @@ from components.formatting import money
 from tests.apptest.conftest import ENTRYPOINT, TIMEOUT_S, page_path
 from tests.support.extreme_ledgers import EARLIEST, HUGE_AMOUNT, LATEST, store_rows
 
-PAGES = ("import_page", "review", "insights", "export", "settings")
+PAGES = ("import_page", "review", "insights", "recurring", "export", "settings")
 EVERYDAY = (dt.date(2024, 3, 5), "WHOLEFDS MKT", Decimal("-12.50"), "USD")
 
 LEDGERS = {

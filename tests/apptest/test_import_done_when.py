@@ -137,19 +137,7 @@ def _stored(store: Store) -> list[tuple[str, str | None, object, str]]:
     ]
 
 
-CLI_DOUBTS = {
-    "headerless withdrawal/deposit": "the CLI refuses a headerless file as uncertain even when its running "
-    "balance explains every row"
-}
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=CLI_DOUBTS[c])) if c in CLI_DOUBTS else c
-        for c in CASES
-    ],
-)
+@pytest.mark.parametrize("case", list(CASES))
 def test_the_cli_imports_it_exactly(case: str, tmp_path: Path) -> None:
     name, data, home, expected = CASES[case]
     path = tmp_path / name

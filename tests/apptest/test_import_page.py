@@ -218,3 +218,12 @@ def test_the_mapping_form_offers_the_payee_column_it_detected(open_page) -> None
     assert not at.exception
     plan = at.session_state[state.IMPORT_PLAN][sha]
     assert json.loads(plan["mapping"])["payee"] is None
+
+
+def test_the_file_card_says_what_decided_the_layout(open_page) -> None:
+    at = _upload(open_page("import_page"), ("payees.csv", PAYEE_FILE))
+    shown = " ".join(texts(at.caption))
+    assert "How privfin read it" in shown
+    assert (
+        r"dates\: \'Date\' read as YYYY\-MM\-DD, decided from the whole column" in shown
+    )  # markdown-escaped

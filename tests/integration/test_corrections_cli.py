@@ -114,7 +114,9 @@ def test_the_user_wins_over_a_rule_then_and_later(store: Store, ids: list[str]) 
 
 
 def test_accept_marks_rows_reviewed_and_refuses_rows_without_a_category(store: Store, ids: list[str]) -> None:
-    store.apply_category_updates(CategoryUpdate(tid, "Dining", CategorySource.MODEL, 0.75) for tid in ids[:3])
+    store.apply_category_updates(CategoryUpdate(tid, "Dining", CategorySource.MODEL, 0.75) for tid in ids[:2])
+    # another category for the same merchant: still the model's first word on it
+    store.apply_category_updates([CategoryUpdate(ids[2], "Shopping", CategorySource.MODEL, 0.75)])
     refused = privfin("accept", ids[0], ids[4])  # ids[4] has no category
     assert refused.returncode == 1
     assert f"transaction {ids[4]!r} has no category to accept" in one_line(refused)
@@ -156,9 +158,9 @@ def test_import_categories_applies_the_changed_rows_of_an_edited_export_only(
 ) -> None:
     store.apply_category_updates(CategoryUpdate(tid, "Dining", CategorySource.MODEL, 0.75) for tid in ids[:3])
     header, rows = _export(tmp_path)
-    assert header[0] == "id" and sorted(row[0] for row in rows) == sorted(ids)
-    at = header.index("category")
-    by_id = {row[0]: row for row in rows}
+    id_at, at = header.index("id"), header.index("category")
+    assert sorted(row[id_at] for row in rows) == sorted(ids)
+    by_id = {row[id_at]: row for row in rows}
     by_id[ids[1]][at] = "groceries"  # changed (any case)
     by_id[ids[4]][at] = "Shopping"  # was uncategorized
     by_id[ids[2]][at] = "Uncategorized"  # clearing is not applied: the category stays
@@ -182,10 +184,10 @@ def test_a_bad_edited_export_names_file_and_line_and_changes_nothing(
     store: Store, ids: list[str], tmp_path: Path
 ) -> None:
     header, rows = _export(tmp_path)
-    at = header.index("category")
+    id_at, at = header.index("id"), header.index("category")
     rows[0][at] = "Shopping"  # fine on its own: still not applied, the file has errors
     rows[1][at] = "Coffee"
-    rows[3][0] = "no-such-id"
+    rows[3][id_at] = "no-such-id"
     edited = tmp_path / "edited.csv"
     _write(edited, header, rows)
     before = state(store)
@@ -200,7 +202,7 @@ def test_a_bad_edited_export_names_file_and_line_and_changes_nothing(
     assert state(store) == before
 
     no_ids = tmp_path / "old-export.csv"
-    _write(no_ids, header[1:], [row[1:] for row in rows])
+    _write(no_ids, header[:id_at], [row[:id_at] for row in rows])
     old = privfin("import-categories", str(no_ids))
     assert old.returncode == 1 and "no 'id' column" in old.stderr
     missing = privfin("import-categories", str(tmp_path / "nowhere.csv"))

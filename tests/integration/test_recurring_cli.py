@@ -42,7 +42,7 @@ SAMPLE_SUBSCRIPTIONS = [
     ("SPECTRUM", "USD", "69.99", "2026-03-18", "2026-08-18", "839.88"),
     ("AT&T", "USD", "85.00", "2026-03-23", "2026-08-21", "1020.00"),
     ("VERIZON", "USD", "92.40", "2026-03-19", "2026-08-19", "1108.80"),
-    ("WIDEOPENWEST", "USD", "64.99", "2026-03-14", "2026-08-14", "779.88"),
+    ("WOW INTERNET", "USD", "64.99", "2026-03-14", "2026-08-14", "779.88"),  # Mint payee; raw WIDEOPENWEST
     ("TELEKOM", "EUR", "39.95", "2026-03-04", "2026-08-04", "479.40"),
     ("VODAFONE", "EUR", "24.99", "2026-03-06", "2026-08-06", "299.88"),
     ("VATTENFALL", "EUR", "68.00", "2026-03-02", "2026-08-02", "816.00"),
@@ -56,7 +56,7 @@ SAMPLE_SUBSCRIPTIONS = [
 SAMPLE_OTHERS = [
     ("SAV", "USD", "out", "monthly", "300.00"),
     ("SAV", "USD", "out", "monthly", "400.00"),
-    ("CHK", "USD", "in", "monthly", "300.00"),
+    ("CHECKING", "USD", "in", "monthly", "300.00"),  # Mint's payee: "Transfer from Everyday Checking"
     ("SPAREN", "EUR", "out", "monthly", "300.00"),
     ("BUCKEYE", "USD", "in", "biweekly", "2450.00"),
 ]

@@ -24,23 +24,6 @@ HTTP_CLIENT = {"openai", "httpx2", "httpcore2"}
 DASHBOARD_AND_EXPORT = {"plotly", "streamlit", "jinja2", "xlsxwriter", "pyarrow"}
 DATAFRAMES = {"pandas", "numpy"}
 
-# app/store.py still imports pandas at module level (branch `money` moves it into the frame
-# queries). Strict: once that lands these pass, the marker fails, and it is to be removed.
-STORE_IMPORTS_PANDAS = (
-    subprocess.run(
-        [sys.executable, "-c", "import sys, app.store; print('pandas' in sys.modules)"],
-        env=os.environ | {"PYTHONPATH": str(REPO_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout.strip()
-    == "True"
-)
-needs_pandas_free_store = pytest.mark.xfail(
-    STORE_IMPORTS_PANDAS, reason="app/store.py imports pandas at module level", strict=True
-)
-
 # Runs `app.cli.main` as the console script does, then writes the loaded top-level packages.
 CHILD = """
 import json, sys
@@ -64,7 +47,7 @@ CARD_STATEMENT = (
 )
 # No issuer's header: the generic reader detects the columns.
 GENERIC_STATEMENT = (
-    "Booked;Text;Value\n"
+    "Booking date;Narrative;Amount\n"
     "2025-02-03;TORVELLE PHARMACY 88;-14,20\n"
     "2025-02-04;SALARY MARLOWE LTD;2.150,00\n"
     "2025-02-05;QUILLFERN GROCERY #0412;-33,05\n"
@@ -87,6 +70,7 @@ QIF_STATEMENT = (
 
 def _run(tmp_path: Path, data_dir: Path, *argv: str) -> tuple[object, set[str]]:
     report = tmp_path / "loaded.json"
+    report.unlink(missing_ok=True)  # an earlier run's report must not pass for this one's
     env = os.environ | {"PYTHONPATH": str(REPO_ROOT), "PRIVFIN_DATA_DIR": str(data_dir)}
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(report), *argv],
@@ -108,7 +92,6 @@ def test_help_loads_neither_settings_nor_any_heavy_library(tmp_path: Path, isola
     assert loaded & (HTTP_CLIENT | DASHBOARD_AND_EXPORT | DATAFRAMES | {"pydantic_settings"}) == set()
 
 
-@needs_pandas_free_store
 @pytest.mark.parametrize(
     ("name", "text", "extra", "rows"),
     [
@@ -130,7 +113,6 @@ def test_import_reads_and_stores_without_dataframes_or_an_http_client(
     assert loaded & (HTTP_CLIENT | DASHBOARD_AND_EXPORT | DATAFRAMES) == set()
 
 
-@needs_pandas_free_store
 def test_offline_categorize_runs_every_local_step_without_dataframes_or_an_http_client(
     tmp_path: Path, isolated_data_dir: Path
 ) -> None:

@@ -87,6 +87,15 @@ def test_apply_to_merchant_sets_every_row_of_that_merchant_and_direction(store: 
     assert after[ids[3]] == (None, None) and after[ids[4]] == (None, None)
 
 
+def test_apply_to_merchant_spares_rows_the_user_set_to_another_category(store: Store) -> None:
+    ids = seed(store)
+    decisions.correct(store, ids[1:2], "Groceries")  # a decision of its own, on one row
+    decisions.correct(store, ids[:1], "Dining")  # the correction that offers "apply to all"
+    assert decisions.apply_to_merchant(store, "STARBUCKS", "out", "Dining") == 2
+    after = state(store)
+    assert [after[t] for t in ids[:3]] == [("Dining", "user"), ("Groceries", "user"), ("Dining", "user")]
+
+
 def test_rule_preview_matches_what_the_rule_changes_and_spares_hand_set_rows(store: Store) -> None:
     ids = seed(store)
     decisions.correct(store, ids[:1], "Groceries")  # set by hand: the rule must not touch it
@@ -193,16 +202,19 @@ def test_correct_merchant_spares_rows_the_user_set_by_hand(store: Store) -> None
 def test_accept_confirms_categories_without_changing_them(store: Store) -> None:
     ids = seed(store)
     model_says(store, ids[:2], "Dining")
+    model_says(store, ids[4:5], "Transport")
     with pytest.raises(decisions.DecisionError, match="no category to accept"):
-        decisions.accept(store, [ids[0], ids[4]])
+        decisions.accept(store, [ids[0], ids[3]])
     with pytest.raises(decisions.DecisionError, match="no transaction"):
         decisions.accept(store, ["nope"])
     assert decisions.accept(store, [ids[0], ids[0]]) == 1
     frame = store.transactions_frame()
     assert bool(frame.loc[ids[0], "reviewed"]) and frame.loc[ids[0], "category_source"] == "model"
+    # ids[1]: the model's Dining for a merchant the user has just confirmed as Dining needs no
+    # review, so it is left alone; ids[4] is the model's first word on SHELL: accepted
     outcome = decisions.accept_all(store)
-    assert (outcome.accepted, outcome.uncategorized) == (1, 3)
-    assert list(store.transactions_frame().loc[ids, "reviewed"]) == [True, True, False, False, False]
+    assert (outcome.accepted, outcome.uncategorized) == (1, 2)
+    assert list(store.transactions_frame().loc[ids, "reviewed"]) == [True, False, False, False, True]
 
 
 def test_category_names_are_matched_ignoring_case_only(store: Store) -> None:

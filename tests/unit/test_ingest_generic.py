@@ -128,7 +128,7 @@ def test_german_savings_bank_export_status_by_value_and_two_digit_years() -> Non
     assert parsed.mapping.date_format == "DD.MM.YY"
     assert [t.date for t in parsed.transactions] == [D(2024, 1, 30), D(2024, 1, 26)]
     assert parsed.transactions[0].description == "EDEKA CENTER 2024-01-29T18:22 Debitk.1 2027-12"
-    assert parsed.transactions[0].account == "sparkasse_like DE44500105175407324931"
+    assert parsed.transactions[0].account == "sparkasse_like DE••4931"  # only the last four digits
     assert [(s.row, s.kind, s.reason) for s in parsed.skipped] == [
         (4, SkipKind.FILTERED, "Info is 'Umsatz vorgemerkt'")
     ]

@@ -251,5 +251,20 @@ def test_a_two_line_header_is_read_as_one() -> None:
 
 
 def test_a_year_without_its_leading_zero_is_read() -> None:
-    parsed = parse("Date,Description,Amount\n10-Nov-9,Shop,-10.00\n2-Dec-9,Pay,100.00\n28-Dec-10,Cafe,-2.00\n")
-    assert [d for d, _ in money(parsed)] == [dt.date(2009, 11, 10), dt.date(2009, 12, 2), dt.date(2010, 12, 28)]
+    parsed = parse(
+        "Date,Description,Amount\n10-Nov-9,Shop,-10.00\n2-Dec-9,Pay,100.00\n28-Dec-10,Cafe,-2.00\n"
+    )
+    assert [d for d, _ in money(parsed)] == [
+        dt.date(2009, 11, 10),
+        dt.date(2009, 12, 2),
+        dt.date(2010, 12, 28),
+    ]
+
+
+def test_confidence_separates_naming_doubts_from_doubts_about_money() -> None:
+    named_by_values = parse("Booked;Text;Value\n2025-02-03;PHARMACY;-14,20\n2025-02-04;SALARY;2.150,00\n")
+    assert named_by_values.uncertain_reasons and named_by_values.confidence == 0.75
+    all_positive = parse("Date,Description,Amount\n2024-03-01,INVOICE 1,40.00\n2024-03-02,INVOICE 2,12.00\n")
+    assert all_positive.confidence == 0.25
+    sure = parse("Date,Description,Amount\n2024-03-01,SHOP,-40.00\n2024-03-02,SALARY,1200.00\n")
+    assert sure.confident and sure.confidence == 1.0

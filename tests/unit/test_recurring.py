@@ -236,3 +236,22 @@ def test_a_quarterly_charge_steps_three_calendar_months() -> None:
     [series] = detect([charge(d, "-45.00", "WATER UTILITY") for d in days])
     assert series.cadence == Cadence.QUARTERLY and series.next_date == dt.date(2026, 8, 31)
     assert series.annual_cost == Decimal("180.00") and series.monthly_cost == Decimal("15.00")
+
+
+def test_series_at_the_ends_of_the_calendar_stay_within_it() -> None:
+    last = [charge(f"9999-{m}-31", "-5.00", "TIME TRAVEL AGENCY") for m in (10, 12)]
+    last.insert(1, charge("9999-11-30", "-5.00", "TIME TRAVEL AGENCY"))
+    first = [charge(f"0001-0{m}-01", "-7.00", "ANCIENT MARKET") for m in (1, 2, 3)]
+    found = {s.merchant: s for s in detect(last + first)}
+    assert found["TIME TRAVEL AGENCY"].next_date == dt.date.max  # saturates, never overflows
+    assert found["ANCIENT MARKET"].next_date == dt.date(1, 4, 1)
+
+
+def test_a_currency_without_decimals_costs_whole_units_a_month() -> None:
+    [series] = detect(
+        [
+            charge("2025-04-01", "-1000", "ANIME CLUB", "JPY"),
+            charge("2026-04-02", "-1000", "ANIME CLUB", "JPY"),
+        ]
+    )
+    assert series.annual_cost == Decimal("1000") and series.monthly_cost == Decimal("83")

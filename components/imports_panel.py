@@ -1,0 +1,128 @@
+"""The "Imported files" list: what each import holds, removing one (previewed first), and the sample data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.imports import (
+    CategorizationRunning,
+    ImportedFile,
+    ImportNotFound,
+    imported_files,
+    moment_text,
+    range_text,
+    removal_preview,
+    remove_import,
+    remove_sample_data,
+)
+from components import resources, state
+from components.formatting import md, plural
+from components.job_panel import job
+
+
+def removal_label(item: ImportedFile) -> str:
+    """The choice's text; it starts with the import's id, which `_chosen_id` reads back."""
+    return f"{item.id}: {item.file} · {range_text(item)} · imported {moment_text(item.imported_at)}"
+
+
+def _chosen_id() -> int | None:
+    chosen = st.session_state.get(state.IMPORTS_REMOVE_CHOICE)
+    return int(str(chosen).split(":", 1)[0]) if chosen else None
+
+
+def _after_removal(message: str) -> None:
+    st.session_state[state.IMPORTS_PROBLEM] = None
+    st.session_state.pop(state.IMPORTS_REMOVE_CHOICE, None)
+    resources.changed(structure=True)
+    state.push_toast(message)
+
+
+def _on_remove() -> None:
+    chosen = _chosen_id()
+    if chosen is None:
+        return
+    try:
+        outcome = remove_import(resources.store(), chosen, job=job())
+    except (CategorizationRunning, ImportNotFound) as problem:
+        st.session_state[state.IMPORTS_PROBLEM] = f"Not removed: {problem}."
+        return
+    _after_removal(f"Removed {outcome.file}: {plural(outcome.removed_rows, 'transaction')}.")
+
+
+def _on_remove_sample() -> None:
+    try:
+        outcomes = remove_sample_data(resources.store(), job=job())
+    except CategorizationRunning as problem:
+        st.session_state[state.IMPORTS_PROBLEM] = f"Not removed: {problem}."
+        return
+    removed = sum(o.removed_rows for o in outcomes)
+    _after_removal(f"Removed the sample data: {plural(removed, 'transaction')}.")
+
+
+def _render_table(files: list[ImportedFile]) -> None:
+    st.dataframe(
+        [
+            {
+                "file": item.file + (" (sample)" if item.sample else ""),
+                "layout": item.layout or "",
+                "account": item.account or "",
+                "rows": item.rows,
+                "new": item.new_rows,
+                "already there": item.duplicate_rows,
+                "skipped": item.skipped_rows,
+                "dates": range_text(item),
+                "imported": moment_text(item.imported_at),
+            }
+            for item in files
+        ],
+        hide_index=True,
+        width="stretch",
+        key=state.IMPORTS_TABLE,
+    )
+
+
+def _render_removal(files: list[ImportedFile]) -> None:
+    labels = [removal_label(item) for item in files]
+    if st.session_state.get(state.IMPORTS_REMOVE_CHOICE) not in (None, *labels):
+        st.session_state.pop(state.IMPORTS_REMOVE_CHOICE)  # removed meanwhile (another tab, the CLI)
+    st.selectbox(
+        "Remove an import",
+        options=labels,
+        index=None,
+        placeholder="Choose an imported file",
+        key=state.IMPORTS_REMOVE_CHOICE,
+    )
+    chosen = _chosen_id()
+    if chosen is not None:
+        preview = removal_preview(resources.store(), chosen)
+        text = md(preview.message())
+        if preview.untracked:
+            text += (
+                " Imported before privfin tracked overlaps: "
+                + ", ".join(md(n) for n in preview.untracked)
+                + "; rows they share with this file go too."
+            )
+        (st.warning if preview.hand_set or preview.untracked else st.info)(text)
+        st.button("Remove this import", key=state.IMPORTS_REMOVE_BUTTON, on_click=_on_remove, type="primary")
+    samples = [item for item in files if item.sample]
+    if samples:
+        st.button(
+            "Remove the sample data",
+            key=state.IMPORTS_SAMPLE_BUTTON,
+            on_click=_on_remove_sample,
+            help=f"Removes the {plural(len(samples), 'sample file')} and their rows; your own imports stay.",
+        )
+    problem = st.session_state.get(state.IMPORTS_PROBLEM)
+    if problem:
+        st.error(md(problem))
+
+
+def render_imported_files() -> None:
+    files = imported_files(resources.store())
+    if not files:
+        return
+    with st.expander(
+        f"Imported files ({len(files)})", expanded=bool(st.session_state.get(state.IMPORTS_PROBLEM))
+    ):
+        _render_table(files)
+        _render_removal(files)

@@ -1,0 +1,91 @@
+"""`privfin imports`, `privfin imports remove` and `privfin accounts` in subprocesses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.integration.test_sample_data import cli_env
+
+TIMEOUT_S = 120
+HEADER = "Date,Description,Amount\n"
+MARCH = HEADER + "2024-03-01,COFFEE ROASTERS,-4.50\n2024-03-02,GROCER MARKET,-52.10\n"
+LATER = HEADER + "2024-03-02,GROCER MARKET,-52.10\n2024-03-04,BOOK SHOP,-12.00\n"
+
+
+def run_cli(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=data_dir,
+        env=cli_env(data_dir),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+
+
+def _imported(data_dir: Path) -> list[dict[str, object]]:
+    done = run_cli(data_dir, "imports", "--json")
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def _seed(data_dir: Path) -> None:
+    for name, text in (("march.csv", MARCH), ("later.csv", LATER)):
+        (data_dir / name).write_text(text, encoding="utf-8")
+        done = run_cli(
+            data_dir,
+            "import",
+            str(data_dir / name),
+            "--account",
+            "Visa 4516000000001234",
+            "--currency",
+            "USD",
+            "--accept-uncertain",
+        )
+        assert done.returncode == 0, done.stderr
+
+
+def test_imports_lists_one_object_per_import_and_remove_asks_first(isolated_data_dir: Path) -> None:
+    _seed(isolated_data_dir)
+    later, march = _imported(isolated_data_dir)
+    assert (march["file"], later["file"]) == (
+        str(isolated_data_dir / "march.csv"),
+        str(isolated_data_dir / "later.csv"),
+    )
+    assert march["account"] == "Visa ••1234"  # never the whole card number
+    assert (march["rows"], march["first_date"], march["last_date"]) == (2, "2024-03-01", "2024-03-02")
+    assert (later["rows"], later["new_rows"], later["duplicate_rows"]) == (2, 1, 1)
+    assert {"id", "layout", "imported_at"} <= march.keys()
+    human = run_cli(isolated_data_dir, "imports")
+    assert "01 Mar 2024 – 02 Mar 2024" in human.stdout and " UTC" in human.stdout
+    assert "T" not in human.stdout.split("imported ")[1][:12]  # no raw ISO timestamp
+
+    # no terminal and no --yes: refused, nothing removed
+    refused = run_cli(isolated_data_dir, "imports", "remove", str(march["id"]))
+    assert refused.returncode == 1 and "--yes" in refused.stderr
+    assert "Removes 1 transaction" in refused.stderr and "1 also in another import stay" in refused.stderr
+    assert len(_imported(isolated_data_dir)) == 2
+
+    done = run_cli(isolated_data_dir, "imports", "remove", str(march["id"]), "--yes")
+    assert done.returncode == 0, done.stderr
+    [left] = _imported(isolated_data_dir)
+    assert left["id"] == later["id"] and left["rows"] == 2  # the shared row stayed, with the later file
+
+    missing = run_cli(isolated_data_dir, "imports", "remove", "999", "--yes")
+    assert missing.returncode == 1 and "no import 999" in missing.stderr
+
+
+def test_accounts_rename_and_merge(isolated_data_dir: Path) -> None:
+    _seed(isolated_data_dir)
+    assert run_cli(isolated_data_dir, "accounts").stdout.splitlines() == ["Visa ••1234"]
+    done = run_cli(isolated_data_dir, "accounts", "rename", "Visa ••1234", "Joint card")
+    assert done.returncode == 0, done.stderr
+    assert run_cli(isolated_data_dir, "accounts").stdout.splitlines() == ["Joint card"]
+    bad = run_cli(isolated_data_dir, "accounts", "merge", "Nope", "--into", "Joint card")
+    assert bad.returncode == 1 and "no account" in bad.stderr

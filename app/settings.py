@@ -36,6 +36,7 @@ from pydantic import (
 )
 
 from app.datadir import PRIVATE_FILE_MODE, ensure_private_dir
+from app.fx import RateError, parse_rate
 from app.money import normalize_currency_code
 
 SETTINGS_FILE_NAME = "settings.json"
@@ -58,6 +59,7 @@ PERSISTED_FIELDS = (
     "use_response_format",
     "offline",
     "home_currency",
+    "exchange_rates",
 )
 
 
@@ -129,6 +131,19 @@ def _checked_currency(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     return normalize_currency_code(value)
+
+
+def _checked_rates(value: dict[str, str]) -> dict[str, str]:
+    checked: dict[str, str] = {}
+    for code, text in value.items():
+        currency = _checked_currency(code)
+        if currency is None:
+            continue
+        try:
+            checked[currency] = str(parse_rate(text, currency))
+        except RateError as error:
+            raise ValueError(str(error)) from None
+    return checked
 
 
 def _checked_endpoint_url(value: str) -> str:
@@ -248,6 +263,9 @@ class Settings(BaseModel):
     # The currency of a file that names none and whose account has none remembered; unset
     # until the user says it (the dashboard asks once), so money never silently becomes USD.
     home_currency: Annotated[str | None, AfterValidator(_checked_currency)] = None
+    # Rates the user typed for Insights' optional total in the home currency: currency code →
+    # how many home-currency units one unit buys, kept as the exact text ("1.0832").
+    exchange_rates: Annotated[dict[str, str], AfterValidator(_checked_rates)] = Field(default_factory=dict)
 
     @field_validator("data_dir", mode="before")
     @classmethod

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from app.imports import (
     CategorizationRunning,
     ImportedFile,
     ImportNotFound,
+    change_log,
     imported_files,
     moment_text,
     range_text,
@@ -18,6 +21,8 @@ from app.imports import (
 from components import resources, state
 from components.formatting import md, plural
 from components.job_panel import job
+
+_CHANGES_SHOWN = 5
 
 
 def removal_label(item: ImportedFile) -> str:
@@ -117,6 +122,20 @@ def _render_removal(files: list[ImportedFile]) -> None:
         st.error(md(problem))
 
 
+def _change_line(entry: dict[str, object]) -> str:
+    when = moment_text(dt.datetime.fromisoformat(str(entry["ts"])))
+    if entry["action"] == "import removed":
+        return f"{when}: removed {md(str(entry['file']))} ({plural(int(str(entry['removed_rows'])), 'row')})"
+    return f"{when}: {entry['action']}: {md(str(entry.get('from')))} → {md(str(entry.get('to')))}"
+
+
+def render_recent_changes() -> None:
+    """The change log: removals and renames stay on record after the rows are gone."""
+    entries = change_log(resources.store(), limit=_CHANGES_SHOWN)
+    if entries:
+        st.caption("Recent changes: " + " · ".join(_change_line(entry) for entry in entries))
+
+
 def render_imported_files() -> None:
     files = imported_files(resources.store())
     if not files:
@@ -126,3 +145,4 @@ def render_imported_files() -> None:
     ):
         _render_table(files)
         _render_removal(files)
+        render_recent_changes()

@@ -74,6 +74,7 @@ def test_removing_an_import_previews_then_removes_it(
     _ok(at.button(key=state.IMPORTS_REMOVE_BUTTON).click().run())
     assert sorted(store.transactions_frame()["description"]) == ["GROCER MARKET", "TEA ROASTERS"]
     assert [r["file"] for r in _table(at)] == ["other.csv"]
+    assert any("removed mine\\.csv (2 rows)" in t for t in texts(at.caption))  # on record
 
 
 def test_the_sample_data_is_removed_alone(

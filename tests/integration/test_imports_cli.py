@@ -89,3 +89,39 @@ def test_accounts_rename_and_merge(isolated_data_dir: Path) -> None:
     assert run_cli(isolated_data_dir, "accounts").stdout.splitlines() == ["Joint card"]
     bad = run_cli(isolated_data_dir, "accounts", "merge", "Nope", "--into", "Joint card")
     assert bad.returncode == 1 and "no account" in bad.stderr
+
+
+def _remove_at_a_terminal(data_dir: Path, import_id: int, answer: bytes) -> subprocess.CompletedProcess[str]:
+    """`privfin imports remove ID` with a pseudo-terminal as stdin, answering the question."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        os.write(leader, answer)
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", "imports", "remove", str(import_id)],
+            cwd=data_dir,
+            env=cli_env(data_dir),
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=TIMEOUT_S,
+            check=False,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+
+
+def test_remove_at_a_terminal_asks_and_only_yes_removes(isolated_data_dir: Path) -> None:
+    _seed(isolated_data_dir)
+    later, _march = _imported(isolated_data_dir)
+    declined = _remove_at_a_terminal(isolated_data_dir, int(later["id"]), b"n\n")
+    assert declined.returncode == 1 and "Remove this import? [y/N]" in declined.stderr
+    assert len(_imported(isolated_data_dir)) == 2
+    accepted = _remove_at_a_terminal(isolated_data_dir, int(later["id"]), b"y\n")
+    assert accepted.returncode == 0, accepted.stderr
+    assert [item["id"] for item in _imported(isolated_data_dir)] != [later["id"]]
+    assert len(_imported(isolated_data_dir)) == 1

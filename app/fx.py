@@ -12,11 +12,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Final, Literal
-
-import pandas as pd
+from typing import TYPE_CHECKING, Final, Literal
 
 from app.money import exponent_of
+
+if TYPE_CHECKING:  # settings import this module; importing must not load pandas (startup time)
+    import pandas as pd
 
 RATE_PLACES: Final = 6  # a rate read from exchange rows keeps this many decimals
 MAX_RATE: Final = Decimal("1e9")

@@ -146,17 +146,24 @@ def _checked_currency(value: str | None) -> str | None:
     return normalize_currency_code(value)
 
 
-def _checked_rates(value: dict[str, str]) -> dict[str, str]:
-    checked: dict[str, str] = {}
-    for code, text in value.items():
+def _checked_rates(value: list[str]) -> list[str]:
+    """Each entry "EUR=1.0832": a currency code and a usable rate (see `app.fx.parse_rate`)."""
+    table: dict[str, str] = {}
+    for entry in value:
+        code, _, text = str(entry).partition("=")
         currency = _checked_currency(code)
         if currency is None:
-            continue
+            raise ValueError(f"{entry!r} names no currency; write it as EUR=1.0832")
         try:
-            checked[currency] = str(parse_rate(text, currency))
+            table[currency] = str(parse_rate(text, currency))
         except RateError as error:
             raise ValueError(str(error)) from None
-    return checked
+    return rates_setting(table)
+
+
+def rates_setting(table: dict[str, str]) -> list[str]:
+    """The `exchange_rates` setting for a {currency: rate} table."""
+    return [f"{code}={rate}" for code, rate in sorted(table.items())]
 
 
 def _checked_endpoint_url(value: str) -> str:
@@ -265,9 +272,10 @@ class Settings(BaseSettings):
     # The currency of a file that names none and whose account has none remembered; unset
     # until the user says it (the dashboard asks once), so money never silently becomes USD.
     home_currency: Annotated[str | None, AfterValidator(_checked_currency)] = None
-    # Rates the user typed for Insights' optional total in the home currency: currency code →
-    # how many home-currency units one unit buys, kept as the exact text ("1.0832").
-    exchange_rates: Annotated[dict[str, str], AfterValidator(_checked_rates)] = Field(default_factory=dict)
+    # Rates the user typed for Insights' optional total in the home currency, as "EUR=1.0832"
+    # (one unit buys this many home-currency units, kept as exact text). A list, not a mapping:
+    # the settings sources are merged key by key for mappings, so a removed rate would come back.
+    exchange_rates: Annotated[list[str], AfterValidator(_checked_rates)] = Field(default_factory=list)
 
     @field_validator("data_dir", mode="before")
     @classmethod
@@ -293,6 +301,11 @@ class Settings(BaseSettings):
             DataDirSettingsSource(settings_cls, data_dir),
             file_secret_settings,
         )
+
+    @property
+    def exchange_rate_table(self) -> dict[str, str]:
+        """{currency: rate text} of the saved exchange rates."""
+        return dict(entry.partition("=")[::2] for entry in self.exchange_rates)
 
     @property
     def db_path(self) -> Path:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from app.fx import RateError, parse_rate
-from app.settings import SettingsError, save_settings
+from app.settings import SettingsError, rates_setting, save_settings
 from components import resources, state
 from components.formatting import md
 
 
 def _save(rates: dict[str, str], message: str) -> None:
     try:
-        save_settings(resources.settings(), {"exchange_rates": rates})
+        save_settings(resources.settings(), {"exchange_rates": rates_setting(rates)})
     except SettingsError as error:
         st.session_state[state.SETTINGS_RATES_MESSAGE] = ("error", f"Not saved: {md(error)}")
         return
@@ -36,11 +36,11 @@ def _on_add_rate() -> None:
     except RateError as error:
         st.session_state[state.SETTINGS_RATES_MESSAGE] = ("error", f"Not saved: {md(error)}")
         return
-    _save({**settings.exchange_rates, code: str(rate)}, f"Saved: 1 {code} = {rate} {home}.")
+    _save({**settings.exchange_rate_table, code: str(rate)}, f"Saved: 1 {code} = {rate} {home}.")
 
 
 def _on_remove_rate(code: str) -> None:
-    rates = dict(resources.settings().exchange_rates)
+    rates = dict(resources.settings().exchange_rate_table)
     rates.pop(code, None)
     _save(rates, f"Removed the rate for {code}.")
 
@@ -69,7 +69,7 @@ def render_rates_panel(currencies: list[str]) -> None:
     if message:
         kind, text = message
         (st.success if kind == "success" else st.error)(text)
-    for code, rate in sorted(settings.exchange_rates.items()):
+    for code, rate in sorted(settings.exchange_rate_table.items()):
         row_left, row_right = st.columns([3, 1], vertical_alignment="center")
         row_left.markdown(f"1 {code} = {md(rate)} {home}")
         row_right.button(

@@ -234,7 +234,7 @@ def render_converted_total(head: insights.Headline, frame: pd.DataFrame) -> None
     if home is None or len(head.per_currency) < 2:
         return
     rates = fx.chosen_rates(
-        fx.entered_rates(resources.settings().exchange_rates, home), fx.derived_rates(frame, home)
+        fx.entered_rates(resources.settings().exchange_rate_table, home), fx.derived_rates(frame, home)
     )
     spending = fx.converted_total(((t.currency, t.spending) for t in head.per_currency), home, rates)
     income = fx.converted_total(((t.currency, t.income) for t in head.per_currency), home, rates)

@@ -146,7 +146,7 @@ def test_all_time_has_no_comparison_and_no_sparkline(two_currencies: AppTest) ->
 def test_a_home_currency_total_is_converted_at_the_users_rate_and_says_so(
     two_currencies: AppTest, store: Store
 ) -> None:
-    save_settings(load_settings(), {"exchange_rates": {"EUR": "1.25"}})
+    save_settings(load_settings(), {"exchange_rates": ["EUR=1.25"]})
     st.cache_resource.clear()  # as the Settings page does after saving: every session sees it
     two_currencies.run()
     shown = " ".join(texts(two_currencies.markdown)) + " ".join(texts(two_currencies.caption))

@@ -104,7 +104,7 @@ def wait_for_app(page: Page, timeout_ms: int = APP_TIMEOUT_MS) -> None:
 
 
 def screenshot(page: Page, artifacts: Path, name: str) -> Path:
-    """A screenshot of the whole page, not just the viewport.
+    """A screenshot of the whole page, not just the viewport, at the viewport's current width.
 
     Streamlit scrolls inside `stMain`, so Playwright's `full_page` alone sees only the
     viewport: for a longer page, grow the viewport to the content's height for the shot.
@@ -112,14 +112,15 @@ def screenshot(page: Page, artifacts: Path, name: str) -> Path:
     artifacts.mkdir(parents=True, exist_ok=True)
     path = artifacts / f"{name}.png"
     page.mouse.move(0, 0)  # no hover tooltip in the picture
+    viewport = page.viewport_size or VIEWPORT
     content_height = int(page.evaluate(_CONTENT_HEIGHT_JS))
-    if content_height <= VIEWPORT["height"]:
+    if content_height <= viewport["height"]:
         page.screenshot(path=str(path), full_page=True)
         return path
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(content_height, MAX_SHOT_HEIGHT)})
+    page.set_viewport_size({"width": viewport["width"], "height": min(content_height, MAX_SHOT_HEIGHT)})
     page.wait_for_timeout(RESIZE_SETTLE_MS)  # let plotly and the grid redraw at the new size
     page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size(VIEWPORT)  # type: ignore[arg-type]
+    page.set_viewport_size(viewport)  # type: ignore[arg-type]
     page.wait_for_timeout(RESIZE_SETTLE_MS)
     return path
 

@@ -83,6 +83,19 @@ def _render_table(files: list[ImportedFile]) -> None:
         hide_index=True,
         width="stretch",
         key=state.IMPORTS_TABLE,
+        # Left to themselves, the file and account names took the whole width at 1400 px and
+        # pushed the dates and the import time out of sight; the counts need little room.
+        column_config={
+            "file": st.column_config.TextColumn(width="medium"),
+            "layout": st.column_config.TextColumn(width="small"),
+            "account": st.column_config.TextColumn(width="medium"),
+            "rows": st.column_config.NumberColumn(width="small"),
+            "new": st.column_config.NumberColumn(width="small"),
+            "already there": st.column_config.NumberColumn(width="small"),
+            "skipped": st.column_config.NumberColumn(width="small"),
+            "dates": st.column_config.TextColumn(width="medium"),
+            "imported": st.column_config.TextColumn(width="medium"),
+        },
     )
 
 

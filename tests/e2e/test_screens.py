@@ -47,9 +47,10 @@ def test_every_page_in_light_and_dark_on_desktop_and_phone(app: AppSession, arti
     for theme in THEMES:
         page.emulate_media(color_scheme=theme)  # type: ignore[arg-type]
         for width in WIDTHS:
-            # Each page is opened by its address: on a phone the sidebar is folded away.
-            page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
             for label in PAGES:
+                # Each page is loaded at its width, by its address: on a phone the sidebar starts
+                # folded away, as it does for a person opening the dashboard there.
+                page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
                 page.goto(f"{app.server.url}/{_slug(label)}")
                 wait_for_app(page)
                 expect(
@@ -60,9 +61,8 @@ def test_every_page_in_light_and_dark_on_desktop_and_phone(app: AppSession, arti
                     page.get_by_test_id("stMain").get_by_text(re.compile(r"^Imported files \(")).click()
                 page.wait_for_timeout(DRAW_SETTLE_MS)
                 name = f"{_slug(label)}-{theme}-{width}"
-                screenshot(page, artifacts, name)
+                screenshot(page, artifacts, name, width=width)
                 errors[name] = exception_messages(page)
-    page.set_viewport_size(VIEWPORT)  # type: ignore[arg-type]
     page.emulate_media(color_scheme="light")
 
     assert {name: found for name, found in errors.items() if found} == {}

@@ -218,7 +218,7 @@ def render_currency_totals(head: insights.Headline) -> None:
             st.markdown(
                 f"**{totals.currency}**{' · shown above' if totals.currency == head.currency else ''}"
             )
-            st.caption(f"{totals.n_transactions:,} transaction(s)")
+            st.caption(plural(totals.n_transactions, "transaction"))
             st.markdown(
                 f"Spending {md(money(totals.spending, totals.currency))}  \n"
                 f"Income {md(money(totals.income, totals.currency))}  \n"

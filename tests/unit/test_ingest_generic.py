@@ -266,3 +266,23 @@ def test_decimal_mark_is_decided_per_column() -> None:
     assert amounts(parsed) == [Decimal("-950.00"), Decimal("1234.50")]
     clash = parse_text("Date;Text;Debit;Credit\n2024-01-02;Rent;12,50;\n2024-01-03;Salary;;3.20\n")
     assert any("different decimal marks" in r for r in clash.uncertain_reasons)
+
+
+def test_a_running_balance_one_row_contradicts_is_named_in_a_note_and_the_rows_kept() -> None:
+    parsed = parse_text(
+        "Date,Description,Amount,Balance\n"
+        "2025-05-01,BOOKSHOP,-18.20,481.80\n2025-05-02,WAGES,1900.00,2381.80\n"
+        "2025-05-03,LANDLORD,-950.00,1431.80\n2025-05-04,NEWSAGENT,-3.10,1328.70\n"
+        "2025-05-05,NEWSAGENT,-3.10,1325.60\n"
+    )
+    assert amounts(parsed) == [
+        Decimal("-18.20"),
+        Decimal("1900.00"),
+        Decimal("-950.00"),
+        Decimal("-3.10"),
+        Decimal("-3.10"),
+    ]
+    jumped = Decimal("1328.70") - Decimal("1431.80")  # where the amount says -3.10
+    [note] = [note for note in parsed.notes if "running balance" in note]
+    assert f"line 5: it moves by {jumped}, the amount is -3.10" in note
+    assert "3 of 4 rows" in note and "agree with the running balance" not in note

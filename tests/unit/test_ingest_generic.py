@@ -286,3 +286,29 @@ def test_a_running_balance_one_row_contradicts_is_named_in_a_note_and_the_rows_k
     [note] = [note for note in parsed.notes if "running balance" in note]
     assert f"line 5: it moves by {jumped}, the amount is -3.10" in note
     assert "3 of 4 rows" in note and "agree with the running balance" not in note
+
+
+def test_whole_yen_amounts_in_a_headerless_debit_credit_pair_are_signed_by_the_balance() -> None:
+    # Whole numbers as long as identifiers: the running balance, not the look of cents, decides.
+    parsed = parse_text(
+        "2025/06/02,ATM,20000,,380000\n2025/06/10,KYUYO,,310000,690000\n2025/06/12,KONBINI,864,,689136\n",
+        home="JPY",
+    )
+    assert amounts(parsed) == [Decimal(-20000), Decimal(310000), Decimal(-864)]
+    assert not parsed.skipped
+
+
+def test_japanese_bank_headers_name_their_columns() -> None:
+    parsed = parse_text(
+        "日付,摘要,お支払金額,お預り金額,差引残高\n"
+        "2025/06/02,ATM引出,20000,,380000\n2025/06/10,給与,,310000,690000\n2025/06/12,コンビニ,864,,689136\n",
+        home="JPY",
+    )
+    assert (parsed.mapping.date, parsed.mapping.description) == ("日付", ["摘要"])
+    assert (parsed.mapping.debit, parsed.mapping.credit, parsed.mapping.balance) == (
+        "お支払金額",
+        "お預り金額",
+        "差引残高",
+    )
+    assert amounts(parsed) == [Decimal(-20000), Decimal(310000), Decimal(-864)]
+    assert parsed.confident

@@ -253,7 +253,8 @@ def _import_one(
         )
     except IngestError as exc:
         return _refused(filename, exc)
-    if refuse_uncertain and parsed.confidence < CONFIDENCE_THRESHOLD and parsed.mapping is not None:
+    # OFX/QFX/QIF readings (no mapping) carry date-order and money doubts too: the same refusal.
+    if refuse_uncertain and parsed.confidence < CONFIDENCE_THRESHOLD:
         return FileImportResult(filename, parsed, _unsure_message(parsed), 0, frozenset())
     parsed, minor = storable(with_user_account_names(store, parsed))
     record = ImportRecord(
@@ -281,10 +282,14 @@ def _import_one(
 def _unsure_message(parsed: ParsedStatement) -> str:
     """Why a file was not imported from the command line: the reader's doubts and the ways out."""
     doubts = "; ".join(parsed.uncertain_reasons)
+    way_out = (
+        "map its columns once in the dashboard (the mapping is remembered for this layout), or pass "
+        if parsed.mapping is not None
+        else "check the reading in the dashboard's preview, or pass "
+    )
     return (
         f"{parsed.filename}: not imported, privfin is not sure how to read it ({parsed.layout_name}): "
-        f"{doubts}. Nothing from it was saved: map its columns once in the dashboard (the mapping is "
-        "remembered for this layout), or pass --accept-uncertain to import this reading"
+        f"{doubts}. Nothing from it was saved: {way_out}--accept-uncertain to import this reading"
     )
 
 

@@ -301,3 +301,22 @@ def test_json_lines_carry_payee_and_foreign_spend_as_exact_numbers() -> None:
     assert parsed["amount"] == Decimal("-12345678901234.57")
     bare = json.loads(json_line(transaction_json(plain, filename="f.csv", duplicate=False)))
     assert bare["payee"] is None and "original_amount" not in bare and "original_currency" not in bare
+
+
+AMBIGUOUS_QIF = b"!Type:Bank\nD02/03/2026\nT-45.67\nPCorner Grocer\n^\nD04/05/2026\nT2500.00\nPPayroll\n^\n"
+
+
+def test_cli_refuses_a_qif_whose_date_order_it_is_unsure_of_as_it_does_a_csv(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    qif = tmp_path / "ambiguous.qif"
+    qif.write_bytes(AMBIGUOUS_QIF)
+    code, _lines, err = run_cli([str(qif), "--currency", "USD"], capsys)
+    assert code == 1
+    assert "ambiguous.qif: not imported, privfin is not sure how to read it" in err
+    assert "reads both as day/month and as month/day" in err
+    assert "--accept-uncertain" in err and "Nothing from it was saved" in err
+    assert Store(settings.db_path).count_transactions() == 0
+    code, _lines, err = run_cli([str(qif), "--currency", "USD", "--accept-uncertain"], capsys)
+    assert code == 0, err
+    assert Store(settings.db_path).count_transactions() == 2

@@ -316,8 +316,8 @@ _CURRENCY_HINT = (
 
 
 def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool) -> dict[str, Any]:
-    """The CLI's JSON object for one transaction, amounts as exact Decimals (`json_line` writes
-    them as JSON numbers). `payee` is null when the file gives none; foreign spend adds
+    """The CLI's JSON object for one transaction, amounts as exact Decimals with their currency's
+    decimals (`json_line` writes them as JSON numbers: `10000` JPY, `2500.000` KWD). `payee` is null when the file gives none; foreign spend adds
     `original_amount` and `original_currency`."""
     line: dict[str, Any] = {
         "id": transaction.id,
@@ -326,7 +326,7 @@ def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool
         "posted_date": transaction.posted_date.isoformat() if transaction.posted_date else None,
         "description": transaction.description,
         "payee": transaction.payee,
-        "amount": transaction.amount,
+        "amount": money.at_exponent(transaction.amount, transaction.currency),
         "currency": transaction.currency,
         "bank_category": transaction.bank_category,
         "file": filename,
@@ -334,7 +334,12 @@ def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool
         "duplicate": duplicate,
     }
     if transaction.original_amount is not None:
-        line["original_amount"] = transaction.original_amount
+        original = transaction.original_amount
+        line["original_amount"] = (
+            money.at_exponent(original, transaction.original_currency)
+            if transaction.original_currency
+            else original
+        )
         line["original_currency"] = transaction.original_currency
     return line
 

@@ -6,10 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import charts, insights, periods
+from app import charts, fx, insights, periods
 from components import navigation, resources, state
 from components.filters import ViewFilters, render_filtered_ledger
 from components.formatting import md, money
@@ -225,6 +226,31 @@ def render_currency_totals(head: insights.Headline) -> None:
             )
 
 
+def render_converted_total(head: insights.Headline, frame: pd.DataFrame) -> None:
+    """Every currency's spending and income added up in the home currency, when one is set:
+    each figure says it is converted and at which rate; a currency without a rate is named and
+    left out, never guessed."""
+    home = resources.settings().home_currency
+    if home is None or len(head.per_currency) < 2:
+        return
+    rates = fx.chosen_rates(
+        fx.entered_rates(resources.settings().exchange_rate_table, home), fx.derived_rates(frame, home)
+    )
+    spending = fx.converted_total(((t.currency, t.spending) for t in head.per_currency), home, rates)
+    income = fx.converted_total(((t.currency, t.income) for t in head.per_currency), home, rates)
+    with st.container(border=True):
+        st.markdown(
+            f"**All currencies in {home}, converted:** spending {md(money(spending.total, home))} · "
+            f"income {md(money(income.total, home))}"
+        )
+        if spending.rates:
+            st.caption("Converted at " + "; ".join(md(rate.text()) for rate in spending.rates) + ".")
+        if spending.missing:
+            st.caption(
+                f"Not included (no rate): {', '.join(spending.missing)}. Enter a rate in Settings → Import."
+            )
+
+
 def render() -> None:
     st.title("Insights")
     ledger = render_filtered_ledger("chart")
@@ -251,6 +277,7 @@ def render() -> None:
     )
     render_headline(head, filters, [int(v) for v in monthly["spending_minor"]])
     render_currency_totals(head)
+    render_converted_total(head, frame)
     uncategorized = int(frame["category"].isna().sum())
     if uncategorized:
         st.warning(f"{uncategorized:,} transaction(s) here have no category yet; the Review page lists them.")

@@ -13,7 +13,7 @@ import streamlit as st
 from app import charts, fx, insights, periods
 from components import navigation, resources, state
 from components.filters import ViewFilters, render_filtered_ledger
-from components.formatting import md, money
+from components.formatting import md, money, plural
 from components.ledger import CategoryView
 from components.resources import FilterKey
 
@@ -218,7 +218,7 @@ def render_currency_totals(head: insights.Headline) -> None:
             st.markdown(
                 f"**{totals.currency}**{' · shown above' if totals.currency == head.currency else ''}"
             )
-            st.caption(f"{totals.n_transactions:,} transaction(s)")
+            st.caption(plural(totals.n_transactions, "transaction"))
             st.markdown(
                 f"Spending {md(money(totals.spending, totals.currency))}  \n"
                 f"Income {md(money(totals.income, totals.currency))}  \n"
@@ -280,7 +280,10 @@ def render() -> None:
     render_converted_total(head, frame)
     uncategorized = int(frame["category"].isna().sum())
     if uncategorized:
-        st.warning(f"{uncategorized:,} transaction(s) here have no category yet; the Review page lists them.")
+        verb = "has" if uncategorized == 1 else "have"
+        st.warning(
+            f"{plural(uncategorized, 'transaction')} here {verb} no category yet; the Review page lists them."
+        )
         navigation.link(navigation.REVIEW, "Review them", icon="📝")
     render_charts(head.currency, filters, view)
 

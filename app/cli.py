@@ -246,8 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--currency",
         type=_currency_code,
         metavar="CODE",
-        help="currency (ISO code, e.g. CAD) of these files' amounts when a row does not name one; "
-        "remembered for their accounts",
+        help="currency (ISO code, e.g. CAD) of these files' amounts when neither the row nor the file "
+        "names one (a currency the file, its header or its bank names wins, and a note says so); "
+        "remembered for their accounts when used",
     )
     imp.add_argument("--dry-run", action="store_true", help="parse and report, store nothing")
     imp.add_argument("--json", action="store_true", help="one JSON object per transaction on stdout")

@@ -21,7 +21,7 @@ from app.categorize import decisions
 from app.categorize.merchant import merchant_name
 from app.categorize.review_need import REASON_ORDER, ledger_review_reasons
 from app.jobs import job_for
-from app.money import grouped, sign_of
+from app.money import exponent_of, grouped, sign_of
 from app.store import TransactionFilter
 from components import resources, state
 from components.formatting import md, plural, source_label
@@ -322,6 +322,15 @@ def _on_mark_all() -> None:
     mark_reviewed(queue_ids(ReviewQuery.from_session()))
 
 
+def _amount_format(shown: pd.DataFrame) -> str:
+    """One printf format per grid: the most decimals any shown currency has (JPY alone: none)."""
+    currencies: list[str] = (
+        list(shown["currency"].dropna().astype(str).unique()) if "currency" in shown else []
+    )
+    decimals = max((exponent_of(code) for code in currencies), default=2)
+    return f"%.{decimals}f"
+
+
 def render_table(ids: Sequence[str], category_options: Sequence[str], page: int) -> None:
     """One page of the grid, plus the bulk "mark reviewed" buttons."""
     start = (page - 1) * PAGE_SIZE
@@ -349,7 +358,7 @@ def render_table(ids: Sequence[str], category_options: Sequence[str], page: int)
             ),
             "amount": st.column_config.NumberColumn(
                 "Amount",
-                format="%.2f",
+                format=_amount_format(shown),
                 help="Money out is negative (its currency is beside the statement text)",
                 width=76,
             ),

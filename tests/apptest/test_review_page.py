@@ -266,3 +266,19 @@ def test_the_store_revision_never_goes_back_after_deleting_everything(store: Sto
     before = int(store.revision())
     store.delete_everything()
     assert int(store.revision()) > before
+
+
+def test_a_page_of_yen_alone_shows_no_decimals(open_page, store: Store) -> None:
+    ramen = Transaction(
+        id="t-ramen",
+        account="Card",
+        date=dt.date(2024, 3, 5),
+        description="ICHIRAN SHIBUYA 0042",
+        amount=Decimal("-1200"),
+        currency="JPY",
+        source=RowSource(file_sha256="q" * 64, row=1),
+    )
+    store.commit_import(ImportRecord("q" * 64, "q.csv", "test", "Card", 1), [ramen])
+    at = open_page("review")
+    grid = str(at.data_editor[0].proto)  # the column config travels as JSON inside the proto
+    assert "%.0f" in grid and "%.2f" not in grid

@@ -16,8 +16,8 @@ import pytest
 from app import insights
 from app.accounts import merge_accounts
 from app.categorize.command import transaction_rows
-from app.imports import imported_files, remove_import
 from app.importer import import_files
+from app.imports import imported_files, remove_import
 from app.models import CategorySource
 from app.recurring_ledger import store_charges
 from app.reports import EXPORT_COLUMNS, transactions_csv

@@ -1,9 +1,7 @@
 """Runtime settings: environment (`PRIVFIN_*`), the data dir's `.env` and `settings.json`.
 
 Precedence, highest first: explicit arguments, environment, the data dir's `.env`, its
-`settings.json` (written by the dashboard), defaults. The sources are read here (not with
-pydantic-settings, whose import alone cost every command more than pydantic itself); an
-environment variable or `.env` key is `PRIVFIN_` plus the field's name, in any case. A `.env` in the working directory is
+`settings.json` (written by the dashboard), defaults. A `.env` in the working directory is
 never read: a folder the user merely runs privfin in must not redirect their transactions or
 turn on amounts. The API key is a `SecretStr` so it never shows up in a repr, a log line or an
 error message.
@@ -17,7 +15,6 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,12 +24,18 @@ import platformdirs
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
     create_model,
     field_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
 )
 
 from app.datadir import PRIVATE_FILE_MODE, ensure_private_dir
@@ -40,8 +43,7 @@ from app.money import normalize_currency_code
 
 SETTINGS_FILE_NAME = "settings.json"
 DOTENV_FILE_NAME = ".env"
-ENV_PREFIX = "PRIVFIN_"
-DATA_DIR_ENV = ENV_PREFIX + "DATA_DIR"
+DATA_DIR_ENV = "PRIVFIN_DATA_DIR"
 DEFAULT_ENDPOINT = "http://127.0.0.1:3001/v1"
 
 # Fields the dashboard may persist to settings.json (never the data dir itself).
@@ -81,6 +83,17 @@ def resolve_data_dir(raw: str | os.PathLike[str] | None) -> Path:
     """The one reading of a data dir setting: empty means the default, `~` expands, relative becomes absolute."""
     text = os.fspath(raw).strip() if raw is not None else ""
     return Path(text).expanduser().resolve() if text else default_data_dir()
+
+
+def _chosen_data_dir(init_settings: PydanticBaseSettingsSource) -> Path:
+    """The data dir the settings being built will have: an explicit argument, else the environment."""
+    explicit = (
+        init_settings.init_kwargs.get("data_dir") if isinstance(init_settings, InitSettingsSource) else None
+    )
+    if explicit is not None:
+        return resolve_data_dir(explicit)
+    from_env = next((value for key, value in os.environ.items() if key.upper() == DATA_DIR_ENV), None)
+    return resolve_data_dir(from_env)
 
 
 def endpoint_url_problem(url: str) -> str | None:
@@ -172,45 +185,34 @@ def read_saved_settings(path: Path) -> SavedSettings:
     return SavedSettings(values)
 
 
-def prefixed_values(variables: Mapping[str, str | None], fields: Mapping[str, object]) -> dict[str, str]:
-    """The settings named by `PRIVFIN_<FIELD>` entries (any case) of the environment or a `.env`;
-    a key with no value (a bare `PRIVFIN_MODEL` line) sets nothing."""
-    prefix = ENV_PREFIX.lower()
-    values: dict[str, str] = {}
-    for key, value in variables.items():
-        name = key.lower()
-        if value is not None and name.startswith(prefix) and name[len(prefix) :] in fields:
-            values[name[len(prefix) :]] = value
-    return values
+class DataDirSettingsSource(PydanticBaseSettingsSource):
+    """Reads `settings.json` from the data dir, the file the dashboard writes."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data_dir: Path) -> None:
+        super().__init__(settings_cls)
+        self.data_dir = data_dir
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return read_saved_settings(self.data_dir / SETTINGS_FILE_NAME).values
 
 
-def read_data_dir_dotenv(path: Path, fields: Mapping[str, object]) -> dict[str, str]:
+class DataDirDotEnvSource(DotEnvSettingsSource):
     """The data dir's `.env`; it cannot move the data dir, since it is read from there."""
-    if not path.is_file():
-        return {}
-    from dotenv import dotenv_values  # only when there is one: most data dirs have none
 
-    values = prefixed_values(dotenv_values(path, encoding="utf-8"), fields)
-    values.pop("data_dir", None)
-    return values
+    def __call__(self) -> dict[str, Any]:
+        return {key: value for key, value in super().__call__().items() if key != "data_dir"}
 
 
-def gather_settings_values(explicit: Mapping[str, Any], fields: Mapping[str, object]) -> dict[str, Any]:
-    """Every source's values for `Settings`, a higher source replacing a lower one field by field."""
-    environment = prefixed_values(os.environ, fields)
-    # The data dir the settings will have decides where the lower sources are read from.
-    chosen = explicit.get("data_dir")
-    data_dir = resolve_data_dir(chosen if chosen is not None else environment.get("data_dir"))
-    values: dict[str, Any] = dict(read_saved_settings(data_dir / SETTINGS_FILE_NAME).values)
-    values |= read_data_dir_dotenv(data_dir / DOTENV_FILE_NAME, fields)
-    return values | environment | dict(explicit)
-
-
-class Settings(BaseModel):
-    """The settings in force: `Settings(**values)` and `Settings.model_validate(values)` (pydantic
-    calls a model's own `__init__`) read every source beneath `values` (see the module's docstring)."""
-
-    model_config = ConfigDict(extra="ignore", validate_default=True)
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PRIVFIN_",
+        env_file=None,  # only the data dir's .env, chosen in settings_customise_sources
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
 
     data_dir: Path = Field(default_factory=default_data_dir)
 
@@ -254,8 +256,25 @@ class Settings(BaseModel):
     def _resolved_data_dir(cls, value: Any) -> Path:
         return resolve_data_dir(value)
 
-    def __init__(self, **values: Any) -> None:
-        super().__init__(**gather_settings_values(values, type(self).model_fields))
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        data_dir = _chosen_data_dir(init_settings)
+        return (
+            init_settings,
+            env_settings,
+            DataDirDotEnvSource(
+                settings_cls, env_file=data_dir / DOTENV_FILE_NAME, env_file_encoding="utf-8"
+            ),
+            DataDirSettingsSource(settings_cls, data_dir),
+            file_secret_settings,
+        )
 
     @property
     def db_path(self) -> Path:

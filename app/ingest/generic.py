@@ -181,7 +181,13 @@ def detect_mapping(
     evidence = [
         f"dates: '{date_col.name}' read as {guess.format}, decided from the whole column "
         f"({round(100 * guess.valid_fraction)}% of its values)",
-        *(amounts.evidence or [f"amount: {_named(amounts)}, by the column name"]),
+        *(
+            amounts.evidence
+            or [
+                f"amount: {_named(amounts)}, "
+                + ("the column that looks most like money" if amounts.by_values else "by the column name")
+            ]
+        ),
         f"decimal mark '{decimal}', sign rule {sign.value}"
         + (f" (direction from '{indicator.name}')" if indicator else ""),
     ]

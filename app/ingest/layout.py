@@ -21,6 +21,7 @@ from app.ingest.errors import IngestError
 from app.ingest.mapping import ColumnMapping, normalize_header
 from app.ingest.profiles import IssuerProfile, load_profiles
 from app.ingest.reader import DELIMITERS, Records, is_blank, read_records, trimmed_width
+from app.ingest.vocabulary import AMOUNT, BALANCE, CREDIT, DEBIT, POSTED_DATE, TRANSACTION_DATE, role_name
 
 SAMPLE_RECORDS = 300
 _SAMPLE_CHARS = 256 * 1024  # plenty for 300 records; keeps sniffing independent of file size
@@ -207,7 +208,60 @@ def locate_table(text: str, filename: str, *, mapping: ColumnMapping | None = No
         f"delimiter {named}" + (" (',' would split its decimal commas)" if split_commas else ""),
         f"{where}: {how}",
     ]
+    aligned = _align_short_rows(layout)
+    if aligned:
+        layout.evidence.append(aligned)
     return layout
+
+
+def _role_of(name: str) -> str | None:
+    role = role_name(name)
+    if role in TRANSACTION_DATE or role in POSTED_DATE:
+        return "date"
+    if role in AMOUNT or role in DEBIT or role in CREDIT or role in BALANCE:
+        return "amount"
+    return None
+
+
+def _align_short_rows(layout: Layout) -> str | None:
+    """Rows that are all k fields shorter than the header (three header columns written as one
+    quoted field): the k missing fields go where the header's date and amount columns then
+    hold dates and amounts, instead of at the end. Returns the evidence line, or None."""
+    if layout.header_index is None:
+        return None
+    width = len(layout.columns)
+    rows = layout.records.rows
+    data = [r for r in rows[layout.data_start : layout.data_start + SAMPLE_RECORDS] if not is_blank(r)]
+    if len(data) < 2:
+        return None
+    if sum(len(r) < width for r in data) < 0.8 * len(data):
+        return None  # the rows have the header's fields, some trailing ones merely empty
+    common, count = Counter(trimmed_width(r) for r in data).most_common(1)[0]
+    if count < 0.8 * len(data) or not width / 2 <= common < width:
+        return None
+    gap = width - common
+    roles = [(j, role) for j, name in enumerate(layout.columns) if (role := _role_of(name))]
+
+    def fit(at: int) -> int:
+        score = 0
+        for j, role in roles:
+            if at <= j < at + gap:
+                continue
+            source = j if j < at else j - gap
+            values = [r[source].strip() for r in data if trimmed_width(r) == common and r[source].strip()]
+            test = looks_like_date if role == "date" else looks_like_amount
+            score += bool(values) and sum(map(test, values)) >= 0.8 * len(values)
+        return score
+
+    best = max(range(common + 1), key=lambda at: (fit(at), at))
+    if best == common or fit(best) <= fit(common):
+        return None
+    for position in range(layout.data_start, len(rows)):
+        cells = rows[position]
+        if trimmed_width(cells) == common:
+            rows[position] = cells[:best] + [""] * gap + cells[best:common]
+    skipped = ", ".join(f"'{name}'" for name in layout.columns[best : best + gap])
+    return f"rows are {gap} field(s) shorter than the header: aligned with {skipped} left empty"
 
 
 def _layout(

@@ -42,6 +42,7 @@ class Amounts:
     balance: Column | None = None  # found by its values: the amounts explain its moves
     fit: BalanceFit | None = None
     evidence: list[str] = field(default_factory=list)
+    by_values: bool = False  # chosen by the file's values, not by a column name
 
     @property
     def columns(self) -> list[Column]:
@@ -97,6 +98,7 @@ def pick_amounts(
         raise IngestError(
             filename, "no column of amounts found (looked for Amount, Betrag, Debit/Credit... and numbers)"
         )
+    found.by_values = True
     for column in found.columns:
         taken.add(column.index)
         if column.role and (found.fit is not None or found.debit is not None):

@@ -268,3 +268,17 @@ def test_confidence_separates_naming_doubts_from_doubts_about_money() -> None:
     assert all_positive.confidence == 0.25
     sure = parse("Date,Description,Amount\n2024-03-01,SHOP,-40.00\n2024-03-02,SALARY,1200.00\n")
     assert sure.confident and sure.confidence == 1.0
+
+
+def test_rows_short_of_the_header_are_aligned_where_its_dates_and_amounts_fit() -> None:
+    """Address, City and Country written as one quoted field: the rows are two fields short."""
+    text = (
+        "Date,Bank,Address,City,Country,Name,Amount,\n"
+        '2012:03:01,,",Vilnius,LT",SHOP ONE,-7.80,\n'
+        '2012:03:02,BANK X,",Kaunas,LT",SALARY,889.81,\n'
+        '2012:03:06,,",,",CAFE,-.46,\n'
+    )
+    parsed = parse(text)
+    assert parsed.mapping is not None and parsed.mapping.amount == "Amount" and parsed.confident
+    assert [a for _, a in money(parsed)] == [Decimal("-7.80"), Decimal("889.81"), Decimal("-0.46")]
+    assert any("shorter than the header" in line for line in parsed.evidence)

@@ -22,7 +22,6 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -52,11 +51,16 @@ class _Vocabulary:
     savings_accounts: re.Pattern[str]
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 def _folded(text: str) -> str:
     """Lower case, accents off, every run of non-alphanumerics one space: how words are compared."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[\W_]+", " ", plain).split())
+    lowered = text.casefold()
+    if not lowered.isascii():
+        decomposed = unicodedata.normalize("NFKD", lowered)
+        lowered = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NOT_WORD.sub(" ", lowered).strip()
 
 
 def _phrases(words: Iterable[str]) -> re.Pattern[str]:
@@ -101,23 +105,29 @@ def _candidates(
     words: _Vocabulary,
 ) -> list[tuple[int, int, str, str]]:
     """(days apart, -evidence, outflow id, inflow id) of every allowed pairing in one amount group."""
-    inflows = sorted(inflows, key=lambda leg: leg.date)
-    ordinals = [leg.date.toordinal() for leg in inflows]
+    # Text on one side at least: an outflow without it only looks at inflows with it, which
+    # keeps a busy amount (9.99, 50.00) from pairing every purchase with every inflow near it.
+    every = sorted(inflows, key=lambda leg: leg.date)
+    worded = [leg for leg in every if text_of[leg.id]]
+    pools = {
+        True: (every, [leg.date.toordinal() for leg in every]),
+        False: (worded, [leg.date.toordinal() for leg in worded]),
+    }
+    hints: dict[tuple[str, bool], int] = {}
     found: list[tuple[int, int, str, str]] = []
     for out in outflows:
+        pool, days = pools[bool(text_of[out.id])]
         day = out.date.toordinal()
-        start = bisect.bisect_left(ordinals, day - window)
-        stop = bisect.bisect_right(ordinals, day + window)
-        for inflow in inflows[start:stop]:
+        for inflow in pool[bisect.bisect_left(days, day - window) : bisect.bisect_right(days, day + window)]:
             if inflow.account == out.account or pair_key(out.id, inflow.id) in refused:
                 continue
-            text = text_of[out.id] + text_of[inflow.id]
-            if not text:
-                continue  # equal amounts alone are coincidences, not transfers
+            for key in ((out.account, False), (inflow.account, True)):
+                if key not in hints:
+                    hints[key] = _account_evidence(*key, words)
             evidence = (
-                2 * text
-                + _account_evidence(out.account, False, words)
-                + _account_evidence(inflow.account, True, words)
+                2 * (text_of[out.id] + text_of[inflow.id])
+                + hints[out.account, False]
+                + hints[inflow.account, True]
             )
             found.append((abs(inflow.date.toordinal() - day), -evidence, out.id, inflow.id))
     return found
@@ -137,19 +147,26 @@ def match_transfers(
     if window_days < 0:
         raise ValueError(f"the transfer window must be 0 days or more, not {window_days}")
     words = words or vocabulary()
-    groups: dict[tuple[str, int], tuple[list[Leg], list[Leg]]] = defaultdict(lambda: ([], []))
+    outs: dict[tuple[str, int], list[Leg]] = {}
+    ins: dict[tuple[str, int], list[Leg]] = {}
     for leg in legs:
-        if leg.amount_minor:
-            groups[(leg.currency, abs(leg.amount_minor))][leg.amount_minor > 0].append(leg)
+        if leg.amount_minor < 0:
+            outs.setdefault((leg.currency, -leg.amount_minor), []).append(leg)
+        elif leg.amount_minor > 0:
+            ins.setdefault((leg.currency, leg.amount_minor), []).append(leg)
+    said: dict[str, int] = {}  # statement text repeats (a merchant's every row): judged once
+
+    def worded(leg: Leg) -> int:
+        if leg.text not in said:
+            said[leg.text] = int(mentions_transfer(leg.text, words))
+        return said[leg.text]
+
     pairs: dict[str, str] = {}
-    for outflows, inflows in groups.values():
-        if (
-            not outflows
-            or not inflows
-            or {leg.account for leg in (*outflows, *inflows)} == {outflows[0].account}
-        ):
+    for key in outs.keys() & ins.keys():
+        outflows, inflows = outs[key], ins[key]
+        if len({leg.account for leg in outflows} | {leg.account for leg in inflows}) < 2:
             continue
-        text_of = {leg.id: int(mentions_transfer(leg.text, words)) for leg in (*outflows, *inflows)}
+        text_of = {leg.id: worded(leg) for group in (outflows, inflows) for leg in group}
         for _gap, _evidence, out_id, in_id in sorted(
             _candidates(outflows, inflows, window_days, refused, text_of, words)
         ):

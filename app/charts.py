@@ -24,7 +24,7 @@ NO_DATA_MESSAGE = "No data for these filters"
 TEMPLATE = "plotly_white"
 INCOME_COLOR = "#2ca02c"
 SPENDING_COLOR = "#d62728"
-NET_COLOR = "#1f3b73"
+NET_COLOR = "#5b8def"  # a mid blue: readable on a light and a dark background
 PREVIOUS_COLOR = "#9e9e9e"
 # The treemap's root and the empty-chart note take the page's own background and text colour,
 # so a chart reads the same in a light and a dark theme.
@@ -66,7 +66,7 @@ def _money_axis(currency: str | None) -> dict[str, Any]:
     return {"tickprefix": prefix, "ticksuffix": suffix, "tickformat": ",.0f", "rangemode": "tozero"}
 
 
-_MONTH_LABELS_SHOWN = 12  # about this many month labels fit a half-width chart without turning
+_MONTH_LABELS_SHOWN = 6  # month labels that fit a phone or a half-width column without turning
 
 
 def _month_slots(months: pd.Series) -> tuple[list[str], dict[dt.date, str]]:
@@ -338,7 +338,8 @@ def cumulative_spending(
     )
     _base_layout(fig, title)
     fig.update_layout(
-        xaxis={"type": "date", "title": None, "tickangle": 0, "nticks": 8},
+        # A half-width column holds about five horizontal date labels.
+        xaxis={"type": "date", "title": None, "tickangle": 0, "nticks": 5},
         yaxis=_money_axis(code) | {"title": None},
         hovermode="x unified",
     )

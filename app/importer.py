@@ -256,7 +256,8 @@ def _import_one(
         )
     except IngestError as exc:
         return _refused(filename, exc)
-    if refuse_uncertain and parsed.confidence < CONFIDENCE_THRESHOLD and parsed.mapping is not None:
+    # OFX/QFX/QIF readings (no mapping) carry date-order and money doubts too: the same refusal.
+    if refuse_uncertain and parsed.confidence < CONFIDENCE_THRESHOLD:
         return FileImportResult(filename, parsed, _unsure_message(parsed), 0, frozenset())
     parsed, minor = storable(with_user_account_names(store, parsed))
     record = ImportRecord(
@@ -284,10 +285,14 @@ def _import_one(
 def _unsure_message(parsed: ParsedStatement) -> str:
     """Why a file was not imported from the command line: the reader's doubts and the ways out."""
     doubts = "; ".join(parsed.uncertain_reasons)
+    way_out = (
+        "map its columns once in the dashboard (the mapping is remembered for this layout), or pass "
+        if parsed.mapping is not None
+        else "check the reading in the dashboard's preview, or pass "
+    )
     return (
         f"{parsed.filename}: not imported, privfin is not sure how to read it ({parsed.layout_name}): "
-        f"{doubts}. Nothing from it was saved: map its columns once in the dashboard (the mapping is "
-        "remembered for this layout), or pass --accept-uncertain to import this reading"
+        f"{doubts}. Nothing from it was saved: {way_out}--accept-uncertain to import this reading"
     )
 
 
@@ -314,8 +319,8 @@ _CURRENCY_HINT = (
 
 
 def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool) -> dict[str, Any]:
-    """The CLI's JSON object for one transaction, amounts as exact Decimals (`json_line` writes
-    them as JSON numbers). `payee` is null when the file gives none; foreign spend adds
+    """The CLI's JSON object for one transaction, amounts as exact Decimals with their currency's
+    decimals (`json_line` writes them as JSON numbers: `10000` JPY, `2500.000` KWD). `payee` is null when the file gives none; foreign spend adds
     `original_amount` and `original_currency`."""
     line: dict[str, Any] = {
         "id": transaction.id,
@@ -324,7 +329,7 @@ def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool
         "posted_date": transaction.posted_date.isoformat() if transaction.posted_date else None,
         "description": transaction.description,
         "payee": transaction.payee,
-        "amount": transaction.amount,
+        "amount": money.at_exponent(transaction.amount, transaction.currency),
         "currency": transaction.currency,
         "bank_category": transaction.bank_category,
         "file": filename,
@@ -332,7 +337,12 @@ def transaction_json(transaction: Transaction, *, filename: str, duplicate: bool
         "duplicate": duplicate,
     }
     if transaction.original_amount is not None:
-        line["original_amount"] = transaction.original_amount
+        original = transaction.original_amount
+        line["original_amount"] = (
+            money.at_exponent(original, transaction.original_currency)
+            if transaction.original_currency
+            else original
+        )
         line["original_currency"] = transaction.original_currency
     return line
 

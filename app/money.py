@@ -149,6 +149,18 @@ def round_to_currency(value: Decimal, currency: str | None) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-places), context=_EXACT)
 
 
+def at_exponent(amount: Decimal, currency: str) -> Decimal:
+    """`amount` written with `currency`'s own decimals (`10000` JPY, `2500.000` KWD), never rounded:
+    an amount with more digits than the currency has keeps them all."""
+    if not amount.is_finite():
+        return amount
+    exponent = exponent_of(currency)
+    scaled = amount.scaleb(exponent, context=_EXACT)
+    if scaled != scaled.to_integral_value():
+        return amount
+    return Decimal(int(scaled)).scaleb(-exponent, context=_EXACT)
+
+
 def difference(left: Decimal, right: Decimal) -> Decimal:
     """`left - right` with every digit kept."""
     return _EXACT.subtract(left, right)

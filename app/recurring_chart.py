@@ -15,6 +15,8 @@ from app.recurring import RecurringSeries
 
 ROW_HEIGHT_PX = 34
 MIN_HEIGHT_PX = 220
+# Longer merchant names took most of a phone's width from the dots; hovering shows the whole name.
+AXIS_MERCHANT_CHARS = 22
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,15 @@ def series_label(series: RecurringSeries) -> str:
     """Unique per series: one merchant may bill two amounts (two Apple subscriptions)."""
     income = " (in)" if series.direction == "in" else ""
     return f"{series.merchant} · {series.amount:,} {series.currency}{income}"
+
+
+def axis_label(series: RecurringSeries) -> str:
+    """The row's text on the axis: `series_label` with a long merchant name cut short."""
+    merchant = series.merchant
+    if len(merchant) > AXIS_MERCHANT_CHARS:
+        merchant = merchant[: AXIS_MERCHANT_CHARS - 1].rstrip() + "…"
+    income = " (in)" if series.direction == "in" else ""
+    return f"{merchant} · {series.amount:,} {series.currency}{income}"
 
 
 def recurring_timeline(series: Sequence[RecurringSeries], theme: ChartTheme = LIGHT) -> go.Figure:
@@ -91,6 +102,9 @@ def recurring_timeline(series: Sequence[RecurringSeries], theme: ChartTheme = LI
             "type": "category",
             "categoryorder": "array",
             "categoryarray": list(reversed(labels)),  # the first series on top
+            "tickmode": "array",
+            "tickvals": labels,
+            "ticktext": [axis_label(item) for item in series],
             "title": None,
         },
         hoverlabel={"namelength": -1},

@@ -39,6 +39,7 @@ from pydantic_settings import (
 )
 
 from app.datadir import PRIVATE_FILE_MODE, ensure_private_dir
+from app.fx import RateError, parse_rate
 from app.money import normalize_currency_code
 
 SETTINGS_FILE_NAME = "settings.json"
@@ -60,6 +61,7 @@ PERSISTED_FIELDS = (
     "use_response_format",
     "offline",
     "home_currency",
+    "exchange_rates",
 )
 
 
@@ -142,6 +144,26 @@ def _checked_currency(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     return normalize_currency_code(value)
+
+
+def _checked_rates(value: list[str]) -> list[str]:
+    """Each entry "EUR=1.0832": a currency code and a usable rate (see `app.fx.parse_rate`)."""
+    table: dict[str, str] = {}
+    for entry in value:
+        code, _, text = str(entry).partition("=")
+        currency = _checked_currency(code)
+        if currency is None:
+            raise ValueError(f"{entry!r} names no currency; write it as EUR=1.0832")
+        try:
+            table[currency] = str(parse_rate(text, currency))
+        except RateError as error:
+            raise ValueError(str(error)) from None
+    return rates_setting(table)
+
+
+def rates_setting(table: dict[str, str]) -> list[str]:
+    """The `exchange_rates` setting for a {currency: rate} table."""
+    return [f"{code}={rate}" for code, rate in sorted(table.items())]
 
 
 def _checked_endpoint_url(value: str) -> str:
@@ -250,6 +272,10 @@ class Settings(BaseSettings):
     # The currency of a file that names none and whose account has none remembered; unset
     # until the user says it (the dashboard asks once), so money never silently becomes USD.
     home_currency: Annotated[str | None, AfterValidator(_checked_currency)] = None
+    # Rates the user typed for Insights' optional total in the home currency, as "EUR=1.0832"
+    # (one unit buys this many home-currency units, kept as exact text). A list, not a mapping:
+    # the settings sources are merged key by key for mappings, so a removed rate would come back.
+    exchange_rates: Annotated[list[str], AfterValidator(_checked_rates)] = Field(default_factory=list)
 
     @field_validator("data_dir", mode="before")
     @classmethod
@@ -275,6 +301,11 @@ class Settings(BaseSettings):
             DataDirSettingsSource(settings_cls, data_dir),
             file_secret_settings,
         )
+
+    @property
+    def exchange_rate_table(self) -> dict[str, str]:
+        """{currency: rate text} of the saved exchange rates."""
+        return dict(entry.partition("=")[::2] for entry in self.exchange_rates)
 
     @property
     def db_path(self) -> Path:

@@ -16,11 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from app import money
 from app.datadir import ensure_private_dir, ensure_private_file, tighten_if_present
 from app.models import USER_SOURCES, CategorySource, RowSource, SkippedRow, Transaction
+from app.money import Direction
 from app.store_accounts import imports_and_accounts_v10
 
 if TYPE_CHECKING:  # pandas costs ~0.5 s to import: only the queries that return frames load it
@@ -350,6 +351,16 @@ class LabeledRow:
 class CachedCategory:
     category: str | None
     confidence: float | None
+
+
+class MerchantKeyRow(NamedTuple):
+    """One row as merchant keying reads it (`Store.merchant_key_rows`)."""
+
+    id: str
+    description: str
+    payee: str | None
+    direction: Direction
+    merchant_key: str | None
 
 
 @dataclass(frozen=True)
@@ -937,10 +948,19 @@ class Store:
         with self.connect() as conn:
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
-    def merchant_key_rows(self) -> list[tuple[str, str, str | None]]:
-        """(id, description, merchant_key) of every transaction."""
+    def merchant_key_rows(self, *, missing_only: bool = False) -> list[MerchantKeyRow]:
+        """What each row's merchant key is computed from, and the key it has, in date order
+        like `get_transactions`; only the rows never keyed when `missing_only`. Plain columns,
+        not whole transactions: keying 5,000 rows this way skips ~0.1 s of model building."""
+        where = " WHERE merchant_key IS NULL" if missing_only else ""
         with self.connect() as conn:
-            return list(conn.execute("SELECT id, description, merchant_key FROM transactions"))
+            return [
+                MerchantKeyRow(*row)
+                for row in conn.execute(
+                    f"SELECT id, description, payee, {money.DIRECTION_SQL}, merchant_key FROM transactions"
+                    f"{where} ORDER BY date, source_sha256, source_row"
+                )
+            ]
 
     def replace_merchant_keys(
         self, keys: dict[str, str], rule_keys: dict[str, str], meta: dict[str, str]
@@ -970,11 +990,6 @@ class Store:
             )
             conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(meta.items()))
 
-    def missing_merchant_keys(self) -> list[tuple[str, str]]:
-        """(id, description) of transactions whose merchant key was never computed."""
-        with self.connect() as conn:
-            return list(conn.execute("SELECT id, description FROM transactions WHERE merchant_key IS NULL"))
-
     # -- categories -------------------------------------------------------------------
 
     def apply_category_updates(self, updates: Iterable[CategoryUpdate], *, force: bool = False) -> int:
@@ -991,29 +1006,30 @@ class Store:
             )
         )
         now = _now()
-        changed = 0
+        guarded = () if force else protected
+        # One executemany, not a Python call per row (its rowcount is the sum over the rows):
+        # a 5,000-row categorization writes in about half the time.
         with self.connect() as conn:
-            for u in updates:
-                params: list[Any] = [
-                    u.category,
-                    u.source.value if u.source else None,
-                    u.confidence,
-                    u.reason,
-                    u.model,
-                    u.second_opinion,
-                    now,
-                    u.transaction_id,
-                ]
-                if not force:
-                    params.extend(protected)
-                cursor = conn.execute(
-                    "UPDATE transactions SET category = ?, category_source = ?, confidence = ?, "
-                    "category_reason = ?, category_model = ?, second_opinion = ?, updated_at = ? WHERE id = ?"
-                    + guard,
-                    params,
-                )
-                changed += cursor.rowcount
-        return changed
+            cursor = conn.executemany(
+                "UPDATE transactions SET category = ?, category_source = ?, confidence = ?, "
+                "category_reason = ?, category_model = ?, second_opinion = ?, updated_at = ? WHERE id = ?"
+                + guard,
+                (
+                    (
+                        u.category,
+                        u.source.value if u.source else None,
+                        u.confidence,
+                        u.reason,
+                        u.model,
+                        u.second_opinion,
+                        now,
+                        u.transaction_id,
+                        *guarded,
+                    )
+                    for u in updates
+                ),
+            )
+            return max(cursor.rowcount, 0)
 
     def set_user_category(self, ids: Sequence[str], category: str) -> int:
         """A user's correction: wins over everything, marks the rows reviewed."""

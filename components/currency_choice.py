@@ -71,7 +71,12 @@ def render_home_currency_question(preview: FilePreview) -> None:
 
 def currency_line(code: str, source: CurrencySource) -> str:
     """ "Currency: **EUR** (assumed: remembered for this account)"."""
-    stated = source in (CurrencySource.FILE, CurrencySource.CHOSEN, CurrencySource.MAPPING)
+    stated = source in (
+        CurrencySource.FILE,
+        CurrencySource.PROFILE,
+        CurrencySource.CHOSEN,
+        CurrencySource.MAPPING,
+    )
     how = SOURCE_TEXT[source] if stated else f"assumed: {SOURCE_TEXT[source]}"
     return f"Currency: **{md(code)}** ({how})"
 
@@ -82,6 +87,9 @@ def render_currency_choice(detected: FilePreview) -> str | None:
         return None  # a format that names each row's currency itself (OFX)
     options = _options(detected.currency)
     key = state.file_widget_key(detected.sha256, "currency")
+    # The file's own currency (or its bank's) is not the user's to replace: a choice only applies
+    # to amounts whose row names none, and importing would set it aside.
+    named = detected.currency_source in (CurrencySource.FILE, CurrencySource.PROFILE)
     left, right = st.columns([4, 1], vertical_alignment="center")
     with right:
         picked = st.selectbox(
@@ -90,7 +98,10 @@ def render_currency_choice(detected: FilePreview) -> str | None:
             index=options.index(detected.currency),
             key=key,
             label_visibility="collapsed",
-            help="The currency of amounts whose row does not name one. A change is remembered for this "
+            disabled=named,
+            help="Named by the file itself, so it is not changed here."
+            if named
+            else "The currency of amounts whose row does not name one. A change is remembered for this "
             "account when you import.",
         )
     chosen = picked if picked != detected.currency else None

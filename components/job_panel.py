@@ -160,7 +160,8 @@ def _render_start(pending: int, *, resume: bool) -> None:
         type="primary",
     )
     if pending:
-        note = f"{plural(pending, 'transaction')} have no category yet."
+        verb = "has" if pending == 1 else "have"
+        note = f"{plural(pending, 'transaction')} {verb} no category yet."
         if settings.offline:
             note += " Offline mode is on, so only built-in rules run: connect a model in Settings."
         right.caption(note)

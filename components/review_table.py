@@ -35,16 +35,18 @@ NO_SOURCE = "none (uncategorized)"
 SOURCE_CHOICES = ("you", "rule", "history", "learned", "model", "cache", "built-in", NO_SOURCE)
 
 # The category, the one thing to edit, comes right after what identifies the row.
+# What a phone shows first (date, merchant, amount, category: about 380 px), then the statement
+# text, which takes what a 1280 px screen has left; the rest is a scroll away.
 EDITOR_COLUMNS = (
     "date",
     "merchant",
     "amount",
-    "currency",
     "category",
+    "description",
+    "currency",
+    "why",
     "source",
     "confidence",
-    "why",
-    "description",
     "how",
     "account",
     "original",
@@ -337,16 +339,19 @@ def render_table(ids: Sequence[str], category_options: Sequence[str], page: int)
         column_order=EDITOR_COLUMNS,
         placeholder="—",
         column_config={
-            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", width=95),
+            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", width=88),
             "account": st.column_config.TextColumn("Account", width=130),
             "description": st.column_config.TextColumn(
-                "On your statement", help="The bank's own text, kept as it was", width="large"
+                "On your statement", help="The bank's own text, kept as it was", width=330
             ),
             "merchant": st.column_config.TextColumn(
-                "Merchant", help="The payee your file names, else the name read from its text", width=150
+                "Merchant", help="The payee your file names, else the name read from its text", width=100
             ),
             "amount": st.column_config.NumberColumn(
-                "Amount", format="%.2f", help="Money out is negative", width=90
+                "Amount",
+                format="%.2f",
+                help="Money out is negative (its currency is beside the statement text)",
+                width=76,
             ),
             "currency": st.column_config.TextColumn("", width=45),
             "category": st.column_config.SelectboxColumn(
@@ -354,7 +359,7 @@ def render_table(ids: Sequence[str], category_options: Sequence[str], page: int)
                 options=list(category_options),
                 required=True,
                 help="Pick a category: it is saved at once and no model run will change it.",
-                width=190,
+                width=125,
             ),
             "source": st.column_config.TextColumn(
                 "Set by",

@@ -76,6 +76,11 @@ FILTER_DATES: Final = "filter_dates"
 FILTER_ACCOUNTS: Final = "filter_accounts"
 FILTER_CATEGORIES: Final = "filter_categories"
 FILTER_INCLUDE_TRANSFERS: Final = "filter_include_transfers"
+SETTINGS_RATE_CURRENCY: Final = "settings_rate_currency"
+SETTINGS_RATE_VALUE: Final = "settings_rate_value"
+SETTINGS_RATE_SAVE: Final = "settings_rate_save"
+SETTINGS_RATE_REMOVE: Final = "settings_rate_remove"  # prefix, one button per saved rate
+SETTINGS_RATES_MESSAGE: Final = "settings_rates_message"  # (kind, text) or None
 INSIGHTS_CURRENCY: Final = "insights_currency"  # the currency Insights shows (None: the primary one)
 
 # -- settings page -----------------------------------------------------------------------------

@@ -15,7 +15,6 @@ statement, a store error); 2 for invalid settings; 130 when interrupted.
 from __future__ import annotations
 
 import argparse
-import json
 import sqlite3
 import sys
 import threading
@@ -26,6 +25,7 @@ from typing import Any, TextIO
 from app.categorize.merchant import merchant_name
 from app.categorize.pipeline import CategorizeReport, Progress, categorize_pending
 from app.categorize.review_need import ledger_review_reasons
+from app.money import from_minor
 from app.settings import Settings, SettingsError, load_settings
 from app.store import Store
 
@@ -118,7 +118,8 @@ def transaction_rows(store: Store, scope: Sequence[str] | None) -> list[dict[str
                 "id": record["id"],
                 "date": record["date"].date().isoformat(),
                 "description": record["description"],
-                "amount": float(record["amount"]),
+                # Exact, with the currency's own decimals (`-10000` JPY), not a float's `-10000.0`.
+                "amount": from_minor(int(record["amount_minor"]), str(record["currency"])),
                 "payee": payee,
                 "merchant": merchant_name(payee or description),
                 "category": category if isinstance(category, str) else None,
@@ -253,9 +254,11 @@ def run_categorize_command(args: argparse.Namespace) -> int:
     progress.close()
 
     if getattr(args, "json", False):
+        from app.importer import json_line  # exact JSON numbers, as `privfin import --json` writes
+
         out = sys.stdout
         for row in transaction_rows(store, scope):
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(json_line(row) + "\n")
         out.flush()
     for line in format_summary(report):
         _eprint(line)

@@ -7,14 +7,14 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from app.categorize.merchant import MERCHANT_KEY_VERSION, merchant_key
-from app.models import Transaction
-from app.store import Rule, Store
+from app.store import MerchantKeyRow, Rule, Store
 
 KEY_VERSION = "merchant_key_version"
 
 
-def _keys(transactions: Sequence[Transaction]) -> dict[str, str]:
-    return {t.id: merchant_key(t.description, t.payee) for t in transactions}
+def _keys(rows: Sequence[MerchantKeyRow]) -> dict[str, str]:
+    # The payee too, not just the description: the key prefers the file's payee.
+    return {row.id: merchant_key(row.description, row.payee) for row in rows}
 
 
 def fill_merchant_keys(store: Store) -> int:
@@ -24,22 +24,20 @@ def fill_merchant_keys(store: Store) -> int:
     """
     if store.get_meta(KEY_VERSION) != MERCHANT_KEY_VERSION:
         return _rekey_everything(store)
-    missing = store.missing_merchant_keys()
+    missing = store.merchant_key_rows(missing_only=True)
     if missing:
-        # Whole transactions, not just descriptions: the key prefers the file's payee.
-        store.set_merchant_keys(_keys(store.get_transactions([tid for tid, _description in missing])))
+        store.set_merchant_keys(_keys(missing))
     return len(missing)
 
 
 def _rekey_everything(store: Store) -> int:
-    old_keys = {tid: old for tid, _description, old in store.merchant_key_rows()}
-    transactions = store.get_transactions()
-    keys = _keys(transactions)
+    rows = store.merchant_key_rows()
+    keys = _keys(rows)
     # Where each old key's rows went, per direction: a rule covers one direction or both.
     destinations: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for t in transactions:
-        if (old := old_keys.get(t.id)) and keys[t.id]:
-            destinations[(old, t.direction)][keys[t.id]] += 1
+    for row in rows:
+        if (old := row.merchant_key) and keys[row.id]:
+            destinations[(old, row.direction)][keys[row.id]] += 1
     moved, copies = _rules_to_follow(store.rules(), destinations)
     # Copies first: if the run stops in between, the version is unchanged, the next run
     # re-keys again and finds the copies already in place.

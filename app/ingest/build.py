@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from app.account_names import masked_account_name
 from app.ingest.amounts import AmountError, amount_range_problem, safe_amount_parser
-from app.ingest.currency import AccountCurrencies, CurrencyContext, CurrencyDecision
+from app.ingest.currency import AccountCurrencies, CurrencyContext, CurrencyDecision, set_aside_notes
 from app.ingest.dates import DateFormat, date_range_problem, supported_or_none
 from app.ingest.generic import default_account_name
 from app.ingest.identify import Identification, check_columns, column_index
@@ -181,6 +181,7 @@ def build_rows(
     reasons: list[str] = []
     if wider:
         notes.append(f"{wider} row(s) have more fields than the header; the extra fields were ignored")
+    notes.extend(set_aside_notes(decided.decisions))
     balance_at = at(mapping.balance)
     if balance_at is not None and len(kept) >= 3:
         check_balance(rows, kept, lines, table, balance_at, mapping, filename, notes, reasons)

@@ -1,9 +1,11 @@
 """Which currency a file's amounts are in, when the file does not say it on every row.
 
-Money is never silently given a currency: the order is the user's explicit choice, then
-what the file (or the user's column mapping) names, then the currency remembered for the
-account, then the bank's profile, then the user's home currency. When none applies the
-file is refused with `CurrencyUnknown`, and the caller asks the user.
+Money is never silently given a currency: what the file itself names (its header, its cells,
+its format) or the bank's profile states comes first, since a user's choice only applies to
+amounts the file is silent on; then the user's explicit choice, the user's column mapping,
+the currency remembered for the account and the user's home currency. A choice that
+contradicts the file is set aside and said. When none applies the file is refused with
+`CurrencyUnknown`, and the caller asks the user.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class CurrencyContext:
 class CurrencyDecision:
     code: str
     source: CurrencySource
+    # The user's explicit choice, when the file named another currency and won (said as a note).
+    set_aside: str | None = None
 
     @property
     def explanation(self) -> str:
@@ -81,21 +85,38 @@ def decide_currency(
     """The currency of `account`'s amounts in this file, or None when nothing says it.
 
     `layout_currency` is what the layout itself says (`layout_source`: the file, the user's
-    mapping or the bank's profile). A profile's currency is only the bank's usual one, so
-    a currency remembered for the account (once corrected by the user) comes first.
+    mapping or the bank's profile). The file's own currency and its bank's stated one win
+    over the user's choice (which is for amounts whose row names none); the choice that
+    lost is kept in `set_aside` so the caller can say so.
     """
+    if layout_currency and layout_source in (CurrencySource.FILE, CurrencySource.PROFILE):
+        set_aside = context.chosen if context.chosen and context.chosen != layout_currency else None
+        return CurrencyDecision(layout_currency, layout_source, set_aside)
     if context.chosen:
         return CurrencyDecision(context.chosen, CurrencySource.CHOSEN)
-    if layout_currency and layout_source is not CurrencySource.PROFILE:
+    if layout_currency:
         return CurrencyDecision(layout_currency, layout_source)
     remembered = context.remembered(account) if context.remembered is not None else None
     if remembered:
         return CurrencyDecision(remembered, CurrencySource.ACCOUNT)
-    if layout_currency:
-        return CurrencyDecision(layout_currency, layout_source)
     if context.home:
         return CurrencyDecision(context.home, CurrencySource.HOME)
     return None
+
+
+def set_aside_notes(decisions: dict[str, CurrencyDecision]) -> list[str]:
+    """One note per currency the user chose that the file contradicted (never set aside silently)."""
+    notes: list[str] = []
+    for decision in decisions.values():
+        if decision.set_aside is None:
+            continue
+        note = (
+            f"the file's amounts are in {decision.code} ({decision.explanation}); your choice "
+            f"{decision.set_aside} applies only to amounts whose row names no currency, so it was not used"
+        )
+        if note not in notes:
+            notes.append(note)
+    return notes
 
 
 class AccountCurrencies:

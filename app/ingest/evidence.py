@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -130,10 +130,10 @@ def best_alignment(
     return best if best is not None and best.checkable else None
 
 
-def first_disagreement(
+def disagreements(
     amounts: Sequence[Decimal | None], balances: Sequence[Decimal | None], fit: BalanceFit
-) -> tuple[int, Decimal, Decimal] | None:
-    """(row index, how the balance moved, the amount) of the first row the alignment does not explain."""
+) -> Iterator[tuple[int, Decimal, Decimal]]:
+    """(row index, how the balance moved, the amount) of each row the alignment does not explain."""
     shift = 1 if fit.before != fit.newest_first else 0
     for i in range(1, len(amounts)):
         b_prev, b_cur = balances[i - 1], balances[i]
@@ -142,8 +142,14 @@ def first_disagreement(
             continue
         moved = b_prev - b_cur if fit.newest_first else b_cur - b_prev
         if moved != fit.sign * amount:
-            return i - shift, moved, amount
-    return None
+            yield i - shift, moved, amount
+
+
+def first_disagreement(
+    amounts: Sequence[Decimal | None], balances: Sequence[Decimal | None], fit: BalanceFit
+) -> tuple[int, Decimal, Decimal] | None:
+    """(row index, how the balance moved, the amount) of the first row the alignment does not explain."""
+    return next(disagreements(amounts, balances, fit), None)
 
 
 def balance_sign(

@@ -116,28 +116,34 @@ def pick_amounts(
 def _amounts_by_values(unnamed: list[Column], fallback: str, newest_first: bool | None) -> Amounts | None:
     money = {c.index: score for c in unnamed if (score := money_likeness(c.values)) is not None}
     numbers = [c for c in unnamed if c.index in money]
-    if not numbers:
-        return None
     parsed = {c.index: column_decimals(c.values, fallback) for c in unnamed}
     plain = [c for c in numbers if not is_balance(c)]
     # Two columns that fill each other's gaps are a pair before either is an amount on its own
-    # (a withdrawals column alone also moves a balance, on the rows it fills).
-    for first_at, first in enumerate(plain):
-        for second in plain[first_at + 1 :]:
-            if complementary(first.values, second.values):
-                return _pair_by_values(first, second, unnamed, parsed, newest_first)
-    balances = [c for c in unnamed if is_balance(c) or c.index not in money] + numbers
+    # (a withdrawals column alone also moves a balance, on the rows it fills). Whole numbers as
+    # long as identifiers (yen: 250000) do not look like money, but a running balance they
+    # explain outranks the look: such a pair counts when a balance confirms it.
+    flows = [c for c in unnamed if not is_balance(c)]
+    for first_at, first in enumerate(flows):
+        for second in flows[first_at + 1 :]:
+            if not complementary(first.values, second.values):
+                continue
+            found = _pair_by_values(first, second, unnamed, parsed, newest_first)
+            if (first.index in money and second.index in money) or found.fit is not None:
+                return found
     # A running balance the amounts explain decides which column is the amount (and the sign):
-    # the column it explains on the most rows (PayPal's Net, not its Gross, when a fee differs).
+    # the column it explains on the most rows (PayPal's Net, not its Gross, when a fee differs);
+    # any column may be that amount, looking like money or not.
+    balances = [c for c in unnamed if is_balance(c) or c.index not in money] + numbers
     fits = [
         (fit, amount, balance)
-        for amount in numbers
+        for amount in numbers + [c for c in flows if c.index not in money and _varies(parsed[c.index])]
         for balance in balances
         if balance is not amount
+        and (amount.index in money or _varies(parsed[balance.index]))
         and (fit := balance_fit(parsed[amount.index], parsed[balance.index], newest_first)) is not None
     ]
     if fits:
-        fit, amount, balance = max(fits, key=lambda f: (f[0].hits, money[f[1].index], -f[1].index))
+        fit, amount, balance = max(fits, key=lambda f: (f[0].hits, money.get(f[1].index, -1.0), -f[1].index))
         return Amounts(
             single=amount,
             balance=balance,
@@ -148,6 +154,11 @@ def _amounts_by_values(unnamed: list[Column], fallback: str, newest_first: bool 
         return None
     best = max(plain, key=lambda c: (money[c.index], -c.index))
     return Amounts(single=best)
+
+
+def _varies(values: list[Decimal | None]) -> bool:
+    """Whether a column holds two different non-zero numbers: a constant or zeros explain no balance."""
+    return len({v for v in values if v}) >= 2
 
 
 def _pair_by_values(

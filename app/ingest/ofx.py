@@ -58,16 +58,6 @@ _DEBIT_TYPES = frozenset({"DEBIT"})
 _CREDIT_TYPES = frozenset({"CREDIT"})
 
 
-def looks_like_ofx(head: str) -> bool:
-    """Whether the start of a file (decoded loosely) is OFX: its header or its root element."""
-    start = head.lstrip("\ufeff \t\r\n")
-    return (
-        start.upper().startswith(("OFXHEADER", "<OFX>"))
-        or (start.startswith("<?xml") and "<?OFX" in start[:1024].upper())
-        or _OFX_START.search(head[:4096]) is not None
-    )
-
-
 def _decode(data: bytes) -> tuple[str, str]:
     """UTF-8 when it is (OFX 2 must be); otherwise Windows-1252, what CHARSET:1252 files are."""
     try:

@@ -19,6 +19,9 @@ all of it on one line or in lower case. The rules:
   processing instructions and declarations are skipped; unknown tags are kept like any
   other and the statement reader ignores them.
 - Text after an end tag (`</STMTTRN>oops`) belongs to no element: the markup is broken.
+- A body that ends with an aggregate still open (no `</OFX>`, a `<STMTTRN>` cut off before
+  its end tag) is a cut-off download: the markup is broken, at the innermost open aggregate.
+  Leaf elements are not judged, SGML leaves them unclosed by design.
 
 Why not a library: this replaces ofxtools, of which privfin used only the markup parser
 (GPL-3.0, ~0.4 s to import, and two thirds of an OFX import's time). The reader is one
@@ -102,6 +105,8 @@ def parse_markup(body: str) -> Markup:
         body = _TAG_NAME.sub(lambda found: found.group(0).upper(), body)  # same length: offsets hold
     top = ET.Element("")  # holds the root
     stack = [top]
+    opened_at = [0]  # where each element on the stack starts, for a cut-off file's line
+    root_ended = False
     open_names: dict[str, int] = {}
     stray: Counter[str] = Counter()
     just_ended: str | None = None  # an element ended by its text: its own end tag may follow
@@ -117,15 +122,19 @@ def parse_markup(body: str) -> Markup:
                 just_ended = None
             elif open_names.get(name):
                 _close(stack, open_names, name)
+                del opened_at[len(stack) :]
                 if len(stack) == 1:  # the root has ended: what follows (a second download) goes in it
                     stack[0] = top[0]
+                    root_ended = True
             else:
                 stray[name] += 1
             continue
         if open_names.get(name):  # no OFX aggregate holds its own kind
             _close(stack, open_names, name)
+            del opened_at[len(stack) :]
             if len(stack) == 1 and len(top):
                 stack[0] = top[0]
+                root_ended = True
         element = ET.SubElement(stack[-1], name)
         if value:
             element.text = unescape(value) if "&" in value else value
@@ -136,10 +145,18 @@ def parse_markup(body: str) -> Markup:
             if len(stack) > MAX_DEPTH:
                 raise MarkupError(f"elements are nested more than {MAX_DEPTH} deep", token.start())
             stack.append(element)
+            opened_at.append(token.start())
             open_names[name] = open_names.get(name, 0) + 1
             just_ended = None
     if not len(top):
         raise MarkupError("it holds no element", 0)
+    if len(stack) > 1 or not root_ended:
+        innermost = stack[-1].tag if len(stack) > 1 else "OFX"
+        raise MarkupError(
+            f"the file ends inside <{innermost}>, before its </{innermost}> and </OFX>: "
+            "it looks cut off; download it again",
+            opened_at[-1],
+        )
     return Markup(top[0], stray)
 
 

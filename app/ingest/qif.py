@@ -32,13 +32,6 @@ _QUICKEN_YEAR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})'(\d{2}|\d{4})$")
 _LISTS = frozenset({"cat", "class", "memorized", "security", "prices", "bill", "invoice", "tax", "payee"})
 
 
-def looks_like_qif(head: str) -> bool:
-    """A QIF file starts with a header line (`!Type:Bank`, `!Account`, `!Option:AutoSwitch`)."""
-    lines = (line.strip().lower() for line in head.lstrip("\ufeff").splitlines())
-    first = next((line for line in lines if line and not line.startswith("#")), "")
-    return first.startswith(("!type:", "!account", "!option:", "!clear:"))
-
-
 @dataclass
 class _Record:
     line: int

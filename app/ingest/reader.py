@@ -265,8 +265,10 @@ def read_records(text: str, delimiter: str, filename: str, limit: int | None = N
     """Every record (or the first `limit`), parsed by the csv module so quoted newlines are safe.
 
     A record on one line with a field over the csv module's size limit becomes a broken
-    record and the rest of the file is still read; one spanning lines means a quote
-    left open, which breaks the whole file.
+    record and the rest of the file is still read. A quote left open swallows the lines
+    after it: when each of those is a whole record of its own, the line with the quote
+    becomes a broken record and the lines after it are read again; otherwise the file
+    is refused at the quote's line (a quoted field may span lines, one never closed may not).
     """
     shared: dict[str, str] = {}
     share = shared.setdefault
@@ -285,6 +287,8 @@ def read_records(text: str, delimiter: str, filename: str, limit: int | None = N
             return Records(delimiter=delimiter, lines=range(1, len(parsed) + 1), rows=parsed)
         del parsed
     reader = _reader(text, delimiter)
+    base = 0  # lines before the text the reader reads: it starts again after a quote left open
+    line_ends: list[int] | None = None  # offsets just after each line break, when first needed
     lines: list[int] = []
     rows: list[list[str]] = []
     broken: dict[int, str] = {}
@@ -295,18 +299,57 @@ def read_records(text: str, delimiter: str, filename: str, limit: int | None = N
         except StopIteration:
             break
         except csv.Error as exc:
-            if reader.line_num != previous + 1:
+            if base + reader.line_num != previous + 1:
                 raise IngestError(
                     filename, f"the CSV structure is broken ({exc}); is a quote left open?", previous + 1
                 ) from exc
             broken[len(rows)] = _unreadable_reason(exc)
             cells = []
+        last_line = base + reader.line_num
+        if last_line - previous > 1 and rows:  # a quoted field spans lines: is it a quote left open?
+            if line_ends is None:
+                line_ends = [found.end() for found in _LINE_END.finditer(text)]
+            start = line_ends[previous - 1] if previous else 0
+            end = line_ends[last_line - 1] if last_line <= len(line_ends) else len(text)
+            if _swallows_records(text[start:end], len(rows[0]), delimiter):
+                broken[len(rows)] = (
+                    "a quote opened on this line is never closed, so the row was not read "
+                    "(the lines after it are read as rows of their own)"
+                )
+                cells = []
+                reader = _reader(text[line_ends[previous] :] if previous < len(line_ends) else "", delimiter)
+                base = last_line = previous + 1
+            elif end == len(text) and _quote_left_open(text[start:], delimiter):
+                raise IngestError(
+                    filename,
+                    "the CSV structure is broken: a quote opened on this line is never closed",
+                    previous + 1,
+                )
         lines.append(previous + 1)
         if len(shared) > _SHARED_CELLS:
             shared.clear()
         rows.append(list(map(share, cells, cells)))
-        previous = reader.line_num
+        previous = last_line
     return Records(delimiter=delimiter, lines=lines, rows=rows, broken=broken)
+
+
+def _swallows_records(record: str, width: int, delimiter: str) -> bool:
+    """Whether a record spanning lines is a quote left open on its first line: every later line
+    is a whole record on its own (as many fields as the first record), not a field's next line."""
+    following = [line for line in _LINE_END.split(record)[1:] if line.strip()]
+    return bool(following) and all(
+        len(next(csv.reader([line], delimiter=delimiter, quotechar='"', strict=False), [])) == width
+        for line in following
+    )
+
+
+def _quote_left_open(rest: str, delimiter: str) -> bool:
+    try:
+        for _ in csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter, quotechar='"', strict=True):
+            pass
+    except csv.Error:
+        return True
+    return False
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")

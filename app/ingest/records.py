@@ -18,7 +18,7 @@ from decimal import Decimal
 from app.account_names import masked_account_name
 from app.ids import occurrence_ids, statement_ids
 from app.ingest.amounts import amount_range_problem
-from app.ingest.currency import AccountCurrencies, CurrencyContext, CurrencySource
+from app.ingest.currency import AccountCurrencies, CurrencyContext, CurrencySource, set_aside_notes
 from app.ingest.dates import date_range_problem
 from app.ingest.statement import ParsedStatement, TransactionTable
 from app.models import SkipKind, SkippedRow
@@ -129,6 +129,7 @@ def to_statement(
         for r in rows
     ]
     decided = AccountCurrencies(currency, None, CurrencySource.FILE, filename)
+    named = sorted({r.currency for r in rows if r.currency and r.currency != currency.chosen})
     rows = _with_currencies(rows, decided)
     currencies = [str(r.currency) for r in rows]
     accounts = [r.account for r in rows]
@@ -149,7 +150,12 @@ def to_statement(
             [r.original_currency for r in rows] if any(r.original_currency for r in rows) else []
         ),
     )
-    notes = list(read.notes)
+    notes = [*read.notes, *set_aside_notes(decided.decisions)]
+    if currency.chosen and named:
+        notes.append(
+            f"the file names its amounts' currency ({', '.join(named)}); your choice {currency.chosen} "
+            "applies only to amounts whose row names no currency"
+        )
     reasons = list(read.uncertain_reasons)
     if not read.records_read:
         notes.append("the file holds no transaction rows")

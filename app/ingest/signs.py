@@ -7,18 +7,20 @@ indicator only decides unsigned cells, and a debit/credit pair with signs takes 
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from collections.abc import Callable
 from decimal import Decimal
 
 from app.ingest.amounts import AmountError, cached_amount_parser, safe_amount_parser
 from app.ingest.errors import IngestError
-from app.ingest.evidence import balance_sign, best_alignment, file_order, first_disagreement
+from app.ingest.evidence import balance_sign, best_alignment, disagreements, file_order, first_disagreement
 from app.ingest.mapping import ColumnMapping, SignRule
 from app.ingest.table import TransactionTable
 
 # Rows a balance must be checkable on before it can refuse a file: two could be a correction.
 _CONTRADICTION_ROWS = 4
+_LISTED_DISAGREEMENTS = 5
 
 RowAmount = Decimal | AmountError | None
 
@@ -175,10 +177,28 @@ def check_balance(
                 f"of {best.checkable} rows (first on line {line}: it moves by {moved}, the amount is {amount})"
             )
             return
+    # A balance the amounts explain on most rows but not on a few: each of those rows is named
+    # (a row missing from the export, or a balance mistyped), and the amounts stay as the file gives them.
+    wrong = (
+        list(itertools.islice(disagreements(amounts, balances, best), _LISTED_DISAGREEMENTS + 1))
+        if best is not None and order is not None and best.hits
+        else []
+    )
+    if best is not None and wrong:
+        listed = "; ".join(
+            f"line {lines[kept[index]]}: it moves by {moved}, the amount is {amount}"
+            for index, moved, amount in wrong[:_LISTED_DISAGREEMENTS]
+        )
+        more = " and more" if len(wrong) > _LISTED_DISAGREEMENTS else ""
+        notes.append(
+            f"the running balance in '{mapping.balance}' agrees with the amounts on {best.hits} of "
+            f"{best.checkable} rows but not on {best.checkable - best.hits} ({listed}{more}): a row missing "
+            "from the export or a balance written wrong; the amounts were imported as the file gives them"
+        )
     moves = balance_sign(amounts, balances, order)
     if moves == -1:
         reasons.append(
             f"the running balance in '{mapping.balance}' moves against the amounts: the sign rule looks inverted"
         )
-    elif moves == 1:
+    elif moves == 1 and not wrong:
         notes.append(f"amounts agree with the running balance in '{mapping.balance}'")

@@ -9,11 +9,14 @@ import re
 
 from app.ingest.dates import fold_accents
 
+# Kana and CJK ideographs are words too: Japanese and Chinese headers (日付, 摘要, 差引残高).
+_NOT_A_WORD = re.compile(r"[^0-9a-z#\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+")
+
 
 def role_name(header: str) -> str:
     """Header reduced to plain words: 'Betrag (€)' -> 'betrag', 'Trans. Date' -> 'trans date'."""
     without_units = re.sub(r"\([^)]*\)|\[[^]]*\]", " ", header)
-    return " ".join(re.sub(r"[^0-9a-z#]+", " ", fold_accents(without_units)).split())
+    return " ".join(_NOT_A_WORD.sub(" ", fold_accents(without_units)).split())
 
 
 def words(*groups: str) -> tuple[str, ...]:
@@ -25,7 +28,7 @@ TRANSACTION_DATE = words(
     "transaction date, trans date, date, datum, fecha, date operation, date de l operation, fecha operacion,",
     "fecha de operacion, transactiedatum, booking date, buchungsdatum, buchungstag, started date, data,",
     "date transaction, fecha transaccion, belegdatum, umsatzdatum, transaction time, dateop, date op,",
-    "operation date, fecha de transaccion",
+    "operation date, fecha de transaccion, 日付, 取引日, 年月日",
 )
 POSTED_DATE = words(
     "post date, posted date, posting date, clearing date, completed date, settlement date, value date,",
@@ -39,12 +42,12 @@ AMOUNT = words(
 DEBIT = words(
     "debit, debits, debit amount, withdrawal, withdrawals, withdrawal amount, money out, paid out, out,",
     "outflow, soll, ausgang, ausgabe, lastschrift, af, debe, cargo, cargos, retrait, retraits, sortie,",
-    "afschrijving, charges, spent",
+    "afschrijving, charges, spent, お支払金額, 支払金額, お引出金額, 引出金額, 出金金額, 出金",
 )
 CREDIT = words(
     "credit, credits, credit amount, deposit, deposits, deposit amount, money in, paid in, in, inflow,",
     "haben, eingang, einnahme, gutschrift, bij, haber, abono, abonos, depot, bijschrijving, entree,",
-    "received",
+    "received, お預り金額, お預入金額, 預り金額, 預入金額, 入金金額, 入金",
 )
 INDICATOR = words(
     "af bij, debit credit, credit debit, dr cr, cr dr, soll haben, umsatztyp, transaction type, type,",
@@ -55,7 +58,7 @@ TEXT = words(
     "description, transaction description, details, transaction details, narrative, memo, beschreibung,",
     "verwendungszweck, buchungstext, omschrijving, mededelingen, libelle, libelle operation, intitule,",
     "concepto, descripcion, detalle, text, buchungsinformation, remittance information, purpose, reference text,",
-    "label, libelle simplifie, wording, paaiskinimai",
+    "label, libelle simplifie, wording, paaiskinimai, 摘要, 取引内容, 内容",
 )
 PAYEE = words(
     "payee, name, merchant, merchant name, counterparty, counter party, payee name, beneficiary,",
@@ -75,7 +78,7 @@ ACCOUNT = words(
 STATUS = words("status, state, transaction status, zustand, estado, statut, buchungsstatus")
 BALANCE = words(
     "balance, running bal, running balance, saldo, kontostand, solde, saldo na mutatie, balance after,",
-    "available balance, new balance, accountbalance, account balance",
+    "available balance, new balance, accountbalance, account balance, 差引残高, 残高",
 )
 NON_ENGLISH = frozenset(
     words(

@@ -6,13 +6,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app import charts, insights, periods
+from app import charts, fx, insights, periods
 from components import navigation, resources, state
 from components.filters import ViewFilters, render_filtered_ledger
-from components.formatting import md, money
+from components.formatting import md, money, plural
 from components.ledger import CategoryView
 from components.resources import FilterKey
 
@@ -217,11 +218,36 @@ def render_currency_totals(head: insights.Headline) -> None:
             st.markdown(
                 f"**{totals.currency}**{' · shown above' if totals.currency == head.currency else ''}"
             )
-            st.caption(f"{totals.n_transactions:,} transaction(s)")
+            st.caption(plural(totals.n_transactions, "transaction"))
             st.markdown(
                 f"Spending {md(money(totals.spending, totals.currency))}  \n"
                 f"Income {md(money(totals.income, totals.currency))}  \n"
                 f"Net {md(money(totals.net, totals.currency, signed=True))}"
+            )
+
+
+def render_converted_total(head: insights.Headline, frame: pd.DataFrame) -> None:
+    """Every currency's spending and income added up in the home currency, when one is set:
+    each figure says it is converted and at which rate; a currency without a rate is named and
+    left out, never guessed."""
+    home = resources.settings().home_currency
+    if home is None or len(head.per_currency) < 2:
+        return
+    rates = fx.chosen_rates(
+        fx.entered_rates(resources.settings().exchange_rate_table, home), fx.derived_rates(frame, home)
+    )
+    spending = fx.converted_total(((t.currency, t.spending) for t in head.per_currency), home, rates)
+    income = fx.converted_total(((t.currency, t.income) for t in head.per_currency), home, rates)
+    with st.container(border=True):
+        st.markdown(
+            f"**All currencies in {home}, converted:** spending {md(money(spending.total, home))} · "
+            f"income {md(money(income.total, home))}"
+        )
+        if spending.rates:
+            st.caption("Converted at " + "; ".join(md(rate.text()) for rate in spending.rates) + ".")
+        if spending.missing:
+            st.caption(
+                f"Not included (no rate): {', '.join(spending.missing)}. Enter a rate in Settings → Import."
             )
 
 
@@ -251,9 +277,13 @@ def render() -> None:
     )
     render_headline(head, filters, [int(v) for v in monthly["spending_minor"]])
     render_currency_totals(head)
+    render_converted_total(head, frame)
     uncategorized = int(frame["category"].isna().sum())
     if uncategorized:
-        st.warning(f"{uncategorized:,} transaction(s) here have no category yet; the Review page lists them.")
+        verb = "has" if uncategorized == 1 else "have"
+        st.warning(
+            f"{plural(uncategorized, 'transaction')} here {verb} no category yet; the Review page lists them."
+        )
         navigation.link(navigation.REVIEW, "Review them", icon="📝")
     render_charts(head.currency, filters, view)
 

@@ -42,13 +42,14 @@ def series_table(items: Sequence[RecurringSeries], new_since: dt.date | None) ->
             notes.append(f"🔺 up from {money(last.old, item.currency)} on {_day(last.date)}")
         if new_since is not None and item.is_new_since(new_since):
             notes.append("🆕 new this month")
+        # Merchant, amount and yearly cost first: what a 390 px screen shows without scrolling.
         rows.append(
             {
                 "Merchant": item.merchant,
-                "How often": item.cadence.value,
                 "Amount": money(item.amount, item.currency),
-                "Per month": money(item.monthly_cost, item.currency),
                 "Per year": money(item.annual_cost, item.currency),
+                "How often": item.cadence.value,
+                "Per month": money(item.monthly_cost, item.currency),
                 "Next": _day(item.next_date) if item.active else "–",
                 "Last": _day(item.last_date),
                 "Since": _day(item.first_date),

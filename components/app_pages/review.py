@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.models import UNCATEGORIZED
 from components import navigation, resources, state
+from components.formatting import plural
 from components.job_panel import job, render_job_panel
 from components.ledger import category_view
 from components.review_followup import render_followup, render_rules
@@ -91,10 +92,15 @@ def render() -> None:
         return
 
     pages = max(1, math.ceil(len(ids) / PAGE_SIZE))
-    what = "need review" if query.view == NEEDS_REVIEW else "match"
+    one = len(ids) == 1
+    what = (
+        ("needs review" if one else "need review")
+        if query.view == NEEDS_REVIEW
+        else ("matches" if one else "match")
+    )
     left, right = st.columns([5, 1], vertical_alignment="center")
     left.caption(
-        f"{len(ids):,} transaction(s) {what}. Pick a category in the ✏️ column: it is saved at once, as yours, "
+        f"{plural(len(ids), 'transaction')} {what}. Pick a category in the ✏️ column: it is saved at once, as yours, "
         "and no later model run overwrites it. Rows you correct stay in the list until you refresh it."
     )
     right.button("↻ Refresh list", key=state.REVIEW_REFRESH_BUTTON, on_click=refresh_queue)

@@ -81,7 +81,7 @@ def test_a_bank_profile_says_its_currency_on_the_card(open_page: Callable[[str],
     at = _upload(
         open_page("import_page"), 0, ("chase_credit_card.csv", sample_bytes("chase_credit_card.csv"))
     )
-    assert any("Currency: **USD** (assumed: the bank's profile)" in t for t in texts(at.markdown))
+    assert any("Currency: **USD** (the bank's profile)" in t for t in texts(at.markdown))
 
 
 def test_the_home_currency_can_be_changed_in_settings(
@@ -97,3 +97,12 @@ def test_the_home_currency_can_be_changed_in_settings(
     assert not at.exception
     assert load_settings().home_currency == "NZD"
     assert at.selectbox(key=state.SETTINGS_HOME_CURRENCY).value == "NZD"
+
+
+def test_a_currency_the_file_names_cannot_be_replaced_on_the_card(
+    open_page: Callable[[str], AppTest],
+) -> None:
+    euros = b"Date,Description,Amount (EUR)\n2026-03-01,BAKERY,-12.00\n2026-03-02,KIOSK,-5.50\n"
+    at = _upload(open_page("import_page"), 0, ("euros.csv", euros))
+    assert any("Currency: **EUR** (named by the file)" in t for t in texts(at.markdown))
+    assert at.selectbox(key=_key(euros, "currency")).disabled

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP
+from decimal import Decimal as D
+
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app import insights
+from app import fx, insights
 from app.categorize.taxonomy import load_taxonomy
+from app.settings import load_settings, save_settings
 from app.store import Store, TransactionFilter
 from components import filters, state
 from components.formatting import md, money
@@ -136,3 +141,22 @@ def test_all_time_has_no_comparison_and_no_sparkline(two_currencies: AppTest) ->
     assert not spending.proto.chart_data
     assert _metrics(two_currencies)["Change vs the previous period"] == "–"
     assert not any(" vs " in t for t in texts(two_currencies.caption))
+
+
+def test_a_home_currency_total_is_converted_at_the_users_rate_and_says_so(
+    two_currencies: AppTest, store: Store
+) -> None:
+    save_settings(load_settings(), {"exchange_rates": ["EUR=1.25"]})
+    st.cache_resource.clear()  # as the Settings page does after saving: every session sees it
+    two_currencies.run()
+    shown = " ".join(texts(two_currencies.markdown)) + " ".join(texts(two_currencies.caption))
+    frame = store.transactions_frame()
+    per = {t.currency: t for t in _all_time(store, "USD").per_currency}
+    rates = fx.entered_rates({"EUR": "1.25"}, "USD")
+    spending = fx.converted_total([(c, t.spending) for c, t in per.items()], "USD", rates)
+    assert spending.total == per["USD"].spending + (per["EUR"].spending * D("1.25")).quantize(
+        D("0.01"), rounding=ROUND_HALF_UP
+    )
+    assert f"All currencies in USD, converted:** spending {md(money(spending.total, 'USD'))}" in shown
+    assert md("1 EUR = 1.25 USD (your rate)") in shown
+    assert not frame.empty

@@ -273,3 +273,24 @@ def test_test_connection_refuses_a_typed_url_it_cannot_use(configurable, open_pa
     at.button(key=state.SETTINGS_TEST_BUTTON).click().run()
     assert at.session_state[state.SETTINGS_PROBE] is None
     assert any("Not tested" in t for t in texts(at.error))
+
+
+@pytest.mark.parametrize("typed", ["0", "-1.5", "abc"])
+def test_an_exchange_rate_of_zero_negative_or_not_a_number_is_refused(open_page, typed: str) -> None:
+    at = open_page("settings")
+    at.text_input(key=state.SETTINGS_RATE_VALUE).set_value(typed)
+    at.button(key=state.SETTINGS_RATE_SAVE).click().run()
+    assert not at.exception
+    assert any("Not saved" in t for t in texts(at.error)), texts(at.error)
+    assert load_settings().exchange_rates == []
+
+
+def test_an_exchange_rate_is_saved_and_can_be_removed(open_page) -> None:
+    at = open_page("settings")
+    code = at.selectbox(key=state.SETTINGS_RATE_CURRENCY).value
+    at.text_input(key=state.SETTINGS_RATE_VALUE).set_value("1,0832")
+    at.button(key=state.SETTINGS_RATE_SAVE).click().run()
+    assert load_settings().exchange_rates == [f"{code}=1.0832"]
+    assert any(f"1 {code} = 1\\.0832 USD" in t for t in texts(at.markdown)), texts(at.markdown)
+    at.button(key=f"{state.SETTINGS_RATE_REMOVE}_{code}").click().run()
+    assert load_settings().exchange_rates == []

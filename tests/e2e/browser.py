@@ -103,8 +103,9 @@ def wait_for_app(page: Page, timeout_ms: int = APP_TIMEOUT_MS) -> None:
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout_ms)
 
 
-def screenshot(page: Page, artifacts: Path, name: str) -> Path:
-    """A screenshot of the whole page, not just the viewport.
+def screenshot(page: Page, artifacts: Path, name: str, width: int | None = None) -> Path:
+    """A screenshot of the whole page, not just the viewport, at the desktop width or `width`
+    (a phone's, say); the viewport is the desktop one again afterwards.
 
     Streamlit scrolls inside `stMain`, so Playwright's `full_page` alone sees only the
     viewport: for a longer page, grow the viewport to the content's height for the shot.
@@ -112,15 +113,18 @@ def screenshot(page: Page, artifacts: Path, name: str) -> Path:
     artifacts.mkdir(parents=True, exist_ok=True)
     path = artifacts / f"{name}.png"
     page.mouse.move(0, 0)  # no hover tooltip in the picture
+    shot_width = width or VIEWPORT["width"]
+    if shot_width != VIEWPORT["width"]:
+        page.set_viewport_size({"width": shot_width, "height": VIEWPORT["height"]})
+        page.wait_for_timeout(RESIZE_SETTLE_MS)  # the layout reflows at the new width first
     content_height = int(page.evaluate(_CONTENT_HEIGHT_JS))
-    if content_height <= VIEWPORT["height"]:
-        page.screenshot(path=str(path), full_page=True)
-        return path
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(content_height, MAX_SHOT_HEIGHT)})
-    page.wait_for_timeout(RESIZE_SETTLE_MS)  # let plotly and the grid redraw at the new size
+    if content_height > VIEWPORT["height"]:
+        page.set_viewport_size({"width": shot_width, "height": min(content_height, MAX_SHOT_HEIGHT)})
+        page.wait_for_timeout(RESIZE_SETTLE_MS)  # let plotly and the grid redraw at the new size
     page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size(VIEWPORT)  # type: ignore[arg-type]
-    page.wait_for_timeout(RESIZE_SETTLE_MS)
+    if shot_width != VIEWPORT["width"] or content_height > VIEWPORT["height"]:
+        page.set_viewport_size(VIEWPORT)  # type: ignore[arg-type]
+        page.wait_for_timeout(RESIZE_SETTLE_MS)
     return path
 
 

@@ -100,3 +100,56 @@ def edit_selectbox_cell(page: Page, grid: Locator, col: int, row: int, option: s
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("portal").locator(".gdg-clip-region")).to_have_count(0)
     expect(cell(grid, col, row)).to_have_text(option)
+
+
+# Row number → text of every mirrored cell of column `col`.
+_MIRRORED_ROWS_JS = """([grid, col]) => Object.fromEntries(
+    [...grid.querySelectorAll(`td[role='gridcell'][id^='glide-cell-${col}-']`)].map(
+        (td) => [td.id.slice(`glide-cell-${col}-`.length), td.innerText.trim()]
+    )
+)"""
+SCROLL_STEP_PX = 300
+SCROLL_SETTLE_MS = 200
+MAX_SCROLLS = 40
+# A scroll may not have redrawn yet when the mirror is read: stop only after several bring nothing.
+IDLE_SCROLLS = 3
+
+
+def _wheel_over(page: Page, grid: Locator, delta_y: int) -> None:
+    """Scroll the grid itself: the wheel goes to whatever is under the pointer."""
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None, "the grid is not on screen"
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, delta_y)
+    page.wait_for_timeout(SCROLL_SETTLE_MS)
+
+
+def whole_columns(page: Page, grid: Locator, cols: list[int]) -> list[tuple[str, ...]]:
+    """Every row's texts in columns `cols`, scrolling the grid: glide mirrors only the visible rows."""
+    expect(cell(grid, cols[0], 0)).to_be_attached()
+    handle = grid.element_handle()
+    seen: dict[int, dict[int, str]] = {col: {} for col in cols}
+    idle = 0
+    _wheel_over(page, grid, -SCROLL_STEP_PX * MAX_SCROLLS)
+    for _ in range(MAX_SCROLLS):
+        fresh = False
+        for col in cols:
+            mirrored = {
+                int(row): text for row, text in page.evaluate(_MIRRORED_ROWS_JS, [handle, col]).items()
+            }
+            fresh = fresh or not set(mirrored) <= set(seen[col])
+            seen[col].update(mirrored)
+        idle = 0 if fresh else idle + 1
+        if idle >= IDLE_SCROLLS:
+            break
+        _wheel_over(page, grid, SCROLL_STEP_PX)
+    _wheel_over(page, grid, -SCROLL_STEP_PX * MAX_SCROLLS)  # back to the top, as a person leaves it
+    rows = sorted(seen[cols[0]])
+    assert rows == list(range(len(rows))), f"rows missed while scrolling: {rows}"
+    assert all(sorted(seen[col]) == rows for col in cols), "columns mirrored different rows"
+    return [tuple(seen[col][row] for col in cols) for row in rows]
+
+
+def whole_column(page: Page, grid: Locator, col: int) -> list[str]:
+    return [values[0] for values in whole_columns(page, grid, [col])]

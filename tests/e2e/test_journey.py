@@ -1,8 +1,10 @@
-"""The user journey of issue 4, in a real browser against a real server and a stand-in Parallax.
+"""The user journey of issues 4 and 10, in a real browser against a real server and a stand-in Parallax.
 
-Upload two statements → import → categorize (the fake answers) → correct one transaction on
-Review and apply it to its merchant → Insights draws charts → download the CSV and the HTML
-report and check both. The browser must never contact anything but the dashboard itself.
+Upload three statements (two in dollars, one in euros) → import → categorize (the fake answers)
+→ correct one transaction on Review and apply it to its merchant → Insights draws charts →
+download the CSV and the HTML report and check both → Recurring lists the subscriptions with
+their annual cost → remove one import and see its rows gone → switch Insights to the other
+currency. The browser must never contact anything but the dashboard itself.
 """
 
 from __future__ import annotations
@@ -17,16 +19,23 @@ from tests.conftest import SAMPLE_DATA
 from tests.e2e.browser import exception_messages, screenshot, wait_for_app
 from tests.e2e.conftest import AppSession
 from tests.e2e.exports import check_csv_is_formula_safe, check_html_is_self_contained, csv_rows
-from tests.e2e.grid import cell, column_index, edit_selectbox_cell, visible_column
+from tests.e2e.grid import cell, column_index, edit_selectbox_cell, whole_column, whole_columns
 from tests.e2e.navigation import open_page
 from tests.e2e.widgets import choose_option, choose_segment, plotly_charts, search_box
 from tests.support.fake_parallax import FakeParallax
 
 pytestmark = pytest.mark.e2e
 
-STATEMENTS = ("chase_credit_card.csv", "amex_gold.csv")
-# A merchant with several rows in the Chase file, and the category the user prefers for it.
+STATEMENTS = ("chase_credit_card.csv", "amex_gold.csv", "dkb_girokonto.csv")
+# A merchant with several rows in the Chase file and in DKB's (one merchant in two currencies),
+# and the category the user prefers for it.
 MERCHANT_SEARCH = "SPOTIFY"
+# Subscriptions and their yearly cost, worked out by hand from the sample files: Chase's Netflix
+# charges 15.49 every month (185.88 a year), DKB's 13.99 (167.88 a year).
+SUBSCRIPTIONS = {"NETFLIX": {"$185.88", "€167.88"}}
+# The import the journey takes back, and a merchant only that file holds.
+REMOVED_FILE = "amex_gold.csv"
+REMOVED_ONLY_MERCHANT = "UBER EATS"
 CORRECTED_CATEGORY = "Entertainment"
 CATEGORIZE_TIMEOUT_MS = 180_000
 
@@ -82,7 +91,7 @@ def correct_merchant_on_review(app: AppSession, artifacts: Path) -> int:
     grid = page.get_by_test_id("stDataFrame").first
     description_col = column_index(grid, "On your statement")
     category_col = column_index(grid, "Category")
-    descriptions = visible_column(grid, description_col)
+    descriptions = whole_column(page, grid, description_col)
     assert descriptions and all(MERCHANT_SEARCH in d.upper() for d in descriptions), descriptions
     assert len(descriptions) > 1, "the journey needs a merchant with several rows"
     before = cell(grid, category_col, 0).inner_text().strip()
@@ -109,10 +118,8 @@ def correct_merchant_on_review(app: AppSession, artifacts: Path) -> int:
 
     # The full list shows the correction on every row of the merchant...
     grid = page.get_by_test_id("stDataFrame").first
-    categories = visible_column(grid, column_index(grid, "Category"))
-    sources = visible_column(grid, column_index(grid, "Set by"))
-    assert categories == [CORRECTED_CATEGORY] * merchant_rows
-    assert set(sources) == {"you"}
+    shown = whole_columns(page, grid, [column_index(grid, "Category"), column_index(grid, "Set by")])
+    assert shown == [(CORRECTED_CATEGORY, "you")] * merchant_rows
     # ...and, all now the user's decision, none of them is in the review queue.
     choose_segment(page, "Needs review")
     expect(main.get_by_text(re.compile(r"Nothing needs review for these filters"))).to_be_visible()
@@ -161,6 +168,84 @@ def check_exports(app: AppSession, artifacts: Path, download_dir: Path, merchant
     assert exception_messages(page) == []
 
 
+def check_recurring(app: AppSession, artifacts: Path) -> None:
+    page = app.page
+    open_page(page, "Recurring")
+    main = page.get_by_test_id("stMain")
+    for currency in ("USD", "EUR"):
+        expect(main.get_by_text(f"Recurring per year ({currency})")).to_be_visible()
+    grid = main.get_by_test_id("stDataFrame").first
+    shown = whole_columns(page, grid, [column_index(grid, "Merchant"), column_index(grid, "Per year")])
+    for merchant, costs in SUBSCRIPTIONS.items():
+        assert {cost for name, cost in shown if merchant in name.upper()} == costs, shown
+    assert exception_messages(page) == []
+    screenshot(page, artifacts, "10-recurring")
+
+
+def remove_one_import(app: AppSession, artifacts: Path) -> None:
+    """Take one file back on the Import page: previewed, removed, and its rows gone everywhere."""
+    page = app.page
+    open_page(page, "Import")
+    main = page.get_by_test_id("stMain")
+    main.get_by_text(re.compile(r"^Imported files \(3\)")).click()
+    combobox = main.get_by_role("combobox", name="Remove an import", exact=True)
+    combobox.click()
+    page.keyboard.type(REMOVED_FILE)  # the choices filter as one types, as in every select box
+    # Enter before the filtered list is drawn would pick nothing: click the choice once it shows.
+    choice = page.get_by_role("option").filter(has_text=REMOVED_FILE)
+    expect(choice).to_have_count(1)
+    choice.click()
+    wait_for_app(page)
+    expect(combobox).to_have_value(re.compile(rf"^\d+: {re.escape(REMOVED_FILE)} "))
+    preview = main.get_by_text(re.compile(rf"Removes ([\d,]+) transactions of {re.escape(REMOVED_FILE)}"))
+    expect(preview).to_be_visible()
+    found = re.search(r"Removes ([\d,]+)", preview.inner_text())
+    assert found is not None
+    removed = int(found.group(1).replace(",", ""))
+    assert removed > 0
+    screenshot(page, artifacts, "11-import-removal-previewed")
+
+    main.get_by_role("button", name="Remove this import").click()
+    wait_for_app(page)
+    expect(page.get_by_text(f"Removed {REMOVED_FILE}: {removed:,} transactions.")).to_be_visible()
+    remaining = main.get_by_text(re.compile(r"^Imported files \(2\)"))
+    expect(remaining).to_be_visible()
+    remaining.click()  # the list folds after a removal; its change log keeps the record
+    expect(
+        main.get_by_text(re.compile(rf"removed {re.escape(REMOVED_FILE)} \({removed:,} rows\)"))
+    ).to_be_visible()
+    assert exception_messages(page) == []
+    screenshot(page, artifacts, "12-import-removed")
+
+    # Its rows are gone from the ledger: Review's full list finds none of its merchant.
+    open_page(page, "Review")
+    choose_segment(page, "All transactions")
+    search_box(page, "Search").fill(REMOVED_ONLY_MERCHANT)
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    expect(main.get_by_text("No transactions match these filters")).to_be_visible()
+    search_box(page, "Search").fill("")
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+
+
+def switch_insights_currency(app: AppSession, artifacts: Path) -> None:
+    page = app.page
+    open_page(page, "Insights")
+    main = page.get_by_test_id("stMain")
+    currencies = main.get_by_role("radiogroup", name="Currency")
+    shown = currencies.get_by_role("radio", checked=True).inner_text().strip()
+    other = next(code for code in ("EUR", "USD") if code != shown)
+    expect(main.get_by_text(f"{shown} · shown above")).to_be_visible()
+    choose_segment(page, other)
+    expect(main.get_by_text(f"{other} · shown above")).to_be_visible()
+    expect(main.get_by_text(f"{shown} · shown above")).to_have_count(0)
+    charts = plotly_charts(page)
+    assert [chart.title for chart in charts if not chart.has_data] == []
+    assert exception_messages(page) == []
+    screenshot(page, artifacts, f"13-insights-{other.lower()}")
+
+
 def test_upload_categorize_correct_see_insights_and_export(
     app: AppSession, fake_parallax: FakeParallax, artifacts: Path, tmp_path: Path
 ) -> None:
@@ -178,4 +263,7 @@ def test_upload_categorize_correct_see_insights_and_export(
     assert exception_messages(page) == []
     screenshot(page, artifacts, "09-settings")
 
+    check_recurring(app, artifacts)
+    remove_one_import(app, artifacts)
+    switch_insights_currency(app, artifacts)
     app.assert_stayed_local()

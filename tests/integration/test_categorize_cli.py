@@ -169,3 +169,15 @@ def test_a_model_step_that_failed_exits_3_and_a_healthy_rerun_exits_0(
         assert "retried on the next run" in err
         code, _, err = run(capsys, "--endpoint", fake.base_url)
     assert code == 0, err
+
+
+def test_categorize_json_writes_each_amount_with_its_currencys_decimals(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    yen = tmp_path / "yen.csv"
+    yen.write_bytes(b"Date,Description,Amount (JPY)\n2026-03-01,RAMEN SHOP,-10000\n2026-03-02,KONBINI,-480\n")
+    code = main(["categorize", str(yen), "--offline", "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    amounts = [line.split('"amount": ')[1].split(",")[0] for line in out.splitlines()]
+    assert amounts == ["-10000", "-480"]

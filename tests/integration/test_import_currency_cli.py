@@ -107,3 +107,20 @@ def test_a_bank_profile_needs_no_currency_from_the_user() -> None:
     assert done.returncode == 0, done.stderr
     assert set(_currencies(done)) == {"USD"}
     assert "currency: USD (the bank's profile)" in done.stderr
+
+
+def test_a_currency_flag_does_not_replace_the_one_the_file_names(tmp_path: Path) -> None:
+    dkb = str(SAMPLE_DATA / "dkb_girokonto.csv")
+    done = _run(dkb, "--account", "Giro", "--currency", "USD", "--json")
+    assert done.returncode == 0, done.stderr
+    assert set(_currencies(done)) == {"EUR"}
+    assert "currency: EUR (the bank's profile)" in done.stderr
+    assert "your choice USD applies only to amounts whose row names no currency" in done.stderr
+    euros = _write(tmp_path, "euros.csv", b"Date,Description,Amount\n2026-03-01,BAKERY,-12.00 EUR\n")
+    again = _run(euros, "--account", "Giro", "--currency", "USD", "--json")
+    assert _currencies(again) == ["EUR"]
+    later = _run(_write(tmp_path, "plain.csv", FEBRUARY), "--account", "Giro", "--json")
+    assert later.returncode == 0, later.stderr
+    assert _currencies(later) == ["EUR"]
+    assert "currency: EUR (remembered for this account)" in later.stderr
+    assert set(_store().transactions_frame()["currency"]) == {"EUR"}

@@ -89,11 +89,11 @@ def test_an_issuer_profile_states_its_currency_without_asking() -> None:
     assert (parsed.currency, parsed.currency_source) == ("USD", CurrencySource.PROFILE)
     monzo = parse_statement((BANKS / "monzo.csv").read_bytes(), "monzo.csv")
     assert {t.currency for t in monzo.transactions} == {"GBP"}
-    # A currency the user once chose for that account wins over the bank's usual one.
+    # The bank's stated currency is the file's own: neither a remembered nor a chosen one replaces it.
     again = parse_statement(
         (BANKS / chase).read_bytes(), chase, currency=CurrencyContext(remembered=lambda account: "CAD")
     )
-    assert {t.currency for t in again.transactions} == {"CAD"}
+    assert {t.currency for t in again.transactions} == {"USD"}
 
 
 def test_every_profile_states_its_currency() -> None:
@@ -262,3 +262,35 @@ def test_original_amounts_are_stored_exported_and_shown_in_review(store: Store) 
     rewe = next(r for r in rows if "REWE Berlin" in r)
     assert (rewe[header.index("original_amount")], rewe[header.index("original_currency")]) == ("", "")
     assert "-8.00 GBP" in original_labels(frame)
+
+
+_NAMED_BY_THE_FILE = {
+    "header": b"Date,Description,Amount (EUR)\n2026-03-01,BAKERY,-12.00\n2026-03-02,KIOSK,-5.50\n",
+    "symbol cells": b"Date,Description,Amount\n2026-03-01,BAKERY,\xe2\x82\xac-12.00\n2026-03-02,KIOSK,\xe2\x82\xac-5.50\n",
+    "code cells": b"Date,Description,Amount\n2026-03-01,BAKERY,-12.00 EUR\n2026-03-02,KIOSK,-5.50 EUR\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_NAMED_BY_THE_FILE))
+def test_a_currency_the_file_names_wins_over_the_users_choice_and_says_so(kind: str) -> None:
+    parsed = parse_statement(_NAMED_BY_THE_FILE[kind], "euros.csv", currency=CurrencyContext(chosen="USD"))
+    assert {t.currency for t in parsed.transactions} == {"EUR"}
+    assert parsed.currency_source is CurrencySource.FILE
+    assert any("USD" in note and "not used" in note for note in parsed.notes)
+
+
+def test_a_profiles_stated_currency_wins_over_the_users_choice() -> None:
+    chase = "Chase1234_Activity20240101_20240131_20240201.CSV"
+    parsed = parse_statement((BANKS / chase).read_bytes(), chase, currency=CurrencyContext(chosen="EUR"))
+    assert {t.currency for t in parsed.transactions} == {"USD"}
+    assert parsed.currency_source is CurrencySource.PROFILE
+    assert any("EUR" in note and "not used" in note for note in parsed.notes)
+
+
+def test_a_choice_the_file_contradicts_is_not_remembered_for_the_account(store: Store) -> None:
+    named = _NAMED_BY_THE_FILE["header"]
+    first = import_files(store, [("mar.csv", named)], account="Giro", currency="USD")[0]
+    assert first.ok and {t.currency for t in first.transactions} == {"EUR"}
+    assert store.account_currency("Giro") == "EUR"
+    later = preview_files(store, [("apr.csv", PLAIN)], account="Giro")[0]
+    assert later.parsed is not None and {t.currency for t in later.transactions} == {"EUR"}

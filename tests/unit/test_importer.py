@@ -301,3 +301,59 @@ def test_json_lines_carry_payee_and_foreign_spend_as_exact_numbers() -> None:
     assert parsed["amount"] == Decimal("-12345678901234.57")
     bare = json.loads(json_line(transaction_json(plain, filename="f.csv", duplicate=False)))
     assert bare["payee"] is None and "original_amount" not in bare and "original_currency" not in bare
+
+
+AMBIGUOUS_QIF = b"!Type:Bank\nD02/03/2026\nT-45.67\nPCorner Grocer\n^\nD04/05/2026\nT2500.00\nPPayroll\n^\n"
+
+
+def test_cli_refuses_a_qif_whose_date_order_it_is_unsure_of_as_it_does_a_csv(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    qif = tmp_path / "ambiguous.qif"
+    qif.write_bytes(AMBIGUOUS_QIF)
+    code, _lines, err = run_cli([str(qif), "--currency", "USD"], capsys)
+    assert code == 1
+    assert "ambiguous.qif: not imported, privfin is not sure how to read it" in err
+    assert "reads both as day/month and as month/day" in err
+    assert "--accept-uncertain" in err and "Nothing from it was saved" in err
+    assert Store(settings.db_path).count_transactions() == 0
+    code, _lines, err = run_cli([str(qif), "--currency", "USD", "--accept-uncertain"], capsys)
+    assert code == 0, err
+    assert Store(settings.db_path).count_transactions() == 2
+
+
+_DINAR_OFX = b"""OFXHEADER:100
+DATA:OFXSGML
+VERSION:102
+SECURITY:NONE
+ENCODING:USASCII
+CHARSET:1252
+COMPRESSION:NONE
+OLDFILEUID:NONE
+NEWFILEUID:NONE
+
+<OFX>
+<BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STATUS><CODE>0<SEVERITY>INFO</STATUS>
+<STMTRS><CURDEF>KWD
+<BANKACCTFROM><BANKID>4401<ACCTID>77310020<ACCTTYPE>CHECKING</BANKACCTFROM>
+<BANKTRANLIST><DTSTART>20260301<DTEND>20260310
+<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20260301<TRNAMT>-4.567<FITID>K-1<NAME>SOUK BAKERY</STMTTRN>
+<STMTTRN><TRNTYPE>CREDIT<DTPOSTED>20260302<TRNAMT>2500.00<FITID>K-2<NAME>EMPLOYER SALARY</STMTTRN>
+</BANKTRANLIST>
+</STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>
+"""
+
+
+def test_cli_json_writes_each_amount_with_its_currencys_decimals(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    yen = tmp_path / "yen.csv"
+    yen.write_bytes(b"Date,Description,Amount (JPY)\n2026-03-01,RAMEN SHOP,-10000\n2026-03-02,KONBINI,-480\n")
+    dinar = tmp_path / "dinar.ofx"
+    dinar.write_bytes(_DINAR_OFX)
+    code = run_import_command(build_parser().parse_args(["import", str(yen), str(dinar), "--json"]))
+    out = capsys.readouterr().out
+    assert code == 0
+    amounts = [line.split('"amount": ')[1].split(",")[0] for line in out.splitlines()]
+    assert amounts == ["-10000", "-480", "-4.567", "2500.000"]
+    assert [json.loads(line)["amount"] for line in out.splitlines()] == [-10000, -480, -4.567, 2500]

@@ -266,3 +266,49 @@ def test_decimal_mark_is_decided_per_column() -> None:
     assert amounts(parsed) == [Decimal("-950.00"), Decimal("1234.50")]
     clash = parse_text("Date;Text;Debit;Credit\n2024-01-02;Rent;12,50;\n2024-01-03;Salary;;3.20\n")
     assert any("different decimal marks" in r for r in clash.uncertain_reasons)
+
+
+def test_a_running_balance_one_row_contradicts_is_named_in_a_note_and_the_rows_kept() -> None:
+    parsed = parse_text(
+        "Date,Description,Amount,Balance\n"
+        "2025-05-01,BOOKSHOP,-18.20,481.80\n2025-05-02,WAGES,1900.00,2381.80\n"
+        "2025-05-03,LANDLORD,-950.00,1431.80\n2025-05-04,NEWSAGENT,-3.10,1328.70\n"
+        "2025-05-05,NEWSAGENT,-3.10,1325.60\n"
+    )
+    assert amounts(parsed) == [
+        Decimal("-18.20"),
+        Decimal("1900.00"),
+        Decimal("-950.00"),
+        Decimal("-3.10"),
+        Decimal("-3.10"),
+    ]
+    jumped = Decimal("1328.70") - Decimal("1431.80")  # where the amount says -3.10
+    [note] = [note for note in parsed.notes if "running balance" in note]
+    assert f"line 5: it moves by {jumped}, the amount is -3.10" in note
+    assert "3 of 4 rows" in note and "agree with the running balance" not in note
+
+
+def test_whole_yen_amounts_in_a_headerless_debit_credit_pair_are_signed_by_the_balance() -> None:
+    # Whole numbers as long as identifiers: the running balance, not the look of cents, decides.
+    parsed = parse_text(
+        "2025/06/02,ATM,20000,,380000\n2025/06/10,KYUYO,,310000,690000\n2025/06/12,KONBINI,864,,689136\n",
+        home="JPY",
+    )
+    assert amounts(parsed) == [Decimal(-20000), Decimal(310000), Decimal(-864)]
+    assert not parsed.skipped
+
+
+def test_japanese_bank_headers_name_their_columns() -> None:
+    parsed = parse_text(
+        "日付,摘要,お支払金額,お預り金額,差引残高\n"
+        "2025/06/02,ATM引出,20000,,380000\n2025/06/10,給与,,310000,690000\n2025/06/12,コンビニ,864,,689136\n",
+        home="JPY",
+    )
+    assert (parsed.mapping.date, parsed.mapping.description) == ("日付", ["摘要"])
+    assert (parsed.mapping.debit, parsed.mapping.credit, parsed.mapping.balance) == (
+        "お支払金額",
+        "お預り金額",
+        "差引残高",
+    )
+    assert amounts(parsed) == [Decimal(-20000), Decimal(310000), Decimal(-864)]
+    assert parsed.confident

@@ -319,6 +319,32 @@ def test_broken_markup_names_its_line(store: Store) -> None:
     assert store.count_transactions() == 0
 
 
+def test_a_download_cut_off_mid_transaction_is_refused_at_its_line_and_stores_nothing(
+    store: Store,
+) -> None:
+    whole = sgml(trn("20240105001", "-12.40", "CORNER BAKERY"), trn("20240106002", "1800.00", "PAYROLL"))
+    cut = whole[: whole.index(b"20240106002") + 6]  # inside the second FITID: its end never came
+    opened_on = cut[: cut.rindex(b"<STMTTRN>")].count(b"\n") + 1  # the line of the cut-off <STMTTRN>
+    (result,) = import_files(store, [("cut.ofx", cut)])
+    assert result.error == (
+        "cut.ofx: the OFX markup is broken (the file ends inside <STMTTRN>, before its </STMTTRN> "
+        f"and </OFX>: it looks cut off; download it again) (row {opened_on})"
+    )
+    assert store.count_transactions() == 0 and store.imports() == []
+    # the whole download later reads once, not again under the FITID the cut copy carried
+    assert import_files(store, [("whole.ofx", whole)])[0].inserted == 2
+
+
+@pytest.mark.parametrize(
+    ("cut_before", "open_aggregate"),
+    [(b"</OFX>", "OFX"), (b"</STMTRS>", "STMTRS"), (b"</BANKTRANLIST>", "BANKTRANLIST")],
+)
+def test_a_download_missing_its_closing_aggregates_is_refused(cut_before: bytes, open_aggregate: str) -> None:
+    whole = sgml(trn("1", "-1.00", "A"))
+    with pytest.raises(IngestError, match=rf"ends inside <{open_aggregate}>.*cut off"):
+        read("short.ofx", whole[: whole.rindex(cut_before)])
+
+
 def test_end_tags_of_elements_already_closed_are_passed_over_and_said() -> None:
     # Amex closes its data elements inside each other (<CODE>0 <SEVERITY>INFO </SEVERITY> </CODE>),
     # which SGML had closed already: ofxtools' builder failed the file ("pop from empty stack")

@@ -173,6 +173,54 @@ def test_an_open_quote_swallowing_the_rest_still_breaks_the_whole_file() -> None
     assert caught.value.row == 2
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_quote_left_open_is_reported_at_its_line_and_the_lines_it_swallowed_are_still_read(
+    newline: str,
+) -> None:
+    text = newline.join(
+        [
+            "When,What,Sum",
+            "2025-07-01,KIOSK,-2.10",
+            '2025-07-02,"NEVER CLOSED,-8.00',
+            "2025-07-03,TRAM,-1.90",
+            "",
+            "",
+        ]
+    )
+    text += '2025-07-04,"BAKERY, EAST",-3.30' + newline
+    records = read_records(text, ",", "open.csv")
+    assert records.lines == [1, 2, 3, 4, 5, 6]
+    assert records.rows[3:] == [["2025-07-03", "TRAM", "-1.90"], [], ["2025-07-04", "BAKERY, EAST", "-3.30"]]
+    assert records.rows[2] == [] and "never closed" in records.broken[2]
+
+
+def test_a_quoted_field_spanning_lines_stays_one_field() -> None:
+    text = 'When,What,Sum\n2025-07-01,"first line\nsecond line",-2.10\n2025-07-03,TRAM,-1.90\n'
+    records = read_records(text, ",", "notes.csv")
+    assert records.rows[1] == ["2025-07-01", "first line\nsecond line", "-2.10"] and not records.broken
+    assert records.lines == [1, 2, 4]
+
+
+def test_a_quote_left_open_over_lines_that_are_no_records_refuses_the_file_at_its_line() -> None:
+    text = 'When,What,Sum\n2025-07-01,KIOSK,-2.10\n2025-07-02,"NEVER CLOSED\nmore text\nand more\n'
+    with pytest.raises(IngestError, match="quote opened on this line is never closed") as caught:
+        read_records(text, ",", "open.csv")
+    assert caught.value.row == 3
+
+
+def test_import_accounts_for_every_line_after_a_quote_left_open(store: Store) -> None:
+    data = (
+        b'Date,Description,Amount\n01/02/2024,COFFEE,-3.50\n01/03/2024,"NO END,-4.00\n'
+        b"01/04/2024,BREAD,-2.00\n01/05/2024,MILK,-1.25\n"
+    )
+    [result] = import_files(store, [("open.csv", data)], home_currency="USD")
+    assert (result.error, result.inserted) == (None, 3)
+    assert result.parsed is not None
+    assert [(s.row, s.kind.value) for s in result.parsed.skipped] == [(3, "invalid")]
+    assert "never closed" in result.parsed.skipped[0].reason
+    assert sorted(store.transactions_frame()["description"]) == ["BREAD", "COFFEE", "MILK"]
+
+
 def test_records_read_through_windows_keep_line_numbers_across_window_edges(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

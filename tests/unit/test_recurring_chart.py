@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from app.recurring import Charge, detect
-from app.recurring_chart import DARK, LIGHT, recurring_timeline, series_label
+from app.recurring_chart import AXIS_MERCHANT_CHARS, DARK, LIGHT, recurring_timeline, series_label
 
 
 def _charges() -> list[Charge]:
@@ -60,3 +60,19 @@ def test_backgrounds_are_transparent_and_text_follows_the_theme() -> None:
     assert light.layout.paper_bgcolor == light.layout.plot_bgcolor == "rgba(0,0,0,0)"
     assert (light.layout.font.color, dark.layout.font.color) == (LIGHT.text, DARK.text)
     assert LIGHT.text != DARK.text
+
+
+def test_a_long_merchant_name_is_cut_short_on_the_axis_but_whole_in_the_rows() -> None:
+    long_name = "VERKEHRSBETRIEBE DEUTSCHLANDTICKET MONATSABO"
+    charges = [
+        Charge(f"d{m}", dt.date(2026, m, 1), Decimal("-63.00"), "EUR", long_name, "Giro") for m in range(1, 7)
+    ]
+    [series] = detect(charges)
+    fig = recurring_timeline([series], LIGHT)
+    assert list(fig.layout.yaxis.tickvals) == [series_label(series)]
+    [text] = fig.layout.yaxis.ticktext
+    merchant, rest = text.split(" · ")
+    assert merchant.endswith("…") and len(merchant) <= AXIS_MERCHANT_CHARS
+    assert long_name.startswith(merchant[:-1])
+    assert rest == "63.00 EUR"  # the amount is never the part cut off
+    assert all(long_name in str(trace.y[0]) for trace in fig.data)

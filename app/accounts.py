@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from app.account_names import masked_account_name
 from app.store import Store
+from app.transfer_ledger import refresh_in
 
 
 class AccountNameError(ValueError):
@@ -82,6 +83,7 @@ def rename_account(store: Store, old: str, new: str) -> int:
                 json.dumps({"from": old, "to": target, "rows": moved}, ensure_ascii=False),
             ),
         )
+        refresh_in(conn)  # a merge joins both sides of a pair into one account, which is no transfer
     return int(moved)
 
 

@@ -31,6 +31,7 @@ from app.ingest.statement import CONFIDENCE_THRESHOLD
 from app.models import SkipKind, SkippedRow, Transaction
 from app.settings import load_settings
 from app.store import ImportRecord, MinorAmounts, Store, minor_amounts
+from app.transfer_ledger import refresh_transfers
 
 _MAX_LISTED_SKIPS = 50
 _MB = 1024 * 1024
@@ -234,6 +235,8 @@ def import_files(
             )
         except Exception as exc:
             results.append(_broken(filename, exc))
+    if any(result.inserted for result in results):
+        refresh_transfers(store)  # a new file may hold the other side of a move between accounts
     return results
 
 

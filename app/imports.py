@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from app import periods
 from app.models import CategorySource
 from app.store import Store
+from app.transfer_ledger import refresh_in, unpair_orphans
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 
@@ -293,7 +294,10 @@ def remove_imports(
     _refuse_while_running(job)
     with store.connect() as conn:
         conn.execute("BEGIN IMMEDIATE")
-        return [_remove(conn, import_id) for import_id in import_ids]
+        outcomes = [_remove(conn, import_id) for import_id in import_ids]
+        if unpair_orphans(conn):  # the partners of removed rows may pair with another row now
+            refresh_in(conn)
+        return outcomes
 
 
 def remove_import(store: Store, import_id: int, *, job: RunningJob | None = None) -> RemovalOutcome:

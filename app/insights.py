@@ -6,7 +6,8 @@ Semantics, shared by the dashboard, the charts and every export:
   (a positive amount in a spend category) reduces that category. Fees & Interest is spending.
 - **Transfers & Card Payments** (kind "transfer") are money moving between the user's own
   accounts. They are left out of spending unless `include_transfers=True`, in which case they
-  are netted like a spend category.
+  are netted like a spend category. Both sides of a pair `app.transfers` matched (a
+  `transfer_pair`) count as transfers whatever their category; an unmatched side keeps its own.
 - **Income** is the net of the Income category (a reversed cash-back reduces it).
 - **Uncategorized** outflows count as spending under "Uncategorized", so nothing disappears
   before review. Uncategorized inflows are neither income nor refunds: they are counted and
@@ -210,6 +211,11 @@ def _prepare(frame: pd.DataFrame, kinds: Mapping[str, str] | None) -> _Prepared:
     minor = _minor_units(frame)
     labels = _labels(frame["category"], UNCATEGORIZED)
     kind_of = _kind_table(list(labels.categories), kinds)
+    kind = kind_of[labels.codes] if len(labels) else np.zeros(0, dtype=np.int8)
+    if "transfer_pair" in frame and len(frame):  # a move between the user's accounts, whatever its category
+        kind = np.where(frame["transfer_pair"].notna().to_numpy(), _KIND_CODES[TRANSFER], kind).astype(
+            np.int8
+        )
     dates = pd.to_datetime(frame["date"]).to_numpy()
     rows = pd.DataFrame(
         {
@@ -217,7 +223,7 @@ def _prepare(frame: pd.DataFrame, kinds: Mapping[str, str] | None) -> _Prepared:
             "month": dates.astype("datetime64[M]").astype(dates.dtype),
             "currency": _labels(frame["currency"], "???"),
             "category": labels,
-            "kind": kind_of[labels.codes] if len(labels) else np.zeros(0, dtype=np.int8),
+            "kind": kind,
             "minor": minor,
             "position": np.arange(len(frame)),
         }

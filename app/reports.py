@@ -55,6 +55,8 @@ EXPORT_COLUMNS = (
     # Last, so the columns before it keep their places: the transaction's id, as `privfin
     # categorize --json` prints it, read back by `privfin import-categories`.
     "id",
+    # The other side's id when the row is one side of a transfer between the user's accounts.
+    "transfer_pair",
 )
 
 
@@ -108,6 +110,7 @@ def export_table(frame: pd.DataFrame) -> pd.DataFrame:
             "original_amount": _optional(ordered, "original_amount"),
             "original_currency": _optional(ordered, "original_currency"),
             "id": ordered["id"].astype(str),
+            "transfer_pair": _optional(ordered, "transfer_pair"),
         }
     ).reset_index(drop=True)
 
@@ -156,6 +159,7 @@ def transactions_csv(frame: pd.DataFrame) -> bytes:
         ["" if amount is None else plain(amount) for amount in table["original_amount"]],
         _safe_text(table["original_currency"]),
         _safe_text(table["id"]),
+        _safe_text(table["transfer_pair"]),
     ]
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
@@ -171,7 +175,18 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")  # day 0 of Excel's date serials
 # 1 March 1900; earlier dates (and Excel has none before 1900) are written as ISO text instead.
 _EXCEL_FIRST_DATE = np.datetime64("1900-03-01", "D")
 _TEXT_COLUMNS = frozenset(
-    {"id", "account", "description", "payee", "merchant", "currency", "category", "source", "original_currency"}
+    {
+        "id",
+        "account",
+        "description",
+        "payee",
+        "merchant",
+        "currency",
+        "category",
+        "source",
+        "original_currency",
+        "transfer_pair",
+    }
 )
 
 

@@ -246,6 +246,17 @@ MIGRATIONS: tuple[Migration, ...] = (
     # v10: which import holds which row, the user's account names, the change log; account
     # names keep only a number's last four digits (app.store_accounts)
     imports_and_accounts_v10,
+    # v11: transfers between the user's accounts: each row's other side (app.transfer_ledger),
+    # and the pairs the user said are not transfers
+    """
+    ALTER TABLE transactions ADD COLUMN transfer_pair TEXT;
+    CREATE TABLE transfer_unpaired (
+        first_id TEXT NOT NULL,
+        second_id TEXT NOT NULL,
+        unpaired_at TEXT NOT NULL,
+        PRIMARY KEY (first_id, second_id)
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -621,6 +632,7 @@ TRANSACTION_COLUMNS = (
     "updated_at",
     "original_currency",
     "second_opinion",
+    "transfer_pair",
 )
 
 
@@ -1370,10 +1382,11 @@ class Store:
         self, skip_categories: Sequence[str] = ()
     ) -> list[tuple[str, str, Decimal, str, str, str]]:
         """(id, date, amount, currency, merchant_key, account) of the rows with a merchant key,
-        except those in `skip_categories`."""
+        except those in `skip_categories` and either side of a transfer between accounts."""
         skip = list(skip_categories)
         marks = ",".join("?" * len(skip))
-        where = f" AND (category IS NULL OR category NOT IN ({marks}))" if skip else ""
+        where = " AND transfer_pair IS NULL"
+        where += f" AND (category IS NULL OR category NOT IN ({marks}))" if skip else ""
         with self.connect() as conn:
             rows = conn.execute(
                 "SELECT id, date, amount_minor, currency, merchant_key, account FROM transactions "

@@ -41,6 +41,8 @@ from app.ids import identity_key, occurrence_ids
 from app.models import CategorySource, RowSource, Transaction
 from app.settings import Settings
 from app.store import CategoryUpdate, ImportRecord, Store
+from app.transfer_ledger import refresh_transfers
+from app.transfers import Leg, match_transfers
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MAIN_SCRIPT = REPO_ROOT / "app" / "main.py"
@@ -217,6 +219,61 @@ def median_timing(title: str, page_path: str, data_dir: Path, repeats: int) -> P
     )
 
 
+TRANSFER_SHARE = 0.02  # of the synthetic rows: one side of a move between two accounts
+
+
+def transfer_legs(count: int, seed: int) -> list[Leg]:
+    """`count` rows for the transfer matcher: purchases (many of common amounts, 9.99 or 50.00,
+    the hard case), and moves between accounts with transfer words on one side or both."""
+    rng = random.Random(seed)
+    legs: list[Leg] = []
+    while len(legs) < count:
+        day = PERIOD_END - dt.timedelta(days=rng.randrange(PERIOD_DAYS))
+        n = len(legs)
+        if rng.random() < TRANSFER_SHARE:
+            minor = rng.randrange(1_000, 300_000)
+            late = day + dt.timedelta(days=rng.randrange(4))
+            legs.append(Leg(f"t{n}", "BofA Checking", day, -minor, "USD", "ONLINE TRANSFER TO SAV 7729"))
+            legs.append(Leg(f"t{n}b", "Savings", late, minor, "USD", "DEPOSIT"))
+            continue
+        common = rng.random() < 0.3
+        minor = rng.choice((999, 5000, 1549, 2000)) if common else rng.randrange(100, 50_000)
+        inflow = rng.random() < 0.1
+        legs.append(
+            Leg(f"p{n}", rng.choice(ACCOUNTS), day, minor if inflow else -minor, "USD", f"MERCHANT {n % 997}")
+        )
+    return legs[:count]
+
+
+def transfer_matching_lines(
+    sizes: Sequence[int], stores: dict[int, Path], seed: int, repeats: int
+) -> list[str]:
+    """Transfer matching at each size: the pure matcher, and the store's recompute (read, match, write)."""
+    pure: dict[int, float] = {}
+    stored: dict[int, float] = {}
+    for size in sizes:
+        legs = transfer_legs(size, seed)
+        runs = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            match_transfers(legs)
+            runs.append((time.perf_counter() - started) * 1000)
+        pure[size] = statistics.median(runs)
+        store = Store(Settings(data_dir=stores[size]).db_path)
+        runs = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            refresh_transfers(store)
+            runs.append((time.perf_counter() - started) * 1000)
+        stored[size] = statistics.median(runs)
+    small, large = sizes
+    return [
+        f"{'transfers':<9} {'match':>5} {pure[small]:>15.0f} {pure[large]:>17.0f} {pure[large] / pure[small]:>6.1f}x",
+        f"{'transfers':<9} {'store':>5} {stored[small]:>15.0f} {stored[large]:>17.0f} "
+        f"{stored[large] / stored[small]:>6.1f}x",
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--small", type=int, default=1_000)
@@ -241,6 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for page, path in pages.items():
             for size in sizes:
                 results[page, size] = median_timing(page, path, stores[size], args.repeats)
+        transfers = transfer_matching_lines(sizes, stores, args.seed, args.repeats)
 
     small, large = sizes
     print()
@@ -253,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             low = getattr(results[page, small], f"{kind}_ms")
             high = getattr(results[page, large], f"{kind}_ms")
             print(f"{page:<9} {kind:>5} {low:>15.0f} {high:>17.0f} {high / low:>6.1f}x")
+    print(*transfers, sep="\n")  # match: app.transfers on synthetic legs; store: refresh_transfers
     one, five, _ = os.getloadavg()
     print(f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores")
     return 0

@@ -62,6 +62,7 @@ REVIEW_REMOVE_RULE_BUTTON: Final = "review_remove_rule"
 REVIEW_APPLY_ALL_BUTTON: Final = "review_apply_all"
 REVIEW_CREATE_RULE_BUTTON: Final = "review_create_rule"
 REVIEW_DISMISS_BUTTON: Final = "review_dismiss_followup"
+REVIEW_UNPAIR_PREFIX: Final = "review_unpair"  # + the outflow's id: "Not a transfer"
 REVIEW_MESSAGE: Final = "review_message"  # last confirmation shown under the table
 
 # -- recurring page --------------------------------------------------------------------------

@@ -45,6 +45,7 @@ JSON_FIELDS = (
     "source",
     "confidence",
     "needs_review",
+    "transfer_pair",
 )
 NO_SOURCE = "none"
 
@@ -127,6 +128,8 @@ def transaction_rows(store: Store, scope: Sequence[str] | None) -> list[dict[str
                 if confidence is None or confidence != confidence
                 else round(float(confidence), 3),
                 "needs_review": bool(record["why"]),
+                # the other side's id when the row is one side of a transfer between accounts
+                "transfer_pair": pair if isinstance(pair := record.get("transfer_pair"), str) else "",
             }
         )
     return rows

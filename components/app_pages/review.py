@@ -24,6 +24,7 @@ from components.review_table import (
     render_table,
     save_pending_edits,
 )
+from components.transfer_pairs import render_transfer_pairs
 
 
 def render_filters(accounts: tuple[str, ...], months: tuple[str, ...], category_names: list[str]) -> None:
@@ -76,6 +77,7 @@ def render() -> None:
         st.success(message)
         st.session_state[state.REVIEW_MESSAGE] = None
     render_followup()
+    render_transfer_pairs()
 
     if not ids:
         # No grid: an edit left over from the last one must not land on the rows it showed.

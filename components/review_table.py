@@ -307,11 +307,18 @@ def offer_merchant_followup(transaction_id: str, category: str) -> None:
 
 
 def mark_reviewed(ids: Sequence[str]) -> None:
-    changed = resources.store().mark_reviewed(list(ids))
+    outcome = decisions.accept_categorized(resources.store(), list(ids))
     resources.changed()
     bump_editor()
     refresh_queue()
-    st.session_state[state.REVIEW_MESSAGE] = f"Marked {plural(changed, 'transaction')} as reviewed."
+    left = (
+        f" {plural(outcome.uncategorized, 'row')} with no category stay in the list: pick one for them."
+        if outcome.uncategorized
+        else ""
+    )
+    st.session_state[state.REVIEW_MESSAGE] = (
+        f"Marked {plural(outcome.accepted, 'transaction')} as reviewed.{left}"
+    )
 
 
 def _on_mark_page() -> None:
@@ -392,13 +399,14 @@ def render_table(ids: Sequence[str], category_options: Sequence[str], page: int)
         },
     )
     left, right = st.columns(2)
-    left.button(
-        f"Mark these {len(shown):,} as reviewed",
-        key=state.REVIEW_MARK_BUTTON,
-        on_click=_on_mark_page,
-        disabled=shown.empty,
-        help="Accept the categories shown on this page as they are.",
-    )
+    if len(shown) < len(ids):  # one page: "accept all shown" says it all
+        left.button(
+            f"Mark these {len(shown):,} as reviewed",
+            key=state.REVIEW_MARK_BUTTON,
+            on_click=_on_mark_page,
+            disabled=shown.empty,
+            help="Accept the categories shown on this page as they are.",
+        )
     right.button(
         f"Accept all {len(ids):,} shown",
         key=state.REVIEW_MARK_ALL_BUTTON,

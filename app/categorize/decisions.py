@@ -129,6 +129,15 @@ def accept_all(store: Store) -> AcceptAll:
     return AcceptAll(store.mark_reviewed(ids) if ids else 0, int((~has_category).sum()))
 
 
+def accept_categorized(store: Store, ids: Sequence[str]) -> AcceptAll:
+    """Confirm the rows among `ids` that have a category (the Review page's bulk buttons). A row
+    with no category has nothing to confirm: it stays in the queue, as `privfin accept` refuses it."""
+    current = _categories_of(store, list(ids))
+    categorized = [tid for tid in ids if current.get(tid) is not None]
+    accepted = store.mark_reviewed(categorized) if categorized else 0
+    return AcceptAll(accepted, len(ids) - len(categorized))
+
+
 @dataclass(frozen=True)
 class CategoryImport:
     changed: int  # rows set to the file's category as the user's

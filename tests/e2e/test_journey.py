@@ -189,7 +189,15 @@ def remove_one_import(app: AppSession, artifacts: Path) -> None:
     main = page.get_by_test_id("stMain")
     main.get_by_text(re.compile(r"^Imported files \(3\)")).click()
     combobox = main.get_by_role("combobox", name="Remove an import", exact=True)
-    combobox.click()
+    # On a loaded machine the first click can land while the expander is still opening and
+    # open no list: click until the choices show, then filter them by typing.
+    for _attempt in range(3):
+        combobox.click()
+        try:
+            expect(page.get_by_role("option").first).to_be_visible(timeout=5_000)
+            break
+        except AssertionError:
+            continue
     page.keyboard.type(REMOVED_FILE)  # the choices filter as one types, as in every select box
     # Enter before the filtered list is drawn would pick nothing: click the choice once it shows.
     choice = page.get_by_role("option").filter(has_text=REMOVED_FILE)

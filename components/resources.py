@@ -7,17 +7,17 @@ store's revision plus the filter, so any write invalidates them.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from app.datadir import DataDirError
+from app.ledger_summary import LedgerSummary
+from app.ledger_summary import ledger_summary as summarize_ledger
 from app.settings import Settings, SettingsError, load_settings
 from app.store import Store, TransactionFilter
 
@@ -125,30 +125,9 @@ def transactions(flt: TransactionFilter | None = None) -> pd.DataFrame:
     return _frame(str(store().path), data_version(), filter_key(flt), flt)
 
 
-@dataclass(frozen=True)
-class LedgerSummary:
-    """What filters need to know about the whole ledger, without loading it on every rerun."""
-
-    count: int
-    accounts: tuple[str, ...]
-    period: tuple[dt.date, dt.date] | None
-    months: tuple[str, ...]  # "YYYY-MM", newest first
-
-
 @st.cache_data(max_entries=8, show_spinner=False)
 def _summary(db_path: str, version: str) -> LedgerSummary:
-    current = _store_for(db_path)
-    frame = transactions()  # shares the (cached) load of the whole ledger with the pages
-    if frame.empty:
-        return LedgerSummary(0, (), None, ())
-    dates = frame["date"]
-    months = tuple(sorted(dates.dt.strftime("%Y-%m").unique(), reverse=True))
-    return LedgerSummary(
-        count=len(frame),
-        accounts=tuple(current.accounts()),
-        period=(dates.min().date(), dates.max().date()),
-        months=months,
-    )
+    return summarize_ledger(_store_for(db_path))
 
 
 def ledger_summary() -> LedgerSummary:

@@ -20,6 +20,7 @@ from app.ledger_summary import LedgerSummary
 from app.ledger_summary import ledger_summary as summarize_ledger
 from app.settings import Settings, SettingsError, load_settings
 from app.store import Store, TransactionFilter
+from app.transfer_ledger import TransferPair, transfer_pairs
 
 
 @st.cache_resource(show_spinner=False)
@@ -135,6 +136,22 @@ def ledger_summary() -> LedgerSummary:
     return _summary(str(store().path), structure_version())
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _present_categories(db_path: str, version: str) -> list[str]:
+    return sorted(_store_for(db_path).category_counts())
+
+
 def present_categories() -> list[str]:
-    """Categories that hold at least one transaction (Uncategorized included when some do)."""
-    return sorted(store().category_counts())
+    """Categories that hold at least one transaction (Uncategorized included when some do);
+    a GROUP BY over the whole table, so kept until the ledger changes rather than run per rerun."""
+    return _present_categories(str(store().path), data_version())
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _transfer_pairs(db_path: str, version: str, limit: int) -> list[TransferPair]:
+    return transfer_pairs(_store_for(db_path), limit=limit)
+
+
+def matched_transfers(limit: int) -> list[TransferPair]:
+    """The newest matched transfer pairs (the query scans every row; kept until the ledger changes)."""
+    return _transfer_pairs(str(store().path), data_version(), limit)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.categorize.review_need import REASON_RANK_SQL, REVIEW_REASON_SQL
+from app.categorize.review_need import CONFIRMED_CTE, REASON_RANK_SQL, REVIEW_REASON_SQL
 from app.store import Store, TransactionFilter, filter_clauses
 
 
@@ -38,7 +38,7 @@ def _query(selection: QueueSelection, what: str) -> tuple[str, list[object]]:
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     inner = f"SELECT t.id AS id, t.date AS date, {REVIEW_REASON_SQL} AS reason FROM transactions t{where}"
     outer_where = " WHERE reason != ''" if selection.needs_review else ""
-    return f"SELECT {what} FROM ({inner}){outer_where}", params
+    return f"WITH {CONFIRMED_CTE} SELECT {what} FROM ({inner}){outer_where}", params
 
 
 def queue_ids(store: Store, selection: QueueSelection) -> list[str]:

@@ -19,7 +19,7 @@ import streamlit as st
 from app import periods
 from app.categorize import decisions, review_queue
 from app.categorize.merchant import merchant_name
-from app.categorize.review_need import ledger_review_reasons
+from app.categorize.review_need import review_reasons as core_review_reasons
 from app.jobs import job_for
 from app.money import exponent_of, grouped, sign_of
 from app.store import TransactionFilter
@@ -105,7 +105,7 @@ class ReviewQuery:
 
 def review_reasons(frame: pd.DataFrame) -> pd.Series:
     """Why each row needs a look ("" when it does not): the core's rule, against the whole ledger."""
-    return ledger_review_reasons(resources.store(), frame)
+    return core_review_reasons(frame, resources.confirmed_pairs())
 
 
 def provenance(rows: pd.DataFrame) -> list[str]:

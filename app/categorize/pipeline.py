@@ -561,12 +561,16 @@ class _Run:
         for group in remaining:
             if group.builtin is not None:
                 tentative[id(group)] = _builtin_decision(group.builtin)
+        # The name check guards only what would leave the machine: a run that can send
+        # nothing (offline, no endpoint) skips it (a third of an offline run's time on a
+        # long-tail ledger), and those rows stay pending for the next run that can ask.
+        can_ask = status is not None and status.ready and not self.settings.offline
         for group in remaining:
             if id(group) in final:
                 continue
             if group.names_no_merchant():
                 final[id(group)] = self._fallback(group, tentative, NAMES_NO_MERCHANT)
-            elif group.may_be_only_a_name():
+            elif can_ask and group.may_be_only_a_name():
                 final[id(group)] = self._fallback(group, tentative, KEPT_ON_THIS_MACHINE)
         to_ask = [g for g in remaining if id(g) not in final]
 
@@ -580,13 +584,7 @@ class _Run:
                 self.tally(group, final[id(group)])
 
         asked = False
-        if (
-            to_ask
-            and status is not None
-            and status.ready
-            and not self.settings.offline
-            and not self.cancel.is_set()
-        ):
+        if to_ask and can_ask and status is not None and not self.cancel.is_set():
             self._ask_model(to_ask, tentative, taxonomy, status, model)
             asked = True
         self.flush_local()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.categorize.command import EXIT_INCOMPLETE, JSON_FIELDS
+from app.cli.categorize import EXIT_INCOMPLETE, JSON_FIELDS
 from app.categorize.taxonomy import DEFAULT_TAXONOMY
 from app.cli import main
 from app.settings import Settings

@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Any
 
-from app.categorize.command import EXIT_INCOMPLETE
+from app.cli.categorize import EXIT_INCOMPLETE
 from app.categorize.pipeline import categorize_pending
 from app.categorize.run_limits import request_budget
 from app.settings import Settings

@@ -49,25 +49,25 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_categorize(args: argparse.Namespace) -> int:
-    from app.categorize.command import run_categorize_command
+    from app.cli.categorize import run_categorize_command
 
     return int(run_categorize_command(args))
 
 
 def _cmd_correct(args: argparse.Namespace) -> int:
-    from app.categorize.corrections_command import run_correct_command
+    from app.cli.corrections import run_correct_command
 
     return run_correct_command(args)
 
 
 def _cmd_accept(args: argparse.Namespace) -> int:
-    from app.categorize.corrections_command import run_accept_command
+    from app.cli.corrections import run_accept_command
 
     return run_accept_command(args)
 
 
 def _cmd_import_categories(args: argparse.Namespace) -> int:
-    from app.categorize.corrections_command import run_import_categories_command
+    from app.cli.corrections import run_import_categories_command
 
     return run_import_categories_command(args)
 
@@ -79,13 +79,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_imports(args: argparse.Namespace) -> int:
-    from app.imports_command import run_imports_list, run_imports_remove
+    from app.cli.imports import run_imports_list, run_imports_remove
 
     return run_imports_remove(args) if args.imports_command == "remove" else run_imports_list(args)
 
 
 def _cmd_accounts(args: argparse.Namespace) -> int:
-    from app.imports_command import run_accounts
+    from app.cli.imports import run_accounts
 
     return run_accounts(args)
 
@@ -138,7 +138,7 @@ def _cmd_recurring(args: argparse.Namespace) -> int:
 # How long Streamlit may take to stop after a forwarded SIGTERM or SIGINT before it is killed.
 SERVE_STOP_GRACE_S = 10.0
 _SERVE_POLL_S = 0.2
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def streamlit_options(port: int, max_upload_mb: int) -> list[str]:
@@ -177,7 +177,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     ensure_private_dir(settings.data_dir)
-    entry = Path(__file__).with_name("main.py")
+    entry = _PROJECT_ROOT / "app" / "main.py"
     # components.launcher is `streamlit` with its external-IP look-up pinned to loopback.
     command = [sys.executable, "-m", "components.launcher", "run", str(entry)]
     command += streamlit_options(args.port, settings.max_upload_mb)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from app.importer import FileImportResult, import_files, preview_files, run_import_command
+from app.cli.import_statements import run_import_command
+from app.importer import FileImportResult, import_files, preview_files
 from app.ingest import parse_statement
 from app.ingest.currency import CurrencyContext
 from app.store import Store

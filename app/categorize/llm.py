@@ -31,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from app.categorize.exchange_bounds import ReplyRefused, bounded
 from app.categorize.redact import redact_messages
+from app.errors import UserFacingError
 from app.lazy_import import LazyModule
 
 if TYPE_CHECKING:
@@ -337,7 +338,7 @@ def model_identity(settings: Settings, status: EndpointStatus | None) -> str:
 # -- chatting -----------------------------------------------------------------------------
 
 
-class LLMError(Exception):
+class LLMError(UserFacingError):
     """A request that produced no usable answer. `kind` says what to do about it;
     `timed_out` marks a request that used up its whole deadline."""
 

@@ -84,7 +84,7 @@ def test_the_cli_never_builds_a_transaction_object_per_row_at_once(
 
         return wrapper
 
-    import app.importer as importer
+    import app.cli.import_statements as importer
 
     monkeypatch.setattr(importer, "import_files", keep(import_files))
     monkeypatch.setattr(importer, "preview_files", keep(preview_files))

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.ingest.errors import over_upload_limit
 from app.settings import Settings, load_settings
 from app.store import Store
 
@@ -32,9 +31,14 @@ class Unread:
     too_big: bool = False
 
 
-def read_files(paths: Sequence[Path], max_bytes: int | None = None) -> tuple[list[tuple[Path, bytes]], list[Unread]]:
+def read_files(
+    paths: Sequence[Path], max_bytes: int | None = None
+) -> tuple[list[tuple[Path, bytes]], list[Unread]]:
     """Each readable file's bytes, in order, and the files that could not be read or are over
     `max_bytes` (checked before reading, so a huge file is never loaded)."""
+    # The readers' package loads ~20 modules: only a size check needs its wording.
+    from app.ingest.errors import over_upload_limit
+
     read: list[tuple[Path, bytes]] = []
     unread: list[Unread] = []
     for path in paths:

@@ -13,11 +13,12 @@ import json
 from collections.abc import Sequence
 
 from app.account_names import masked_account_name
+from app.errors import UserFacingError
 from app.store import Store
 from app.transfer_ledger import refresh_in
 
 
-class AccountNameError(ValueError):
+class AccountNameError(UserFacingError, ValueError):
     pass
 
 

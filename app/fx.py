@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import TYPE_CHECKING, Final, Literal
 
+from app.errors import UserFacingError
 from app.money import exponent_of
 
 if TYPE_CHECKING:  # settings import this module; importing must not load pandas (startup time)
@@ -25,7 +26,7 @@ MAX_RATE: Final = Decimal("1e9")
 RateSource = Literal["entered", "derived"]
 
 
-class RateError(ValueError):
+class RateError(UserFacingError, ValueError):
     """A rate the user typed that cannot be used; the message says why."""
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app import periods
+from app.errors import UserFacingError
 from app.models import CategorySource
 from app.store import Store
 from app.transfer_ledger import refresh_in, unpair_orphans
@@ -30,7 +31,7 @@ class RunningJob(Protocol):
     def snapshot(self) -> Any: ...
 
 
-class ImportNotFound(LookupError):
+class ImportNotFound(UserFacingError, LookupError):
     def __init__(self, import_id: int) -> None:
         super().__init__(f"there is no import {import_id} (see `privfin imports` for the list)")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import navigation, resources, state
+from components.bug_notice import run_guarded
 from components.formatting import md
 from components.sidebar import render_sidebar
 
@@ -25,7 +26,7 @@ def run() -> None:
     for message in st.session_state[state.TOASTS]:
         st.toast(message)
     st.session_state[state.TOASTS] = []
-    page.run()
+    run_guarded(page.run, where=f"the {page.title} page")
 
 
 run()

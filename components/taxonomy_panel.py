@@ -45,7 +45,6 @@ def _on_add() -> None:
         _say("error", f"Not added: {md(error)}")
         return
     save_taxonomy(store, taxonomy)
-    resources.changed()
     session[state.TAXONOMY_NEW_NAME] = ""
     session[state.TAXONOMY_NEW_DESCRIPTION] = ""
     _say(
@@ -68,7 +67,6 @@ def _on_rename() -> None:
     except ValueError as error:
         _say("error", f"Not renamed: {md(error)}")
         return
-    resources.changed()
     session[state.TAXONOMY_RENAME_TO] = ""
     _say(
         "success",
@@ -88,7 +86,6 @@ def _on_remove() -> None:
     except ValueError as error:
         _say("error", f"Not removed: {md(error)}")
         return
-    resources.changed()
     session[state.TAXONOMY_REMOVE_CONFIRM] = False
     _say(
         "success",

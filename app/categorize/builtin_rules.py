@@ -174,12 +174,6 @@ def builtin_category(
     return _categorize(description, merchant_key, direction, bank_category, payee or None)
 
 
-def rule_count() -> int:
-    """Number of built-in rules (issuer lines, brands with a category, merchant entries, fallbacks)."""
-    catalog = load_catalog()
-    return len(catalog.issuer) + len(catalog.merchant_tier) + len(catalog.fallback)
-
-
 def merchant_pattern_count() -> int:
     """Number of merchant alternatives across brands and merchant kinds."""
     return sum(len(top_level_alternatives(rule.source)) for rule in load_catalog().merchant_tier)

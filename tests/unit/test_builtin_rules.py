@@ -1,4 +1,4 @@
-"""Built-in rules: issuer lines, well-known merchants (taxonomy.md A.2 splits), look-alike
+"""Built-in rules: issuer lines, well-known merchants (docs/taxonomy.md A.2 splits), look-alike
 traps, refunds, and the file's own category column."""
 
 from __future__ import annotations

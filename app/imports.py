@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from app import periods
 from app.errors import UserFacingError
 from app.models import CategorySource
-from app.store import Store
+from app.store import Store, bump_structure
 from app.transfer_ledger import refresh_in, unpair_orphans
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
@@ -265,6 +265,7 @@ def _remove(conn: sqlite3.Connection, import_id: int) -> RemovalOutcome:
     )
     conn.execute("DROP TABLE heirs")
     conn.execute("DELETE FROM transactions WHERE import_id = :iid", params)
+    bump_structure(conn)
     conn.execute("DELETE FROM import_duplicates WHERE import_id = :iid", params)
     conn.execute("DELETE FROM imports WHERE id = :iid", params)
     outcome = RemovalOutcome(

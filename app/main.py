@@ -1,7 +1,7 @@
 """Streamlit entry point: page config, session state, the shared sidebar, navigation.
 
 The pages themselves live in `components/app_pages/`; this file is only the frame
-around them (docs/streamlit.md, "Rules we adopt" 3 and 4).
+around them (docs/streamlit.md rules 3 and 4, under "Rules we adopt").
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from app import charts, insights
-from app.cell_text import FORMULA_TRIGGERS
+from app.cell_text import FORMULA_TRIGGERS as FORMULA_TRIGGERS  # part of this module's API
 from app.cell_text import neutralize_formula as neutralize_formula  # part of this module's API
 from app.errors import UserFacingError
 from app.models import UNCATEGORIZED
@@ -126,9 +126,7 @@ def _optional(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def _safe_text(column: pd.Series) -> list[str]:
     """A text column with every cell a spreadsheet would evaluate prefixed by `'`."""
-    text = column.astype(object).fillna("").astype(str)
-    risky = text.str.startswith(FORMULA_TRIGGERS).to_numpy(dtype=bool)
-    return text.where(~risky, "'" + text).tolist()
+    return [neutralize_formula(text) for text in column.astype(object).fillna("").astype(str).tolist()]
 
 
 def _confidence_text(column: pd.Series) -> list[str]:

@@ -13,7 +13,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -401,7 +401,6 @@ class TransactionFilter:
     date_to: dt.date | None = None
     search: str = ""
     ids: Sequence[str] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def filter_clauses(flt: TransactionFilter) -> tuple[list[str], list[Any]]:
@@ -608,6 +607,22 @@ def _sql_literal(value: Any) -> str | None:
     return None
 
 
+_STRUCTURE_KEY = "structure_revision"
+
+
+def bump_structure(conn: sqlite3.Connection) -> None:
+    """Record, inside the writer's transaction, that rows came or went or an account changed its name.
+
+    Kept in `meta` so a cache of what depends only on that (the ledger summary, a pinned Review
+    list) can key on `Store.structure_revision` instead of on every category edit.
+    """
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, '1') "
+        "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+        (_STRUCTURE_KEY,),
+    )
+
+
 def _bulk_insert(conn: sqlite3.Connection, values: list[Sequence[Any]], keep: list[int] | None) -> None:
     """INSERT the rows of `values` (the `_INSERT_COLUMNS`, column-wise), only those in `keep` if given.
 
@@ -783,6 +798,10 @@ class Store:
         with self.connect() as conn:
             return str(conn.execute("SELECT value FROM store_revision").fetchone()[0])
 
+    def structure_revision(self) -> str:
+        """Moves when transactions are added or removed or an account is renamed, from any process."""
+        return self.get_meta(_STRUCTURE_KEY) or "0"
+
     # -- imports --------------------------------------------------------------------
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
@@ -853,6 +872,8 @@ class Store:
                     conn.execute(sql)
             inserted = conn.total_changes - before
             conn.execute("UPDATE imports SET rows_imported = ? WHERE id = ?", (inserted, import_id))
+            if inserted:
+                bump_structure(conn)
             if duplicates:  # the overlap this file holds: its rows survive removing the first import
                 conn.executemany(
                     "INSERT OR IGNORE INTO import_duplicates (import_id, transaction_id, source_row) "
@@ -1440,10 +1461,11 @@ class Store:
     def delete_everything(self) -> None:
         """'Delete all my data': the database file and its WAL side files.
 
-        The new, empty database carries the revision on from the old one (never back to zero), so
-        a cache keyed by the revision in any session cannot mistake the empty store for an old one.
+        The new, empty database carries both revisions on from the old one (never back to zero), so
+        a cache keyed by either in any session cannot mistake the empty store for an old one.
         """
         last_revision = int(self.revision())
+        last_structure = int(self.structure_revision())
         self._keeper.close()
         for suffix in ("", *_SIDE_FILES):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
@@ -1451,3 +1473,6 @@ class Store:
         self._keeper = self._open_keeper()
         with self.connect() as conn:
             conn.execute("UPDATE store_revision SET value = ?", (last_revision + 1,))
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)", (_STRUCTURE_KEY, str(last_structure + 1))
+            )

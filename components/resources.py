@@ -7,9 +7,7 @@ store's revision plus the filter, so any write invalidates them.
 
 from __future__ import annotations
 
-import itertools
 import os
-import threading
 from pathlib import Path
 
 import pandas as pd
@@ -56,11 +54,6 @@ def forget_settings() -> None:
     _settings_for.clear()
 
 
-def forget_store() -> None:
-    """Call after deleting everything: the next access recreates an empty database."""
-    _store_for.clear()
-
-
 FilterKey = tuple[
     tuple[str, ...], tuple[str, ...], tuple[str, ...], str | None, str | None, str, tuple[str, ...]
 ]
@@ -79,40 +72,19 @@ def filter_key(flt: TransactionFilter) -> FilterKey:
     )
 
 
-# Every write the dashboard makes bumps this counter, and `changed(structure=True)` marks the
-# writes the ledger summary depends on (imports, deleting everything).
-_writes = itertools.count(1)
-_write_lock = threading.Lock()
-_last_write = 0
-_last_structural_write = 0
-
-
-def changed(*, structure: bool = False) -> None:
-    """Call after the dashboard writes to the store: cached frames are stale from now on.
-
-    `structure=True` for writes that add or remove transactions or accounts (imports, deleting
-    everything), which the ledger summary depends on; category edits are not structural.
-    """
-    global _last_write, _last_structural_write
-    with _write_lock:
-        _last_write = next(_writes)
-        if structure:
-            _last_structural_write = _last_write
-
-
 def structure_version() -> str:
-    """Moves when transactions are added or removed (here, from the CLI, or by deleting)."""
-    return f"{store().count_transactions()}|{_last_structural_write}"
+    """Moves when transactions are added or removed or an account is renamed (here, from the CLI,
+    or by deleting everything): what the ledger summary and a pinned Review list depend on."""
+    return store().structure_revision()
 
 
 def data_version() -> str:
     """A cache key that moves with every change to the ledger, from any session, the job or the CLI.
 
-    The store's revision moves with every committed write; the dashboard's own write
-    counter is kept beside it because deleting everything recreates the database, which
-    starts the revision again from zero.
+    The store's revision moves with every committed write and carries on across "Delete all my
+    data", so no write needs announcing here.
     """
-    return f"{store().revision()}|{_last_write}"
+    return store().revision()
 
 
 @st.cache_data(max_entries=24, show_spinner=False)

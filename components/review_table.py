@@ -253,7 +253,6 @@ def save_edits() -> None:
             saved.extend(ids)
         except decisions.DecisionError as error:
             problems.append(str(error))
-    resources.changed()
     bump_editor()
     st.session_state[state.REVIEW_FOLLOWUP] = None
     if saved and len(by_category) == 1:
@@ -298,7 +297,6 @@ def offer_merchant_followup(transaction_id: str, category: str) -> None:
 
 def mark_reviewed(ids: Sequence[str]) -> None:
     outcome = decisions.accept_categorized(resources.store(), list(ids))
-    resources.changed()
     bump_editor()
     refresh_queue()
     left = (

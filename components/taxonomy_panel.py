@@ -50,7 +50,6 @@ def _on_add() -> None:
         _say("error", md(bug_message(error, "Settings: add a category")))
         return
     save_taxonomy(store, taxonomy)
-    resources.changed()
     session[state.TAXONOMY_NEW_NAME] = ""
     session[state.TAXONOMY_NEW_DESCRIPTION] = ""
     _say(
@@ -76,7 +75,6 @@ def _on_rename() -> None:
     except Exception as error:
         _say("error", md(bug_message(error, "Settings: rename a category")))
         return
-    resources.changed()
     session[state.TAXONOMY_RENAME_TO] = ""
     _say(
         "success",
@@ -99,7 +97,6 @@ def _on_remove() -> None:
     except Exception as error:
         _say("error", md(bug_message(error, "Settings: remove a category")))
         return
-    resources.changed()
     session[state.TAXONOMY_REMOVE_CONFIRM] = False
     _say(
         "success",

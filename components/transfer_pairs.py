@@ -22,7 +22,6 @@ def pair_line(pair: TransferPair) -> str:
 
 def _on_unpair(transaction_id: str) -> None:
     other = unpair(resources.store(), transaction_id)
-    resources.changed()
     if other is not None:
         st.session_state[state.REVIEW_MESSAGE] = (
             "Unpaired: both rows keep their categories and count again as spending or income. "

@@ -198,7 +198,7 @@ for _category, _answers in _SYNONYM_TABLE.items():
         _SYNONYMS_COMPACT[_compact(_normalize(_answer))] = _category
 
 # Plaid personal-finance categories: the primary's default, and the detailed values whose
-# default differs from their primary's (taxonomy.md B.5).
+# default differs from their primary's (docs/taxonomy.md B.5).
 _PLAID_PRIMARY = {
     "INCOME": INCOME,
     "TRANSFER_IN": TRANSFERS,

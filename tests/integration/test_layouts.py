@@ -425,3 +425,16 @@ def test_matching_accepts_the_posted_date_and_counts_repeated_rows() -> None:
     twice = [_row("2024-01-02", "-2.90"), _row("2024-01-02", "-2.90")]
     assert _pairs(twice, twice[:1], True)[1] == twice[1:]
     assert len(_pairs(twice, twice, False)[0]) == 2
+
+
+def test_no_file_says_the_same_thing_as_a_note_and_as_a_doubt() -> None:
+    """The preview and `privfin import` show notes and doubts one after the other: a note a
+    doubt restates ("the file has no header row") would be read twice."""
+    repeated = {
+        relative: [
+            note for note in statement.notes if any(r.startswith(note) for r in statement.uncertain_reasons)
+        ]
+        for relative in ENTRIES
+        if (statement := read(relative).statement) is not None
+    }
+    assert {relative: notes for relative, notes in repeated.items() if notes} == {}

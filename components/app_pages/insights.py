@@ -106,7 +106,7 @@ def _figure(
     kinds: dict[str, str],
     order: tuple[str, ...],
 ) -> go.Figure:
-    frame = resources.transactions(filters.current)
+    frame = resources.insights_transactions(filters.current)
     if name == "by_category":
         return charts.spending_by_category(
             frame, currency=currency, include_transfers=include_transfers, kinds=kinds, order=order
@@ -120,7 +120,7 @@ def _figure(
             frame, currency=currency, include_transfers=include_transfers, kinds=kinds, order=order
         )
     if name == "cumulative":
-        before = resources.transactions(filters.previous) if filters.previous else None
+        before = resources.insights_transactions(filters.previous) if filters.previous else None
         return charts.cumulative_spending(
             frame,
             before,
@@ -253,7 +253,7 @@ def render_converted_total(head: insights.Headline, frame: pd.DataFrame) -> None
 
 def render() -> None:
     st.title("Insights")
-    ledger = render_filtered_ledger("chart")
+    ledger = render_filtered_ledger("chart", resources.insights_transactions)
     if ledger is None:
         return
     view, filters, frame, previous = ledger.view, ledger.filters, ledger.frame, ledger.previous

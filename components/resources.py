@@ -151,7 +151,7 @@ class LedgerSummary:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _summary(db_path: str, version: str) -> LedgerSummary:
     current = _store_for(db_path)
-    frame = transactions()  # shares the (cached) load of the whole ledger with the pages
+    frame = insights_transactions()  # the narrow read: only the count and the dates are used here
     if frame.empty:
         return LedgerSummary(0, (), None, ())
     dates = frame["date"]

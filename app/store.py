@@ -670,6 +670,40 @@ def filter_where(flt: TransactionFilter) -> tuple[str, list[Any]]:
     return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
+_TRANSACTION_COLUMNS = (
+    "id, account, date, posted_date, description, amount_minor, currency, bank_category, "
+    "source_sha256, source_row, original_amount_minor, original_currency, payee"
+)
+_REVISABLE_SOURCES = (
+    CategorySource.BUILTIN.value,
+    CategorySource.CACHE.value,
+    CategorySource.HISTORY.value,
+    CategorySource.LEARNED.value,
+)
+_PENDING = (
+    "(category IS NULL OR category_source IS NULL "
+    f"OR (category_source IN ({','.join('?' * len(_REVISABLE_SOURCES))}) AND reviewed = 0))"
+)
+
+
+def _transaction(r: Sequence[Any]) -> Transaction:
+    """A row selected as `_TRANSACTION_COLUMNS`."""
+    return Transaction(
+        id=r[0],
+        account=r[1],
+        date=dt.date.fromisoformat(r[2]),
+        posted_date=dt.date.fromisoformat(r[3]) if r[3] else None,
+        description=r[4],
+        payee=r[12],
+        amount=money.from_minor(r[5], r[6]),
+        currency=r[6],
+        bank_category=r[7],
+        source=RowSource(file_sha256=r[8], row=r[9]),
+        original_amount=money.from_minor(r[10], r[11]) if r[10] is not None and r[11] else None,
+        original_currency=r[11],
+    )
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -849,10 +883,7 @@ class Store:
 
     def get_transactions(self, ids: Sequence[str] | None = None) -> list[Transaction]:
         """Canonical transactions, in date order (all of them when `ids` is None)."""
-        query = (
-            "SELECT id, account, date, posted_date, description, amount_minor, currency, bank_category, "
-            "source_sha256, source_row, original_amount_minor, original_currency, payee FROM transactions"
-        )
+        query = f"SELECT {_TRANSACTION_COLUMNS} FROM transactions"
         with self.connect() as conn:
             if ids is None:
                 rows = conn.execute(query + " ORDER BY date, source_sha256, source_row").fetchall()
@@ -863,23 +894,7 @@ class Store:
                     rows.extend(conn.execute(f"{query} WHERE id IN ({marks})", chunk).fetchall())
                 order = {tid: n for n, tid in enumerate(ids)}
                 rows.sort(key=lambda r: order.get(r[0], 0))
-        return [
-            Transaction(
-                id=r[0],
-                account=r[1],
-                date=dt.date.fromisoformat(r[2]),
-                posted_date=dt.date.fromisoformat(r[3]) if r[3] else None,
-                description=r[4],
-                payee=r[12],
-                amount=money.from_minor(r[5], r[6]),
-                currency=r[6],
-                bank_category=r[7],
-                source=RowSource(file_sha256=r[8], row=r[9]),
-                original_amount=money.from_minor(r[10], r[11]) if r[10] is not None and r[11] else None,
-                original_currency=r[11],
-            )
-            for r in rows
-        ]
+        return [_transaction(r) for r in rows]
 
     def transactions_frame(self, flt: TransactionFilter | None = None) -> pd.DataFrame:
         """All columns of the transactions table as a DataFrame indexed by id, newest first.
@@ -1129,26 +1144,16 @@ class Store:
                 (_now(), merchant_key, CategorySource.RULE.value),
             ).rowcount
 
-    def pending_categorization(self) -> list[tuple[str, str, str | None, str]]:
-        """(id, description, merchant_key, amount) of rows the cascade may still decide: no
+    def pending_transactions(self) -> list[tuple[Transaction, str | None]]:
+        """The rows the cascade may still decide, with their merchant keys, in date order: no
         category, or one from a local step (built-in, cache, history, learned) the user has
-        not confirmed. A row the user marked reviewed keeps its category. The amount is plain
-        decimal text."""
-        revisable = (
-            CategorySource.BUILTIN.value,
-            CategorySource.CACHE.value,
-            CategorySource.HISTORY.value,
-            CategorySource.LEARNED.value,
-        )
+        not confirmed. A row the user marked reviewed keeps its category."""
         with self.connect() as conn:
             rows = conn.execute(
-                "SELECT id, description, merchant_key, amount_minor, currency FROM transactions "
-                "WHERE category IS NULL OR category_source IS NULL "
-                f"OR (category_source IN ({','.join('?' * len(revisable))}) AND reviewed = 0) "
-                "ORDER BY date",
-                revisable,
+                f"SELECT {_TRANSACTION_COLUMNS}, merchant_key FROM transactions WHERE {_PENDING} ORDER BY date",
+                _REVISABLE_SOURCES,
             ).fetchall()
-        return [(r[0], r[1], r[2], money.plain(money.from_minor(r[3], r[4]))) for r in rows]
+        return [(_transaction(r), r[13]) for r in rows]
 
     def labeled_rows(self) -> list[LabeledRow]:
         """Every category the user set or confirmed: set by hand, by a rule, or marked reviewed."""

@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from app.categorize.pipeline import RECENT_CORRECTIONS, MerchantGroup
-from app.categorize.prompt import PromptItem
+from app.categorize.model_step import RECENT_CORRECTIONS
+from app.categorize.sent_text import preview_item
 from app.jobs import job_for
 from app.store import TransactionFilter
 from components import resources, state
@@ -70,13 +70,7 @@ def redaction_preview(limit: int = PREVIEW_ROWS) -> pd.DataFrame:
     settings = resources.settings()
     rows = []
     for transaction in store.get_transactions(list(sample["id"])):
-        group = MerchantGroup(merchant_key="", direction=transaction.direction, transactions=[transaction])
-        item = PromptItem(
-            id="1",
-            text=group.prompt_text(),
-            direction=transaction.direction,
-            amount=group.typical_amount() if settings.send_amounts else None,
-        )
+        item = preview_item(transaction, settings)
         rows.append(
             {
                 "on your statement": transaction.description,

@@ -248,22 +248,50 @@ def _trie(branches: list[tuple[str, str]]) -> str:
 class MerchantIndex:
     """The merchant at the leftmost position of a text where any entry matches.
 
-    A prefix trie of all literal alternatives finds that position in one scan; an ordered
-    alternation of the entries then picks the first entry, in catalog order, matching there.
+    A prefix trie of all literal alternatives finds that position in one scan; then only the
+    entries that can match there, those with an alternative whose literal head starts with
+    the text's next two characters (or whose head is shorter), are tried in catalog order,
+    and the first matching names the merchant. Each entry is compiled on its first try: one
+    ordered alternation of all of them cost as much to compile as the trie (~45 ms of every
+    run), while a statement touches a few dozen.
     """
 
     def __init__(self, rules: tuple[CatalogRule, ...]) -> None:
         self.rules = rules
-        branches = [_literal_head(alt) for rule in rules for alt in top_level_alternatives(rule.source)]
+        branches: list[tuple[str, str]] = []
+        by_start: dict[str, set[int]] = {}
+        short: set[int] = set()  # an alternative with a head under two characters
+        for index, rule in enumerate(rules):
+            heads = [_literal_head(alt) for alt in top_level_alternatives(rule.source)]
+            branches.extend(heads)
+            for head, _tail in heads:
+                if len(head) >= 2:
+                    by_start.setdefault(head[:2], set()).add(index)
+                else:
+                    short.add(index)
         self._finder = re.compile(f"{_LEFT}(?:{_trie(branches)}){_RIGHT}")
-        self._picker = _named_alternation(rules, "(?:{})" + _RIGHT)
+        if self._finder.groups:
+            raise CatalogError(f"{CATALOG_PATH.name}: patterns must use (?:...) groups, not capturing ones")
+        self._by_start = {start: tuple(sorted(found | short)) for start, found in by_start.items()}
+        self._short = tuple(sorted(short))
+        self._entry_patterns: dict[int, re.Pattern[str]] = {}
+
+    def _entry(self, index: int) -> re.Pattern[str]:
+        pattern = self._entry_patterns.get(index)
+        if pattern is None:
+            pattern = re.compile(f"(?:{self.rules[index].source}){_RIGHT}")
+            self._entry_patterns[index] = pattern
+        return pattern
 
     def lookup(self, text: str) -> CatalogRule | None:
         found = self._finder.search(text)
         if found is None:
             return None
-        # Never None in practice: the finder is the union of the entries.
-        return _picked(self._picker.match(text, found.start()), self.rules)
+        start = found.start()
+        for index in self._by_start.get(text[start : start + 2], self._short):
+            if self._entry(index).match(text, start):
+                return self.rules[index]
+        return None  # not reached: the finder is the union of the entries
 
 
 # Each tier is compiled on its first use, once per process: keying needs only the brands,

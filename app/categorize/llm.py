@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from app.categorize.exchange_bounds import ReplyRefused, bounded
-from app.categorize.redact import redact_messages
 from app.lazy_import import LazyModule
 
 if TYPE_CHECKING:
@@ -475,6 +474,10 @@ class EndpointClient:
         The messages pass the redaction gate here too, whatever built them, so no request
         can carry text that skipped it; the audit log records this body.
         """
+        # Imported here, by the one method every request passes: a run that sends nothing
+        # (offline, no endpoint) never loads the gate's name lists.
+        from app.categorize.redact import redact_messages
+
         body: dict[str, Any] = {
             "model": self.request_model,
             "messages": redact_messages(messages),

@@ -32,10 +32,6 @@ from app.categorize.redact import (
 from app.categorize.taxonomy import LABELING_RULES, Taxonomy
 from app.models import Direction
 
-PROMPT_VERSION = "p3"
-"""Part of every cache key: bump it whenever the prompt changes what a model would answer."""
-
-
 MAX_ITEM_TEXT_CHARS = 64
 """Merchant text is cut here: enough to name a merchant, too short to carry a long payload."""
 

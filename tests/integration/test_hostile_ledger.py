@@ -16,7 +16,9 @@ import unicodedata
 from pathlib import Path
 
 from app.categorize import decisions
-from app.categorize.pipeline import KEPT_ON_THIS_MACHINE, RECENT_CORRECTIONS, categorize_pending
+from app.categorize.model_step import RECENT_CORRECTIONS
+from app.categorize.pipeline import categorize_pending
+from app.categorize.sent_text import KEPT_ON_THIS_MACHINE
 from app.categorize.taxonomy import DEFAULT_TAXONOMY, save_taxonomy
 from app.importer import import_files
 from app.settings import Settings
@@ -279,7 +281,7 @@ def test_a_row_that_may_be_only_a_persons_name_is_never_sent(settings: Settings,
     frame = store.transactions_frame()
     held = frame[frame["description"].isin(BARE_NAMES)]
     assert len(held) == len(BARE_NAMES) and held["category"].isna().all()
-    assert store.pending_categorization()  # still there for the next run, or the user
+    assert store.pending_transactions()  # still there for the next run, or the user
 
 
 def test_the_largest_storable_amount_is_sent_rounded_when_amounts_are_on(

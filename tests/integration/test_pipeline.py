@@ -9,8 +9,9 @@ import threading
 from typing import Any
 
 from app.categorize import decisions
+from app.categorize.batching import planned_batch_sizes
 from app.categorize.merchant import merchant_key, merchant_name
-from app.categorize.pipeline import NAMES_NO_MERCHANT, Progress, categorize_pending, planned_batch_sizes
+from app.categorize.pipeline import NAMES_NO_MERCHANT, Progress, categorize_pending
 from app.models import CategorySource
 from app.settings import Settings
 from app.store import Store

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -11,12 +12,14 @@ import pytest
 from app.categorize.catalog import (
     CATALOG_PATH,
     CatalogError,
+    CatalogRule,
     MerchantIndex,
     OrderedRules,
     load_catalog,
     parse_catalog,
+    top_level_alternatives,
 )
-from app.categorize.merchant import display_name, merchant_key, merchant_name
+from app.categorize.merchant import display_name, merchant_key, merchant_name, normalize_description
 from tests.conftest import REPO_ROOT
 
 
@@ -104,3 +107,39 @@ def test_a_capturing_group_is_refused_when_compiled() -> None:
         MerchantIndex(catalog.merchant_tier)
     with pytest.raises(CatalogError, match="capturing"):
         OrderedRules(catalog.merchants)
+
+
+def _reference_lookup(compiled: list[tuple[CatalogRule, re.Pattern[str]]], text: str) -> CatalogRule | None:
+    """The merchant index's meaning, the slow way: the leftmost position where any entry
+    matches, then the first entry in catalog order matching there."""
+    starts = [
+        (found.start(), n) for n, (_rule, pattern) in enumerate(compiled) if (found := pattern.search(text))
+    ]
+    return compiled[min(starts)[1]][0] if starts else None
+
+
+def _texts_seen_in_statements() -> list[str]:
+    """Every cell of the repository's statements and fixtures, plus each catalog head alone,
+    inside a line, and cut short: the cases the index's shortcuts must not change."""
+    texts: set[str] = set()
+    for path in [
+        *(REPO_ROOT / "sample_data").glob("*.csv"),
+        *(REPO_ROOT / "tests" / "fixtures").rglob("*.csv"),
+    ]:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            texts.update(normalize_description(cell) for cell in line.replace(";", ",").split(","))
+    for rule in load_catalog().merchant_tier:
+        for alternative in top_level_alternatives(rule.source):
+            head = "".join(ch for ch in alternative if ch.isalnum() or ch == " ")[:12]
+            texts.update({head, f"POS {head} 123", f"{head}X", head[:2]})
+    return sorted(t for t in texts if t)
+
+
+def test_the_merchant_index_finds_what_trying_every_entry_everywhere_finds() -> None:
+    rules = load_catalog().merchant_tier
+    index = MerchantIndex(rules)
+    texts = _texts_seen_in_statements()
+    assert len(texts) > 2_000
+    compiled = [(rule, re.compile(f"(?<![A-Z0-9])(?:{rule.source})(?![A-Z0-9])")) for rule in rules]
+    wrong = [t for t in texts if index.lookup(t) != _reference_lookup(compiled, t)]
+    assert wrong == []

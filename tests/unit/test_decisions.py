@@ -136,7 +136,7 @@ def test_removing_a_rule_releases_its_rows_to_the_cascade(store: Store) -> None:
     after = state(store)
     assert after[ids[0]] == ("Groceries", "user")  # hand-set rows stay
     assert after[ids[1]] == ("Dining", None)  # category kept until the next run decides again
-    pending = {row[0] for row in store.pending_categorization()}
+    pending = {t.id for t, _key in store.pending_transactions()}
     assert {ids[1], ids[2]} <= pending and ids[0] not in pending
     with pytest.raises(decisions.DecisionError):
         decisions.remove_rule(store, rule.id)

@@ -684,6 +684,13 @@ TRANSACTION_COLUMNS = (
 )
 
 
+def filter_where(flt: TransactionFilter) -> tuple[str, list[Any]]:
+    """The SQL WHERE clause (empty, or starting with a space) and its parameters that select
+    the rows of `flt`, for every query over the transactions table."""
+    clauses, params = filter_clauses(flt)
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
 _TRANSACTION_COLUMNS = (
     "id, account, date, posted_date, description, amount_minor, currency, bank_category, "
     "source_sha256, source_row, original_amount_minor, original_currency, payee"
@@ -926,8 +933,7 @@ class Store:
         """
         import pandas as pd  # here, not at module level: `privfin import` never needs it
 
-        clauses, params = filter_clauses(flt or TransactionFilter())
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = filter_where(flt or TransactionFilter())
         # Sorted here rather than in SQL: walking the date index costs SQLite a random page
         # read per row, ~0.3 s of the ~1 s a 100k-row read takes.
         # As text: a nullable INTEGER column would come back as float64, which rounds past 2**53.

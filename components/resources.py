@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from app.datadir import DataDirError
+from app.insights_queries import insights_frame
 from app.ledger_summary import LedgerSummary
 from app.ledger_summary import ledger_summary as summarize_ledger
 from app.settings import Settings, SettingsError, load_settings
@@ -96,6 +97,18 @@ def transactions(flt: TransactionFilter | None = None) -> pd.DataFrame:
     """Transactions matching `flt`, newest first, indexed by id (cached until the ledger changes)."""
     flt = flt or TransactionFilter()
     return _frame(str(store().path), data_version(), filter_key(flt), flt)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def _insights_frame(db_path: str, version: str, key: FilterKey, _flt: TransactionFilter) -> pd.DataFrame:
+    return insights_frame(_store_for(db_path), _flt)
+
+
+def insights_transactions(flt: TransactionFilter | None = None) -> pd.DataFrame:
+    """The narrow frame Insights reads (`app.insights_queries`): the rows `transactions(flt)`
+    gives, only the columns Insights uses, no per-row Decimals (cached until the ledger changes)."""
+    flt = flt or TransactionFilter()
+    return _insights_frame(str(store().path), data_version(), filter_key(flt), flt)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

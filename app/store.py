@@ -65,6 +65,16 @@ _TRANSACTION_INDEXES = (
 )
 _MIGRATION_BATCH = 5000
 
+CONFIRMED_WHERE = (
+    "(reviewed = 1 OR category_source IN ("
+    + ", ".join(f"'{s.value}'" for s in sorted(USER_SOURCES, key=lambda s: s.value))
+    + "))"
+)
+"""Rows the user set or confirmed (by hand, a rule, marked reviewed). The partial index
+`ix_transactions_confirmed` has exactly this WHERE, and SQLite uses a partial index only for a
+query that repeats its condition, so every query for confirmed rows spells it with this text:
+it then reads a handful of index entries instead of every row (~110 ms at 100k rows)."""
+
 
 def _converted_row(row: dict[str, Any]) -> tuple[int, int | None]:
     """(amount_minor, original_amount_minor) of a v8 row, exactly, or AmountNotStorable."""
@@ -256,6 +266,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         unpaired_at TEXT NOT NULL,
         PRIMARY KEY (first_id, second_id)
     ) WITHOUT ROWID;
+    """,
+    # v12: small partial indexes for what every Review view asks: the rows the user confirmed
+    # (the review rule's merchant pairs) and the matched transfers, newest first; without them
+    # each was a walk over every row (~110 and ~125 ms at 100k rows)
+    f"""
+    CREATE INDEX ix_transactions_confirmed ON transactions(merchant_key, category) WHERE {CONFIRMED_WHERE};
+    CREATE INDEX ix_transactions_paired ON transactions(date) WHERE transfer_pair IS NOT NULL;
     """,
 )
 
@@ -1200,9 +1217,7 @@ class Store:
                 (str(r[0]), str(r[1]))
                 for r in conn.execute(
                     "SELECT DISTINCT merchant_key, category FROM transactions "
-                    "WHERE category IS NOT NULL AND merchant_key IS NOT NULL "
-                    "AND (reviewed = 1 OR category_source IN (?, ?))",
-                    (CategorySource.USER.value, CategorySource.RULE.value),
+                    f"WHERE category IS NOT NULL AND merchant_key IS NOT NULL AND {CONFIRMED_WHERE}"
                 )
             }
 

@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -121,44 +122,57 @@ def provenance(rows: pd.DataFrame) -> list[str]:
     return shown
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _queue(
-    db_path: str, revision: str, structure: str, job: str, query_key: tuple[object, ...], _query: ReviewQuery
-) -> tuple[str, ...]:
-    return tuple(review_queue.queue_ids(resources.store(), _query.selection()))
-
-
-def _pinned_revision(query: ReviewQuery) -> str:
-    """The store revision this session's list belongs to: taken afresh for a new session, new
-    filters or a refresh, and kept otherwise, so a just-corrected row stays in place."""
-    wanted = repr(query.key())
-    pinned = str(st.session_state.get(state.REVIEW_QUEUE_REVISION) or "")
-    if not pinned or st.session_state.get(state.REVIEW_QUEUE_FOR) != wanted:
-        pinned = resources.store().revision()
-        st.session_state[state.REVIEW_QUEUE_REVISION] = pinned
-        st.session_state[state.REVIEW_QUEUE_FOR] = wanted
-    return pinned
-
-
-def queue_ids(query: ReviewQuery) -> tuple[str, ...]:
-    """The ids the grid pages through, in order.
-
-    The list is kept while the user works through it: a row just corrected stays where it is
-    (showing its new category) instead of jumping away. It is rebuilt when the filters change,
-    rows are imported or deleted, a categorization run ends, or the user marks rows reviewed,
-    applies a fix to a merchant, changes a rule or asks for a refresh. Its cache key is the
-    store's revision, shared by every session: another tab, or this one reloaded, takes the
-    current revision and so never shows a row corrected elsewhere as still waiting.
-    """
+def _pin(query: ReviewQuery) -> int:
+    """Take this session's list afresh for a new session, new filters, a refresh, rows imported
+    or removed, or a categorization run that started or ended; keep it otherwise, so a row just
+    corrected stays where it is (showing its new category) instead of jumping away. Taking it is
+    one SQL count; pages are read as they are shown. Returns the list's row count."""
     snap = job_for(resources.settings().data_dir).snapshot()
-    return _queue(
-        str(resources.store().path),
-        _pinned_revision(query),
-        resources.structure_version(),
-        f"{snap.run_id}:{snap.state}",
-        query.key(),
-        query,
+    wanted = repr((query.key(), resources.structure_version(), f"{snap.run_id}:{snap.state}"))
+    session = st.session_state
+    if not session.get(state.REVIEW_QUEUE_REVISION) or session.get(state.REVIEW_QUEUE_FOR) != wanted:
+        store = resources.store()
+        session[state.REVIEW_QUEUE_REVISION] = store.revision()
+        session[state.REVIEW_QUEUE_FOR] = wanted
+        session[state.REVIEW_QUEUE_COUNT] = review_queue.queue_count(store, query.selection())
+        session[state.REVIEW_QUEUE_PAGES] = {}
+    return int(session[state.REVIEW_QUEUE_COUNT])
+
+
+def queue_count(query: ReviewQuery) -> int:
+    """How many rows this session's list holds (as it was taken: see `_pin`)."""
+    return _pin(query)
+
+
+def queue_page(query: ReviewQuery, page: int) -> list[str]:
+    """The ids on `page` (from 1) of this session's list, in order.
+
+    A page shown before is shown again as it was. A new page continues from the last row of the
+    nearest earlier page shown (as it stood then), so rows that left the list or moved since
+    never make the next page skip a row, and no row appears on two pages. Another tab, or this
+    one reloaded, takes a fresh list, so a row corrected elsewhere never shows as still waiting.
+    """
+    _pin(query)
+    pages: dict[str, dict[str, Any]] = dict(st.session_state.get(state.REVIEW_QUEUE_PAGES) or {})
+    shown = pages.get(str(page))
+    if shown is not None:
+        return [str(i) for i in shown["ids"]]
+    earlier = [int(p) for p, held in pages.items() if int(p) < page and held.get("last")]
+    after: review_queue.QueuePlace | None = None
+    offset = (page - 1) * PAGE_SIZE
+    if earlier:
+        nearest = max(earlier)
+        rank, date, last_id = pages[str(nearest)]["last"]
+        after = review_queue.QueuePlace(str(last_id), int(rank), str(date))
+        offset = (page - nearest - 1) * PAGE_SIZE
+    skip = [str(i) for held in pages.values() for i in held["ids"]]
+    places = review_queue.queue_page(
+        resources.store(), query.selection(), limit=PAGE_SIZE, offset=offset, after=after, skip=skip
     )
+    last = [places[-1].rank, places[-1].date, places[-1].id] if places else None
+    pages[str(page)] = {"ids": [p.id for p in places], "last": last}
+    st.session_state[state.REVIEW_QUEUE_PAGES] = pages
+    return [p.id for p in places]
 
 
 def refresh_queue() -> None:
@@ -314,7 +328,8 @@ def _on_mark_page() -> None:
 
 
 def _on_mark_all() -> None:
-    mark_reviewed(queue_ids(ReviewQuery.from_session()))
+    # Every row the filters list now, on all pages (read in full only on this click).
+    mark_reviewed(review_queue.queue_ids(resources.store(), ReviewQuery.from_session().selection()))
 
 
 def _amount_format(shown: pd.DataFrame) -> str:
@@ -326,10 +341,10 @@ def _amount_format(shown: pd.DataFrame) -> str:
     return f"%.{decimals}f"
 
 
-def render_table(ids: Sequence[str], category_options: Sequence[str], page: int) -> None:
-    """One page of the grid, plus the bulk "mark reviewed" buttons."""
-    start = (page - 1) * PAGE_SIZE
-    shown = page_rows(ids[start : start + PAGE_SIZE])
+def render_table(ids: Sequence[str], listed: int, category_options: Sequence[str]) -> None:
+    """One page of the grid (`ids`, of the `listed` rows the filters list), plus the bulk
+    "mark reviewed" buttons."""
+    shown = page_rows(ids)
     st.session_state[state.REVIEW_PAGE_IDS] = [str(i) for i in shown.index]
     st.data_editor(
         editor_frame(shown),
@@ -387,7 +402,7 @@ def render_table(ids: Sequence[str], category_options: Sequence[str], page: int)
         },
     )
     left, right = st.columns(2)
-    if len(shown) < len(ids):  # one page: "accept all shown" says it all
+    if len(shown) < listed:  # one page: "accept all shown" says it all
         left.button(
             f"Mark these {len(shown):,} as reviewed",
             key=state.REVIEW_MARK_BUTTON,
@@ -396,10 +411,10 @@ def render_table(ids: Sequence[str], category_options: Sequence[str], page: int)
             help="Accept the categories shown on this page as they are.",
         )
     right.button(
-        f"Accept all {len(ids):,} shown",
+        f"Accept all {listed:,} shown",
         key=state.REVIEW_MARK_ALL_BUTTON,
         on_click=_on_mark_all,
-        disabled=not ids,
+        disabled=not listed,
         help="Accept the categories of every row these filters list, on all pages; "
         "each counts as your confirmation and teaches the learned model.",
     )

@@ -51,7 +51,10 @@ def _query(selection: QueueSelection) -> tuple[str, list[object]]:
         clauses.append("(" + " OR ".join(either) + ")")
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     if not selection.needs_review:
-        return f"SELECT * FROM (SELECT t.id AS id, 0 AS rank, t.date AS date FROM transactions t{where})", params
+        return (
+            f"SELECT * FROM (SELECT t.id AS id, 0 AS rank, t.date AS date FROM transactions t{where})",
+            params,
+        )
     inner = f"SELECT t.id AS id, t.date AS date, {REVIEW_REASON_SQL} AS reason FROM transactions t{where} LIMIT -1"
     listed = f"SELECT id, {REASON_RANK_SQL} AS rank, date FROM ({inner}) WHERE reason != ''"
     return f"WITH {CONFIRMED_CTE} SELECT * FROM ({listed})", params

@@ -267,12 +267,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         PRIMARY KEY (first_id, second_id)
     ) WITHOUT ROWID;
     """,
-    # v12: small partial indexes for what every Review view asks: the rows the user confirmed
-    # (the review rule's merchant pairs) and the matched transfers, newest first; without them
-    # each was a walk over every row (~110 and ~125 ms at 100k rows)
+    # v12: indexes for what every page asks on its first view. Two small partial ones: the rows
+    # the user confirmed (the review rule's merchant pairs) and the matched transfers, newest
+    # first; without them each was a walk over every row (~110 and ~125 ms at 100k rows). And the
+    # sidebar's accounts and per-currency totals, read from the index instead of every row
+    # (~30 -> 4 ms and ~30 -> 11 ms at 100k; building them costs a 100k-row import ~40 + ~70 ms)
     f"""
     CREATE INDEX ix_transactions_confirmed ON transactions(merchant_key, category) WHERE {CONFIRMED_WHERE};
     CREATE INDEX ix_transactions_paired ON transactions(date) WHERE transfer_pair IS NOT NULL;
+    CREATE INDEX ix_transactions_account ON transactions(account);
+    CREATE INDEX ix_transactions_currency ON transactions(currency, amount_minor);
     """,
 )
 

@@ -26,6 +26,7 @@ from app.money import exponent_of, grouped, sign_of
 from app.store import TransactionFilter
 from components import resources, state
 from components.formatting import md, plural, source_from_label, source_label
+from components.grid_widths import fitting_width
 
 PAGE_SIZE = 200
 NEEDS_REVIEW = "Needs review"
@@ -35,16 +36,16 @@ ALL_MONTHS = "All months"
 NO_SOURCE = "none (uncategorized)"
 SOURCE_CHOICES = ("you", "rule", "history", "learned", "model", "cache", "built-in", NO_SOURCE)
 
-# The category, the one thing to edit, comes right after what identifies the row.
-# What a phone shows first (date, merchant, amount, category: about 380 px), then the statement
-# text, which takes what a 1280 px screen has left; the rest is a scroll away.
+# What identifies the row, then the category (the one thing to edit) and the statement text,
+# sized so the five fit the grid a 1280 px screen leaves beside the sidebar; the rest is a
+# scroll away.
 EDITOR_COLUMNS = (
     "date",
     "merchant",
     "amount",
+    "currency",
     "category",
     "description",
-    "currency",
     "why",
     "source",
     "confidence",
@@ -341,44 +342,115 @@ def _amount_format(shown: pd.DataFrame) -> str:
     return f"%.{decimals}f"
 
 
+# On a phone (390 px, about 358 px of grid) only these show, in this many pixels each.
+COMPACT_COLUMNS = ("date", "merchant", "amount", "category")
+COMPACT_WIDTHS = {"date": 84, "merchant": 100, "amount": 72, "category": 102}
+# On a desktop: the grid beside the sidebar at 1280 px is ~820 px; date, amount, currency and
+# category take FIXED_WIDTH of it, merchant and statement text share the rest.
+FULL_WIDTHS = {"date": 88, "amount": 84, "currency": 44, "category": 130}
+DESKTOP_GRID_PX = 820
+MERCHANT_PX = (90, 180)
+STATEMENT_LEAST_PX = 200
+ROW_PX = 35
+WRAPPED_ROW_PX = 66  # over 4rem: Streamlit lets a cell's text wrap, up to three lines
+MOBILE_AGENT = "Mobi"  # in every phone browser's User-Agent (Mozilla's advice for telling them apart)
+
+
+@dataclass(frozen=True)
+class GridLayout:
+    columns: tuple[str, ...]
+    widths: dict[str, int]
+    row_height: int
+
+
+def grid_layout(shown: pd.DataFrame, *, compact: bool) -> GridLayout:
+    """Which columns the grid shows and how wide, for this page's texts.
+
+    Merchant and statement text are sized to their longest text on the page; when one is still
+    longer than its column, rows are made tall enough for the text to wrap, so no merchant or
+    statement text is cut.
+    """
+    merchants = shown["merchant"].tolist() if "merchant" in shown else []
+    texts = shown["description"].tolist() if "description" in shown else []
+    if compact:
+        widths = dict(COMPACT_WIDTHS)
+        needed = {"merchant": fitting_width(merchants, header="Merchant", least=0, most=10_000)}
+        columns: tuple[str, ...] = COMPACT_COLUMNS
+    else:
+        merchant = fitting_width(merchants, header="Merchant", least=MERCHANT_PX[0], most=MERCHANT_PX[1])
+        room = DESKTOP_GRID_PX - sum(FULL_WIDTHS.values()) - merchant
+        statement = fitting_width(texts, header="On your statement", least=STATEMENT_LEAST_PX, most=room)
+        widths = {**FULL_WIDTHS, "merchant": merchant, "description": statement}
+        needed = {
+            "merchant": fitting_width(merchants, header="Merchant", least=0, most=10_000),
+            "description": fitting_width(texts, header="On your statement", least=0, most=10_000),
+        }
+        columns = EDITOR_COLUMNS
+    wraps = any(needed[name] > widths[name] for name in needed)
+    return GridLayout(columns, widths, WRAPPED_ROW_PX if wraps else ROW_PX)
+
+
+def _on_a_phone() -> bool:
+    agent = st.context.headers.get("User-Agent") or ""
+    return MOBILE_AGENT in agent
+
+
+def render_compact_toggle() -> None:
+    st.toggle(
+        "Compact columns",
+        value=_on_a_phone(),  # the first view's choice; the user's switch is kept for the session
+        key=state.REVIEW_COMPACT,
+        persist_state="session",
+        help="Only date, merchant, amount and category, for a phone; the rest stays one switch away.",
+    )
+
+
 def render_table(ids: Sequence[str], listed: int, category_options: Sequence[str]) -> None:
     """One page of the grid (`ids`, of the `listed` rows the filters list), plus the bulk
     "mark reviewed" buttons."""
     shown = page_rows(ids)
     st.session_state[state.REVIEW_PAGE_IDS] = [str(i) for i in shown.index]
+    frame = editor_frame(shown)
+    layout = grid_layout(frame, compact=bool(st.session_state.get(state.REVIEW_COMPACT)))
+    widths = layout.widths
     st.data_editor(
-        editor_frame(shown),
+        frame,
         key=editor_key(),
         on_change=save_edits,
         hide_index=True,
         num_rows="fixed",
         width="stretch",
-        height=min(38 + 35 * max(len(shown), 1), 720),
+        height=min(38 + layout.row_height * max(len(shown), 1), 720),
+        row_height=layout.row_height,
         disabled=[c for c in EDITOR_COLUMNS if c != "category"],
-        column_order=EDITOR_COLUMNS,
+        column_order=layout.columns,
         placeholder="—",
         column_config={
-            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", width=88),
+            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", width=widths["date"]),
             "account": st.column_config.TextColumn("Account", width=130),
             "description": st.column_config.TextColumn(
-                "On your statement", help="The bank's own text, kept as it was", width=330
+                "On your statement",
+                help="The bank's own text, kept as it was",
+                width=widths.get("description"),
             ),
             "merchant": st.column_config.TextColumn(
-                "Merchant", help="The payee your file names, else the name read from its text", width=100
+                "Merchant",
+                help="The payee your file names, else the name read from its text",
+                width=widths["merchant"],
             ),
             "amount": st.column_config.NumberColumn(
                 "Amount",
                 format=_amount_format(shown),
-                help="Money out is negative (its currency is beside the statement text)",
-                width=76,
+                help="Money out is negative (its currency is beside it)",
+                width=widths["amount"],
             ),
-            "currency": st.column_config.TextColumn("", width=45),
+            "currency": st.column_config.TextColumn("", width=widths.get("currency", 44)),
             "category": st.column_config.SelectboxColumn(
                 "Category ✏️",
                 options=list(category_options),
                 required=True,
                 help="Pick a category: it is saved at once and no model run will change it.",
-                width=125,
+                width=widths["category"],
             ),
             "source": st.column_config.TextColumn(
                 "Set by",

@@ -68,6 +68,7 @@ REVIEW_CREATE_RULE_BUTTON: Final = "review_create_rule"
 REVIEW_DISMISS_BUTTON: Final = "review_dismiss_followup"
 REVIEW_UNPAIR_PREFIX: Final = "review_unpair"  # + the outflow's id: "Not a transfer"
 REVIEW_MESSAGE: Final = "review_message"  # last confirmation shown under the table
+REVIEW_COMPACT: Final = "review_compact"  # bool: the grid shows only date, merchant, amount, category
 
 # -- recurring page --------------------------------------------------------------------------
 RECURRING_DISMISS_CHOICE: Final = "recurring_dismiss_choice"  # a series key

@@ -22,6 +22,7 @@ from components.review_table import (
     queue_count,
     queue_page,
     refresh_queue,
+    render_compact_toggle,
     render_table,
     save_pending_edits,
 )
@@ -106,8 +107,12 @@ def render() -> None:
     )
     right.button("↻ Refresh list", key=state.REVIEW_REFRESH_BUTTON, on_click=refresh_queue)
     page = 1
+    pager, compact = st.columns([5, 1], vertical_alignment="center")
     if pages > 1:
-        page = st.pagination(pages, key=f"{state.REVIEW_PAGE}_{pages}_{query.view}")
+        with pager:
+            page = st.pagination(pages, key=f"{state.REVIEW_PAGE}_{pages}_{query.view}")
+    with compact:
+        render_compact_toggle()
     options = [name for name in names if name != UNCATEGORIZED]
     render_table(queue_page(query, page), listed, options)
     render_rules()

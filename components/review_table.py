@@ -344,7 +344,7 @@ def _amount_format(shown: pd.DataFrame) -> str:
 
 # On a phone (390 px, about 358 px of grid) only these show, in this many pixels each.
 COMPACT_COLUMNS = ("date", "merchant", "amount", "category")
-COMPACT_WIDTHS = {"date": 84, "merchant": 100, "amount": 72, "category": 102}
+COMPACT_WIDTHS = {"date": 80, "merchant": 96, "amount": 70, "category": 100}
 # On a desktop: the grid beside the sidebar at 1280 px is ~820 px; date, amount, currency and
 # category take FIXED_WIDTH of it, merchant and statement text share the rest.
 FULL_WIDTHS = {"date": 88, "amount": 84, "currency": 44, "category": 130}

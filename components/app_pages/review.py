@@ -107,7 +107,7 @@ def render() -> None:
     )
     right.button("↻ Refresh list", key=state.REVIEW_REFRESH_BUTTON, on_click=refresh_queue)
     page = 1
-    pager, compact = st.columns([5, 1], vertical_alignment="center")
+    pager, compact = st.columns([3, 1], vertical_alignment="center")
     if pages > 1:
         with pager:
             page = st.pagination(pages, key=f"{state.REVIEW_PAGE}_{pages}_{query.view}")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app import store as store_module
+from app.store import schema as store_module
 from app.account_names import masked_account_name
 from app.accounts import AccountNameError, account_aliases, merge_accounts, rename_account
 from app.ids import identity_key, occurrence_ids
@@ -60,7 +60,7 @@ def _old_store(path: Path, account: str) -> list[str]:
         if callable(step):
             step(conn)
         else:
-            for statement in store_module._statements(step):
+            for statement in store_module.migration_statements(step):
                 conn.execute(statement)
     conn.execute("PRAGMA user_version = 9")
     rows = [

@@ -132,10 +132,9 @@ def _pin(query: ReviewQuery) -> int:
     wanted = repr((query.key(), resources.structure_version(), f"{snap.run_id}:{snap.state}"))
     session = st.session_state
     if not session.get(state.REVIEW_QUEUE_REVISION) or session.get(state.REVIEW_QUEUE_FOR) != wanted:
-        store = resources.store()
-        session[state.REVIEW_QUEUE_REVISION] = store.revision()
+        session[state.REVIEW_QUEUE_REVISION] = resources.data_version()
         session[state.REVIEW_QUEUE_FOR] = wanted
-        session[state.REVIEW_QUEUE_COUNT] = review_queue.queue_count(store, query.selection())
+        session[state.REVIEW_QUEUE_COUNT] = review_queue.queue_count(resources.store(), query.selection())
         session[state.REVIEW_QUEUE_PAGES] = {}
     return int(session[state.REVIEW_QUEUE_COUNT])
 
@@ -184,7 +183,7 @@ def page_rows(ids: Sequence[str]) -> pd.DataFrame:
     """The current state of these rows, in this order, with their review reason."""
     if not ids:
         return pd.DataFrame()
-    frame = resources.store().transactions_frame(TransactionFilter(ids=list(ids)))
+    frame = resources.current_transactions(TransactionFilter(ids=list(ids)))
     frame = frame.reindex([i for i in ids if i in frame.index])
     return frame.assign(why=review_reasons(frame))
 
@@ -297,8 +296,8 @@ def offer_merchant_followup(transaction_id: str, category: str) -> None:
     if not key:
         return
     rule_changes = decisions.preview_rule(store, key, direction, category)
-    found = store.get_transactions([transaction_id])
-    label = merchant_name(found[0].description) if found else key
+    found = resources.transaction(transaction_id)
+    label = merchant_name(found.description) if found else key
     st.session_state[state.REVIEW_FOLLOWUP] = {
         "transaction_id": transaction_id,
         "category": category,

@@ -249,13 +249,14 @@ MIGRATIONS: tuple[Migration, ...] = (
     # v12: indexes for what every page asks on its first view. Two small partial ones: the rows
     # the user confirmed (the review rule's merchant pairs) and the matched transfers, newest
     # first; without them each was a walk over every row (~110 and ~125 ms at 100k rows). And the
-    # sidebar's accounts and per-currency totals, read from the index instead of every row
-    # (~30 -> 4 ms and ~30 -> 11 ms at 100k; building them costs a 100k-row import ~40 + ~70 ms)
+    # sidebar's accounts, read from the index instead of every row (~30 -> 4 ms at 100k; building
+    # it costs a 100k-row import ~40 ms). Not (currency, amount_minor): it would save the summary's
+    # totals ~20 ms, but SQLite then walks it for the transfer matcher's GROUP BY and looks up
+    # every row (refresh_transfers 250 -> 500 ms at 100k)
     f"""
     CREATE INDEX ix_transactions_confirmed ON transactions(merchant_key, category) WHERE {CONFIRMED_WHERE};
     CREATE INDEX ix_transactions_paired ON transactions(date) WHERE transfer_pair IS NOT NULL;
     CREATE INDEX ix_transactions_account ON transactions(account);
-    CREATE INDEX ix_transactions_currency ON transactions(currency, amount_minor);
     """,
 )
 

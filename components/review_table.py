@@ -26,7 +26,7 @@ from app.money import exponent_of, grouped, sign_of
 from app.store import TransactionFilter
 from components import resources, state
 from components.formatting import md, plural, source_from_label, source_label
-from components.grid_widths import fitting_width
+from components.grid_widths import EDITOR_COLUMNS, grid_layout
 
 PAGE_SIZE = 200
 NEEDS_REVIEW = "Needs review"
@@ -35,24 +35,6 @@ VIEWS = (NEEDS_REVIEW, ALL_ROWS)
 ALL_MONTHS = "All months"
 NO_SOURCE = "none (uncategorized)"
 SOURCE_CHOICES = ("you", "rule", "history", "learned", "model", "cache", "built-in", NO_SOURCE)
-
-# What identifies the row, then the category (the one thing to edit) and the statement text,
-# sized so the five fit the grid a 1280 px screen leaves beside the sidebar; the rest is a
-# scroll away.
-EDITOR_COLUMNS = (
-    "date",
-    "merchant",
-    "amount",
-    "currency",
-    "category",
-    "description",
-    "why",
-    "source",
-    "confidence",
-    "how",
-    "account",
-    "original",
-)
 
 
 @dataclass(frozen=True)
@@ -341,52 +323,7 @@ def _amount_format(shown: pd.DataFrame) -> str:
     return f"%.{decimals}f"
 
 
-# On a phone (390 px, about 358 px of grid) only these show, in this many pixels each.
-COMPACT_COLUMNS = ("date", "merchant", "amount", "category")
-COMPACT_WIDTHS = {"date": 80, "merchant": 96, "amount": 70, "category": 100}
-# On a desktop: the grid beside the sidebar at 1280 px is ~820 px; date, amount, currency and
-# category take FIXED_WIDTH of it, merchant and statement text share the rest.
-FULL_WIDTHS = {"date": 88, "amount": 84, "currency": 44, "category": 130}
-DESKTOP_GRID_PX = 820
-MERCHANT_PX = (90, 180)
-STATEMENT_LEAST_PX = 200
-ROW_PX = 35
-WRAPPED_ROW_PX = 66  # over 4rem: Streamlit lets a cell's text wrap, up to three lines
 MOBILE_AGENT = "Mobi"  # in every phone browser's User-Agent (Mozilla's advice for telling them apart)
-
-
-@dataclass(frozen=True)
-class GridLayout:
-    columns: tuple[str, ...]
-    widths: dict[str, int]
-    row_height: int
-
-
-def grid_layout(shown: pd.DataFrame, *, compact: bool) -> GridLayout:
-    """Which columns the grid shows and how wide, for this page's texts.
-
-    Merchant and statement text are sized to their longest text on the page; when one is still
-    longer than its column, rows are made tall enough for the text to wrap, so no merchant or
-    statement text is cut.
-    """
-    merchants = shown["merchant"].tolist() if "merchant" in shown else []
-    texts = shown["description"].tolist() if "description" in shown else []
-    if compact:
-        widths = dict(COMPACT_WIDTHS)
-        needed = {"merchant": fitting_width(merchants, header="Merchant", least=0, most=10_000)}
-        columns: tuple[str, ...] = COMPACT_COLUMNS
-    else:
-        merchant = fitting_width(merchants, header="Merchant", least=MERCHANT_PX[0], most=MERCHANT_PX[1])
-        room = DESKTOP_GRID_PX - sum(FULL_WIDTHS.values()) - merchant
-        statement = fitting_width(texts, header="On your statement", least=STATEMENT_LEAST_PX, most=room)
-        widths = {**FULL_WIDTHS, "merchant": merchant, "description": statement}
-        needed = {
-            "merchant": fitting_width(merchants, header="Merchant", least=0, most=10_000),
-            "description": fitting_width(texts, header="On your statement", least=0, most=10_000),
-        }
-        columns = EDITOR_COLUMNS
-    wraps = any(needed[name] > widths[name] for name in needed)
-    return GridLayout(columns, widths, WRAPPED_ROW_PX if wraps else ROW_PX)
 
 
 def _on_a_phone() -> bool:
@@ -402,6 +339,59 @@ def render_compact_toggle() -> None:
         persist_state="session",
         help="Only date, merchant, amount and category, for a phone; the rest stays one switch away.",
     )
+
+
+def _column_config(
+    shown: pd.DataFrame, widths: dict[str, int], category_options: Sequence[str]
+) -> dict[str, Any]:
+    """Each column's header, help and width (only the category is editable)."""
+    return {
+        "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", width=widths["date"]),
+        "account": st.column_config.TextColumn("Account", width=130),
+        "description": st.column_config.TextColumn(
+            "On your statement",
+            help="The bank's own text, kept as it was",
+            width=widths.get("description"),
+        ),
+        "merchant": st.column_config.TextColumn(
+            "Merchant",
+            help="The payee your file names, else the name read from its text",
+            width=widths["merchant"],
+        ),
+        "amount": st.column_config.NumberColumn(
+            "Amount",
+            format=_amount_format(shown),
+            help="Money out is negative (its currency is beside it)",
+            width=widths["amount"],
+        ),
+        "currency": st.column_config.TextColumn("", width=widths.get("currency", 44)),
+        "category": st.column_config.SelectboxColumn(
+            "Category ✏️",
+            options=list(category_options),
+            required=True,
+            help="Pick a category: it is saved at once and no model run will change it.",
+            width=widths["category"],
+        ),
+        "source": st.column_config.TextColumn(
+            "Set by",
+            help="you, your rule, your history, learned from your categories, the model, "
+            "the cache of earlier answers, or a built-in rule",
+            width=75,
+        ),
+        "confidence": st.column_config.ProgressColumn(
+            "Confidence", min_value=0.0, max_value=1.0, format="percent", width=95
+        ),
+        "why": st.column_config.TextColumn("Needs review because", width=140),
+        "how": st.column_config.TextColumn(
+            "How it was decided",
+            help="The rule, your history, what was learned from your categories (with the "
+            "merchants it learned from), or the model; and any source that disagreed",
+            width="medium",
+        ),
+        "original": st.column_config.TextColumn(
+            "Original", help="Foreign spend: the amount in the shop's currency", width=100
+        ),
+    }
 
 
 def render_table(ids: Sequence[str], listed: int, category_options: Sequence[str]) -> None:
@@ -424,53 +414,7 @@ def render_table(ids: Sequence[str], listed: int, category_options: Sequence[str
         disabled=[c for c in EDITOR_COLUMNS if c != "category"],
         column_order=layout.columns,
         placeholder="—",
-        column_config={
-            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", width=widths["date"]),
-            "account": st.column_config.TextColumn("Account", width=130),
-            "description": st.column_config.TextColumn(
-                "On your statement",
-                help="The bank's own text, kept as it was",
-                width=widths.get("description"),
-            ),
-            "merchant": st.column_config.TextColumn(
-                "Merchant",
-                help="The payee your file names, else the name read from its text",
-                width=widths["merchant"],
-            ),
-            "amount": st.column_config.NumberColumn(
-                "Amount",
-                format=_amount_format(shown),
-                help="Money out is negative (its currency is beside it)",
-                width=widths["amount"],
-            ),
-            "currency": st.column_config.TextColumn("", width=widths.get("currency", 44)),
-            "category": st.column_config.SelectboxColumn(
-                "Category ✏️",
-                options=list(category_options),
-                required=True,
-                help="Pick a category: it is saved at once and no model run will change it.",
-                width=widths["category"],
-            ),
-            "source": st.column_config.TextColumn(
-                "Set by",
-                help="you, your rule, your history, learned from your categories, the model, "
-                "the cache of earlier answers, or a built-in rule",
-                width=75,
-            ),
-            "confidence": st.column_config.ProgressColumn(
-                "Confidence", min_value=0.0, max_value=1.0, format="percent", width=95
-            ),
-            "why": st.column_config.TextColumn("Needs review because", width=140),
-            "how": st.column_config.TextColumn(
-                "How it was decided",
-                help="The rule, your history, what was learned from your categories (with the "
-                "merchants it learned from), or the model; and any source that disagreed",
-                width="medium",
-            ),
-            "original": st.column_config.TextColumn(
-                "Original", help="Foreign spend: the amount in the shop's currency", width=100
-            ),
-        },
+        column_config=_column_config(shown, widths, category_options),
     )
     left, right = st.columns(2)
     if len(shown) < listed:  # one page: "accept all shown" says it all

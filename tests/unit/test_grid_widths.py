@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from components.grid_widths import fitting_width, text_width_px
-from components.review_table import (
+from components.grid_widths import (
     COMPACT_COLUMNS,
     DESKTOP_GRID_PX,
     ROW_PX,
     WRAPPED_ROW_PX,
+    fitting_width,
     grid_layout,
+    text_width_px,
 )
 
 

@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
-from app import charts, insights
+from app import charts, insights, palette, periods
 from app.cell_text import FORMULA_TRIGGERS as FORMULA_TRIGGERS  # part of this module's API
 from app.cell_text import neutralize_formula as neutralize_formula  # part of this module's API
 from app.errors import UserFacingError
@@ -481,7 +481,7 @@ def html_report(
     by_category = insights.spend_by_category(
         frame, currency=code, include_transfers=include_transfers, kinds=kinds, positive_only=False
     )
-    colors = insights.category_colors(by_category["category"], order)
+    colors = palette.category_colors(by_category["category"], order)
     merchants = insights.top_merchants(
         frame, 10, currency=code, include_transfers=include_transfers, kinds=kinds
     )
@@ -615,7 +615,7 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def period_text(date_from: dt.date | None, date_to: dt.date | None, frame: pd.DataFrame) -> str:
-    span = insights.data_period(frame)
+    span = periods.data_period(frame)
     start = date_from or (span[0] if span else None)
     end = date_to or (span[1] if span else None)
     if start is None or end is None:
@@ -661,12 +661,12 @@ def stored_report(
     elif report_format == "xlsx":
         data = workbook_xlsx(frame, kinds=kinds, order=order)
     else:
-        span = insights.data_period(frame)
+        span = periods.data_period(frame)
         start = date_from or (span[0] if span else None)
         end = date_to or (span[1] if span else None)
         period = (start, end) if start and end else None
         previous = None
-        before = insights.previous_period(*period) if period is not None else None
+        before = periods.previous_period(*period) if period is not None else None
         if before is not None:
             previous = store.transactions_frame(
                 TransactionFilter(accounts=accounts, date_from=before[0], date_to=before[1])

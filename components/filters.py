@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from app import insights, periods
+from app import periods
 from app.store import TransactionFilter
 from components import navigation, resources, state
 from components.ledger import CategoryView, category_view
@@ -128,7 +128,7 @@ def render_filter_bar(
     previous = None
     # "All time" has no period before it: comparing with the dates ahead of the first
     # transaction would only ever say "up from nothing".
-    before = insights.previous_period(*period) if period is not None and choice != ALL_TIME else None
+    before = periods.previous_period(*period) if period is not None and choice != ALL_TIME else None
     if before is not None:
         previous = TransactionFilter(
             accounts=chosen_accounts, categories=chosen_categories, date_from=before[0], date_to=before[1]

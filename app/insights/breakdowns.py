@@ -28,6 +28,7 @@ from app.money import ratio
 def net_spend_by_category(
     prepared: Prepared, spend_rows: pd.DataFrame, currency: str | None, *, positive_only: bool
 ) -> pd.DataFrame:
+    """`spend_by_category` on rows already prepared and chosen (the headline reuses its spend rows)."""
     columns = ["category", "spend", "spend_minor", "share", "transactions"]
     if spend_rows.empty or currency is None:
         return pd.DataFrame(columns=columns)

@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from app.categorize.llm import probe_endpoint
+from app.categorize.endpoint_probe import probe_endpoint
 from app.settings import Settings, SettingsError, save_settings, settings_with
 from components import resources, state
 from components.formatting import code, md

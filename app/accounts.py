@@ -13,11 +13,12 @@ import json
 from collections.abc import Sequence
 
 from app.account_names import masked_account_name
-from app.store import Store
+from app.errors import UserFacingError
+from app.store import Store, bump_structure
 from app.transfer_ledger import refresh_in
 
 
-class AccountNameError(ValueError):
+class AccountNameError(UserFacingError, ValueError):
     pass
 
 
@@ -61,6 +62,7 @@ def rename_account(store: Store, old: str, new: str) -> int:
             raise AccountNameError(f"there is no account {old!r}")
         merged = conn.execute("SELECT 1 FROM transactions WHERE account = ? LIMIT 1", (target,)).fetchone()
         moved = conn.execute("UPDATE transactions SET account = ? WHERE account = ?", (target, old)).rowcount
+        bump_structure(conn)
         conn.execute("UPDATE imports SET account = ? WHERE account = ?", (target, old))
         conn.execute(
             "UPDATE account_aliases SET account = ?, updated_at = ? WHERE account = ?", (target, now, old)

@@ -102,12 +102,32 @@ def _month_labels(months: pd.Series, of_month: dict[dt.date, str]) -> list[str]:
     return [of_month[pd.Timestamp(m).date()] for m in months]
 
 
+# The legend lies flat under the plot, across the figure's whole width: beside it, on a 390 px
+# phone, the category names took most of the width and left the bars a sliver. Anchored to the
+# figure's bottom edge (`yref="container"`), so plotly makes room for it below the axis labels
+# instead of drawing it over them; a long legend wraps onto more rows.
+LEGEND: dict[str, Any] = {
+    "traceorder": "normal",
+    "orientation": "h",
+    "yref": "container",
+    "y": 0,
+    "yanchor": "bottom",
+    "x": 0,
+    "xanchor": "left",
+    "title": {"text": ""},
+}
+# The text width of one category's legend entry (plotly adds its swatch): two columns fit a
+# phone. Sized to the text (plotly's 0) the widest name sets every column, one a row on a phone.
+CATEGORY_LEGEND_ENTRY_PX = 100
+CATEGORY_LEGEND_FIGURE_HEIGHT = 520
+
+
 def _base_layout(fig: go.Figure, title: str | None) -> go.Figure:
     fig.update_layout(
         template=TEMPLATE,
         title=title,
         margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
-        legend={"traceorder": "normal"},
+        legend=LEGEND,
         hoverlabel={"namelength": -1},
     )
     return fig
@@ -230,6 +250,10 @@ def monthly_spending(
         barmode="relative",
         xaxis=_month_axis(labels),
         yaxis=_money_axis(code) | {"title": None},
+        # A category per legend entry: in columns of a fixed width (about 9 abreast on a desktop,
+        # 2 on a phone) rather than one a row, and a taller figure, so the bars keep their room.
+        legend=LEGEND | {"entrywidth": CATEGORY_LEGEND_ENTRY_PX, "entrywidthmode": "pixels"},
+        height=CATEGORY_LEGEND_FIGURE_HEIGHT,
     )
     return fig
 

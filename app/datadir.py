@@ -12,11 +12,13 @@ import os
 import stat
 from pathlib import Path
 
+from app.errors import UserFacingError
+
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 
 
-class DataDirError(Exception):
+class DataDirError(UserFacingError):
     """The data dir cannot be used; the message says why and what to do, without a traceback."""
 
 

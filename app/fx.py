@@ -14,7 +14,8 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import TYPE_CHECKING, Final, Literal
 
-from app.money import exponent_of
+from app.errors import UserFacingError
+from app.money import exponent_of, from_minor
 
 if TYPE_CHECKING:  # settings import this module; importing must not load pandas (startup time)
     import pandas as pd
@@ -25,7 +26,7 @@ MAX_RATE: Final = Decimal("1e9")
 RateSource = Literal["entered", "derived"]
 
 
-class RateError(ValueError):
+class RateError(UserFacingError, ValueError):
     """A rate the user typed that cannot be used; the message says why."""
 
 
@@ -63,18 +64,52 @@ class Rate:
         return f"1 {self.currency} = {self.rate.normalize():f} {self.home} ({how})"
 
 
+def _exchange_legs(frame: pd.DataFrame) -> list[tuple[Decimal, str, Decimal, str]]:
+    """(amount, currency, original amount, original currency) of the rows holding both sides of
+    an exchange. A frame with Decimal columns (`amount`, `original_amount`) is read as is; the
+    narrow Insights frame (`amount_minor`, `original_amount_minor`) has its few exchange rows
+    turned into exact Decimals here, never the whole ledger."""
+    columns = set(frame.columns)
+    if frame.empty or not {"currency", "original_currency"} <= columns:
+        return []
+    if {"amount", "original_amount"} <= columns:
+        legs = frame[frame["original_currency"].notna() & frame["original_amount"].notna()]
+        return list(
+            zip(
+                legs["amount"],
+                legs["currency"],
+                legs["original_amount"],
+                legs["original_currency"],
+                strict=True,
+            )
+        )
+    if not {"amount_minor", "original_amount_minor"} <= columns:
+        return []
+    legs = frame[frame["original_currency"].notna() & frame["original_amount_minor"].notna()]
+    return [
+        (
+            from_minor(int(minor), str(code)),
+            str(code),
+            from_minor(int(original), str(original_code)),
+            str(original_code),
+        )
+        for minor, code, original, original_code in zip(
+            legs["amount_minor"],
+            legs["currency"],
+            legs["original_amount_minor"],
+            legs["original_currency"],
+            strict=True,
+        )
+    ]
+
+
 def derived_rates(frame: pd.DataFrame, home: str) -> dict[str, Rate]:
     """Rates into `home` from rows that hold both sides of an exchange: an amount in one
     currency and the `original_amount` in another. Each currency's rate is the total of one
     side over the total of the other (amount-weighted, so small fees do not swing it)."""
-    needed = {"amount", "currency", "original_amount", "original_currency"}
-    if frame.empty or not needed <= set(frame.columns):
-        return {}
-    legs = frame[frame["original_currency"].notna() & frame["original_amount"].notna()]
+    legs = _exchange_legs(frame)
     sums: dict[str, list[Fraction]] = {}  # currency → [home total, currency total, rows]
-    for amount, code, original, original_code in zip(
-        legs["amount"], legs["currency"], legs["original_amount"], legs["original_currency"], strict=True
-    ):
+    for amount, code, original, original_code in legs:
         code, original_code = str(code), str(original_code)
         if code == original_code or not amount or not original:
             continue

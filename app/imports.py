@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app import periods
+from app.errors import UserFacingError
 from app.models import CategorySource
-from app.store import Store
+from app.store import Store, bump_structure
 from app.transfer_ledger import refresh_in, unpair_orphans
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
@@ -30,7 +31,7 @@ class RunningJob(Protocol):
     def snapshot(self) -> Any: ...
 
 
-class ImportNotFound(LookupError):
+class ImportNotFound(UserFacingError, LookupError):
     def __init__(self, import_id: int) -> None:
         super().__init__(f"there is no import {import_id} (see `privfin imports` for the list)")
 
@@ -264,6 +265,7 @@ def _remove(conn: sqlite3.Connection, import_id: int) -> RemovalOutcome:
     )
     conn.execute("DROP TABLE heirs")
     conn.execute("DELETE FROM transactions WHERE import_id = :iid", params)
+    bump_structure(conn)
     conn.execute("DELETE FROM import_duplicates WHERE import_id = :iid", params)
     conn.execute("DELETE FROM imports WHERE id = :iid", params)
     outcome = RemovalOutcome(

@@ -1,7 +1,7 @@
 """Streamlit entry point: page config, session state, the shared sidebar, navigation.
 
 The pages themselves live in `components/app_pages/`; this file is only the frame
-around them (docs/streamlit.md, "Rules we adopt" 3 and 4).
+around them (docs/streamlit.md rules 3 and 4, under "Rules we adopt").
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import navigation, resources, state
+from components.bug_notice import run_guarded
 from components.formatting import md
 from components.sidebar import render_sidebar
 
@@ -25,7 +26,7 @@ def run() -> None:
     for message in st.session_state[state.TOASTS]:
         st.toast(message)
     st.session_state[state.TOASTS] = []
-    page.run()
+    run_guarded(page.run, where=f"the {page.title} page")
 
 
 run()

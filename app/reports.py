@@ -1,4 +1,4 @@
-"""Exports: transactions CSV, an Excel workbook and a standalone HTML report, plus `privfin export`.
+"""Exports: transactions CSV, an Excel workbook and a standalone HTML report (`privfin export`'s and the dashboard's).
 
 Every builder is pure (a transactions frame in, bytes out) so the dashboard's download buttons
 and the command line produce the same files. Text that came from a bank statement is treated
@@ -8,18 +8,16 @@ stores every text as a string, and the HTML report escapes it and loads nothing 
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import io
 import os
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import numpy as np
@@ -29,14 +27,14 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from app import charts, insights
-from app.cell_text import FORMULA_TRIGGERS
+from app.cell_text import FORMULA_TRIGGERS as FORMULA_TRIGGERS  # part of this module's API
 from app.cell_text import neutralize_formula as neutralize_formula  # part of this module's API
+from app.errors import UserFacingError
 from app.models import UNCATEGORIZED
 from app.money import exponent_of, grouped, plain, round_to_currency, sign_of
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
+if TYPE_CHECKING:
+    from app.store import Store
 
 EXPORT_COLUMNS = (
     "date",
@@ -128,9 +126,7 @@ def _optional(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def _safe_text(column: pd.Series) -> list[str]:
     """A text column with every cell a spreadsheet would evaluate prefixed by `'`."""
-    text = column.astype(object).fillna("").astype(str)
-    risky = text.str.startswith(FORMULA_TRIGGERS).to_numpy(dtype=bool)
-    return text.where(~risky, "'" + text).tolist()
+    return [neutralize_formula(text) for text in column.astype(object).fillna("").astype(str).tolist()]
 
 
 def _confidence_text(column: pd.Series) -> list[str]:
@@ -587,24 +583,15 @@ def html_report(
     return html.encode("utf-8")
 
 
-# -- `privfin export` --------------------------------------------------------------------------
+# -- the export as files ------------------------------------------------------------------------
 
 
-class ExportError(Exception):
+class ExportError(UserFacingError):
     """A problem the user can fix; the message says which."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_FAILURE) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
-
-def _parse_date(raw: str | None, option: str) -> dt.date | None:
-    if raw is None:
-        return None
-    try:
-        return dt.date.fromisoformat(raw.strip())
-    except ValueError:
-        raise ExportError(f"{option}: {raw!r} is not a date; expected YYYY-MM-DD", EXIT_USAGE) from None
+class UnknownAccountError(ExportError):
+    """An account asked for that the store does not hold."""
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -627,7 +614,7 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def _period_text(date_from: dt.date | None, date_to: dt.date | None, frame: pd.DataFrame) -> str:
+def period_text(date_from: dt.date | None, date_to: dt.date | None, frame: pd.DataFrame) -> str:
     span = insights.data_period(frame)
     start = date_from or (span[0] if span else None)
     end = date_to or (span[1] if span else None)
@@ -636,27 +623,32 @@ def _period_text(date_from: dt.date | None, date_to: dt.date | None, frame: pd.D
     return f"{start.isoformat()} to {end.isoformat()}"
 
 
-def _export(args: argparse.Namespace) -> str:
-    # Imported here so `privfin --help` does not open the store or read settings.
+@dataclass(frozen=True)
+class StoredReport:
+    """One export of the stored transactions: the file's bytes and what it holds."""
+
+    data: bytes
+    rows: int
+    period: str
+
+
+def stored_report(
+    store: Store,
+    report_format: str,
+    *,
+    accounts: Sequence[str] = (),
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> StoredReport:
+    """The stored transactions of `accounts` (all when empty) between the dates, as CSV, XLSX or HTML."""
     from app.categorize.taxonomy import load_taxonomy
-    from app.settings import load_settings
-    from app.store import Store, TransactionFilter
+    from app.store import TransactionFilter
 
-    date_from = _parse_date(args.date_from, "--from")
-    date_to = _parse_date(args.date_to, "--to")
-    if date_from and date_to and date_from > date_to:
-        raise ExportError(f"--from {date_from} is after --to {date_to}", EXIT_USAGE)
-    output = Path(args.output)
-    if output.is_dir():
-        raise ExportError(f"cannot write {output}: it is a directory")
-
-    settings = load_settings()
-    store = Store(settings.db_path)
-    accounts = list(args.account or [])
+    accounts = list(accounts)
     unknown = sorted(set(accounts) - set(store.accounts()))
     if unknown:
         known = ", ".join(store.accounts()) or "none yet"
-        raise ExportError(f"unknown account(s): {', '.join(unknown)} (known: {known})", EXIT_USAGE)
+        raise UnknownAccountError(f"unknown account(s): {', '.join(unknown)} (known: {known})")
 
     frame = store.transactions_frame(
         TransactionFilter(accounts=accounts, date_from=date_from, date_to=date_to)
@@ -664,9 +656,9 @@ def _export(args: argparse.Namespace) -> str:
     # The user's own categories decide what is spending, income or a transfer.
     taxonomy = load_taxonomy(store)
     kinds, order = insights.taxonomy_kinds(taxonomy), taxonomy.names
-    if args.format == "csv":
+    if report_format == "csv":
         data = transactions_csv(frame)
-    elif args.format == "xlsx":
+    elif report_format == "xlsx":
         data = workbook_xlsx(frame, kinds=kinds, order=order)
     else:
         span = insights.data_period(frame)
@@ -683,26 +675,10 @@ def _export(args: argparse.Namespace) -> str:
         data = html_report(
             frame,
             title="privfin report",
-            period_label=f"{_period_text(date_from, date_to, frame)} · {scope}",
+            period_label=f"{period_text(date_from, date_to, frame)} · {scope}",
             previous_frame=previous,
             period=period,
             kinds=kinds,
             order=order,
         )
-    write_atomically(output, data)
-    scope = f"{len(accounts)} account(s)" if accounts else "all accounts"
-    return (
-        f"privfin export: wrote {len(frame)} transaction(s) ({_period_text(date_from, date_to, frame)}, "
-        f"{scope}) to {output} as {args.format}, {len(data):,} bytes"
-    )
-
-
-def run_export_command(args: argparse.Namespace) -> int:
-    """`privfin export`: write the filtered transactions as CSV, XLSX or HTML to `--output`."""
-    try:
-        summary = _export(args)
-    except ExportError as exc:
-        print(f"privfin export: {exc}", file=sys.stderr)
-        return exc.exit_code
-    print(summary, file=sys.stderr)
-    return EXIT_OK
+    return StoredReport(data=data, rows=len(frame), period=period_text(date_from, date_to, frame))

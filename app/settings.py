@@ -39,6 +39,7 @@ from pydantic_settings import (
 )
 
 from app.datadir import PRIVATE_FILE_MODE, ensure_private_dir
+from app.errors import UserFacingError
 from app.fx import RateError, parse_rate
 from app.money import normalize_currency_code
 
@@ -65,7 +66,7 @@ PERSISTED_FIELDS = (
 )
 
 
-class SettingsError(ValueError):
+class SettingsError(UserFacingError, ValueError):
     """Settings that cannot be used; the message names each field and why, never a secret's value."""
 
 

@@ -13,7 +13,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -401,7 +401,39 @@ class TransactionFilter:
     date_to: dt.date | None = None
     search: str = ""
     ids: Sequence[str] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def filter_clauses(flt: TransactionFilter) -> tuple[list[str], list[Any]]:
+    """The SQL conditions (to be joined by AND) and their parameters that select `flt`'s rows."""
+    clauses: list[str] = []
+    params: list[Any] = []
+
+    def any_of(column: str, values: Sequence[Any]) -> None:
+        if values:
+            clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+
+    any_of("account", list(flt.accounts))
+    if flt.categories:
+        wanted = list(flt.categories)
+        if "Uncategorized" in wanted:
+            clauses.append(f"(category IN ({','.join('?' * len(wanted))}) OR category IS NULL)")
+        else:
+            clauses.append(f"category IN ({','.join('?' * len(wanted))})")
+        params.extend(wanted)
+    any_of("category_source", list(flt.sources))
+    any_of("id", list(flt.ids))
+    if flt.date_from:
+        clauses.append("date >= ?")
+        params.append(flt.date_from.isoformat())
+    if flt.date_to:
+        clauses.append("date <= ?")
+        params.append(flt.date_to.isoformat())
+    if flt.search.strip():
+        clauses.append("(description LIKE ? OR merchant_key LIKE ?)")
+        needle = f"%{flt.search.strip()}%"
+        params.extend([needle, needle])
+    return clauses, params
 
 
 class TransactionColumns(Protocol):
@@ -575,6 +607,22 @@ def _sql_literal(value: Any) -> str | None:
     return None
 
 
+_STRUCTURE_KEY = "structure_revision"
+
+
+def bump_structure(conn: sqlite3.Connection) -> None:
+    """Record, inside the writer's transaction, that rows came or went or an account changed its name.
+
+    Kept in `meta` so a cache of what depends only on that (the ledger summary, a pinned Review
+    list) can key on `Store.structure_revision` instead of on every category edit.
+    """
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, '1') "
+        "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+        (_STRUCTURE_KEY,),
+    )
+
+
 def _bulk_insert(conn: sqlite3.Connection, values: list[Sequence[Any]], keep: list[int] | None) -> None:
     """INSERT the rows of `values` (the `_INSERT_COLUMNS`, column-wise), only those in `keep` if given.
 
@@ -634,6 +682,13 @@ TRANSACTION_COLUMNS = (
     "second_opinion",
     "transfer_pair",
 )
+
+
+def filter_where(flt: TransactionFilter) -> tuple[str, list[Any]]:
+    """The SQL WHERE clause (empty, or starting with a space) and its parameters that select
+    the rows of `flt`, for every query over the transactions table."""
+    clauses, params = filter_clauses(flt)
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
 _TRANSACTION_COLUMNS = (
@@ -750,6 +805,10 @@ class Store:
         with self.connect() as conn:
             return str(conn.execute("SELECT value FROM store_revision").fetchone()[0])
 
+    def structure_revision(self) -> str:
+        """Moves when transactions are added or removed or an account is renamed, from any process."""
+        return self.get_meta(_STRUCTURE_KEY) or "0"
+
     # -- imports --------------------------------------------------------------------
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
@@ -820,6 +879,8 @@ class Store:
                     conn.execute(sql)
             inserted = conn.total_changes - before
             conn.execute("UPDATE imports SET rows_imported = ? WHERE id = ?", (inserted, import_id))
+            if inserted:
+                bump_structure(conn)
             if duplicates:  # the overlap this file holds: its rows survive removing the first import
                 conn.executemany(
                     "INSERT OR IGNORE INTO import_duplicates (import_id, transaction_id, source_row) "
@@ -872,36 +933,7 @@ class Store:
         """
         import pandas as pd  # here, not at module level: `privfin import` never needs it
 
-        flt = flt or TransactionFilter()
-        clauses: list[str] = []
-        params: list[Any] = []
-
-        def any_of(column: str, values: Sequence[Any]) -> None:
-            if values:
-                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
-                params.extend(values)
-
-        any_of("account", list(flt.accounts))
-        if flt.categories:
-            wanted = list(flt.categories)
-            if "Uncategorized" in wanted:
-                clauses.append(f"(category IN ({','.join('?' * len(wanted))}) OR category IS NULL)")
-            else:
-                clauses.append(f"category IN ({','.join('?' * len(wanted))})")
-            params.extend(wanted)
-        any_of("category_source", list(flt.sources))
-        any_of("id", list(flt.ids))
-        if flt.date_from:
-            clauses.append("date >= ?")
-            params.append(flt.date_from.isoformat())
-        if flt.date_to:
-            clauses.append("date <= ?")
-            params.append(flt.date_to.isoformat())
-        if flt.search.strip():
-            clauses.append("(description LIKE ? OR merchant_key LIKE ?)")
-            needle = f"%{flt.search.strip()}%"
-            params.extend([needle, needle])
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = filter_where(flt or TransactionFilter())
         # Sorted here rather than in SQL: walking the date index costs SQLite a random page
         # read per row, ~0.3 s of the ~1 s a 100k-row read takes.
         # As text: a nullable INTEGER column would come back as float64, which rounds past 2**53.
@@ -1435,10 +1467,11 @@ class Store:
     def delete_everything(self) -> None:
         """'Delete all my data': the database file and its WAL side files.
 
-        The new, empty database carries the revision on from the old one (never back to zero), so
-        a cache keyed by the revision in any session cannot mistake the empty store for an old one.
+        The new, empty database carries both revisions on from the old one (never back to zero), so
+        a cache keyed by either in any session cannot mistake the empty store for an old one.
         """
         last_revision = int(self.revision())
+        last_structure = int(self.structure_revision())
         self._keeper.close()
         for suffix in ("", *_SIDE_FILES):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
@@ -1446,3 +1479,6 @@ class Store:
         self._keeper = self._open_keeper()
         with self.connect() as conn:
             conn.execute("UPDATE store_revision SET value = ?", (last_revision + 1,))
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)", (_STRUCTURE_KEY, str(last_structure + 1))
+            )

@@ -275,18 +275,29 @@ def print_table(
         print(line)
 
 
+def add_baseline_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--baseline", type=Path, help="another checkout to measure side by side")
+
+
+def trees_to_measure(parser: argparse.ArgumentParser, baseline: Path | None) -> dict[str, Path]:
+    """{"now": this checkout} plus {"baseline": DIR} when given; a DIR with no privfin CLI is refused."""
+    trees = {"now": REPO_ROOT}
+    if baseline is None:
+        return trees
+    tree = baseline.resolve()
+    if not ((tree / "app" / "cli.py").is_file() or (tree / "app" / "cli" / "__init__.py").is_file()):
+        parser.error(f"{baseline} has no app/cli.py or app/cli/")
+    return trees | {"baseline": tree}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--small-rows", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (the median is shown)")
-    parser.add_argument("--baseline", type=Path, help="another checkout to measure side by side")
+    add_baseline_option(parser)
     args = parser.parse_args(argv)
-    trees = {"now": REPO_ROOT}
-    if args.baseline:
-        trees["baseline"] = args.baseline.resolve()
-        if not (trees["baseline"] / "app" / "cli.py").is_file():
-            parser.error(f"{args.baseline} has no app/cli.py")
+    trees = trees_to_measure(parser, args.baseline)
 
     with tempfile.TemporaryDirectory(prefix="privfin-bench-") as tmp:
         root = Path(tmp)

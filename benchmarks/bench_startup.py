@@ -32,7 +32,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.bench_import import REPO_ROOT, Timing, child_env, median_of, run_cli
+from benchmarks.bench_import import (
+    Timing,
+    add_baseline_option,
+    child_env,
+    median_of,
+    run_cli,
+    trees_to_measure,
+)
 
 CHAINS = (
     ("STARBUCKS STORE {store}", 4, 12),
@@ -105,13 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=5_000, help="stored rows for categorize --offline")
     parser.add_argument("--repeat", type=int, default=7, help="runs per figure (the median is shown)")
-    parser.add_argument("--baseline", type=Path, help="another checkout to measure side by side")
+    add_baseline_option(parser)
     args = parser.parse_args(argv)
-    trees = {"now": REPO_ROOT}
-    if args.baseline:
-        trees["baseline"] = args.baseline.resolve()
-        if not (trees["baseline"] / "app" / "cli.py").is_file():
-            parser.error(f"{args.baseline} has no app/cli.py")
+    trees = trees_to_measure(parser, args.baseline)
     targets = {"privfin --help": 0.3, "privfin categorize --offline": 1.0}
 
     with tempfile.TemporaryDirectory(prefix="privfin-bench-startup-") as tmp:

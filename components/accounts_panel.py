@@ -11,7 +11,6 @@ from components.formatting import md, plural
 
 def _done(message: str) -> None:
     st.session_state[state.ACCOUNTS_PROBLEM] = None
-    resources.changed(structure=True)
     state.push_toast(message)
 
 

@@ -7,7 +7,7 @@ choice made on Insights is what Export exports.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -154,8 +154,11 @@ class FilteredLedger:
     previous: pd.DataFrame | None  # the period before, for comparisons (None when `frame` is empty)
 
 
-def render_filtered_ledger(empty_icon: str) -> FilteredLedger | None:
-    """The shared filter bar and the transactions it selects, as Insights and Export show them.
+def render_filtered_ledger(
+    empty_icon: str, load: Callable[[TransactionFilter], pd.DataFrame] = resources.transactions
+) -> FilteredLedger | None:
+    """The shared filter bar and the transactions it selects, as Insights and Export show them,
+    read by `load` (Insights passes its narrow `resources.insights_transactions`).
 
     None (after rendering the empty-ledger state) when nothing has been imported yet.
     """
@@ -167,6 +170,6 @@ def render_filtered_ledger(empty_icon: str) -> FilteredLedger | None:
     filters = render_filter_bar(
         summary.period, summary.accounts, view.all_names(resources.present_categories())
     )
-    frame = resources.transactions(filters.current)
-    previous = resources.transactions(filters.previous) if filters.previous and not frame.empty else None
+    frame = load(filters.current)
+    previous = load(filters.previous) if filters.previous and not frame.empty else None
     return FilteredLedger(view, filters, frame, previous)

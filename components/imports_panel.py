@@ -38,7 +38,6 @@ def _chosen_id() -> int | None:
 def _after_removal(message: str) -> None:
     st.session_state[state.IMPORTS_PROBLEM] = None
     st.session_state.pop(state.IMPORTS_REMOVE_CHOICE, None)
-    resources.changed(structure=True)
     state.push_toast(message)
 
 

@@ -152,7 +152,6 @@ def _on_delete() -> None:
     if forgot_settings:
         settings.settings_path.unlink(missing_ok=True)
         resources.forget_settings()
-    resources.changed(structure=True)
     st.cache_data.clear()
     session[state.DELETE_CONFIRM_TEXT] = ""
     session[state.IMPORT_VERSION] = int(session.get(state.IMPORT_VERSION, 0)) + 1

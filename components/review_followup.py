@@ -26,7 +26,6 @@ def _followup() -> dict[str, Any] | None:
 
 def _done(message: str) -> None:
     """After a merchant-wide write: drop stale views and the offer, then say what changed."""
-    resources.changed()
     bump_editor()
     refresh_queue()
     st.session_state[state.REVIEW_FOLLOWUP] = None
@@ -123,7 +122,6 @@ def _on_remove_rule() -> None:
     except decisions.DecisionError as error:
         st.session_state[state.REVIEW_MESSAGE] = f"Not removed: {md(error)}"
         return
-    resources.changed()
     bump_editor()
     refresh_queue()
     st.session_state[state.REVIEW_MESSAGE] = (

@@ -17,14 +17,14 @@ import pandas as pd
 import streamlit as st
 
 from app import periods
-from app.categorize import decisions
+from app.categorize import decisions, review_queue
 from app.categorize.merchant import merchant_name
-from app.categorize.review_need import REASON_ORDER, ledger_review_reasons
+from app.categorize.review_need import review_reasons as core_review_reasons
 from app.jobs import job_for
 from app.money import exponent_of, grouped, sign_of
 from app.store import TransactionFilter
 from components import resources, state
-from components.formatting import md, plural, source_label
+from components.formatting import md, plural, source_from_label, source_label
 
 PAGE_SIZE = 200
 NEEDS_REVIEW = "Needs review"
@@ -79,6 +79,15 @@ class ReviewQuery:
     def key(self) -> tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...], str]:
         return (self.view, self.search.strip(), self.accounts, self.categories, self.sources, self.month)
 
+    def selection(self) -> review_queue.QueueSelection:
+        """What SQLite lists for these filters (the "Set by" labels turned back into sources)."""
+        sources = tuple(
+            None if label == NO_SOURCE else (source_from_label(label) or label) for label in self.sources
+        )
+        return review_queue.QueueSelection(
+            flt=self.store_filter(), sources=sources, needs_review=self.view == NEEDS_REVIEW
+        )
+
     def store_filter(self) -> TransactionFilter:
         date_from = date_to = None
         if self.month != ALL_MONTHS:
@@ -96,7 +105,7 @@ class ReviewQuery:
 
 def review_reasons(frame: pd.DataFrame) -> pd.Series:
     """Why each row needs a look ("" when it does not): the core's rule, against the whole ledger."""
-    return ledger_review_reasons(resources.store(), frame)
+    return core_review_reasons(frame, resources.confirmed_pairs())
 
 
 def provenance(rows: pd.DataFrame) -> list[str]:
@@ -112,30 +121,11 @@ def provenance(rows: pd.DataFrame) -> list[str]:
     return shown
 
 
-def matching_rows(query: ReviewQuery) -> pd.DataFrame:
-    """Rows for these filters, in display order, with `why` (the review reason) added."""
-    frame = resources.transactions(query.store_filter())
-    frame = frame.assign(why=review_reasons(frame))
-    if query.sources:
-        wanted = {s for s in query.sources if s != NO_SOURCE}
-        labels = pd.Series(source_labels(frame["category_source"]), index=frame.index)
-        mask = labels.isin(wanted)
-        if NO_SOURCE in query.sources:
-            mask |= frame["category_source"].isna()
-        frame = frame[mask]
-    if query.view == NEEDS_REVIEW:
-        frame = frame[frame["why"] != ""]
-        rank = frame["why"].map(REASON_ORDER)
-        order = pd.DataFrame({"rank": rank, "date": frame["date"]}, index=frame.index)
-        frame = frame.loc[order.sort_values(["rank", "date"], ascending=[True, False], kind="stable").index]
-    return frame
-
-
 @st.cache_data(max_entries=16, show_spinner=False)
 def _queue(
     db_path: str, revision: str, structure: str, job: str, query_key: tuple[object, ...], _query: ReviewQuery
 ) -> tuple[str, ...]:
-    return tuple(str(i) for i in matching_rows(_query).index)
+    return tuple(review_queue.queue_ids(resources.store(), _query.selection()))
 
 
 def _pinned_revision(query: ReviewQuery) -> str:
@@ -263,7 +253,6 @@ def save_edits() -> None:
             saved.extend(ids)
         except decisions.DecisionError as error:
             problems.append(str(error))
-    resources.changed()
     bump_editor()
     st.session_state[state.REVIEW_FOLLOWUP] = None
     if saved and len(by_category) == 1:
@@ -308,7 +297,6 @@ def offer_merchant_followup(transaction_id: str, category: str) -> None:
 
 def mark_reviewed(ids: Sequence[str]) -> None:
     outcome = decisions.accept_categorized(resources.store(), list(ids))
-    resources.changed()
     bump_editor()
     refresh_queue()
     left = (

@@ -12,9 +12,11 @@ from app.categorize.taxonomy import (
     rename_category,
     save_taxonomy,
 )
+from app.errors import UserFacingError
 from app.models import CategorySource
 from app.store import TransactionFilter
 from components import resources, state
+from components.bug_notice import bug_message
 from components.formatting import md, plural
 
 KIND_LABELS = {
@@ -41,11 +43,13 @@ def _on_add() -> None:
     store = resources.store()
     try:
         taxonomy = load_taxonomy(store).with_added(name, description, kind)
-    except ValueError as error:
+    except UserFacingError as error:
         _say("error", f"Not added: {md(error)}")
         return
+    except Exception as error:  # a bug, not a name the user can fix
+        _say("error", md(bug_message(error, "Settings: add a category")))
+        return
     save_taxonomy(store, taxonomy)
-    resources.changed()
     session[state.TAXONOMY_NEW_NAME] = ""
     session[state.TAXONOMY_NEW_DESCRIPTION] = ""
     _say(
@@ -65,10 +69,12 @@ def _on_rename() -> None:
     store = resources.store()
     try:
         _taxonomy, moved = rename_category(store, load_taxonomy(store), old, new)
-    except ValueError as error:
+    except UserFacingError as error:
         _say("error", f"Not renamed: {md(error)}")
         return
-    resources.changed()
+    except Exception as error:
+        _say("error", md(bug_message(error, "Settings: rename a category")))
+        return
     session[state.TAXONOMY_RENAME_TO] = ""
     _say(
         "success",
@@ -85,10 +91,12 @@ def _on_remove() -> None:
     store = resources.store()
     try:
         _taxonomy, cleared = remove_category(store, load_taxonomy(store), name)
-    except ValueError as error:
+    except UserFacingError as error:
         _say("error", f"Not removed: {md(error)}")
         return
-    resources.changed()
+    except Exception as error:
+        _say("error", md(bug_message(error, "Settings: remove a category")))
+        return
     session[state.TAXONOMY_REMOVE_CONFIRM] = False
     _say(
         "success",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.periods import day_text
-from app.transfer_ledger import TransferPair, transfer_pairs, unpair
+from app.transfer_ledger import TransferPair, unpair
 from components import resources, state
 from components.formatting import md, money, plural
 
@@ -22,7 +22,6 @@ def pair_line(pair: TransferPair) -> str:
 
 def _on_unpair(transaction_id: str) -> None:
     other = unpair(resources.store(), transaction_id)
-    resources.changed()
     if other is not None:
         st.session_state[state.REVIEW_MESSAGE] = (
             "Unpaired: both rows keep their categories and count again as spending or income. "
@@ -31,7 +30,7 @@ def _on_unpair(transaction_id: str) -> None:
 
 
 def render_transfer_pairs() -> None:
-    pairs = transfer_pairs(resources.store(), limit=SHOWN_PAIRS + 1)
+    pairs = resources.matched_transfers(limit=SHOWN_PAIRS + 1)
     if not pairs:
         return
     more = len(pairs) > SHOWN_PAIRS

@@ -6,7 +6,7 @@ decides how its tiers are tried, then falls back to the file's own category colu
 1. issuer lines the bank or card issuer writes (card payments, fees and interest, payroll,
    rewards, cash, transfers), over the whole description. They win over merchant names, so
    that "HOME DEPOT AUTO PYMT" is a card payment, not a hardware purchase.
-2. brands and merchant kinds, following the labeling rules of taxonomy.md A.2: a brand's
+2. brands and merchant kinds, following the labeling rules of docs/taxonomy.md A.2: a brand's
    own key first (a dict lookup), then the merchant key, the payee and the merchant text
    before clean-up searched for any brand or merchant name. Variants that belong elsewhere
    (Uber Eats, Costco Gas, Prime Video) come before their brand. A refund keeps the
@@ -172,12 +172,6 @@ def builtin_category(
     `payee` is the clean name the file gave beside the raw description, when it gave one.
     """
     return _categorize(description, merchant_key, direction, bank_category, payee or None)
-
-
-def rule_count() -> int:
-    """Number of built-in rules (issuer lines, brands with a category, merchant entries, fallbacks)."""
-    catalog = load_catalog()
-    return len(catalog.issuer) + len(catalog.merchant_tier) + len(catalog.fallback)
 
 
 def merchant_pattern_count() -> int:

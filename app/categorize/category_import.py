@@ -17,13 +17,14 @@ from dataclasses import dataclass
 
 from app.categorize.decisions import CategoryImport, DecisionError, import_categories, resolve_category
 from app.cell_text import restore_formula_text
+from app.errors import UserFacingError
 from app.models import UNCATEGORIZED
 from app.store import Store
 
 MAX_PROBLEMS_SHOWN = 10
 
 
-class CategoryFileError(ValueError):
+class CategoryFileError(UserFacingError, ValueError):
     """The file cannot be applied; `problems` are one line each, naming the file and line."""
 
     def __init__(self, problems: Sequence[str]) -> None:

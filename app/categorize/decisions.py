@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from app.categorize.review_need import ledger_review_reasons
 from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import load_taxonomy
+from app.errors import UserFacingError
 from app.models import CategorySource, Direction
 from app.store import Rule, Store, TransactionFilter
 
 
-class DecisionError(ValueError):
+class DecisionError(UserFacingError, ValueError):
     """A decision that cannot be applied (unknown category, transaction or rule)."""
 
 

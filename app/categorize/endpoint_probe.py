@@ -122,7 +122,7 @@ def _auth_headers(settings: Settings) -> dict[str, str]:
 def _parse_cluster_status(
     payload: Any,
 ) -> tuple[str | None, str | None, tuple[NodeInfo, ...], int | None, bool] | None:
-    """(status, model, nodes, capacity, need_more_nodes) from a §2a status object."""
+    """(status, model, nodes, capacity, need_more_nodes) from a status object (docs/parallax-api.md §2a)."""
     if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
         return None
     data = payload["data"]

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from app.categorize.exchange_bounds import ReplyRefused, bounded
+from app.errors import UserFacingError
 from app.lazy_import import LazyModule
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def root_url(endpoint_url: str) -> str:
 # -- chatting -----------------------------------------------------------------------------
 
 
-class LLMError(Exception):
+class LLMError(UserFacingError):
     """A request that produced no usable answer. `kind` says what to do about it;
     `timed_out` marks a request that used up its whole deadline."""
 

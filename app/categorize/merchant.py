@@ -213,7 +213,7 @@ def _strip_leading(text: str) -> str:
 
 # -- processors ---------------------------------------------------------------------------------
 
-# Payment processors and platforms printed before the real merchant (taxonomy.md A.2).
+# Payment processors and platforms printed before the real merchant (docs/taxonomy.md A.2).
 _PROCESSOR = re.compile(
     r"^(?:SQ|SQU|SQUARE|TST|SP|SHOPIFY|PAYPAL|PP|GOOGLE|GGL|APL|DD|IZ|IZETTLE|ZETTLE_?|SUMUP|WL|IN|FS"
     r"|PADDLE\.NET|CHECKOUT\.COM|2CO\.COM|CLP|WPY|STRIPE)\*"

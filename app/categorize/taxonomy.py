@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal, get_args
 
+from app.errors import UserFacingError
 from app.models import UNCATEGORIZED
 from app.store import Store, TaxonomyRow
 
@@ -31,6 +32,10 @@ OTHER = "Other"
 MAX_NAME_LENGTH = 60
 
 
+class TaxonomyError(UserFacingError, ValueError):
+    """A category name, kind or change the list cannot take (an unknown or reserved name, the last one)."""
+
+
 @dataclass(frozen=True)
 class Category:
     name: str
@@ -41,7 +46,7 @@ class Category:
 
     def __post_init__(self) -> None:
         if self.kind not in CATEGORY_KINDS:
-            raise ValueError(
+            raise TaxonomyError(
                 f"category {self.name!r}: kind must be one of {', '.join(CATEGORY_KINDS)}, not {self.kind!r}"
             )
 
@@ -193,7 +198,7 @@ for _category, _answers in _SYNONYM_TABLE.items():
         _SYNONYMS_COMPACT[_compact(_normalize(_answer))] = _category
 
 # Plaid personal-finance categories: the primary's default, and the detailed values whose
-# default differs from their primary's (taxonomy.md B.5).
+# default differs from their primary's (docs/taxonomy.md B.5).
 _PLAID_PRIMARY = {
     "INCOME": INCOME,
     "TRANSFER_IN": TRANSFERS,
@@ -266,13 +271,13 @@ class Taxonomy:
     def __post_init__(self) -> None:
         object.__setattr__(self, "categories", tuple(self.categories))
         if not self.categories:
-            raise ValueError("a taxonomy needs at least one category")
+            raise TaxonomyError("a taxonomy needs at least one category")
         seen: dict[str, str] = {}
         for category in self.categories:
             _check_name(category.name)
             folded = _normalize(category.name)
             if folded in seen:
-                raise ValueError(
+                raise TaxonomyError(
                     f"category names must be unique: {category.name!r} clashes with {seen[folded]!r}"
                 )
             seen[folded] = category.name
@@ -371,7 +376,7 @@ class Taxonomy:
     def with_renamed(self, old: str, new: str) -> Taxonomy:
         new = new.strip()
         if self.get(old) is None:
-            raise ValueError(f"no category named {old!r}")
+            raise TaxonomyError(f"no category named {old!r}")
         return Taxonomy(
             tuple(
                 Category(new, c.description, c.kind, tuple(a for a in (*c.aliases, old) if a != new))
@@ -383,9 +388,9 @@ class Taxonomy:
 
     def with_removed(self, name: str) -> Taxonomy:
         if self.get(name) is None:
-            raise ValueError(f"no category named {name!r}")
+            raise TaxonomyError(f"no category named {name!r}")
         if len(self.categories) == 1:
-            raise ValueError(f"cannot remove {name!r}: it is the last category")
+            raise TaxonomyError(f"cannot remove {name!r}: it is the last category")
         return Taxonomy(tuple(c for c in self.categories if c.name != name))
 
 
@@ -395,15 +400,15 @@ def _ratio(a: str, b: str) -> float:
 
 def _check_name(name: str) -> None:
     if not name or not name.strip():
-        raise ValueError("a category name cannot be empty")
+        raise TaxonomyError("a category name cannot be empty")
     if name != name.strip():
-        raise ValueError(f"category name {name!r} has leading or trailing spaces")
+        raise TaxonomyError(f"category name {name!r} has leading or trailing spaces")
     if len(name) > MAX_NAME_LENGTH:
-        raise ValueError(f"category name {name[:20]!r}… is longer than {MAX_NAME_LENGTH} characters")
+        raise TaxonomyError(f"category name {name[:20]!r}… is longer than {MAX_NAME_LENGTH} characters")
     if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise ValueError(f"category name {name!r} contains control characters")
+        raise TaxonomyError(f"category name {name!r} contains control characters")
     if _normalize(name) in _NULL_ANSWERS or _normalize(name) == _normalize(UNCATEGORIZED):
-        raise ValueError(f"{name!r} is reserved for rows without a category")
+        raise TaxonomyError(f"{name!r} is reserved for rows without a category")
 
 
 DEFAULT_TAXONOMY = Taxonomy(
@@ -494,7 +499,7 @@ def load_taxonomy(store: Store) -> Taxonomy:
     categories: list[Category] = []
     for position, row in enumerate(rows, start=1):
         if row.kind not in CATEGORY_KINDS:
-            raise ValueError(
+            raise TaxonomyError(
                 f"{store.path}: taxonomy row {position} ({row.name!r}) has unknown kind {row.kind!r}"
             )
         categories.append(Category(row.name, row.description, _as_kind(row.kind), row.aliases))
@@ -505,7 +510,7 @@ def _as_kind(value: str) -> CategoryKind:
     for kind in CATEGORY_KINDS:
         if kind == value:
             return kind
-    raise ValueError(f"unknown category kind {value!r}")
+    raise TaxonomyError(f"unknown category kind {value!r}")
 
 
 def save_taxonomy(store: Store, taxonomy: Taxonomy) -> None:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 
+from app.errors import UserFacingError
+
 _CENTS = Decimal("0.01")
 # The default context keeps 28 digits: quantizing a 27-digit amount to cents raised
 # InvalidOperation. This one keeps every digit, so a cell is read exactly and then judged.
@@ -31,7 +33,7 @@ _COMMA_NUMBER = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)?(?:,\d+)?$")
 _MINUSES = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"})
 
 
-class AmountError(ValueError):
+class AmountError(UserFacingError, ValueError):
     """An amount cell that is not a number in the expected notation."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from app.errors import UserFacingError
 
-class IngestError(Exception):
+
+class IngestError(UserFacingError):
     """A file that cannot be imported at all: `str(e)` is "<file>: <message>" (+ " (row N)")."""
 
     def __init__(self, filename: str, message: str, row: int | None = None) -> None:

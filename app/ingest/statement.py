@@ -148,6 +148,9 @@ def parse_statement(
         reasons.append(f"none of the {built.rows_read} rows could be read with this layout")
     if not built.rows_read:
         notes.append("the file holds no transaction rows")
+    # A doubt that restates a note ("the file has no header row; its columns were recognised
+    # by their values alone") says it once: the preview and the CLI show both lists.
+    notes = [note for note in notes if not any(reason.startswith(note) for reason in reasons)]
     return ParsedStatement(
         filename=filename,
         file_sha256=sha256,

@@ -42,7 +42,6 @@ def _finish_import(results: Sequence[FileImportResult]) -> None:
     st.session_state[state.LAST_IMPORT] = [_summary(r) for r in results]
     st.session_state[state.IMPORT_VERSION] = int(st.session_state.get(state.IMPORT_VERSION, 0)) + 1
     st.session_state[state.IMPORT_PLAN] = {}
-    resources.changed(structure=True)
     inserted = sum(r.inserted for r in results)
     if inserted:
         start_categorization()

@@ -106,7 +106,7 @@ def _figure(
     kinds: dict[str, str],
     order: tuple[str, ...],
 ) -> go.Figure:
-    frame = resources.transactions(filters.current)
+    frame = resources.insights_transactions(filters.current)
     if name == "by_category":
         return charts.spending_by_category(
             frame, currency=currency, include_transfers=include_transfers, kinds=kinds, order=order
@@ -120,7 +120,7 @@ def _figure(
             frame, currency=currency, include_transfers=include_transfers, kinds=kinds, order=order
         )
     if name == "cumulative":
-        before = resources.transactions(filters.previous) if filters.previous else None
+        before = resources.insights_transactions(filters.previous) if filters.previous else None
         return charts.cumulative_spending(
             frame,
             before,
@@ -251,12 +251,42 @@ def render_converted_total(head: insights.Headline, frame: pd.DataFrame) -> None
             )
 
 
+@st.cache_data(max_entries=40, show_spinner=False)
+def headline_figures(
+    currency: str | None,
+    version: str,
+    current: FilterKey,
+    previous: FilterKey | None,
+    period: tuple[dt.date, dt.date] | None,
+    include_transfers: bool,
+    kinds: tuple[tuple[str, str], ...],
+    _filters: ViewFilters,
+) -> tuple[insights.Headline, list[int], int]:
+    """The headline, its sparkline (spending per month, minor units) and how many rows have no
+    category, for one state of the ledger and the filters: a rerun (any click) reuses them
+    instead of summing the period's rows again."""
+    frame = resources.insights_transactions(_filters.current)
+    before = resources.insights_transactions(_filters.previous) if _filters.previous else None
+    head = insights.headline(
+        frame,
+        before,
+        period=period,
+        currency=currency,
+        include_transfers=include_transfers,
+        kinds=dict(kinds),
+    )
+    monthly = insights.income_vs_spending(
+        frame, currency=head.currency, include_transfers=include_transfers, kinds=dict(kinds)
+    )
+    return head, [int(v) for v in monthly["spending_minor"]], int(frame["category"].isna().sum())
+
+
 def render() -> None:
     st.title("Insights")
-    ledger = render_filtered_ledger("chart")
+    ledger = render_filtered_ledger("chart", resources.insights_transactions)
     if ledger is None:
         return
-    view, filters, frame, previous = ledger.view, ledger.filters, ledger.frame, ledger.previous
+    view, filters, frame = ledger.view, ledger.filters, ledger.frame
     if frame.empty:
         st.info(
             f"No transactions in {filters.period_label} for {md(filters.scope_label)}. "
@@ -264,21 +294,19 @@ def render() -> None:
         )
         return
     currency = choose_currency(insights.currencies(frame))
-    head = insights.headline(
-        frame,
-        previous,
-        period=filters.period,
-        currency=currency,
-        include_transfers=filters.include_transfers,
-        kinds=view.kinds,
+    head, sparkline, uncategorized = headline_figures(
+        currency,
+        resources.data_version(),
+        resources.filter_key(filters.current),
+        resources.filter_key(filters.previous) if filters.previous else None,
+        filters.period,
+        filters.include_transfers,
+        tuple(sorted(view.kinds.items())),
+        filters,
     )
-    monthly = insights.income_vs_spending(
-        frame, currency=head.currency, include_transfers=filters.include_transfers, kinds=view.kinds
-    )
-    render_headline(head, filters, [int(v) for v in monthly["spending_minor"]])
+    render_headline(head, filters, sparkline)
     render_currency_totals(head)
     render_converted_total(head, frame)
-    uncategorized = int(frame["category"].isna().sum())
     if uncategorized:
         verb = "has" if uncategorized == 1 else "have"
         st.warning(

@@ -98,14 +98,12 @@ def dismiss(series_key: str | None) -> None:
         return
     merchant = series.merchant
     resources.store().dismiss_recurring(series.key, merchant)
-    resources.changed()
     state.push_toast(f"{merchant} is no longer listed as recurring. Undo it under “Not subscriptions”.")
 
 
 def restore(series_key: str | None) -> None:
     series = next((s for s in report().dismissed if s.key == series_key), None)
     if series is not None and resources.store().restore_recurring(series.key):
-        resources.changed()
         state.push_toast(f"{series.merchant} is listed as recurring again.")
 
 

@@ -16,6 +16,7 @@ from app.store import ImportRecord, Store, TransactionFilter
 from components import state
 from components.review_table import ALL_ROWS, NEEDS_REVIEW
 from tests.apptest.conftest import ENTRYPOINT, TIMEOUT_S, page_path, texts
+from tests.support.foreign_spend import seed_foreign_spend
 
 
 @pytest.fixture
@@ -186,28 +187,7 @@ def test_an_empty_ledger_says_what_to_do(open_page) -> None:
 
 
 def test_the_grid_shows_the_payee_and_foreign_spend_beside_the_raw_text(open_page, store: Store) -> None:
-    hotel = Transaction(
-        id="t-hotel",
-        account="Card",
-        date=dt.date(2024, 3, 4),
-        description="HTL BRISTOL LDN 4471",
-        payee="Hotel Bristol",
-        amount=Decimal("-9.40"),
-        currency="EUR",
-        original_amount=Decimal("-8.00"),
-        original_currency="GBP",
-        source=RowSource(file_sha256="p" * 64, row=1),
-    )
-    ramen = Transaction(
-        id="t-ramen",
-        account="Card",
-        date=dt.date(2024, 3, 5),
-        description="ICHIRAN SHIBUYA 0042",
-        amount=Decimal("-1200"),
-        currency="JPY",
-        source=RowSource(file_sha256="p" * 64, row=2),
-    )
-    store.commit_import(ImportRecord("p" * 64, "p.csv", "test", "Card", 2), [hotel, ramen])
+    seed_foreign_spend(store)
     shown = open_page("review").data_editor[0].value
     assert shown.at["t-hotel", "merchant"] == "Hotel Bristol"
     assert shown.at["t-hotel", "description"] == "HTL BRISTOL LDN 4471"  # the raw text, as it was

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from app.categorize.command import EXIT_INCOMPLETE, JSON_FIELDS
 from app.categorize.taxonomy import DEFAULT_TAXONOMY
 from app.cli import main
+from app.cli.categorize import EXIT_INCOMPLETE, JSON_FIELDS
 from app.settings import Settings
 from app.store import Store
 from tests.conftest import REPO_ROOT, SAMPLE_DATA

@@ -6,9 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,8 +14,8 @@ import pytest
 from app.categorize import decisions
 from app.models import CategorySource
 from app.store import CategoryUpdate, Store
-from tests.conftest import REPO_ROOT
 from tests.integration.categorize_support import Row, seed, state
+from tests.support.cli import privfin
 
 ROWS = [
     Row("STARBUCKS STORE 1234 SEATTLE WA", "-5.10", "2026-03-01"),
@@ -26,20 +24,6 @@ ROWS = [
     Row("STARBUCKS REFUND", "4.90", "2026-03-04"),
     Row("ZORBLAX QUILONDA", "-40.00", "2026-03-05"),
 ]
-
-
-def privfin(*args: str) -> subprocess.CompletedProcess[str]:
-    """The real CLI with this test's PRIVFIN_DATA_DIR (set by the autouse fixture)."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def one_line(result: subprocess.CompletedProcess[str]) -> str:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from app.categorize.taxonomy import DEFAULT_TAXONOMY, save_taxonomy
 from app.ids import identity_key, occurrence_ids
 from app.models import CategorySource, RowSource, Transaction
 from app.store import CategoryUpdate, ImportRecord, Store
-from tests.conftest import REPO_ROOT
+from tests.support.cli import privfin as run_privfin
 
 # (date, account, description, amount, category)
 ROWS = [
@@ -55,17 +53,8 @@ def stored(store: Store) -> Store:
 
 
 def privfin(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI with this test's PRIVFIN_DATA_DIR (set by the autouse fixture)."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", "export", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    """`privfin export ARGS` with this test's PRIVFIN_DATA_DIR (set by the autouse fixture)."""
+    return run_privfin("export", *args)
 
 
 def _csv(path: Path) -> list[dict[str, str]]:

@@ -1,6 +1,6 @@
 """The stand-in Parallax server, over real loopback HTTP (docs/parallax-api.md §9).
 
-First the §9.6 conformance checks with the real openai SDK, then every endpoint and fault
+First the docs/parallax-api.md §9.6 conformance checks with the real openai SDK, then every endpoint and fault
 scenario at the HTTP level, capacity and disconnects, the recorded requests, the control
 plane, and the default responder's JSON contract.
 """

@@ -1,4 +1,4 @@
-"""Every fault scenario of parallax-api.md §9.5 against a whole categorization run.
+"""Every fault scenario of docs/parallax-api.md §9.5 against a whole categorization run.
 
 For each: the run completes (or stops cleanly) with a clear message in its report; no
 transaction is lost, duplicated or given a category outside the taxonomy; what failed is

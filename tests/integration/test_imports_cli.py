@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.integration.test_sample_data import cli_env
+from tests.support.cli import cli_env, privfin
 
 TIMEOUT_S = 120
 HEADER = "Date,Description,Amount\n"
@@ -16,17 +16,7 @@ LATER = HEADER + "2024-03-02,GROCER MARKET,-52.10\n2024-03-04,BOOK SHOP,-12.00\n
 
 
 def run_cli(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        cwd=data_dir,
-        env=cli_env(data_dir),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=TIMEOUT_S,
-        check=False,
-    )
+    return privfin(*args, data_dir=data_dir, stdin=stdin)
 
 
 def _imported(data_dir: Path) -> list[dict[str, object]]:

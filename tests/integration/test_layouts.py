@@ -18,7 +18,7 @@ Two checks per file:
 - golden: privfin's whole reading of the file (rows, skipped rows and the evidence that
   decided the layout: profile or generic mapping, delimiter, header row, date format,
   decimal mark, sign rule, confidence) equals golden/<file>.json, so any change of
-  output shows up in review. `PRIVFIN_UPDATE_GOLDEN=1` rewrites them, and the score in
+  output shows up in review. `pytest --update-golden` rewrites them, and the score in
   the layouts README.
 """
 
@@ -29,7 +29,6 @@ import functools
 import importlib
 import inspect
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -39,13 +38,13 @@ from typing import Any
 import pytest
 
 from app.ingest import IngestError, ParsedStatement, parse_statement
+from app.money import to_minor
 from tests.conftest import REPO_ROOT
 
 LAYOUTS = REPO_ROOT / "tests" / "fixtures" / "layouts"
 FILES = LAYOUTS / "files"
 GOLDEN = LAYOUTS / "golden"
 README = LAYOUTS / "README.md"
-UPDATE = os.environ.get("PRIVFIN_UPDATE_GOLDEN") == "1"
 _CSV_FORMATS = frozenset({"csv", "ssv", "tsv"})
 _EURO = ("AT", "BE", "DE", "ES", "FR", "IT", "LT", "LV", "NL")
 # The home currency a user in the file's country would have set (privfin asks for it once, on
@@ -108,31 +107,30 @@ def _record_reader() -> Any | None:
 
 
 def _rows(statement: ParsedStatement) -> list[dict[str, Any]]:
-    table = statement.table
-    payees = getattr(table, "payees", None) or [None] * len(table)
+    """Every field of every transaction, as the importer hands it to the store."""
     return [
         {
-            "row": row,
-            "date": date.isoformat(),
-            "posted_date": posted.isoformat() if posted else None,
-            "amount": str(amount),
-            "currency": currency,
-            "payee": payee,
-            "description": description,
-            "account": account,
+            "id": transaction.id,
+            "row": transaction.source.row,
+            "file_sha256": transaction.source.file_sha256,
+            "account": transaction.account,
+            "date": transaction.date.isoformat(),
+            "posted_date": transaction.posted_date.isoformat() if transaction.posted_date else None,
+            "amount": str(transaction.amount),
+            "amount_minor": to_minor(transaction.amount, transaction.currency),
+            "currency": transaction.currency,
+            "original_amount": _text_or_none(transaction.original_amount),
+            "original_currency": transaction.original_currency,
+            "payee": transaction.payee,
+            "description": transaction.description,
+            "bank_category": transaction.bank_category,
         }
-        for row, date, posted, amount, currency, payee, description, account in zip(
-            table.source_rows,
-            table.dates,
-            table.posted_dates,
-            table.amounts,
-            table.currencies,
-            payees,
-            table.descriptions,
-            table.accounts,
-            strict=True,
-        )
+        for transaction in statement.transactions
     ]
+
+
+def _text_or_none(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _home_currency(reader: Any, country: str) -> dict[str, Any]:
@@ -261,10 +259,18 @@ def description_agrees(relative: str) -> tuple[int, int]:
     return sum(1 for want, got in described if want in got or got in want), len(described)
 
 
-def _evidence(statement: ParsedStatement) -> dict[str, Any]:
+def _evidence(relative: str, statement: ParsedStatement) -> dict[str, Any]:
     """What decided the layout, as privfin reports it."""
+    from app.ingest.formats import file_kind
+
     return {
+        "reader": file_kind((FILES / relative).read_bytes(), Path(relative).name).value,
         "profile": statement.profile_id,
+        "confidence": statement.confidence,
+        "columns": statement.columns,
+        "currency": statement.currency,
+        "currency_source": statement.currency_source.value if statement.currency_source else None,
+        "rows_read": statement.rows_read,
         "layout": statement.layout_name,
         "confident": statement.confident,
         "uncertain_reasons": statement.uncertain_reasons,
@@ -294,13 +300,18 @@ def golden_document(relative: str) -> dict[str, Any]:
         "rows_exact": f"{comparison.exact}/{comparison.expected}",
         "missing": [list(key) for key in comparison.missing],
         "unexpected": [list(key) for key in comparison.unexpected],
-        "evidence": _evidence(statement),
+        "evidence": _evidence(relative, statement),
         "rows": reading.rows,
         "skipped": [
             {"row": skipped.row, "kind": skipped.kind.value, "reason": skipped.reason}
             for skipped in statement.skipped
         ],
     }
+
+
+def golden_text(document: dict[str, Any]) -> str:
+    """Sorted keys, one layout: the same reading is always the same bytes, so a diff is the change."""
+    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
 def _golden_path(relative: str) -> Path:
@@ -328,15 +339,15 @@ def test_layout_file_reads_exactly(relative: str) -> None:
 
 
 @pytest.mark.parametrize("relative", list(ENTRIES))
-def test_layout_output_matches_its_golden_file(relative: str) -> None:
+def test_layout_output_matches_its_golden_file(relative: str, update_golden: bool) -> None:
     document = golden_document(relative)
     path = _golden_path(relative)
-    if UPDATE:
+    if update_golden:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    assert path.exists(), f"no golden file for {relative}: run with PRIVFIN_UPDATE_GOLDEN=1"
-    assert json.loads(path.read_text(encoding="utf-8")) == document, (
-        f"privfin's reading of {relative} changed: review the diff, then PRIVFIN_UPDATE_GOLDEN=1"
+        path.write_text(golden_text(document), encoding="utf-8")
+    assert path.exists(), f"no golden file for {relative}: run pytest with --update-golden"
+    assert path.read_text(encoding="utf-8") == golden_text(document), (
+        f"privfin's reading of {relative} changed: review the diff, then pytest --update-golden"
     )
 
 
@@ -358,15 +369,15 @@ def score_text() -> str:
     return "\n".join(lines)
 
 
-def test_layout_score_is_recorded_in_the_readme() -> None:
+def test_layout_score_is_recorded_in_the_readme(update_golden: bool) -> None:
     text = README.read_text(encoding="utf-8")
     block = re.compile(r"(<!-- score -->\n)(.*?)(\n<!-- /score -->)", flags=re.DOTALL)
-    if UPDATE:
+    if update_golden:
         text = block.sub(lambda match: match.group(1) + score_text() + match.group(3), text)
         README.write_text(text, encoding="utf-8")
     found = block.search(text)
     assert found, "README.md has no <!-- score --> block"
-    assert found.group(2) == score_text(), "the layouts score changed: PRIVFIN_UPDATE_GOLDEN=1"
+    assert found.group(2) == score_text(), "the layouts score changed: pytest --update-golden"
 
 
 def test_known_misreads_name_layout_files_of_a_readable_kind() -> None:
@@ -414,3 +425,16 @@ def test_matching_accepts_the_posted_date_and_counts_repeated_rows() -> None:
     twice = [_row("2024-01-02", "-2.90"), _row("2024-01-02", "-2.90")]
     assert _pairs(twice, twice[:1], True)[1] == twice[1:]
     assert len(_pairs(twice, twice, False)[0]) == 2
+
+
+def test_no_file_says_the_same_thing_as_a_note_and_as_a_doubt() -> None:
+    """The preview and `privfin import` show notes and doubts one after the other: a note a
+    doubt restates ("the file has no header row") would be read twice."""
+    repeated = {
+        relative: [
+            note for note in statement.notes if any(r.startswith(note) for r in statement.uncertain_reasons)
+        ]
+        for relative in ENTRIES
+        if (statement := read(relative).statement) is not None
+    }
+    assert {relative: notes for relative, notes in repeated.items() if notes} == {}

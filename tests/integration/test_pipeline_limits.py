@@ -16,9 +16,9 @@ import sys
 import time
 from typing import Any
 
-from app.categorize.command import EXIT_INCOMPLETE
 from app.categorize.pipeline import categorize_pending
 from app.categorize.run_limits import request_budget
+from app.cli.categorize import EXIT_INCOMPLETE
 from app.settings import Settings
 from app.store import Store
 from tests.conftest import REPO_ROOT

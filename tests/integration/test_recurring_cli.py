@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from app.store import Store
 from tests.conftest import SAMPLE_DATA
-from tests.integration.test_sample_data import cli_env
+from tests.support.cli import privfin
 from tests.support.recurring_ledger import seed_recurring
 
 TIMEOUT_S = 120
@@ -66,16 +65,7 @@ NEVER_SERIES = ["KROGER", "WHOLE", "TRADER", "REWE", "LIDL", "COSTCO", "SHELL", 
 
 
 def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        cwd=data_dir,
-        env=cli_env(data_dir),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=TIMEOUT_S,
-        check=False,
-    )
+    return privfin(*args, data_dir=data_dir)
 
 
 def recurring_json(data_dir: Path) -> list[dict[str, Any]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import filecmp
 import json
-import os
 import subprocess
 import sys
 from collections import defaultdict
@@ -25,6 +24,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO_ROOT, SAMPLE_DATA
+from tests.support.cli import cli_env
 
 EXPECTED: dict[str, Any] = json.loads((SAMPLE_DATA / "expected.json").read_text(encoding="utf-8"))
 FILES = sorted(EXPECTED["files"])
@@ -46,14 +46,6 @@ class ImportRun:
 
 def cli_command(paths: list[Path], *extra: str) -> list[str]:
     return [sys.executable, "-m", "app.cli", "import", *map(str, paths), "--json", *extra]
-
-
-def cli_env(data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PRIVFIN_DATA_DIR"] = str(data_dir)
-    env["PRIVFIN_ENDPOINT_URL"] = "http://127.0.0.1:9/v1"  # nothing may leave loopback
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(REPO_ROOT), env.get("PYTHONPATH"))))
-    return env
 
 
 def start_import(paths: list[Path], data_dir: Path, *extra: str) -> subprocess.Popen[str]:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import streamlit_options
+from app.cli.serve import streamlit_options
 from tests.conftest import REPO_ROOT
 
 START_TIMEOUT_S = 90
@@ -169,7 +169,7 @@ _STUBBORN_CHILD = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG
 _SUPERVISE_STUBBORN = f"""
 import sys
 from pathlib import Path
-from app import cli
+from app.cli import serve as cli
 cli.SERVE_STOP_GRACE_S = 1.0
 sys.exit(cli._serve_until_stopped([sys.executable, "-c", {_STUBBORN_CHILD!r}], cwd=Path.cwd(), env=dict(__import__("os").environ)))
 """

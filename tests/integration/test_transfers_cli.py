@@ -6,12 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT
+from tests.support.cli import privfin
 
 HEADER = "Date,Description,Amount,Currency,Balance\n"
 # Invented: 500.00 leaves checking on 2 March and reaches savings on the 3rd.
@@ -28,19 +25,6 @@ SAVINGS = HEADER + (
     "03/20/2026,ATM WITHDRAWAL,-100.00,USD,10401.03\n"
     "03/31/2026,INTEREST PAID,1.12,USD,10402.15\n"
 )
-
-
-def privfin(*args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_import_pairs_and_json_and_csv_carry_the_other_side(tmp_path: Path) -> None:

@@ -259,3 +259,27 @@ def test_two_folded_gaps_of_one_length_stay_two_slots(store: Store) -> None:
 def test_the_treemap_root_takes_the_themes_background(frame: pd.DataFrame) -> None:
     (trace,) = charts.spending_by_category(frame).data
     assert trace.marker.colors[0] == charts.TRANSPARENT  # a white root is a white block in dark mode
+
+
+def test_legends_lie_flat_under_the_plot_so_a_phone_keeps_the_plot_width(frame: pd.DataFrame) -> None:
+    # Beside the plot (plotly's default), a 390 px screen gave the legend most of the width.
+    figures = (
+        charts.monthly_spending(frame),
+        charts.cumulative_spending(frame),
+        charts.income_vs_spending(frame),
+    )
+    for fig in figures:
+        legend = fig.layout.legend
+        assert (legend.orientation, legend.yref, legend.yanchor, legend.xanchor) == (
+            "h",
+            "container",
+            "bottom",
+            "left",
+        )
+    monthly = figures[0].layout
+    # Many categories: fixed-width columns (two on a phone), not one name a row.
+    assert (monthly.legend.entrywidthmode, monthly.legend.entrywidth) == (
+        "pixels",
+        charts.CATEGORY_LEGEND_ENTRY_PX,
+    )
+    assert monthly.height == charts.CATEGORY_LEGEND_FIGURE_HEIGHT

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from app.importer import FileImportResult, import_files, preview_files, run_import_command
+from app.cli.import_statements import run_import_command
+from app.importer import FileImportResult, import_files, preview_files
 from app.ingest import parse_statement
 from app.ingest.currency import CurrencyContext
 from app.store import Store
@@ -83,7 +84,7 @@ def test_the_cli_never_builds_a_transaction_object_per_row_at_once(
 
         return wrapper
 
-    import app.importer as importer
+    import app.cli.import_statements as importer
 
     monkeypatch.setattr(importer, "import_files", keep(import_files))
     monkeypatch.setattr(importer, "preview_files", keep(preview_files))

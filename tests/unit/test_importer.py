@@ -9,14 +9,9 @@ from pathlib import Path
 import pytest
 
 from app.cli import build_parser, main
-from app.importer import (
-    import_files,
-    json_line,
-    preview_files,
-    remember_mapping,
-    run_import_command,
-    transaction_json,
-)
+from app.cli.import_statements import run_import_command, transaction_json
+from app.cli.output import json_line
+from app.importer import import_files, preview_files, remember_mapping
 from app.ingest import ColumnMapping, SignRule, parse_statement
 from app.ingest.currency import CurrencyContext
 from app.ingest.statement import REMEMBERED_LAYOUT

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.cli import build_parser
-from app.importer import import_files, preview_files, run_import_command
+from app.cli.import_statements import run_import_command
+from app.importer import import_files, preview_files
 from app.ingest import IngestError
 from app.ingest.currency import CurrencyContext, CurrencySource, CurrencyUnknown
 from app.ingest.formats import FileKind, file_kind, read_record_file

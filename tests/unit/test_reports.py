@@ -19,6 +19,7 @@ from app.charts import NO_DATA_MESSAGE
 from app.ids import identity_key, occurrence_ids
 from app.models import CategorySource, RowSource, Transaction
 from app.store import CategoryUpdate, ImportRecord, Store
+from tests.support.foreign_spend import seed_foreign_spend
 
 TRANSFERS = "Transfers & Card Payments"
 SCRIPT = "<script>alert(1)</script>"
@@ -335,28 +336,7 @@ def test_format_money() -> None:
 
 def test_every_export_shows_the_payee_and_the_original_amount(store: Store) -> None:
     """The file's clean name beside the raw description, and foreign spend in the shop's currency."""
-    hotel = Transaction(
-        id="t-hotel",
-        account="Card",
-        date=dt.date(2024, 3, 4),
-        description="HTL BRISTOL LDN 4471",
-        payee="Hotel Bristol",
-        amount=Decimal("-9.40"),
-        currency="EUR",
-        original_amount=Decimal("-8.00"),
-        original_currency="GBP",
-        source=RowSource(file_sha256="p" * 64, row=1),
-    )
-    ramen = Transaction(
-        id="t-ramen",
-        account="Card",
-        date=dt.date(2024, 3, 5),
-        description="ICHIRAN SHIBUYA",
-        amount=Decimal("-1200"),
-        currency="JPY",
-        source=RowSource(file_sha256="p" * 64, row=2),
-    )
-    store.commit_import(ImportRecord("p" * 64, "p.csv", "test", "Card", 2), [hotel, ramen])
+    seed_foreign_spend(store)
     frame = store.transactions_frame()
 
     rows = {row["description"]: row for row in _csv_rows(reports.transactions_csv(frame))}
@@ -368,7 +348,7 @@ def test_every_export_shows_the_payee_and_the_original_amount(store: Store) -> N
         "-8.00",
         "GBP",
     )
-    assert rows["ICHIRAN SHIBUYA"]["payee"] == "" and rows["ICHIRAN SHIBUYA"]["amount"] == "-1200"
+    assert rows["ICHIRAN SHIBUYA 0042"]["payee"] == "" and rows["ICHIRAN SHIBUYA 0042"]["amount"] == "-1200"
 
     book = openpyxl.load_workbook(io.BytesIO(reports.workbook_xlsx(frame)))
     sheet = book["Transactions"]

@@ -190,7 +190,7 @@ MATCH_CASES = [
     ("Charity", "Gifts & Donations"),
     ("Pet Food & Supplies", "Pets"),
     ("Miscellaneous", OTHER),
-    # Mint top levels (taxonomy.md B.2)
+    # Mint top levels (docs/taxonomy.md B.2)
     ("Bills & Utilities", "Utilities"),
     ("Business Services", OTHER),
     ("Fees & Charges", FEES),

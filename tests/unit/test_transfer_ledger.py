@@ -15,7 +15,7 @@ import pytest
 
 from app import insights
 from app.accounts import merge_accounts
-from app.categorize.command import transaction_rows
+from app.cli.categorize import transaction_rows
 from app.importer import import_files
 from app.imports import imported_files, remove_import
 from app.models import CategorySource

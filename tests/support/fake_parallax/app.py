@@ -1,4 +1,4 @@
-"""The Starlette app: the scheduler's `:3001` surface (§9.2) plus the `/__fake__/` control plane."""
+"""The Starlette app: the scheduler's `:3001` surface (docs/parallax-api.md §9.2) plus the `/__fake__/` control plane."""
 
 from __future__ import annotations
 

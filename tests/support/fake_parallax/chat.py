@@ -1,4 +1,4 @@
-"""`POST /v1/chat/completions`, in the processing order of §9.3 (e2) and §9.4 (legacy)."""
+"""`POST /v1/chat/completions`, in the processing order of docs/parallax-api.md §9.3 (e2) and §9.4 (legacy)."""
 
 from __future__ import annotations
 
@@ -188,7 +188,7 @@ class ChatExchange:
             problem = _STREAM_VALIDATION_PROBLEM
         if problem is not None:
             if self.stream and not cfg.direct_node_mode:
-                # The scheduler already sent 200 + SSE headers and relays vllm-rs's raw body (§4b.3).
+                # The scheduler already sent 200 + SSE headers and relays vllm-rs's raw body (docs/parallax-api.md §4b).
                 return raw_stream_plan(compact(_problem_body(problem)))
             return json_plan(400, _problem_body(problem))
         if self._is("engine_error") or engine_rejection(body) is not None:

@@ -1,4 +1,4 @@
-"""The fake's knobs (§9.1 plus benchmark pacing), validated on every change."""
+"""The fake's knobs (docs/parallax-api.md §9.1 plus benchmark pacing), validated on every change."""
 
 from __future__ import annotations
 

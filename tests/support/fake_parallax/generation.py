@@ -1,4 +1,4 @@
-"""Turn a responder reply into what the server would generate (§9.3 step 9).
+"""Turn a responder reply into what the server would generate (docs/parallax-api.md §9.3 step 9).
 
 Pure functions: output scenarios, thinking, max_tokens budget (reasoning is spent
 before content), stop strings, token counts, and the pacing of the pieces in time.

@@ -1,4 +1,4 @@
-"""Hostile replies (§9.5, "hostile" rows): what a broken or malicious endpoint sends.
+"""Hostile replies (docs/parallax-api.md §9.5, "hostile" rows): what a broken or malicious endpoint sends.
 
 Unlike the output scenarios these ignore the request's `max_tokens` and the capacity
 bookkeeping of a real generation: a hostile server honours nothing. Each builds a whole

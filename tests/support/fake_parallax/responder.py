@@ -38,7 +38,7 @@ Responder = Callable[[dict[str, Any]], "Reply | Mapping[str, Any]"]
 
 
 def coerce_reply(value: object) -> Reply:
-    """Accept a `Reply` or the dict form of §9.1 (`content`, `reasoning`, `finish_reason`, `tool_calls`)."""
+    """Accept a `Reply` or the dict form of docs/parallax-api.md §9.1 (`content`, `reasoning`, `finish_reason`, `tool_calls`)."""
     if isinstance(value, Reply):
         return value
     if not isinstance(value, Mapping):

@@ -1,4 +1,4 @@
-"""Fault scenarios (§9.5): names, arguments and parsing.
+"""Fault scenarios (docs/parallax-api.md §9.5): names, arguments and parsing.
 
 A scenario is `name` or `name:arg` (e.g. `slow_first_token:2.5`, `wrong_schema:extra_id`).
 Unknown names and bad arguments raise `ValueError` at once: a typo in a test must fail

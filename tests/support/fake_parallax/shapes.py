@@ -1,4 +1,4 @@
-"""Wire shapes of both API eras: error envelopes, completion bodies, stream chunks (§3d, §3e, §9.4)."""
+"""Wire shapes of both API eras: error envelopes, completion bodies, stream chunks (docs/parallax-api.md §3d, §3e, §9.4)."""
 
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ def running_usage(prompt_tokens: int, completion_tokens: int, *, with_details: b
 
 @dataclass(frozen=True)
 class E2Chunks:
-    """vllm-rs chunks: null fields omitted; usage only on request (§3e)."""
+    """vllm-rs chunks: null fields omitted; usage only on request (docs/parallax-api.md §3e)."""
 
     completion_id: str
     created: int

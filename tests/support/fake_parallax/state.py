@@ -127,7 +127,7 @@ class FakeState:
             )
 
     def poll_status(self) -> dict[str, Any]:
-        """The §2a status object as one status poll sees it (a poll uses up one warm-up step)."""
+        """The status object of docs/parallax-api.md §2a as one status poll sees it (a poll uses up one warm-up step)."""
         with self._lock:
             cfg = self._config
             waiting = cfg.cluster_status != "available" or self._warming()

@@ -1,4 +1,4 @@
-"""E2 (vllm-rs) request checks: the 400s of §9.3 step 7 and the engine rejections of step 8."""
+"""E2 (vllm-rs) request checks: the 400s of docs/parallax-api.md §9.3 step 7 and the engine rejections of step 8."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def _check_options(body: Mapping[str, Any]) -> RequestProblem | None:
 
 
 def validate_e2(body: Mapping[str, Any], prompt_tokens: int, max_model_len: int) -> RequestProblem | None:
-    """First vllm-rs validation failure, in the order §9.3 step 7 lists them."""
+    """First vllm-rs validation failure, in the order docs/parallax-api.md §9.3 step 7 lists them."""
     for problem in (
         _check_messages(body),
         _check_options(body),

@@ -1,14 +1,15 @@
-"""`privfin imports [--json]`, `privfin imports remove ID [--yes]`, `privfin accounts ...`: thin
-shells over `app.imports` and `app.accounts` (machine output on stdout, the rest on stderr)."""
+"""`privfin imports [--json]`, `privfin imports remove ID [--yes]`: thin shells over `app.imports`
+(machine output on stdout, the rest on stderr)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TextIO
 
-from app.accounts import AccountNameError, merge_accounts, rename_account
+from app.cli.exit_codes import EXIT_FAILURE, EXIT_OK
+from app.cli.files import open_store
+from app.cli.output import json_line
 from app.imports import (
     ImportedFile,
     ImportNotFound,
@@ -18,10 +19,6 @@ from app.imports import (
     removal_preview,
     remove_import,
 )
-from app.settings import load_settings
-from app.store import Store
-
-EXIT_OK, EXIT_FAILURE = 0, 1
 
 
 def import_line(item: ImportedFile) -> str:
@@ -33,17 +30,13 @@ def import_line(item: ImportedFile) -> str:
     )
 
 
-def _store() -> Store:
-    return Store(load_settings().db_path)
-
-
 def run_imports_list(
     args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr
-    files = imported_files(_store())
+    files = imported_files(open_store())
     for item in files:
-        print(json.dumps(item.record(), ensure_ascii=False) if args.json else import_line(item), file=out)
+        print(json_line(item.record()) if args.json else import_line(item), file=out)
     if not files:
         print("privfin imports: nothing imported yet", file=err)
     return EXIT_OK
@@ -59,7 +52,7 @@ def run_imports_remove(
     args: argparse.Namespace, *, stdin: TextIO | None = None, err: TextIO | None = None
 ) -> int:
     stdin, err = stdin or sys.stdin, err or sys.stderr
-    store = _store()
+    store = open_store()
     try:
         preview = removal_preview(store, args.id)
     except ImportNotFound as problem:
@@ -87,24 +80,4 @@ def run_imports_remove(
         f"{outcome.kept_rows:,} kept by other imports)",
         file=err,
     )
-    return EXIT_OK
-
-
-def run_accounts(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """`privfin accounts` lists them; `rename OLD NEW`; `merge SOURCE... --into TARGET`."""
-    out, err = out or sys.stdout, err or sys.stderr
-    store = _store()
-    try:
-        if args.accounts_command == "rename":
-            moved = rename_account(store, args.old, args.new)
-            print(f"privfin accounts: {moved:,} rows renamed; later imports follow the new name", file=err)
-        elif args.accounts_command == "merge":
-            moved = merge_accounts(store, args.sources, args.into)
-            print(f"privfin accounts: {moved:,} rows merged into {args.into}", file=err)
-        else:
-            for name in store.accounts():
-                print(name, file=out)
-    except AccountNameError as problem:
-        print(f"privfin accounts: {problem}", file=err)
-        return EXIT_FAILURE
     return EXIT_OK

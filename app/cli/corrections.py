@@ -15,21 +15,14 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
-import sys
 from pathlib import Path
 
 from app.categorize import decisions
 from app.categorize.category_import import CategoryFileError, apply_edited_export
+from app.cli.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from app.cli.output import say as _say
 from app.settings import load_settings
 from app.store import Store
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-
-
-def _say(command: str, text: str) -> None:
-    print(f"privfin {command}: {text}", file=sys.stderr)
 
 
 def _plural(n: int, word: str) -> str:

@@ -25,14 +25,14 @@ from typing import Any, TextIO
 from app.categorize.merchant import merchant_name
 from app.categorize.pipeline import CategorizeReport, Progress, categorize_pending
 from app.categorize.review_need import ledger_review_reasons
+from app.cli.exit_codes import EXIT_FAILURE, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
+from app.cli.files import read_files, upload_limit_bytes
+from app.cli.output import eprint as _eprint
+from app.cli.output import plural as _plural
+from app.cli.output import write_json_lines
 from app.money import from_minor
 from app.settings import Settings, SettingsError, load_settings
 from app.store import Store
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_INCOMPLETE = 3
 
 JSON_FIELDS = (
     "id",
@@ -50,10 +50,6 @@ JSON_FIELDS = (
 NO_SOURCE = "none"
 
 
-def _eprint(*parts: object) -> None:
-    print(*parts, file=sys.stderr)
-
-
 def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
     if getattr(args, "endpoint", None):
@@ -67,13 +63,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _read_files(paths: Sequence[Path]) -> list[tuple[str, bytes]]:
     """All files or none: a typo in the list must not import half of it."""
-    payloads = []
-    for path in paths:
-        try:
-            payloads.append((path.name, path.read_bytes()))
-        except OSError as exc:
-            raise OSError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return payloads
+    read, unread = read_files(paths)
+    if unread:
+        raise OSError(f"cannot read {unread[0].path}: {unread[0].reason}")
+    return [(path.name, data) for path, data in read]
 
 
 def _import(
@@ -142,11 +135,6 @@ def _payees(frame: Any) -> dict[str, str]:
     return {
         str(i): str(p) for i, p in zip(frame["id"], frame["payee"], strict=True) if isinstance(p, str) and p
     }
-
-
-def _plural(n: int, word: str) -> str:
-    suffix = "es" if word.endswith(("s", "sh", "ch", "x")) else "s"
-    return f"{n:,} {word}{'' if n == 1 else suffix}"
 
 
 def format_summary(report: CategorizeReport) -> list[str]:
@@ -236,7 +224,7 @@ def run_categorize_command(args: argparse.Namespace) -> int:
     if files:
         try:
             scope, problems = _import(
-                store, files, settings.max_upload_mb * 1024 * 1024, settings.home_currency
+                store, files, upload_limit_bytes(settings), settings.home_currency
             )
         except OSError as exc:
             _eprint(f"privfin categorize: {exc}; nothing was imported")
@@ -254,12 +242,7 @@ def run_categorize_command(args: argparse.Namespace) -> int:
     progress.close()
 
     if getattr(args, "json", False):
-        from app.importer import json_line  # exact JSON numbers, as `privfin import --json` writes
-
-        out = sys.stdout
-        for row in transaction_rows(store, scope):
-            out.write(json_line(row) + "\n")
-        out.flush()
+        write_json_lines(transaction_rows(store, scope))  # exact JSON numbers, as `privfin import --json`
     for line in format_summary(report):
         _eprint(line)
     if problems:

@@ -1,0 +1,146 @@
+"""The Review queue and the ledger summary in SQL agree with the frame rule on the same store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+from decimal import Decimal
+
+from app.categorize.review_need import REASON_ORDER, ledger_review_reasons
+from app.categorize.review_queue import QueueSelection, queue_ids
+from app.ids import identity_key, occurrence_ids
+from app.ledger_summary import ledger_summary
+from app.models import RowSource, Transaction
+from app.store import ImportRecord, Store, TransactionFilter
+
+KEYS = ("QUORBLE", "KILN COFFEE", "CASA VERDE", None)
+CATEGORIES = ("Dining", "Shopping", None)
+SOURCES = ("model", "cache", "builtin", "learned", "history", "user", "rule", None)
+CONFIDENCES = (None, 0.3, 0.69, 0.7, 0.8, 0.85, 0.95)
+SECONDS = (None, "", "learned from your categories: Groceries")
+
+
+def _stored(store: Store, count: int, seed: int) -> None:
+    """`count` rows over two accounts and currencies, with every mix of the rule's inputs."""
+    pick = random.Random(seed)
+    facts = [
+        (
+            "Card" if n % 3 else "Checking",
+            dt.date(2024, 1, 1) + dt.timedelta(days=pick.randrange(400)),
+            Decimal(pick.randrange(-9_000, 5_000)) / 100,
+            "USD" if n % 5 else "EUR",
+            f"SHOP {n % 17}",
+        )
+        for n in range(count)
+    ]
+    ids = list(occurrence_ids(identity_key(a, d, m, c, s) for a, d, m, c, s in facts))
+    rows = [
+        Transaction(
+            id=tid,
+            account=a,
+            date=d,
+            description=s,
+            amount=m,
+            currency=c,
+            source=RowSource(file_sha256="e" * 64, row=n + 1),
+        )
+        for n, (tid, (a, d, m, c, s)) in enumerate(zip(ids, facts, strict=True))
+    ]
+    record = ImportRecord(
+        file_sha256="e" * 64, file_name="mix.csv", profile="test", account="Card", rows_read=count, skipped=[]
+    )
+    store.commit_import(record, rows)
+    with store.connect() as conn:
+        for tid in ids:
+            conn.execute(
+                "UPDATE transactions SET merchant_key = ?, category = ?, category_source = ?, "
+                "confidence = ?, second_opinion = ?, reviewed = ? WHERE id = ?",
+                (
+                    pick.choice(KEYS),
+                    pick.choice(CATEGORIES),
+                    pick.choice(SOURCES),
+                    pick.choice(CONFIDENCES),
+                    pick.choice(SECONDS),
+                    int(pick.random() < 0.15),
+                    tid,
+                ),
+            )
+
+
+def _frame_queue(store: Store, flt: TransactionFilter, needs_review: bool) -> list[str]:
+    """The queue as the page built it before: the whole frame, judged and sorted in pandas."""
+    import pandas as pd
+
+    frame = store.transactions_frame(flt)
+    frame = frame.assign(why=ledger_review_reasons(store, frame))
+    if needs_review:
+        frame = frame[frame["why"] != ""]
+        order = pd.DataFrame(
+            {"rank": frame["why"].map(REASON_ORDER), "date": frame["date"]}, index=frame.index
+        )
+        frame = frame.loc[order.sort_values(["rank", "date"], ascending=[True, False], kind="stable").index]
+    return [str(i) for i in frame.index]
+
+
+def test_the_sql_queue_lists_the_rows_the_frame_rule_flags_in_the_same_order(store: Store) -> None:
+    _stored(store, 600, seed=3)
+    reasons = ledger_review_reasons(store, store.transactions_frame())
+    assert set(reasons) == {"", *REASON_ORDER}  # every reason occurs, so each branch is compared
+    filters = [
+        TransactionFilter(),
+        TransactionFilter(accounts=["Checking"]),
+        TransactionFilter(categories=["Uncategorized", "Dining"]),
+        TransactionFilter(date_from=dt.date(2024, 3, 1), date_to=dt.date(2024, 3, 31)),
+        TransactionFilter(search="shop 1"),
+    ]
+    for flt, needs_review in itertools.product(filters, (True, False)):
+        assert queue_ids(store, QueueSelection(flt=flt, needs_review=needs_review)) == _frame_queue(
+            store, flt, needs_review
+        )
+
+
+def test_the_set_by_filter_selects_sources_and_rows_with_none(store: Store) -> None:
+    _stored(store, 300, seed=5)
+    frame = store.transactions_frame()
+    wanted = frame[frame["category_source"].isin(["model"]) | frame["category_source"].isna()]
+    listed = queue_ids(store, QueueSelection(sources=("model", None), needs_review=False))
+    assert listed == [str(i) for i in wanted.index]
+    assert listed  # the mix holds such rows
+
+
+def test_a_confirmation_takes_the_merchants_other_model_rows_out_in_sql_too(store: Store) -> None:
+    _stored(store, 300, seed=7)
+    frame = store.transactions_frame()
+    model_rows = frame[
+        (frame["category_source"] == "model")
+        & frame["merchant_key"].notna()
+        & frame["category"].notna()
+        & ~frame["reviewed"]
+    ]
+    first = model_rows.iloc[0]
+    same = model_rows[
+        (model_rows["merchant_key"] == first["merchant_key"]) & (model_rows["category"] == first["category"])
+    ]
+    store.mark_reviewed([str(first["id"])])
+    queued = set(queue_ids(store, QueueSelection()))
+    for tid, row in same.iterrows():
+        if row["second_opinion"] or (row["confidence"] == row["confidence"] and row["confidence"] < 0.7):
+            continue  # flagged for another reason
+        assert str(tid) not in queued
+    assert queue_ids(store, QueueSelection()) == _frame_queue(store, TransactionFilter(), True)
+
+
+def test_the_ledger_summary_matches_the_frame(store: Store) -> None:
+    assert ledger_summary(store).count == 0
+    _stored(store, 500, seed=9)
+    frame = store.transactions_frame()
+    summary = ledger_summary(store)
+    assert summary.count == len(frame)
+    assert summary.accounts == tuple(sorted(frame["account"].unique()))
+    assert summary.period == (frame["date"].min().date(), frame["date"].max().date())
+    assert summary.months == tuple(sorted(frame["date"].dt.strftime("%Y-%m").unique(), reverse=True))
+    by_currency = frame.groupby("currency")["amount_minor"].agg(["count", "sum"])
+    assert [(c.currency, c.count, c.total_minor) for c in summary.currencies] == [
+        (str(code), int(row["count"]), int(row["sum"])) for code, row in by_currency.iterrows()
+    ]

@@ -28,7 +28,6 @@ KNOWN_EXCEPTIONS: frozenset[str] = frozenset(
         "app/insights.py::headline",
         "app/reports.py",
         "app/reports.py::html_report",
-        "app/cli/parser.py::build_parser",
         "app/categorize/taxonomy.py",
     }
 )

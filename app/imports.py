@@ -1,7 +1,7 @@
 """Imports you can manage: the imported-files list, removing one import, the sample data, accounts.
 
 Plain functions over a `Store`, returning values; the Import and Settings pages and
-`privfin imports` only show them. How rows belong to imports: see `app.store_accounts`.
+`privfin imports` only show them. How rows belong to imports: see `app.store.accounts_v10`.
 """
 
 from __future__ import annotations

@@ -55,3 +55,13 @@ def recurring_report(store: Store) -> RecurringReport:
         totals=tuple(cost_totals(kept)),
         latest_date=max(ends.values(), default=None),
     )
+
+
+def dismiss_series(store: Store, series: RecurringSeries) -> None:
+    """Remember that a detected series is not a subscription (listed under "Not subscriptions")."""
+    store.dismiss_recurring(series.key, series.merchant)
+
+
+def restore_series(store: Store, series: RecurringSeries) -> bool:
+    """List a dismissed series as recurring again; False when it was not dismissed (any more)."""
+    return store.restore_recurring(series.key)

@@ -46,7 +46,7 @@ def _on_merge() -> None:
 
 def render_accounts_panel() -> None:
     st.subheader("Accounts")
-    accounts = resources.store().accounts()
+    accounts = resources.account_names()
     if not accounts:
         st.caption("No accounts yet: they appear with your first import.")
         return

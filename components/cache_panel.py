@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.categorize.answer_cache import clear_answers
+from app.categorize.answer_cache import clear_answers, remembered_answers
 from components import resources, state
 from components.formatting import md, plural
 
@@ -25,7 +25,7 @@ def render_cache_panel() -> None:
         "nothing. Forget them to have the model asked again, for example after a model answered badly. "
         "Categories already in your ledger stay as they are."
     )
-    models = resources.store().cache_models()
+    models = remembered_answers(resources.store())
     if models:
         st.text("\n".join(f"{model}: {plural(count, 'answer')}" for model, count in models.items()))
     else:

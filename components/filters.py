@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from app import periods
+from app.ledger_query import ledger_query
 from app.store import TransactionFilter
 from components import navigation, resources, state
 from components.ledger import CategoryView, category_view
@@ -119,26 +120,15 @@ def render_filter_bar(
     # A saved choice can name an account or category that no longer exists (after a delete).
     chosen_accounts = [a for a in chosen_accounts if a in accounts]
     chosen_categories = [c for c in chosen_categories if c in categories]
-    current = TransactionFilter(
-        accounts=chosen_accounts,
-        categories=chosen_categories,
-        date_from=period[0] if period else None,
-        date_to=period[1] if period else None,
-    )
-    previous = None
     # "All time" has no period before it: comparing with the dates ahead of the first
     # transaction would only ever say "up from nothing".
-    before = periods.previous_period(*period) if period is not None and choice != ALL_TIME else None
-    if before is not None:
-        previous = TransactionFilter(
-            accounts=chosen_accounts, categories=chosen_categories, date_from=before[0], date_to=before[1]
-        )
+    query = ledger_query(chosen_accounts, chosen_categories, period, compare=choice != ALL_TIME)
     scope = ", ".join(chosen_accounts) if chosen_accounts else "all accounts"
     if chosen_categories:
         scope += " · " + ", ".join(chosen_categories)
     return ViewFilters(
-        current=current,
-        previous=previous,
+        current=query.current,
+        previous=query.previous,
         period=period,
         period_label=period_text(period) if period else "no transactions",
         include_transfers=include_transfers,

@@ -161,7 +161,7 @@ def preview_file(
         account,
         mapping.model_dump_json() if mapping is not None else None,
         settings.max_upload_mb * 1024 * 1024,
-        resources.store().revision(),
+        resources.data_version(),
         currency,
         settings.home_currency,
         data,

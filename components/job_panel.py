@@ -181,7 +181,7 @@ def render_job_panel() -> None:
         if snap.running:
             _render_running(snap)
             return
-        pending = len(resources.store().uncategorized_ids())
+        pending = resources.uncategorized_count()
         if snap.run_id == 0:
             _render_start(pending, resume=False)
         else:

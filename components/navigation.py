@@ -20,7 +20,7 @@ SETTINGS = PAGES_DIR / "settings.py"
 
 def _home() -> None:
     """The root URL: a first-time user starts on Import, a returning one on Insights."""
-    st.switch_page(INSIGHTS if resources.store().count_transactions() > 0 else IMPORT)
+    st.switch_page(INSIGHTS if resources.transaction_count() > 0 else IMPORT)
 
 
 def pages() -> list[st.Page]:

@@ -8,8 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app.categorize.model_step import RECENT_CORRECTIONS
-from app.categorize.sent_text import preview_item
-from app.jobs import job_for
+from app.privacy import delete_all_data, request_log, sent_previews
 from app.store import TransactionFilter
 from components import resources, state
 from components.formatting import plural
@@ -59,7 +58,6 @@ def _what_is_sent(send_amounts: bool, offline: bool) -> str:
 
 def redaction_preview(limit: int = PREVIEW_ROWS) -> pd.DataFrame:
     """A few of the user's own descriptions next to exactly what the model would receive for them."""
-    store = resources.store()
     frame = resources.transactions(TransactionFilter())
     if frame.empty:
         return pd.DataFrame(columns=["on your statement", "what the model would see"])
@@ -67,17 +65,10 @@ def redaction_preview(limit: int = PREVIEW_ROWS) -> pd.DataFrame:
     distinct = frame.drop_duplicates("description")
     interesting = distinct[distinct["description"].str.contains(r"\d{4}|@|\*|#", regex=True)]
     sample = pd.concat([interesting, distinct]).drop_duplicates("description").head(limit)
-    settings = resources.settings()
-    rows = []
-    for transaction in store.get_transactions(list(sample["id"])):
-        item = preview_item(transaction, settings)
-        rows.append(
-            {
-                "on your statement": transaction.description,
-                "what the model would see": json.dumps(item.as_json(), ensure_ascii=False),
-            }
-        )
-    return pd.DataFrame(rows)
+    previews = sent_previews(resources.store(), list(sample["id"]), resources.settings())
+    return pd.DataFrame(
+        [{"on your statement": p.description, "what the model would see": p.sent} for p in previews]
+    )
 
 
 def request_label(entry_id: int) -> str:
@@ -85,13 +76,13 @@ def request_label(entry_id: int) -> str:
 
 
 def render_audit_log() -> None:
-    store = resources.store()
-    total = store.audit_count()
+    log = request_log(resources.store(), AUDIT_ROWS)
+    total = log.total
     st.markdown("**What left this machine**")
     if total == 0:
         st.caption("No request has ever been sent from this data folder.")
         return
-    entries = store.audit_entries(limit=AUDIT_ROWS)
+    entries = log.entries
     st.caption(
         f"{plural(total, 'request')} sent so far (newest first{', latest ' + str(AUDIT_ROWS) if total > AUDIT_ROWS else ''}). "
         "Each is logged before it is sent, with its full body."
@@ -138,19 +129,17 @@ def _on_delete() -> None:
     if str(session.get(state.DELETE_CONFIRM_TEXT) or "").strip() != DELETE_WORD:
         session[state.DELETE_DONE] = ("error", f"Type {DELETE_WORD} in the box to confirm.")
         return
-    settings = resources.settings()
-    job = job_for(settings.data_dir)
-    job.cancel()
-    if job.wait(JOB_STOP_WAIT_S).running:
+    forgot_settings = bool(session.get(state.DELETE_SETTINGS_TOO))
+    deleted = delete_all_data(
+        resources.store(), resources.settings(), settings_too=forgot_settings, stop_wait_s=JOB_STOP_WAIT_S
+    )
+    if not deleted:
         session[state.DELETE_DONE] = (
             "error",
             "A categorization run is still stopping; try again in a moment.",
         )
         return
-    resources.store().delete_everything()
-    forgot_settings = bool(session.get(state.DELETE_SETTINGS_TOO))
     if forgot_settings:
-        settings.settings_path.unlink(missing_ok=True)
         resources.forget_settings()
     st.cache_data.clear()
     session[state.DELETE_CONFIRM_TEXT] = ""

@@ -17,8 +17,9 @@ from app.datadir import DataDirError
 from app.insights_queries import insights_frame
 from app.ledger_summary import LedgerSummary
 from app.ledger_summary import ledger_summary as summarize_ledger
+from app.models import Transaction
 from app.settings import Settings, SettingsError, load_settings
-from app.store import Store, TransactionFilter
+from app.store import Rule, Store, TransactionFilter
 from app.transfer_ledger import TransferPair, transfer_pairs
 
 
@@ -39,6 +40,45 @@ def settings() -> Settings:
 
 def store() -> Store:
     return _store_for(str(settings().db_path))
+
+
+def store_key() -> str:
+    """The store's file as a plain string: the first key of every `st.cache_data` read of it."""
+    return str(store().path)
+
+
+# Trivial reads, wrapped here so no other component touches the store handle
+# (tests/unit/test_layering.py); anything that carries a rule is an `app/` function instead.
+
+
+def transaction_count() -> int:
+    return store().count_transactions()
+
+
+def account_names() -> list[str]:
+    return store().accounts()
+
+
+def rules() -> list[Rule]:
+    return store().rules()
+
+
+def category_counts() -> dict[str, int]:
+    return store().category_counts()
+
+
+def uncategorized_count() -> int:
+    return len(store().uncategorized_ids())
+
+
+def transaction(transaction_id: str) -> Transaction | None:
+    found = store().get_transactions([transaction_id])
+    return found[0] if found else None
+
+
+def current_transactions(flt: TransactionFilter) -> pd.DataFrame:
+    """`transactions(flt)` read afresh, uncached: for a page of rows that must show their latest state."""
+    return store().transactions_frame(flt)
 
 
 def startup_problem() -> str | None:

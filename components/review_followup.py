@@ -103,13 +103,13 @@ def render_followup() -> None:
 def _rule_labels(db_path: str, version: str) -> dict[int, str]:
     return {
         rule.id: f"{display_name(rule.merchant_key)} ({DIRECTION_WORDS.get(rule.direction)}) → {rule.category}"
-        for rule in resources.store().rules()
+        for rule in resources.rules()
     }
 
 
 def rule_label(rule_id: int) -> str:
     """How a rule reads in the picker (a plain function: widget options must stay picklable)."""
-    labels = _rule_labels(str(resources.store().path), resources.data_version())
+    labels = _rule_labels(resources.store_key(), resources.data_version())
     return labels.get(rule_id, f"rule #{rule_id}")
 
 
@@ -131,7 +131,7 @@ def _on_remove_rule() -> None:
 
 
 def render_rules() -> None:
-    rules = resources.store().rules()
+    rules = resources.rules()
     with st.expander(f"Your rules ({len(rules)})", expanded=False):
         if not rules:
             st.caption(

@@ -134,7 +134,7 @@ def _pinned_revision(query: ReviewQuery) -> str:
     wanted = repr(query.key())
     pinned = str(st.session_state.get(state.REVIEW_QUEUE_REVISION) or "")
     if not pinned or st.session_state.get(state.REVIEW_QUEUE_FOR) != wanted:
-        pinned = resources.store().revision()
+        pinned = resources.data_version()
         st.session_state[state.REVIEW_QUEUE_REVISION] = pinned
         st.session_state[state.REVIEW_QUEUE_FOR] = wanted
     return pinned
@@ -152,7 +152,7 @@ def queue_ids(query: ReviewQuery) -> tuple[str, ...]:
     """
     snap = job_for(resources.settings().data_dir).snapshot()
     return _queue(
-        str(resources.store().path),
+        resources.store_key(),
         _pinned_revision(query),
         resources.structure_version(),
         f"{snap.run_id}:{snap.state}",
@@ -169,7 +169,7 @@ def page_rows(ids: Sequence[str]) -> pd.DataFrame:
     """The current state of these rows, in this order, with their review reason."""
     if not ids:
         return pd.DataFrame()
-    frame = resources.store().transactions_frame(TransactionFilter(ids=list(ids)))
+    frame = resources.current_transactions(TransactionFilter(ids=list(ids)))
     frame = frame.reindex([i for i in ids if i in frame.index])
     return frame.assign(why=review_reasons(frame))
 
@@ -282,8 +282,8 @@ def offer_merchant_followup(transaction_id: str, category: str) -> None:
     if not key:
         return
     rule_changes = decisions.preview_rule(store, key, direction, category)
-    found = store.get_transactions([transaction_id])
-    label = merchant_name(found[0].description) if found else key
+    found = resources.transaction(transaction_id)
+    label = merchant_name(found.description) if found else key
     st.session_state[state.REVIEW_FOLLOWUP] = {
         "transaction_id": transaction_id,
         "category": category,

@@ -110,7 +110,7 @@ def removal_consequences(name: str) -> str:
     frame = resources.transactions(TransactionFilter(categories=[name]))
     rows = frame[frame["category"] == name]
     by_hand = int((rows["category_source"] == CategorySource.USER.value).sum())
-    rules = [r for r in resources.store().rules() if r.category == name]
+    rules = [r for r in resources.rules() if r.category == name]
     parts = [f"{plural(len(rows), 'transaction')} in **{md(name)}** become Uncategorized"]
     if by_hand:
         parts.append(f"including {by_hand:,} you set by hand")
@@ -123,7 +123,7 @@ def removal_consequences(name: str) -> str:
 def render_taxonomy_panel() -> None:
     store = resources.store()
     taxonomy = load_taxonomy(store)
-    counts = store.category_counts()
+    counts = resources.category_counts()
     st.subheader("Categories")
     st.caption(
         "The list the model chooses from and you pick from on Review. Money-movement categories "

@@ -33,3 +33,8 @@ class ClearedAnswers:
 def clear_answers(store: Store, model: str | None = None) -> ClearedAnswers:
     before = store.cache_models()
     return ClearedAnswers(model=model, removed=store.cache_clear(model), models_before=before)
+
+
+def remembered_answers(store: Store) -> dict[str, int]:
+    """Remembered answers per model, most first (what Settings lists before forgetting any)."""
+    return store.cache_models()

@@ -31,10 +31,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from app.categorize.cache_scope import CacheScope
+from app.categorize.endpoint_probe import EndpointStatus, model_identity, probe_endpoint
 from app.categorize.groups import (
     Decision,
     MerchantGroup,
@@ -43,13 +43,12 @@ from app.categorize.groups import (
     pending_groups,
     undecided,
 )
-from app.categorize.llm import EndpointStatus, model_identity, probe_endpoint
 from app.categorize.review_need import BUILTIN_TRUSTED_CONFIDENCE
 from app.categorize.run_report import CategorizeReport, Progress, ProgressCallback
 from app.categorize.run_state import RunState
 from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import INCOME, Taxonomy, load_taxonomy
-from app.models import CategorySource, Direction, direction_of
+from app.models import CategorySource
 from app.settings import Settings
 from app.store import Store
 
@@ -150,7 +149,7 @@ class _Cascade:
 
     def _apply_user_decisions(self, groups: Sequence[MerchantGroup]) -> None:
         rules = {(r.merchant_key, r.direction): r.category for r in self.store.rules()}
-        history = _user_history(self.store)
+        history = self.store.user_history()
         for group in groups:
             category = rules.get((group.merchant_key, group.direction)) or rules.get(
                 (group.merchant_key, None)
@@ -250,24 +249,6 @@ def _learned_guesses(
         else None
         for group, guess in zip(groups, guesses, strict=True)
     ]
-
-
-def _user_history(store: Store) -> dict[tuple[str, Direction], str]:
-    """Merchants whose rows the user categorized by hand, all the same way."""
-    # Three columns straight from SQLite: `transactions_frame` would import pandas (~0.5 s)
-    # into every categorize run, offline ones included, for this one look-up.
-    with store.connect() as conn:
-        rows = conn.execute(
-            "SELECT merchant_key, amount_minor, category FROM transactions WHERE category_source = ?",
-            (CategorySource.USER.value,),
-        ).fetchall()
-    seen: dict[tuple[str, Direction], set[str]] = {}
-    for key, amount, category in rows:
-        if not key or not category:
-            continue
-        # str() first: the amount's sign is all that is read, whether stored as text or integer.
-        seen.setdefault((str(key), direction_of(Decimal(str(amount)))), set()).add(str(category))
-    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
 
 
 def wait_until_ready(settings: Settings, cancel: threading.Event | None = None) -> EndpointStatus:

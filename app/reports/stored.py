@@ -78,6 +78,7 @@ def stored_report(
 ) -> StoredReport:
     """The stored transactions of `accounts` (all when empty) between the dates, as CSV, XLSX or HTML."""
     from app.categorize.taxonomy import load_taxonomy
+    from app.ledger_query import ledger_query
     from app.store import TransactionFilter
 
     accounts = list(accounts)
@@ -86,6 +87,7 @@ def stored_report(
         known = ", ".join(store.accounts()) or "none yet"
         raise UnknownAccountError(f"unknown account(s): {', '.join(unknown)} (known: {known})")
 
+    # The dates as given (either may be open); the period to compare with follows from the rows.
     frame = store.transactions_frame(
         TransactionFilter(accounts=accounts, date_from=date_from, date_to=date_to)
     )
@@ -101,12 +103,8 @@ def stored_report(
         start = date_from or (span[0] if span else None)
         end = date_to or (span[1] if span else None)
         period = (start, end) if start and end else None
-        previous = None
-        before = periods.previous_period(*period) if period is not None else None
-        if before is not None:
-            previous = store.transactions_frame(
-                TransactionFilter(accounts=accounts, date_from=before[0], date_to=before[1])
-            )
+        before = ledger_query(accounts, (), period).previous
+        previous = store.transactions_frame(before) if before is not None else None
         scope = ", ".join(accounts) if accounts else "all accounts"
         data = html_report(
             frame,

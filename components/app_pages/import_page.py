@@ -287,8 +287,7 @@ def render() -> None:
         "downloads): several at once is fine. Nothing is stored "
         "until you press Import, and re-importing an overlapping statement never creates duplicates."
     )
-    store = resources.store()
-    empty = store.count_transactions() == 0
+    empty = resources.transaction_count() == 0
     if empty and not st.session_state.get(state.LAST_IMPORT):
         render_sample_offer()
     max_mb = resources.settings().max_upload_mb

@@ -12,7 +12,7 @@ import streamlit as st
 from app.periods import month_start
 from app.recurring import RecurringSeries
 from app.recurring_chart import DARK, LIGHT, recurring_timeline, series_label
-from app.recurring_ledger import RecurringReport, recurring_report
+from app.recurring_ledger import RecurringReport, dismiss_series, recurring_report, restore_series
 from components import navigation, resources, state
 from components.formatting import md, money, plural
 
@@ -26,7 +26,7 @@ def _report(db_path: str, version: str) -> RecurringReport:
 
 def report() -> RecurringReport:
     """Detected series, recomputed when the ledger or a dismissal changes (any session, the CLI)."""
-    return _report(str(resources.store().path), resources.data_version())
+    return _report(resources.store_key(), resources.data_version())
 
 
 def _day(value: dt.date) -> str:
@@ -96,14 +96,15 @@ def dismiss(series_key: str | None) -> None:
     series = next((s for s in report().series if s.key == series_key), None)
     if series is None:  # gone since the page was drawn (another session, a new import)
         return
-    merchant = series.merchant
-    resources.store().dismiss_recurring(series.key, merchant)
-    state.push_toast(f"{merchant} is no longer listed as recurring. Undo it under “Not subscriptions”.")
+    dismiss_series(resources.store(), series)
+    state.push_toast(
+        f"{series.merchant} is no longer listed as recurring. Undo it under “Not subscriptions”."
+    )
 
 
 def restore(series_key: str | None) -> None:
     series = next((s for s in report().dismissed if s.key == series_key), None)
-    if series is not None and resources.store().restore_recurring(series.key):
+    if series is not None and restore_series(resources.store(), series):
         state.push_toast(f"{series.merchant} is listed as recurring again.")
 
 

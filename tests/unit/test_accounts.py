@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from app import store as store_module
 from app.account_names import masked_account_name
 from app.accounts import AccountNameError, account_aliases, merge_accounts, rename_account
 from app.ids import identity_key, occurrence_ids
@@ -18,6 +17,7 @@ from app.importer import import_files
 from app.imports import change_log, imported_files
 from app.settings import Settings
 from app.store import Store
+from app.store import schema as store_module
 
 HEADER = b"Date,Description,Amount\n"
 MARCH = (
@@ -60,7 +60,7 @@ def _old_store(path: Path, account: str) -> list[str]:
         if callable(step):
             step(conn)
         else:
-            for statement in store_module._statements(step):
+            for statement in store_module.migration_statements(step):
                 conn.execute(statement)
     conn.execute("PRAGMA user_version = 9")
     rows = [

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import pandas as pd
 import plotly.graph_objects as go
 
-from app import insights, money, periods
+from app import insights, money, palette, periods
 
 NO_DATA_MESSAGE = "No data for these filters"
 TEMPLATE = "plotly_white"
@@ -181,7 +181,7 @@ def spending_by_category(
     names = insights.category_order(data["category"], order)
     spend = dict(zip(data["category"], data["spend"], strict=True))
     values = [spend[name] for name in names]
-    colors = insights.category_colors(names, order)
+    colors = palette.category_colors(names, order)
     hover = f"%{{label}}<br>{money_hover(code, 'value')}<br>%{{percentRoot:.1%}} of spending<extra></extra>"
     if style == "donut":
         trace: go.Pie | go.Treemap = go.Pie(
@@ -231,7 +231,7 @@ def monthly_spending(
     if data.empty:
         return empty_figure(title=title)
     names = insights.category_order(data["category"], order)
-    colors = insights.category_colors(names, order)
+    colors = palette.category_colors(names, order)
     labels, of_month = _month_slots(data["month"])
     fig = go.Figure()
     for name in names:
@@ -276,7 +276,7 @@ def top_merchants(
         return empty_figure(title=title)
     # Plotly draws the first y category at the bottom, so feed the bars smallest first.
     ascending = data.iloc[::-1]
-    colors = insights.category_colors(ascending["category"], order)
+    colors = palette.category_colors(ascending["category"], order)
     fig = go.Figure(
         go.Bar(
             x=list(ascending["spend"]),
@@ -321,7 +321,7 @@ def cumulative_spending(
 ) -> go.Figure:
     """Spending accumulated day by day in this period, over the same days of the period before."""
     code = _currency_of(frame, currency)
-    span = period or insights.data_period(frame)
+    span = period or periods.data_period(frame)
     if span is None or code is None:
         return empty_figure(title=title)
     data = insights.cumulative_spend(
@@ -334,7 +334,7 @@ def cumulative_spending(
     )
     if data.empty:
         return empty_figure(title=title)
-    prev_span = insights.previous_period(*span)
+    prev_span = periods.previous_period(*span)
     fig = go.Figure()
     previous = data[data["previous"].notna()]
     if prev_span is not None and not previous.empty:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for the annotation: this module loads no pandas
+    import pandas as pd
 
 FIRST_DAY = dt.date.min
 LAST_DAY = dt.date.max
@@ -61,6 +65,13 @@ def shift_days(day: dt.date, days: int) -> dt.date:
 def months_spanned(date_from: dt.date, date_to: dt.date) -> int:
     """Calendar months touched by the period, both ends included (15 Jan - 3 Mar → 3)."""
     return _month_index(date_to) - _month_index(date_from) + 1
+
+
+def data_period(frame: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
+    """The first and last date of a transactions frame; None for an empty one."""
+    if frame.empty:
+        return None
+    return frame["date"].min().date(), frame["date"].max().date()
 
 
 def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date] | None:

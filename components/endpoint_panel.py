@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from app.categorize.llm import probe_endpoint
+from app.categorize.endpoint_probe import probe_endpoint
 from app.settings import Settings, SettingsError, save_settings, settings_with
 from components import resources, state
 from components.formatting import code, md
@@ -107,78 +107,9 @@ def _on_test() -> None:
 def render_form(settings: Settings) -> None:
     overridden = overridden_by_environment()
     with st.form("settings_form", border=True):
-        st.text_input(
-            "Endpoint URL",
-            value=settings.endpoint_url,
-            key=state.SETTINGS_ENDPOINT,
-            disabled="endpoint_url" in overridden,
-            help="The OpenAI-compatible base URL, ending in /v1. For Parallax: http://<scheduler>:3001/v1",
-        )
-        st.text_input(
-            "Model",
-            value=settings.model or "",
-            key=state.SETTINGS_MODEL,
-            placeholder="leave empty for Parallax (it serves one model)",
-            disabled="model" in overridden,
-            help="Needed by vLLM, llama.cpp or Ollama; Parallax ignores it.",
-        )
-        saved = masked_key(settings)
-        st.text_input(
-            "API key",
-            type="password",
-            key=state.SETTINGS_API_KEY,
-            placeholder=f"saved key {saved}: type a new one to replace it"
-            if saved
-            else "none (Parallax needs none)",
-            disabled="api_key" in overridden,
-            help="Stored in settings.json in your data folder (readable only by you). Never shown again in full.",
-        )
-        if saved:
-            st.checkbox("Forget the saved API key", key=state.SETTINGS_FORGET_KEY)
-        left, right = st.columns(2)
-        left.number_input(
-            "Transactions per request (batch size)",
-            min_value=1,
-            max_value=500,
-            value=settings.batch_max_items,
-            key=state.SETTINGS_BATCH,
-            disabled="batch_max_items" in overridden,
-            help="More per request is faster; small models with a 2,048-token context need smaller batches "
-            "(the token budget splits batches anyway).",
-        )
-        right.number_input(
-            "Requests in parallel (0 = as many as the cluster reports)",
-            min_value=0,
-            max_value=64,
-            value=settings.max_concurrency or 0,
-            key=state.SETTINGS_CONCURRENCY,
-            disabled="max_concurrency" in overridden,
-        )
-        st.toggle(
-            "Offline: never contact the endpoint (built-in rules only)",
-            value=settings.offline,
-            key=state.SETTINGS_OFFLINE,
-            disabled="offline" in overridden,
-        )
-        st.toggle(
-            "Send a typical amount with each merchant (helps tell a café from a restaurant)",
-            value=settings.send_amounts,
-            key=state.SETTINGS_SEND_AMOUNTS,
-            disabled="send_amounts" in overridden,
-        )
-        save, test = st.columns([1, 1])
-        save.form_submit_button(
-            "Save settings", type="primary", key=state.SETTINGS_SAVE_BUTTON, on_click=_on_save
-        )
-        # Inside the form, so it sees what was just typed (a form's values reach the script only
-        # through one of its submit buttons).
-        test.form_submit_button(
-            "Test connection",
-            key=state.SETTINGS_TEST_BUTTON,
-            on_click=_on_test,
-            help="Checks what the form holds now, saved or not: is the server there, what is it, "
-            "is the model ready. Nothing is saved.",
-        )
+        _endpoint_fields(settings, overridden)
+        _tuning_fields(settings, overridden)
+        _form_buttons()
     if overridden:
         names = ", ".join(f"`{env}`" for env in overridden.values())
         st.caption(f"Set by environment variables (they win over this form): {names}.")
@@ -186,6 +117,89 @@ def render_form(settings: Settings) -> None:
     if message:
         kind, text = message
         (st.success if kind == "success" else st.error)(text)
+
+
+def _endpoint_fields(settings: Settings, overridden: dict[str, str]) -> None:
+    """Where the endpoint is, which model, and the API key (never shown back in full)."""
+    st.text_input(
+        "Endpoint URL",
+        value=settings.endpoint_url,
+        key=state.SETTINGS_ENDPOINT,
+        disabled="endpoint_url" in overridden,
+        help="The OpenAI-compatible base URL, ending in /v1. For Parallax: http://<scheduler>:3001/v1",
+    )
+    st.text_input(
+        "Model",
+        value=settings.model or "",
+        key=state.SETTINGS_MODEL,
+        placeholder="leave empty for Parallax (it serves one model)",
+        disabled="model" in overridden,
+        help="Needed by vLLM, llama.cpp or Ollama; Parallax ignores it.",
+    )
+    saved = masked_key(settings)
+    st.text_input(
+        "API key",
+        type="password",
+        key=state.SETTINGS_API_KEY,
+        placeholder=f"saved key {saved}: type a new one to replace it"
+        if saved
+        else "none (Parallax needs none)",
+        disabled="api_key" in overridden,
+        help="Stored in settings.json in your data folder (readable only by you). Never shown again in full.",
+    )
+    if saved:
+        st.checkbox("Forget the saved API key", key=state.SETTINGS_FORGET_KEY)
+
+
+def _tuning_fields(settings: Settings, overridden: dict[str, str]) -> None:
+    """How hard to push the endpoint, whether to contact it at all, and what each request carries."""
+    left, right = st.columns(2)
+    left.number_input(
+        "Transactions per request (batch size)",
+        min_value=1,
+        max_value=500,
+        value=settings.batch_max_items,
+        key=state.SETTINGS_BATCH,
+        disabled="batch_max_items" in overridden,
+        help="More per request is faster; small models with a 2,048-token context need smaller batches "
+        "(the token budget splits batches anyway).",
+    )
+    right.number_input(
+        "Requests in parallel (0 = as many as the cluster reports)",
+        min_value=0,
+        max_value=64,
+        value=settings.max_concurrency or 0,
+        key=state.SETTINGS_CONCURRENCY,
+        disabled="max_concurrency" in overridden,
+    )
+    st.toggle(
+        "Offline: never contact the endpoint (built-in rules only)",
+        value=settings.offline,
+        key=state.SETTINGS_OFFLINE,
+        disabled="offline" in overridden,
+    )
+    st.toggle(
+        "Send a typical amount with each merchant (helps tell a café from a restaurant)",
+        value=settings.send_amounts,
+        key=state.SETTINGS_SEND_AMOUNTS,
+        disabled="send_amounts" in overridden,
+    )
+
+
+def _form_buttons() -> None:
+    save, test = st.columns([1, 1])
+    save.form_submit_button(
+        "Save settings", type="primary", key=state.SETTINGS_SAVE_BUTTON, on_click=_on_save
+    )
+    # Inside the form, so it sees what was just typed (a form's values reach the script only
+    # through one of its submit buttons).
+    test.form_submit_button(
+        "Test connection",
+        key=state.SETTINGS_TEST_BUTTON,
+        on_click=_on_test,
+        help="Checks what the form holds now, saved or not: is the server there, what is it, "
+        "is the model ready. Nothing is saved.",
+    )
 
 
 def render_probe(result: dict[str, Any]) -> None:

@@ -70,97 +70,110 @@ def render_mapping_form(sha256: str, columns: list[str], detected: ColumnMapping
     )
     roles, conventions = st.columns(2)
     with roles:
-        date = _pick("Date", columns, detected.date, _key(sha256, "date"))
-        posted = _pick("Posted date", columns, detected.posted_date, _key(sha256, "posted"), optional=True)
-        description = st.multiselect(
-            "Description (one or more columns, joined)",
-            columns,
-            default=[c for c in detected.description if c in columns],
-            key=_key(sha256, "description"),
-        )
-        payee = _pick(
-            "Payee (a clean name beside the description, optional)",
-            columns,
-            detected.payee,
-            _key(sha256, "payee"),
-            optional=True,
-        )
-        sign = st.selectbox(
-            "Amounts and signs",
-            list(SIGN_LABELS),
-            index=list(SIGN_LABELS).index(detected.sign),
-            format_func=SIGN_LABELS.__getitem__,
-            key=_key(sha256, "sign"),
-        )
-        amount = debit = credit = indicator = None
-        debit_values: list[str] = []
-        credit_values: list[str] = []
-        if sign in TWO_COLUMN_RULES:
-            debit = _pick("Money out (debit) column", columns, detected.debit, _key(sha256, "debit"))
-            credit = _pick("Money in (credit) column", columns, detected.credit, _key(sha256, "credit"))
-        elif detected.amount_by_currency:
-            st.caption(
-                "Amounts come from one column per currency: "
-                + ", ".join(f"{md(column)} ({code})" for column, code in detected.amount_by_currency.items())
-            )
-        else:
-            amount = _pick("Amount column", columns, detected.amount, _key(sha256, "amount"))
-        if sign is SignRule.UNSIGNED_PLUS_INDICATOR:
-            indicator = _pick("Debit/credit column", columns, detected.indicator, _key(sha256, "indicator"))
-            debit_values = _values(
-                st.text_input(
-                    "Values meaning money out (comma-separated)",
-                    value=", ".join(detected.debit_values) or "debit",
-                    key=_key(sha256, "debit_values"),
-                )
-            )
-            credit_values = _values(
-                st.text_input(
-                    "Values meaning money in (comma-separated)",
-                    value=", ".join(detected.credit_values) or "credit",
-                    key=_key(sha256, "credit_values"),
-                )
-            )
+        chosen = _column_roles(sha256, columns, detected)
+        chosen.update(_amount_fields(sha256, columns, detected, chosen["sign"]))
     with conventions:
-        formats = list(dict.fromkeys([detected.date_format, *COMMON_DATE_FORMATS]))
-        date_format = st.selectbox(
-            "Date format",
-            formats,
-            index=0,
-            accept_new_options=True,
-            key=_key(sha256, "date_format"),
-            help="D = day, M = month, MMM = month name, Y = year. Type your own if it is not listed.",
-        )
-        decimal = st.segmented_control(
-            "Decimal mark",
-            list(DECIMAL_LABELS),
-            default=detected.decimal,
-            format_func=DECIMAL_LABELS.__getitem__,
-            required=True,
-            key=_key(sha256, "decimal"),
-        )
-        # The currency is chosen on the file card itself (it is remembered for the account).
-        if detected.currency_column:
-            st.caption(f"Each row's currency is read from the column {md(detected.currency_column)}.")
+        chosen.update(_conventions(sha256, detected))
+    return _edited_mapping(detected, chosen)
 
-    chosen: dict[str, Any] = {
-        "date": date,
-        "posted_date": posted,
-        "description": description,
-        "payee": payee,
-        "sign": sign,
+
+def _column_roles(sha256: str, columns: list[str], detected: ColumnMapping) -> dict[str, Any]:
+    """Which columns hold the dates, the description and the payee, and the sign rule."""
+    date = _pick("Date", columns, detected.date, _key(sha256, "date"))
+    posted = _pick("Posted date", columns, detected.posted_date, _key(sha256, "posted"), optional=True)
+    description = st.multiselect(
+        "Description (one or more columns, joined)",
+        columns,
+        default=[c for c in detected.description if c in columns],
+        key=_key(sha256, "description"),
+    )
+    payee = _pick(
+        "Payee (a clean name beside the description, optional)",
+        columns,
+        detected.payee,
+        _key(sha256, "payee"),
+        optional=True,
+    )
+    sign = st.selectbox(
+        "Amounts and signs",
+        list(SIGN_LABELS),
+        index=list(SIGN_LABELS).index(detected.sign),
+        format_func=SIGN_LABELS.__getitem__,
+        key=_key(sha256, "sign"),
+    )
+    return {"date": date, "posted_date": posted, "description": description, "payee": payee, "sign": sign}
+
+
+def _amount_fields(
+    sha256: str, columns: list[str], detected: ColumnMapping, sign: SignRule
+) -> dict[str, Any]:
+    """The money columns the chosen sign rule reads (and its debit/credit values)."""
+    chosen: dict[str, Any] = {}
+    if sign in TWO_COLUMN_RULES:
+        chosen["debit"] = _pick("Money out (debit) column", columns, detected.debit, _key(sha256, "debit"))
+        chosen["credit"] = _pick("Money in (credit) column", columns, detected.credit, _key(sha256, "credit"))
+    elif detected.amount_by_currency:
+        st.caption(
+            "Amounts come from one column per currency: "
+            + ", ".join(f"{md(column)} ({code})" for column, code in detected.amount_by_currency.items())
+        )
+    else:
+        chosen["amount"] = _pick("Amount column", columns, detected.amount, _key(sha256, "amount"))
+    if sign is SignRule.UNSIGNED_PLUS_INDICATOR:
+        chosen["indicator"] = _pick(
+            "Debit/credit column", columns, detected.indicator, _key(sha256, "indicator")
+        )
+        chosen["debit_values"] = _values(
+            st.text_input(
+                "Values meaning money out (comma-separated)",
+                value=", ".join(detected.debit_values) or "debit",
+                key=_key(sha256, "debit_values"),
+            )
+        )
+        chosen["credit_values"] = _values(
+            st.text_input(
+                "Values meaning money in (comma-separated)",
+                value=", ".join(detected.credit_values) or "credit",
+                key=_key(sha256, "credit_values"),
+            )
+        )
+    return chosen
+
+
+def _conventions(sha256: str, detected: ColumnMapping) -> dict[str, Any]:
+    """The date format and the decimal mark."""
+    formats = list(dict.fromkeys([detected.date_format, *COMMON_DATE_FORMATS]))
+    date_format = st.selectbox(
+        "Date format",
+        formats,
+        index=0,
+        accept_new_options=True,
+        key=_key(sha256, "date_format"),
+        help="D = day, M = month, MMM = month name, Y = year. Type your own if it is not listed.",
+    )
+    decimal = st.segmented_control(
+        "Decimal mark",
+        list(DECIMAL_LABELS),
+        default=detected.decimal,
+        format_func=DECIMAL_LABELS.__getitem__,
+        required=True,
+        key=_key(sha256, "decimal"),
+    )
+    # The currency is chosen on the file card itself (it is remembered for the account).
+    if detected.currency_column:
+        st.caption(f"Each row's currency is read from the column {md(detected.currency_column)}.")
+    return {
         "date_format": str(date_format or detected.date_format).strip(),
         "decimal": decimal or detected.decimal,
     }
-    if sign in TWO_COLUMN_RULES:
-        chosen.update(debit=debit, credit=credit)
-    elif not detected.amount_by_currency:
-        chosen["amount"] = amount
-    if sign is SignRule.UNSIGNED_PLUS_INDICATOR:
-        chosen.update(indicator=indicator, debit_values=debit_values, credit_values=credit_values)
+
+
+def _edited_mapping(detected: ColumnMapping, chosen: dict[str, Any]) -> ColumnMapping | None:
+    """The detected mapping with the user's changes, None if nothing changed or it cannot be used."""
     changes = {name: value for name, value in chosen.items() if value != getattr(detected, name)}
     if not changes:
         return None
+    sign = chosen["sign"]
     if "sign" in changes:
         # Columns the new sign rule does not read must not linger from the detected one.
         if sign in TWO_COLUMN_RULES:

@@ -16,17 +16,10 @@ from queue import Empty, SimpleQueue
 from app.categorize.answer import ItemAnswer, ParsedAnswer, parse_answer
 from app.categorize.batching import Batch, batch_of, make_batches
 from app.categorize.cache_scope import CacheEntry, CacheScope
+from app.categorize.endpoint_probe import EndpointStatus, effective_concurrency
 from app.categorize.examples import relevant_corrections
 from app.categorize.groups import Decision, MerchantGroup
-from app.categorize.llm import (
-    ChatResult,
-    EndpointClient,
-    EndpointStatus,
-    LLMError,
-    SendHooks,
-    effective_concurrency,
-    safe_url,
-)
+from app.categorize.llm import ChatResult, EndpointClient, LLMError, SendHooks, safe_url
 from app.categorize.prompt import AnswerShape, SystemPrompt, answer_budget, build_system_prompt
 from app.categorize.run_limits import UNREADABLE_REPLIES, failure_kind
 from app.categorize.run_state import RunState

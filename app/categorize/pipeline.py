@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from app.categorize.cache_scope import CacheScope
+from app.categorize.endpoint_probe import EndpointStatus, model_identity, probe_endpoint
 from app.categorize.groups import (
     Decision,
     MerchantGroup,
@@ -42,7 +43,6 @@ from app.categorize.groups import (
     pending_groups,
     undecided,
 )
-from app.categorize.llm import EndpointStatus, model_identity, probe_endpoint
 from app.categorize.review_need import BUILTIN_TRUSTED_CONFIDENCE
 from app.categorize.run_report import CategorizeReport, Progress, ProgressCallback
 from app.categorize.run_state import RunState

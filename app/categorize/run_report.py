@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the type only: an offline run never needs the endpoint client
-    from app.categorize.llm import EndpointStatus
+    from app.categorize.endpoint_probe import EndpointStatus
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,7 @@ from pathlib import Path
 
 from app.money import normalize_currency_code
 
-DESCRIPTION = (
-    "`privfin` command line: import, categorize, correct, accept, import-categories, export,"
-)
+DESCRIPTION = "`privfin` command line: import, categorize, correct, accept, import-categories, export,"
 
 
 def _currency_code(text: str) -> str:
@@ -89,10 +87,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return run_serve_command(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="privfin", description=DESCRIPTION)
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _add_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`privfin import`"""
     imp = sub.add_parser("import", help="read bank exports (CSV, OFX, QFX, QIF) into the local store")
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
     imp.add_argument("--account", help="account name for every transaction of these files")
@@ -114,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.set_defaults(handler=_cmd_import)
 
+
+def _add_categorize(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`privfin categorize`"""
     cat = sub.add_parser("categorize", help="categorize every uncategorized transaction")
     cat.add_argument("files", nargs="*", type=Path, metavar="FILE", help="import these first")
     cat.add_argument("--endpoint", help="OpenAI-compatible base URL, e.g. http://127.0.0.1:3001/v1")
@@ -122,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     cat.add_argument("--json", action="store_true", help="one JSON object per transaction on stdout")
     cat.set_defaults(handler=_cmd_categorize)
 
+
+def _add_corrections(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`privfin correct`, `accept` and `import-categories`: what the Review page does"""
     fix = sub.add_parser("correct", help="set a transaction's category as yours (the user always wins)")
     fix.add_argument("id", metavar="ID", help="a transaction id, as `categorize --json` prints it")
     fix.add_argument("category", metavar="CATEGORY")
@@ -143,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     edited.add_argument("file", type=Path, metavar="FILE.csv", help="a CSV written by `privfin export`")
     edited.set_defaults(handler=_cmd_import_categories)
 
+
+def _add_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`privfin export`"""
     exp = sub.add_parser("export", help="write a report of the stored transactions")
     exp.add_argument("--format", choices=("csv", "xlsx", "html"), default="csv")
     exp.add_argument("--output", "-o", type=Path, required=True)
@@ -151,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--account", action="append", default=[], help="only this account (repeatable)")
     exp.set_defaults(handler=_cmd_export)
 
+
+def _add_ledger(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`privfin recurring`, `imports` and `accounts`"""
     rec = sub.add_parser("recurring", help="list recurring payments: subscriptions, rent, bills, payroll")
     rec.add_argument("--json", action="store_true", help="one JSON object per series on stdout")
     rec.set_defaults(handler=_cmd_recurring)
@@ -176,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("sources", nargs="+", metavar="SOURCE")
     merge.add_argument("--into", required=True, metavar="TARGET")
 
+
+def _add_upkeep(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`privfin cache clear` and `serve`"""
     cache = sub.add_parser("cache", help="the remembered model answers")
     cache_sub = cache.add_subparsers(dest="cache_command", required=True)
     clear = cache_sub.add_parser("clear", help="forget remembered answers, so the model is asked again")
@@ -185,6 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
     srv = sub.add_parser("serve", help="start the dashboard on 127.0.0.1")
     srv.add_argument("--port", type=int, default=8501)
     srv.set_defaults(handler=_cmd_serve)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="privfin", description=DESCRIPTION)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_import, _add_categorize, _add_corrections, _add_export, _add_ledger, _add_upkeep):
+        add(sub)
     return parser
-
-

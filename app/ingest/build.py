@@ -25,7 +25,7 @@ from app.ingest.layout import Layout
 from app.ingest.mapping import ColumnMapping, normalize_header
 from app.ingest.profiles import IssuerProfile
 from app.ingest.reader import is_blank
-from app.ingest.signs import amount_column, check_balance
+from app.ingest.signs import RowAmount, amount_column, check_balance
 from app.ingest.table import TransactionTable
 from app.models import SkipKind, SkippedRow
 
@@ -86,39 +86,94 @@ def build_rows(
 
     width = len(layout.columns)
     lines, rows, wider = _data_rows(layout, width)
-    delimiter = layout.records.delimiter
-    header_key = (
-        [normalize_header(c) for c in layout.records.rows[layout.header_index]][:width]
-        if layout.header_index is not None
-        else None
+    skips = _Skips(layout, rows, lines, width)
+    values, row_currencies = amount_column(rows, mapping, at)
+    kept = _keep_rows(rows, values, mapping, at, skips)
+    del values  # every row's; the kept rows' are in `kept`
+    decided = AccountCurrencies(currency, mapping.currency, choice.currency_source, filename)
+    table = _table(
+        layout,
+        mapping,
+        at,
+        rows,
+        lines,
+        kept,
+        row_currencies,
+        decided,
+        profile=choice.profile,
+        filename=filename,
+        sha256=sha256,
+        account=account,
     )
-    skipped: list[SkippedRow] = []
-    invalid = 0
+    broken = _broken_rows(layout)
+    skips.skipped.extend(broken)
+    skips.invalid += len(broken)
+    skips.skipped.sort(key=lambda s: s.row)
+    notes: list[str] = []
+    reasons: list[str] = []
+    if wider:
+        notes.append(f"{wider} row(s) have more fields than the header; the extra fields were ignored")
+    notes.extend(set_aside_notes(decided.decisions))
+    balance_at = at(mapping.balance)
+    if balance_at is not None and len(kept.rows) >= 3:
+        check_balance(rows, kept.rows, lines, table, balance_at, mapping, filename, notes, reasons)
+    return Built(
+        table,
+        skips.skipped,
+        len(rows) + len(broken),
+        skips.invalid,
+        notes,
+        reasons,
+        decided.file_decision(table.accounts, table.currencies),
+        dict(decided.decisions),
+    )
 
-    def skip(k: int, kind: SkipKind, reason: str) -> None:
-        nonlocal invalid
-        cells = rows[k]
-        if header_key is not None and [normalize_header(c) for c in cells[:width]] == header_key:
+
+class _Skips:
+    """The rows left out, each with its line and reason; a repeated header row says so."""
+
+    def __init__(self, layout: Layout, rows: list[list[str]], lines: array[int], width: int) -> None:
+        self.skipped: list[SkippedRow] = []
+        self.invalid = 0
+        self._rows, self._lines, self._width = rows, lines, width
+        self._delimiter = layout.records.delimiter
+        self._header_key = (
+            [normalize_header(c) for c in layout.records.rows[layout.header_index]][:width]
+            if layout.header_index is not None
+            else None
+        )
+
+    def add(self, k: int, kind: SkipKind, reason: str) -> None:
+        cells = self._rows[k]
+        if (
+            self._header_key is not None
+            and [normalize_header(c) for c in cells[: self._width]] == self._header_key
+        ):
             kind, reason = SkipKind.FILTERED, "repeated header row"  # concatenated exports
-        invalid += kind is SkipKind.INVALID
-        skipped.append(_skip(lines[k], kind, reason, cells, delimiter))
+        self.invalid += kind is SkipKind.INVALID
+        self.skipped.append(_skip(self._lines[k], kind, reason, cells, self._delimiter))
 
+
+def _keep_rows(
+    rows: list[list[str]],
+    values: list[RowAmount],
+    mapping: ColumnMapping,
+    at: Callable[[str | None], int | None],
+    skips: _Skips,
+) -> _Kept:
+    """The rows that are transactions, with their description, amount and date; the rest to `skips`."""
     # Column-wise: each needed column is pulled out once and parsed through a cache.
     desc_cols = [i for i in map(at, mapping.description) if i is not None]
     desc_in_cols = [i for i in map(at, mapping.description_in) if i is not None]
     fallback_cols = [i for i in map(at, mapping.description_fallback) if i is not None]
     texts = _text_column(rows, desc_cols)
-    values, row_currencies = amount_column(rows, mapping, at)
     date_at = at(mapping.date)
     assert date_at is not None
     parse_date = DateFormat.compile(mapping.date_format).cached_parser()
     dates = list(map(parse_date, [cells[date_at] for cells in rows]))
     row_filter = _row_filter(mapping, at)
-    skip_text = (
-        re.compile("|".join(f"(?:{p})" for p in mapping.skip_description_patterns), re.IGNORECASE)
-        if mapping.skip_description_patterns
-        else None
-    )
+    skip_text = _skip_text_pattern(mapping)
+    skip = skips.add
 
     kept = array("q")
     descriptions: list[str] = []
@@ -138,13 +193,7 @@ def build_rows(
         elif not value and mapping.skip_zero:
             skip(k, SkipKind.FILTERED, "zero amount")
         elif (date := dates[k]) is None:
-            raw_date = rows[k][date_at].strip()
-            why = (
-                f"date {raw_date!r} is not a valid {mapping.date_format} date"
-                if raw_date
-                else "the row has no date"
-            )
-            skip(k, SkipKind.INVALID, why)
+            skip(k, SkipKind.INVALID, _date_problem(rows[k][date_at], mapping.date_format))
         elif (problem := amount_range_problem(value) or date_range_problem(date)) is not None:
             skip(k, SkipKind.INVALID, problem)  # a typo or a placeholder, never a real transaction
         else:
@@ -156,45 +205,19 @@ def build_rows(
             descriptions.append(text)
             amounts.append(value)
             kept_dates.append(date)
+    return _Kept(kept, descriptions, amounts, kept_dates)
 
-    del texts, values, dates  # every row's; the kept rows' are in `_Kept`
-    decided = AccountCurrencies(currency, mapping.currency, choice.currency_source, filename)
-    table = _table(
-        layout,
-        mapping,
-        at,
-        rows,
-        lines,
-        _Kept(kept, descriptions, amounts, kept_dates),
-        row_currencies,
-        decided,
-        profile=choice.profile,
-        filename=filename,
-        sha256=sha256,
-        account=account,
-    )
-    broken = _broken_rows(layout)
-    skipped.extend(broken)
-    invalid += len(broken)
-    skipped.sort(key=lambda s: s.row)
-    notes: list[str] = []
-    reasons: list[str] = []
-    if wider:
-        notes.append(f"{wider} row(s) have more fields than the header; the extra fields were ignored")
-    notes.extend(set_aside_notes(decided.decisions))
-    balance_at = at(mapping.balance)
-    if balance_at is not None and len(kept) >= 3:
-        check_balance(rows, kept, lines, table, balance_at, mapping, filename, notes, reasons)
-    return Built(
-        table,
-        skipped,
-        len(rows) + len(broken),
-        invalid,
-        notes,
-        reasons,
-        decided.file_decision(table.accounts, table.currencies),
-        dict(decided.decisions),
-    )
+
+def _skip_text_pattern(mapping: ColumnMapping) -> re.Pattern[str] | None:
+    """One pattern for the descriptions of balance and summary lines the mapping leaves out."""
+    if not mapping.skip_description_patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in mapping.skip_description_patterns), re.IGNORECASE)
+
+
+def _date_problem(cell: str, date_format: str) -> str:
+    raw_date = cell.strip()
+    return f"date {raw_date!r} is not a valid {date_format} date" if raw_date else "the row has no date"
 
 
 def _broken_rows(layout: Layout) -> list[SkippedRow]:

@@ -22,7 +22,7 @@ from app.ingest.columns import (
     profile_columns,
     rank,
 )
-from app.ingest.dates import DateFormat, fold_accents, infer_date_format
+from app.ingest.dates import DateFormat, DateGuess, fold_accents, infer_date_format
 from app.ingest.errors import IngestError
 from app.ingest.evidence import (
     balance_sign,
@@ -98,30 +98,11 @@ def detect_mapping(
     european = delimiter == ";" or any(c.role in NON_ENGLISH for c in profiled)
     taken: set[int] = set()
 
-    date_col, posted_col = _pick_dates(profiled, taken, reasons, filename)
-    date_values = date_col.values + (posted_col.values if posted_col else [])
-    guess = infer_date_format(date_values, column=date_col.name, day_first_hint=european)
-    if guess is None:
-        raise IngestError(
-            filename, f"column '{date_col.name}' does not hold dates in any format privfin knows"
-        )
-    if not guess.confident and guess.reason:
-        reasons.append(guess.reason)
-    if guess.valid_fraction < 1:
-        notes.append(f"some values in column '{date_col.name}' are not dates in {guess.format}")
-
-    parse_date = DateFormat.compile(guess.format).cached_parser()
-    newest_first = file_order([parse_date(v) for v in date_col.values])
-    amounts = pick_amounts(profiled, taken, reasons, filename, "," if european else ".", newest_first)
-    notes.extend(amounts.evidence)
-    if amounts.debit is not None and amounts.fit is None and not has_header:
-        reasons.append(
-            f"without a header or a running balance, which of '{amounts.debit.name}' and "
-            f"'{amounts.credit.name if amounts.credit else ''}' is money out cannot be told; "
-            f"'{amounts.debit.name}' was taken as money out"
-        )
-    amount_values = [v for c in amounts.columns for v in c.values]
-    decimal = decide_decimal(amounts.columns, fallback="," if european else ".", reasons=reasons)
+    dates = _read_dates(profiled, taken, reasons, notes, filename, european)
+    date_col, posted_col, guess, newest_first = dates.column, dates.posted, dates.guess, dates.newest_first
+    amounts, decimal = _read_amounts(
+        profiled, taken, reasons, notes, filename, european, newest_first, has_header
+    )
 
     description, payee = _pick_description(profiled, taken, reasons, filename)
     fee = best_ranked([c for c in profiled if c.amount_share() >= 0.8 or not c.filled], FEE, taken)
@@ -143,12 +124,7 @@ def detect_mapping(
         sign = infer_card_sign(amounts, description, balance, decimal, reasons, notes, newest_first, card)
     fee = fee_if_the_balance_says_so(fee, amounts, balance, sign, decimal, notes, reasons, newest_first)
 
-    currency: str | None
-    if currency_col is not None:
-        codes = [v for v in currency_col.values if v]
-        currency = max(set(codes), key=codes.count)
-    else:
-        currency = _guess_currency(profiled, amounts.columns, amount_values)
+    currency = _file_currency(profiled, currency_col, amounts)
     notes.extend(_original_amount_notes(profiled, amounts.columns, currency))
     original_amount, original_currency = _pick_original(profiled, taken)
     mapping = ColumnMapping(
@@ -178,6 +154,85 @@ def detect_mapping(
         skip_values={status.name: pending_values} if status else {},
         skip_description_patterns=list(BALANCE_LINE_PATTERNS),
     )
+    evidence = _evidence(dates, amounts, decimal, sign, indicator, balance)
+    return Detection(
+        mapping=mapping, confident=not reasons, uncertain_reasons=reasons, notes=notes, evidence=evidence
+    )
+
+
+@dataclass(frozen=True)
+class _Dates:
+    column: Column
+    posted: Column | None
+    guess: DateGuess
+    newest_first: bool | None  # None: the dates do not tell
+
+
+def _read_dates(
+    profiled: list[Column],
+    taken: set[int],
+    reasons: list[str],
+    notes: list[str],
+    filename: str,
+    european: bool,
+) -> _Dates:
+    """The date column (and a posted-date one), its format from the whole column, the file's order."""
+    date_col, posted_col = _pick_dates(profiled, taken, reasons, filename)
+    date_values = date_col.values + (posted_col.values if posted_col else [])
+    guess = infer_date_format(date_values, column=date_col.name, day_first_hint=european)
+    if guess is None:
+        raise IngestError(
+            filename, f"column '{date_col.name}' does not hold dates in any format privfin knows"
+        )
+    if not guess.confident and guess.reason:
+        reasons.append(guess.reason)
+    if guess.valid_fraction < 1:
+        notes.append(f"some values in column '{date_col.name}' are not dates in {guess.format}")
+    parse_date = DateFormat.compile(guess.format).cached_parser()
+    return _Dates(date_col, posted_col, guess, file_order([parse_date(v) for v in date_col.values]))
+
+
+def _read_amounts(
+    profiled: list[Column],
+    taken: set[int],
+    reasons: list[str],
+    notes: list[str],
+    filename: str,
+    european: bool,
+    newest_first: bool | None,
+    has_header: bool,
+) -> tuple[Amounts, str]:
+    """The money columns and their decimal mark; a debit/credit pair no evidence orders is a doubt."""
+    amounts = pick_amounts(profiled, taken, reasons, filename, "," if european else ".", newest_first)
+    notes.extend(amounts.evidence)
+    if amounts.debit is not None and amounts.fit is None and not has_header:
+        reasons.append(
+            f"without a header or a running balance, which of '{amounts.debit.name}' and "
+            f"'{amounts.credit.name if amounts.credit else ''}' is money out cannot be told; "
+            f"'{amounts.debit.name}' was taken as money out"
+        )
+    return amounts, decide_decimal(amounts.columns, fallback="," if european else ".", reasons=reasons)
+
+
+def _file_currency(profiled: list[Column], currency_col: Column | None, amounts: Amounts) -> str | None:
+    """The currency column's most common code, else what headers and amount symbols say."""
+    if currency_col is not None:
+        codes = [v for v in currency_col.values if v]
+        return max(set(codes), key=codes.count)
+    amount_values = [v for c in amounts.columns for v in c.values]
+    return _guess_currency(profiled, amounts.columns, amount_values)
+
+
+def _evidence(
+    dates: _Dates,
+    amounts: Amounts,
+    decimal: str,
+    sign: SignRule,
+    indicator: Column | None,
+    balance: Column | None,
+) -> list[str]:
+    """One line per decided role: what decided it."""
+    date_col, guess = dates.column, dates.guess
     evidence = [
         f"dates: '{date_col.name}' read as {guess.format}, decided from the whole column "
         f"({round(100 * guess.valid_fraction)}% of its values)",
@@ -193,9 +248,7 @@ def detect_mapping(
     ]
     if balance is not None and amounts.balance is None:
         evidence.append(f"running balance: '{balance.name}', by the column name")
-    return Detection(
-        mapping=mapping, confident=not reasons, uncertain_reasons=reasons, notes=notes, evidence=evidence
-    )
+    return evidence
 
 
 def _named(amounts: Amounts) -> str:

@@ -69,33 +69,45 @@ def identify(
             currency_source=CurrencySource.MAPPING,
             evidence=["your saved column mapping for this header"],
         )
+    verified, unverified, refusal = _profile_reading(layout)
+    if verified is not None:
+        return verified
+    return _generic_reading(layout, filename, unverified, refusal)
+
+
+def _profile_reading(layout: Layout) -> tuple[Identification | None, Identification | None, str | None]:
+    """The header's issuer profile, if its sample rows read: (verified, unverified, why refused)."""
     profile = layout.profile
-    refusal: str | None = None
-    unverified: Identification | None = None  # a profile whose sample rows did not read
-    if profile is not None:
-        chosen: Identification | None = None
-        if not layout.weak_profile:
-            chosen = _profile_choice(profile, layout, [], ["its header signature"])
-        elif _signs_confirm(profile, layout):
-            notes = [f"recognised as {profile.name} from its header and the signs of its payments"]
-            chosen = _profile_choice(
-                profile, layout, notes, ["its header signature and the signs of its payments"]
-            )
-        else:
-            refusal = (
-                f"the header is the same as {profile.name}'s, but the signs do not look like that export; "
-                "columns were detected instead"
-            )
-        if chosen is not None:
-            read, sampled = _sample_fit(chosen.mapping, layout)
-            if not sampled or read >= _PROFILE_FIT * sampled:
-                chosen.evidence.append(f"{read} of {sampled} sample rows read with its dates and amounts")
-                return chosen
-            refusal = (
-                f"the header looks like {profile.name}'s, but only {read} of {sampled} sample rows read "
-                "with that export's dates and amounts; columns were detected instead"
-            )
-            unverified = chosen
+    if profile is None:
+        return None, None, None
+    if not layout.weak_profile:
+        chosen = _profile_choice(profile, layout, [], ["its header signature"])
+    elif _signs_confirm(profile, layout):
+        notes = [f"recognised as {profile.name} from its header and the signs of its payments"]
+        chosen = _profile_choice(
+            profile, layout, notes, ["its header signature and the signs of its payments"]
+        )
+    else:
+        refusal = (
+            f"the header is the same as {profile.name}'s, but the signs do not look like that export; "
+            "columns were detected instead"
+        )
+        return None, None, refusal
+    read, sampled = _sample_fit(chosen.mapping, layout)
+    if not sampled or read >= _PROFILE_FIT * sampled:
+        chosen.evidence.append(f"{read} of {sampled} sample rows read with its dates and amounts")
+        return chosen, None, None
+    refusal = (
+        f"the header looks like {profile.name}'s, but only {read} of {sampled} sample rows read "
+        "with that export's dates and amounts; columns were detected instead"
+    )
+    return None, chosen, refusal
+
+
+def _generic_reading(
+    layout: Layout, filename: str, unverified: Identification | None, refusal: str | None
+) -> Identification:
+    """The generic reader's detection; if it finds nothing, an unverified profile's reading, unsure."""
     rows = [r for r in layout.records.rows[layout.data_start :] if not is_blank(r)]
     if not rows:
         raise IngestError(filename, "the file has a header row but no transactions")

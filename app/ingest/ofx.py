@@ -48,7 +48,9 @@ _SGML_HEADER_FIELDS = frozenset(
         "NEWFILEUID",
     }
 )
-_TRANSACTION_TAG = re.compile(r"<STMTTRN>")
+# As the markup reader reads a start tag: anything but brackets may follow the name
+# ("<STMTTRN\x00>" in a damaged download is still a transaction's start).
+_TRANSACTION_TAG = re.compile(r"<STMTTRN(?![A-Za-z0-9._:-])[^<>/]*>")
 _ISO = re.compile(r"[A-Z]{3}")
 _LOWERCASE_TAG = re.compile(r"</?[a-z][a-z0-9._]*>")
 _TAG_NAME = re.compile(r"(</?)([A-Za-z][A-Za-z0-9._]*)(?=>)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import insights
+from app import periods
 from app.store import Store, TransactionFilter
 from components import filters, state
 from tests.apptest.conftest import texts
@@ -21,7 +21,7 @@ def test_three_downloads_for_the_filtered_transactions(open_page, seed, store: S
     labels = {b.key: b.label for b in at.download_button}
     assert labels == BUTTONS
     period = filters.resolve_period(
-        filters.DEFAULT_PERIOD, insights.data_period(store.transactions_frame()), ()
+        filters.DEFAULT_PERIOD, periods.data_period(store.transactions_frame()), ()
     )
     count = len(store.transactions_frame(TransactionFilter(date_from=period[0], date_to=period[1])))
     assert any(f"Exporting **{count:,} transactions**" in t for t in texts(at.markdown))

@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app import fx, insights
+from app import fx, insights, periods
 from app.categorize.taxonomy import load_taxonomy
 from app.settings import load_settings, save_settings
 from app.store import Store, TransactionFilter
@@ -28,9 +28,9 @@ def dashboard(open_page, seed, categorized) -> AppTest:
 
 
 def _expected(store: Store, *, period_choice: str, include_transfers: bool, accounts=()) -> insights.Headline:
-    bounds = insights.data_period(store.transactions_frame())
+    bounds = periods.data_period(store.transactions_frame())
     period = filters.resolve_period(period_choice, bounds, ())
-    previous = insights.previous_period(*period)
+    previous = periods.previous_period(*period)
     frame = store.transactions_frame(
         TransactionFilter(accounts=accounts, date_from=period[0], date_to=period[1])
     )
@@ -109,7 +109,7 @@ def two_currencies(open_page, seed, categorized) -> AppTest:
 def _all_time(store: Store, currency: str) -> insights.Headline:
     frame = store.transactions_frame()
     kinds = {c.name: c.kind for c in load_taxonomy(store).categories}
-    period = insights.data_period(frame)
+    period = periods.data_period(frame)
     return insights.headline(frame, None, period=period, currency=currency, kinds=kinds)
 
 

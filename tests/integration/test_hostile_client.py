@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from app.categorize.llm import PROBE_TOTAL_S, EndpointClient, EndpointStatus, LLMError, probe_endpoint
+from app.categorize.endpoint_probe import PROBE_TOTAL_S, EndpointStatus, probe_endpoint
+from app.categorize.llm import EndpointClient, LLMError
 from app.settings import Settings
 from tests.support.fake_parallax import FakeParallax, WireFault
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from app.categorize.llm import EndpointStatus
+from app.categorize.endpoint_probe import EndpointStatus
 from app.categorize.pipeline import CategorizeReport, categorize_pending
 from app.settings import Settings
 from app.store import Store

@@ -13,18 +13,13 @@ from typing import Any
 import httpx2
 import pytest
 
-from app.categorize.llm import (
-    EndpointClient,
+from app.categorize.endpoint_probe import (
     EndpointStatus,
-    LLMError,
-    SendHooks,
     _describe_transport_error,
-    classify_status,
     effective_concurrency,
     probe_endpoint,
-    root_url,
-    safe_url,
 )
+from app.categorize.llm import EndpointClient, LLMError, SendHooks, classify_status, root_url, safe_url
 from app.settings import Settings
 from tests.support.fake_parallax import FakeParallax
 

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from app import charts, insights
+from app import charts, insights, palette
 from app.ids import identity_key, occurrence_ids
 from app.models import CategorySource, RowSource, Transaction
 from app.store import CategoryUpdate, ImportRecord, Store
@@ -78,9 +78,9 @@ def test_treemap_gets_only_positive_spend_in_taxonomy_order_and_shared_colours(f
     assert all(v > 0 for v in values)
     assert root_value == 0 and trace.branchvalues == "remainder"
     assert list(trace.parents) == ["", root, root, root]
-    colours = insights.category_colors(labels)
+    colours = palette.category_colors(labels)
     assert list(trace.marker.colors)[1:] == [colours[name] for name in labels]
-    assert list(trace.marker.colors)[3] == insights.UNCATEGORIZED_COLOR
+    assert list(trace.marker.colors)[3] == palette.UNCATEGORIZED_COLOR
 
 
 def test_donut_has_the_same_values_and_colours(frame: pd.DataFrame) -> None:
@@ -95,7 +95,7 @@ def test_donut_has_the_same_values_and_colours(frame: pd.DataFrame) -> None:
 def test_monthly_spending_stacks_categories_with_the_shared_colours(frame: pd.DataFrame) -> None:
     fig = charts.monthly_spending(frame)
     assert [t.name for t in fig.data] == ["Groceries", "Dining", "Travel", "Uncategorized"]
-    colours = insights.category_colors([t.name for t in fig.data])
+    colours = palette.category_colors([t.name for t in fig.data])
     assert [t.marker.color for t in fig.data] == [colours[t.name] for t in fig.data]
     assert fig.layout.barmode == "relative"
     assert fig.layout.xaxis.type == "category" and fig.layout.xaxis.tickangle == 0

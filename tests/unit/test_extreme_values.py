@@ -84,7 +84,7 @@ def exact_sums(pairs: list[tuple[str, Decimal]]) -> dict[str, Fraction]:
 
 
 def span_of(frame: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
-    return insights.data_period(frame)
+    return periods.data_period(frame)
 
 
 # -- property tests -----------------------------------------------------------------------------
@@ -189,7 +189,7 @@ def test_period_arithmetic_is_total(first: dt.date, second: dt.date) -> None:
         assert periods.month_start(end, months_back).day == 1
     assert periods.month_end(end) >= end
     assert periods.period_text(start, end)
-    assert insights.months_spanned(start, end) >= 1
+    assert periods.months_spanned(start, end) >= 1
 
 
 # -- the crashes that were reported ---------------------------------------------------------------
@@ -208,7 +208,7 @@ def test_the_html_report_of_year_one_and_the_largest_amount(store: Store) -> Non
     )
     frame = store.transactions_frame()
     html = reports.html_report(
-        frame, title="privfin report", period_label="all time", period=insights.data_period(frame)
+        frame, title="privfin report", period_label="all time", period=periods.data_period(frame)
     ).decode("utf-8")
     assert "0001-01-01" in html
     assert "$92,233,720,368,547,777.57" in html  # the exact total, past int64, every digit
@@ -310,7 +310,7 @@ def test_nan_and_1e400_in_an_old_store_no_longer_break_the_exports(tmp_path: Pat
         "t1": "NaN",
         "t2": "1e400",
     }
-    html = reports.html_report(frame, title="t", period_label="p", period=insights.data_period(frame))
+    html = reports.html_report(frame, title="t", period_label="p", period=periods.data_period(frame))
     assert b"-$12.50" in html
     book = openpyxl.load_workbook(io.BytesIO(reports.workbook_xlsx(frame)), read_only=True)
     amount_column = reports.EXPORT_COLUMNS.index("amount")
@@ -329,7 +329,7 @@ def test_the_exports_of_the_largest_amounts_in_every_currency(store: Store) -> N
     store_rows(store, rows)
     frame = store.transactions_frame()
     assert frame["amount_minor"].dtype == "int64"
-    html = reports.html_report(frame, title="t", period_label="p", period=insights.data_period(frame))
+    html = reports.html_report(frame, title="t", period_label="p", period=periods.data_period(frame))
     assert b"</html>" in html
     book = openpyxl.load_workbook(io.BytesIO(reports.workbook_xlsx(frame)), read_only=True)
     assert sum(1 for _ in book["Transactions"].iter_rows(min_row=2)) == len(rows)

@@ -496,3 +496,20 @@ def test_a_damaged_ofx_gives_transactions_or_an_ingest_error(data: bytes) -> Non
 @given(st.text(alphabet="<>/OFXSTMRNAHED:01234.-\n ", max_size=300))
 def test_arbitrary_markup_gives_transactions_or_an_ingest_error(text: str) -> None:
     assert_transactions_or_ingest_error(("<OFX>" + text).encode(), "x.ofx")
+
+
+def test_a_nul_inside_a_transaction_tag_keeps_every_row_on_its_own_line() -> None:
+    """Hypothesis found it: the markup reader reads "<STMTTRN\\x00>" as a transaction, and its row
+    number must come from the same tag (it came out as 0, before every line of the file)."""
+    seed = _SEEDS[0]
+    at = seed.rindex(b"<STMTTRN>") + len(b"<STMTTRN")
+    parsed = read_record_file(
+        FileKind.OFX,
+        seed[:at] + b"\x00" + seed[at:],
+        "d.ofx",
+        account=None,
+        max_bytes=None,
+        currency=USD_AT_HOME,
+    )
+    clean = read_record_file(FileKind.OFX, seed, "d.ofx", account=None, max_bytes=None, currency=USD_AT_HOME)
+    assert [t.source.row for t in parsed.transactions] == [t.source.row for t in clean.transactions]

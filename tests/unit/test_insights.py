@@ -7,7 +7,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from app import insights
+from app import insights, palette, periods
 from app.categorize.merchant import merchant_name
 from app.categorize.taxonomy import DEFAULT_TAXONOMY
 from app.ids import identity_key, occurrence_ids
@@ -170,13 +170,13 @@ def test_headline_of_nothing(store: Store) -> None:
     ],
 )
 def test_previous_period_has_equal_length_and_ends_the_day_before(period, expected) -> None:
-    assert insights.previous_period(*period) == expected
+    assert periods.previous_period(*period) == expected
     assert expected[1] == period[0] - dt.timedelta(days=1)
 
 
 def test_previous_period_rejects_a_reversed_range() -> None:
     with pytest.raises(ValueError, match="before it starts"):
-        insights.previous_period(dt.date(2024, 3, 2), dt.date(2024, 3, 1))
+        periods.previous_period(dt.date(2024, 3, 2), dt.date(2024, 3, 1))
 
 
 # -- aggregations -------------------------------------------------------------------------------
@@ -266,15 +266,15 @@ def test_cumulative_spend_of_nothing_is_empty(store: Store) -> None:
 
 def test_category_colours_are_stable_distinct_and_grey_for_uncategorized() -> None:
     names = list(DEFAULT_TAXONOMY.names)
-    everything = insights.category_colors([*names, "Uncategorized"])
+    everything = palette.category_colors([*names, "Uncategorized"])
     assert len(set(everything[n] for n in names)) == len(names)
-    assert everything["Uncategorized"] == insights.UNCATEGORIZED_COLOR
+    assert everything["Uncategorized"] == palette.UNCATEGORIZED_COLOR
     # A category's colour does not depend on which others are present.
-    assert insights.category_colors(["Travel"])["Travel"] == everything["Travel"]
-    assert insights.category_colors(["Dining", "Travel"])["Travel"] == everything["Travel"]
-    custom = insights.category_colors(["Kids"])["Kids"]
-    assert custom == insights.category_colors(["Kids", "Dining"])["Kids"]
-    assert custom in insights.PALETTE
+    assert palette.category_colors(["Travel"])["Travel"] == everything["Travel"]
+    assert palette.category_colors(["Dining", "Travel"])["Travel"] == everything["Travel"]
+    custom = palette.category_colors(["Kids"])["Kids"]
+    assert custom == palette.category_colors(["Kids", "Dining"])["Kids"]
+    assert custom in palette.PALETTE
 
 
 def test_category_order_follows_the_taxonomy() -> None:

@@ -146,7 +146,7 @@ def transfer_pairs(store: Store, limit: int = 200) -> list[TransferPair]:
         rows = conn.execute(
             "SELECT o.id, o.account, o.date, o.description, i.id, i.account, i.date, i.description, "
             "i.amount_minor, i.currency FROM transactions o JOIN transactions i ON i.id = o.transfer_pair "
-            "WHERE o.amount_minor < 0 ORDER BY o.date DESC, o.id LIMIT ?",
+            "WHERE o.transfer_pair IS NOT NULL AND o.amount_minor < 0 ORDER BY o.date DESC, o.id LIMIT ?",
             (limit,),
         ).fetchall()
     return [

@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -25,6 +26,7 @@ from app.money import exponent_of, grouped, sign_of
 from app.store import TransactionFilter
 from components import resources, state
 from components.formatting import md, plural, source_from_label, source_label
+from components.grid_widths import EDITOR_COLUMNS, grid_layout
 
 PAGE_SIZE = 200
 NEEDS_REVIEW = "Needs review"
@@ -33,24 +35,6 @@ VIEWS = (NEEDS_REVIEW, ALL_ROWS)
 ALL_MONTHS = "All months"
 NO_SOURCE = "none (uncategorized)"
 SOURCE_CHOICES = ("you", "rule", "history", "learned", "model", "cache", "built-in", NO_SOURCE)
-
-# The category, the one thing to edit, comes right after what identifies the row.
-# What a phone shows first (date, merchant, amount, category: about 380 px), then the statement
-# text, which takes what a 1280 px screen has left; the rest is a scroll away.
-EDITOR_COLUMNS = (
-    "date",
-    "merchant",
-    "amount",
-    "category",
-    "description",
-    "currency",
-    "why",
-    "source",
-    "confidence",
-    "how",
-    "account",
-    "original",
-)
 
 
 @dataclass(frozen=True)
@@ -121,44 +105,56 @@ def provenance(rows: pd.DataFrame) -> list[str]:
     return shown
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _queue(
-    db_path: str, revision: str, structure: str, job: str, query_key: tuple[object, ...], _query: ReviewQuery
-) -> tuple[str, ...]:
-    return tuple(review_queue.queue_ids(resources.store(), _query.selection()))
-
-
-def _pinned_revision(query: ReviewQuery) -> str:
-    """The store revision this session's list belongs to: taken afresh for a new session, new
-    filters or a refresh, and kept otherwise, so a just-corrected row stays in place."""
-    wanted = repr(query.key())
-    pinned = str(st.session_state.get(state.REVIEW_QUEUE_REVISION) or "")
-    if not pinned or st.session_state.get(state.REVIEW_QUEUE_FOR) != wanted:
-        pinned = resources.data_version()
-        st.session_state[state.REVIEW_QUEUE_REVISION] = pinned
-        st.session_state[state.REVIEW_QUEUE_FOR] = wanted
-    return pinned
-
-
-def queue_ids(query: ReviewQuery) -> tuple[str, ...]:
-    """The ids the grid pages through, in order.
-
-    The list is kept while the user works through it: a row just corrected stays where it is
-    (showing its new category) instead of jumping away. It is rebuilt when the filters change,
-    rows are imported or deleted, a categorization run ends, or the user marks rows reviewed,
-    applies a fix to a merchant, changes a rule or asks for a refresh. Its cache key is the
-    store's revision, shared by every session: another tab, or this one reloaded, takes the
-    current revision and so never shows a row corrected elsewhere as still waiting.
-    """
+def _pin(query: ReviewQuery) -> int:
+    """Take this session's list afresh for a new session, new filters, a refresh, rows imported
+    or removed, or a categorization run that started or ended; keep it otherwise, so a row just
+    corrected stays where it is (showing its new category) instead of jumping away. Taking it is
+    one SQL count; pages are read as they are shown. Returns the list's row count."""
     snap = job_for(resources.settings().data_dir).snapshot()
-    return _queue(
-        resources.store_key(),
-        _pinned_revision(query),
-        resources.structure_version(),
-        f"{snap.run_id}:{snap.state}",
-        query.key(),
-        query,
+    wanted = repr((query.key(), resources.structure_version(), f"{snap.run_id}:{snap.state}"))
+    session = st.session_state
+    if not session.get(state.REVIEW_QUEUE_REVISION) or session.get(state.REVIEW_QUEUE_FOR) != wanted:
+        session[state.REVIEW_QUEUE_REVISION] = resources.data_version()
+        session[state.REVIEW_QUEUE_FOR] = wanted
+        session[state.REVIEW_QUEUE_COUNT] = review_queue.queue_count(resources.store(), query.selection())
+        session[state.REVIEW_QUEUE_PAGES] = {}
+    return int(session[state.REVIEW_QUEUE_COUNT])
+
+
+def queue_count(query: ReviewQuery) -> int:
+    """How many rows this session's list holds (as it was taken: see `_pin`)."""
+    return _pin(query)
+
+
+def queue_page(query: ReviewQuery, page: int) -> list[str]:
+    """The ids on `page` (from 1) of this session's list, in order.
+
+    A page shown before is shown again as it was. A new page continues from the last row of the
+    nearest earlier page shown (as it stood then), so rows that left the list or moved since
+    never make the next page skip a row, and no row appears on two pages. Another tab, or this
+    one reloaded, takes a fresh list, so a row corrected elsewhere never shows as still waiting.
+    """
+    _pin(query)
+    pages: dict[str, dict[str, Any]] = dict(st.session_state.get(state.REVIEW_QUEUE_PAGES) or {})
+    shown = pages.get(str(page))
+    if shown is not None:
+        return [str(i) for i in shown["ids"]]
+    earlier = [int(p) for p, held in pages.items() if int(p) < page and held.get("last")]
+    after: review_queue.QueuePlace | None = None
+    offset = (page - 1) * PAGE_SIZE
+    if earlier:
+        nearest = max(earlier)
+        rank, date, last_id = pages[str(nearest)]["last"]
+        after = review_queue.QueuePlace(str(last_id), int(rank), str(date))
+        offset = (page - nearest - 1) * PAGE_SIZE
+    skip = [str(i) for held in pages.values() for i in held["ids"]]
+    places = review_queue.queue_page(
+        resources.store(), query.selection(), limit=PAGE_SIZE, offset=offset, after=after, skip=skip
     )
+    last = [places[-1].rank, places[-1].date, places[-1].id] if places else None
+    pages[str(page)] = {"ids": [p.id for p in places], "last": last}
+    st.session_state[state.REVIEW_QUEUE_PAGES] = pages
+    return [p.id for p in places]
 
 
 def refresh_queue() -> None:
@@ -314,7 +310,8 @@ def _on_mark_page() -> None:
 
 
 def _on_mark_all() -> None:
-    mark_reviewed(queue_ids(ReviewQuery.from_session()))
+    # Every row the filters list now, on all pages (read in full only on this click).
+    mark_reviewed(review_queue.queue_ids(resources.store(), ReviewQuery.from_session().selection()))
 
 
 def _amount_format(shown: pd.DataFrame) -> str:
@@ -326,68 +323,101 @@ def _amount_format(shown: pd.DataFrame) -> str:
     return f"%.{decimals}f"
 
 
-def render_table(ids: Sequence[str], category_options: Sequence[str], page: int) -> None:
-    """One page of the grid, plus the bulk "mark reviewed" buttons."""
-    start = (page - 1) * PAGE_SIZE
-    shown = page_rows(ids[start : start + PAGE_SIZE])
+MOBILE_AGENT = "Mobi"  # in every phone browser's User-Agent (Mozilla's advice for telling them apart)
+
+
+def _on_a_phone() -> bool:
+    agent = st.context.headers.get("User-Agent") or ""
+    return MOBILE_AGENT in agent
+
+
+def render_compact_toggle() -> None:
+    st.toggle(
+        "Compact columns",
+        value=_on_a_phone(),  # the first view's choice; the user's switch is kept for the session
+        key=state.REVIEW_COMPACT,
+        persist_state="session",
+        help="Only date, merchant, amount and category, for a phone; the rest stays one switch away.",
+    )
+
+
+def _column_config(
+    shown: pd.DataFrame, widths: dict[str, int], category_options: Sequence[str]
+) -> dict[str, Any]:
+    """Each column's header, help and width (only the category is editable)."""
+    return {
+        "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", width=widths["date"]),
+        "account": st.column_config.TextColumn("Account", width=130),
+        "description": st.column_config.TextColumn(
+            "On your statement",
+            help="The bank's own text, kept as it was",
+            width=widths.get("description"),
+        ),
+        "merchant": st.column_config.TextColumn(
+            "Merchant",
+            help="The payee your file names, else the name read from its text",
+            width=widths["merchant"],
+        ),
+        "amount": st.column_config.NumberColumn(
+            "Amount",
+            format=_amount_format(shown),
+            help="Money out is negative (its currency is beside it)",
+            width=widths["amount"],
+        ),
+        "currency": st.column_config.TextColumn("", width=widths.get("currency", 44)),
+        "category": st.column_config.SelectboxColumn(
+            "Category ✏️",
+            options=list(category_options),
+            required=True,
+            help="Pick a category: it is saved at once and no model run will change it.",
+            width=widths["category"],
+        ),
+        "source": st.column_config.TextColumn(
+            "Set by",
+            help="you, your rule, your history, learned from your categories, the model, "
+            "the cache of earlier answers, or a built-in rule",
+            width=75,
+        ),
+        "confidence": st.column_config.ProgressColumn(
+            "Confidence", min_value=0.0, max_value=1.0, format="percent", width=95
+        ),
+        "why": st.column_config.TextColumn("Needs review because", width=140),
+        "how": st.column_config.TextColumn(
+            "How it was decided",
+            help="The rule, your history, what was learned from your categories (with the "
+            "merchants it learned from), or the model; and any source that disagreed",
+            width="medium",
+        ),
+        "original": st.column_config.TextColumn(
+            "Original", help="Foreign spend: the amount in the shop's currency", width=100
+        ),
+    }
+
+
+def render_table(ids: Sequence[str], listed: int, category_options: Sequence[str]) -> None:
+    """One page of the grid (`ids`, of the `listed` rows the filters list), plus the bulk
+    "mark reviewed" buttons."""
+    shown = page_rows(ids)
     st.session_state[state.REVIEW_PAGE_IDS] = [str(i) for i in shown.index]
+    frame = editor_frame(shown)
+    layout = grid_layout(frame, compact=bool(st.session_state.get(state.REVIEW_COMPACT)))
+    widths = layout.widths
     st.data_editor(
-        editor_frame(shown),
+        frame,
         key=editor_key(),
         on_change=save_edits,
         hide_index=True,
         num_rows="fixed",
         width="stretch",
-        height=min(38 + 35 * max(len(shown), 1), 720),
+        height=min(38 + layout.row_height * max(len(shown), 1), 720),
+        row_height=layout.row_height,
         disabled=[c for c in EDITOR_COLUMNS if c != "category"],
-        column_order=EDITOR_COLUMNS,
+        column_order=layout.columns,
         placeholder="—",
-        column_config={
-            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", width=88),
-            "account": st.column_config.TextColumn("Account", width=130),
-            "description": st.column_config.TextColumn(
-                "On your statement", help="The bank's own text, kept as it was", width=330
-            ),
-            "merchant": st.column_config.TextColumn(
-                "Merchant", help="The payee your file names, else the name read from its text", width=100
-            ),
-            "amount": st.column_config.NumberColumn(
-                "Amount",
-                format=_amount_format(shown),
-                help="Money out is negative (its currency is beside the statement text)",
-                width=76,
-            ),
-            "currency": st.column_config.TextColumn("", width=45),
-            "category": st.column_config.SelectboxColumn(
-                "Category ✏️",
-                options=list(category_options),
-                required=True,
-                help="Pick a category: it is saved at once and no model run will change it.",
-                width=125,
-            ),
-            "source": st.column_config.TextColumn(
-                "Set by",
-                help="you, your rule, your history, learned from your categories, the model, "
-                "the cache of earlier answers, or a built-in rule",
-                width=75,
-            ),
-            "confidence": st.column_config.ProgressColumn(
-                "Confidence", min_value=0.0, max_value=1.0, format="percent", width=95
-            ),
-            "why": st.column_config.TextColumn("Needs review because", width=140),
-            "how": st.column_config.TextColumn(
-                "How it was decided",
-                help="The rule, your history, what was learned from your categories (with the "
-                "merchants it learned from), or the model; and any source that disagreed",
-                width="medium",
-            ),
-            "original": st.column_config.TextColumn(
-                "Original", help="Foreign spend: the amount in the shop's currency", width=100
-            ),
-        },
+        column_config=_column_config(shown, widths, category_options),
     )
     left, right = st.columns(2)
-    if len(shown) < len(ids):  # one page: "accept all shown" says it all
+    if len(shown) < listed:  # one page: "accept all shown" says it all
         left.button(
             f"Mark these {len(shown):,} as reviewed",
             key=state.REVIEW_MARK_BUTTON,
@@ -396,10 +426,10 @@ def render_table(ids: Sequence[str], category_options: Sequence[str], page: int)
             help="Accept the categories shown on this page as they are.",
         )
     right.button(
-        f"Accept all {len(ids):,} shown",
+        f"Accept all {listed:,} shown",
         key=state.REVIEW_MARK_ALL_BUTTON,
         on_click=_on_mark_all,
-        disabled=not ids,
+        disabled=not listed,
         help="Accept the categories of every row these filters list, on all pages; "
         "each counts as your confirmation and teaches the learned model.",
     )

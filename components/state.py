@@ -53,6 +53,10 @@ REVIEW_FOLLOWUP: Final = "review_followup"  # {tx_id, category, merchant_key, di
 # for ("" until then): a new session takes the current revision, so it never sees an old list.
 REVIEW_QUEUE_REVISION: Final = "review_queue_revision"
 REVIEW_QUEUE_FOR: Final = "review_queue_for"
+# What that list held when it was taken: its row count (int), and the pages shown since, by page
+# number: {"3": {"ids": [...], "last": [rank, date, id] or None}} (a few hundred ids, never all).
+REVIEW_QUEUE_COUNT: Final = "review_queue_count"
+REVIEW_QUEUE_PAGES: Final = "review_queue_pages"
 REVIEW_REFRESH_BUTTON: Final = "review_refresh"
 REVIEW_PAGE_IDS: Final = "review_page_ids"  # ids of the rows on the grid, by position
 REVIEW_MARK_BUTTON: Final = "review_mark_reviewed"
@@ -64,6 +68,7 @@ REVIEW_CREATE_RULE_BUTTON: Final = "review_create_rule"
 REVIEW_DISMISS_BUTTON: Final = "review_dismiss_followup"
 REVIEW_UNPAIR_PREFIX: Final = "review_unpair"  # + the outflow's id: "Not a transfer"
 REVIEW_MESSAGE: Final = "review_message"  # last confirmation shown under the table
+REVIEW_COMPACT: Final = "review_compact"  # bool: the grid shows only date, merchant, amount, category
 
 # -- recurring page --------------------------------------------------------------------------
 RECURRING_DISMISS_CHOICE: Final = "recurring_dismiss_choice"  # a series key
@@ -129,6 +134,8 @@ DEFAULTS: Final[dict[str, Any]] = {
     REVIEW_PAGE_IDS: [],
     REVIEW_QUEUE_REVISION: "",
     REVIEW_QUEUE_FOR: "",
+    REVIEW_QUEUE_COUNT: 0,
+    REVIEW_QUEUE_PAGES: {},
     REVIEW_FOLLOWUP: None,
     REVIEW_MESSAGE: None,
     SETTINGS_PROBE: None,

@@ -19,6 +19,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from app.models import USER_SOURCES, CategorySource
+from app.store import CONFIRMED_WHERE
 
 if TYPE_CHECKING:  # pandas is imported where a frame is judged: the cascade needs only the constant
     import pandas as pd
@@ -117,7 +118,7 @@ that the two agree on every row of the same store."""
 CONFIRMED_CTE = f"""confirmed AS (
     SELECT DISTINCT merchant_key, category FROM transactions
     WHERE category IS NOT NULL AND merchant_key IS NOT NULL
-      AND (reviewed = 1 OR category_source IN ({_USER_SQL}))
+      AND {CONFIRMED_WHERE}
 )"""
 """The (merchant key, category) pairs the user set or confirmed (`Store.confirmed_merchant_categories`),
 built once per query: a lookup per row into the merchant index cost ~5k rows per popular merchant."""

@@ -30,6 +30,7 @@ from app.store.records import (
 )
 from app.store.remembered import Remembered
 from app.store.schema import MIGRATIONS, SCHEMA_VERSION
+from app.store.sql_helpers import CONFIRMED_WHERE
 
 
 class Store(ImportWrites, CategoryWrites, Queries, Remembered):
@@ -37,6 +38,7 @@ class Store(ImportWrites, CategoryWrites, Queries, Remembered):
 
 
 __all__ = [
+    "CONFIRMED_WHERE",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "TRANSACTION_COLUMNS",

@@ -20,7 +20,7 @@ from app.store.records import (
     TransactionFilter,
     filter_where,
 )
-from app.store.sql_helpers import chunked
+from app.store.sql_helpers import CONFIRMED_WHERE, chunked
 
 if TYPE_CHECKING:  # pandas costs ~0.5 s to import: only the queries that return frames load it
     import pandas as pd
@@ -230,9 +230,7 @@ class Queries(StoreBase):
                 (str(r[0]), str(r[1]))
                 for r in conn.execute(
                     "SELECT DISTINCT merchant_key, category FROM transactions "
-                    "WHERE category IS NOT NULL AND merchant_key IS NOT NULL "
-                    "AND (reviewed = 1 OR category_source IN (?, ?))",
-                    (CategorySource.USER.value, CategorySource.RULE.value),
+                    f"WHERE category IS NOT NULL AND merchant_key IS NOT NULL AND {CONFIRMED_WHERE}"
                 )
             }
 

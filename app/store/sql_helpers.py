@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from app.models import USER_SOURCES
+
 CHUNK = 900  # below SQLite's default limit of host parameters
 
 
@@ -16,3 +18,14 @@ def utc_now() -> str:
 def chunked(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+CONFIRMED_WHERE = (
+    "(reviewed = 1 OR category_source IN ("
+    + ", ".join(f"'{s.value}'" for s in sorted(USER_SOURCES, key=lambda s: s.value))
+    + "))"
+)
+"""Rows the user set or confirmed (by hand, a rule, marked reviewed). The partial index
+`ix_transactions_confirmed` has exactly this WHERE, and SQLite uses a partial index only for a
+query that repeats its condition, so every query for confirmed rows spells it with this text:
+it then reads a handful of index entries instead of every row (~110 ms at 100k rows)."""

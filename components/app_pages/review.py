@@ -19,8 +19,10 @@ from components.review_table import (
     SOURCE_CHOICES,
     VIEWS,
     ReviewQuery,
-    queue_ids,
+    queue_count,
+    queue_page,
     refresh_queue,
+    render_compact_toggle,
     render_table,
     save_pending_edits,
 )
@@ -70,7 +72,7 @@ def render() -> None:
     names = view.all_names(resources.present_categories())
     render_filters(summary.accounts, summary.months, names)
     query = ReviewQuery.from_session()
-    ids = queue_ids(query)
+    listed = queue_count(query)
 
     message = st.session_state.get(state.REVIEW_MESSAGE)
     if message:
@@ -79,7 +81,7 @@ def render() -> None:
     render_followup()
     render_transfer_pairs()
 
-    if not ids:
+    if not listed:
         # No grid: an edit left over from the last one must not land on the rows it showed.
         st.session_state[state.REVIEW_PAGE_IDS] = []
         if query.view == NEEDS_REVIEW:
@@ -91,8 +93,8 @@ def render() -> None:
         render_rules()
         return
 
-    pages = max(1, math.ceil(len(ids) / PAGE_SIZE))
-    one = len(ids) == 1
+    pages = max(1, math.ceil(listed / PAGE_SIZE))
+    one = listed == 1
     what = (
         ("needs review" if one else "need review")
         if query.view == NEEDS_REVIEW
@@ -100,15 +102,19 @@ def render() -> None:
     )
     left, right = st.columns([5, 1], vertical_alignment="center")
     left.caption(
-        f"{plural(len(ids), 'transaction')} {what}. Pick a category in the ✏️ column: it is saved at once, as yours, "
+        f"{plural(listed, 'transaction')} {what}. Pick a category in the ✏️ column: it is saved at once, as yours, "
         "and no later model run overwrites it. Rows you correct stay in the list until you refresh it."
     )
     right.button("↻ Refresh list", key=state.REVIEW_REFRESH_BUTTON, on_click=refresh_queue)
     page = 1
+    pager, compact = st.columns([3, 1], vertical_alignment="center")
     if pages > 1:
-        page = st.pagination(pages, key=f"{state.REVIEW_PAGE}_{pages}_{query.view}")
+        with pager:
+            page = st.pagination(pages, key=f"{state.REVIEW_PAGE}_{pages}_{query.view}")
+    with compact:
+        render_compact_toggle()
     options = [name for name in names if name != UNCATEGORIZED]
-    render_table(ids, options, page)
+    render_table(queue_page(query, page), listed, options)
     render_rules()
 
 

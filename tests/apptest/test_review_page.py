@@ -258,3 +258,48 @@ def test_a_page_of_yen_alone_shows_no_decimals(open_page, store: Store) -> None:
     at = open_page("review")
     grid = str(at.data_editor[0].proto)  # the column config travels as JSON inside the proto
     assert "%.0f" in grid and "%.2f" not in grid
+
+
+def _uncategorized(store: Store, count: int) -> None:
+    """`count` uncategorized rows (all in the queue), a few per day so ties are broken by id."""
+    rows = [
+        Transaction(
+            id=f"t-{n:04d}",
+            account="Card",
+            date=dt.date(2025, 1, 1) + dt.timedelta(days=n // 3),
+            description=f"KIOSK {n % 37} LANE {n}",
+            amount=Decimal(-(n % 90) - 1),
+            currency="USD",
+            source=RowSource(file_sha256="k" * 64, row=n + 1),
+        )
+        for n in range(count)
+    ]
+    store.commit_import(ImportRecord("k" * 64, "k.csv", "test", "Card", count), rows)
+
+
+def test_page_two_shows_the_next_rows_and_a_corrected_row_keeps_its_place(open_page, store: Store) -> None:
+    from app.categorize.review_queue import QueueSelection, queue_ids
+
+    _uncategorized(store, 450)
+    order = queue_ids(store, QueueSelection())
+    at = open_page("review")
+    assert at.session_state[state.REVIEW_PAGE_IDS] == order[:200]
+    assert any("450 transactions need review" in t for t in texts(at.caption))
+    assert at.button(key=state.REVIEW_MARK_ALL_BUTTON).label == "Accept all 450 shown"
+
+    _edit(at, 5, "Shopping")  # corrected: it leaves the queue, but not this session's page
+    assert at.session_state[state.REVIEW_PAGE_IDS] == order[:200]
+    assert at.data_editor[0].value.at[order[5], "category"] == "Shopping"
+
+    at.session_state[f"{state.REVIEW_PAGE}_3_{NEEDS_REVIEW}"] = 2
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state[state.REVIEW_PAGE_IDS] == order[200:400]  # no row skipped by the correction
+
+    at.session_state[f"{state.REVIEW_PAGE}_3_{NEEDS_REVIEW}"] = 1
+    at.run()
+    assert at.session_state[state.REVIEW_PAGE_IDS] == order[:200]  # the corrected row, still in place
+
+    at.button(key=state.REVIEW_REFRESH_BUTTON).click().run()
+    assert order[5] not in at.session_state[state.REVIEW_PAGE_IDS]
+    assert any("449 transactions need review" in t for t in texts(at.caption))

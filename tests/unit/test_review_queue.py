@@ -8,7 +8,7 @@ import random
 from decimal import Decimal
 
 from app.categorize.review_need import REASON_ORDER, ledger_review_reasons
-from app.categorize.review_queue import QueueSelection, queue_ids
+from app.categorize.review_queue import QueuePlace, QueueSelection, queue_count, queue_ids, queue_page
 from app.ids import identity_key, occurrence_ids
 from app.ledger_summary import ledger_summary
 from app.models import RowSource, Transaction
@@ -144,3 +144,57 @@ def test_the_ledger_summary_matches_the_frame(store: Store) -> None:
     assert [(c.currency, c.count, c.total_minor) for c in summary.currencies] == [
         (str(code), int(row["count"]), int(row["sum"])) for code, row in by_currency.iterrows()
     ]
+
+
+def test_the_sql_pages_and_count_agree_with_the_frame_rule(store: Store) -> None:
+    _stored(store, 700, seed=13)
+    for flt, needs_review in itertools.product(
+        [TransactionFilter(), TransactionFilter(accounts=["Card"], search="shop")], (True, False)
+    ):
+        selection = QueueSelection(flt=flt, needs_review=needs_review)
+        expected = _frame_queue(store, flt, needs_review)
+        assert queue_count(store, selection) == len(expected)
+        by_offset = [
+            place.id
+            for start in range(0, len(expected) + 64, 64)
+            for place in queue_page(store, selection, limit=64, offset=start)
+        ]
+        assert by_offset == expected
+        # Keyset: each page continues after the last row of the one before.
+        by_place: list[str] = []
+        after: QueuePlace | None = None
+        while page := queue_page(store, selection, limit=64, after=after):
+            by_place.extend(place.id for place in page)
+            after = page[-1]
+        assert by_place == expected
+
+
+def test_a_page_after_a_shown_one_skips_no_row_when_rows_left_the_queue(store: Store) -> None:
+    _stored(store, 500, seed=17)
+    selection = QueueSelection()
+    before = queue_ids(store, selection)
+    first = queue_page(store, selection, limit=50)
+    assert [p.id for p in first] == before[:50]
+    store.mark_reviewed([first[3].id, first[10].id])  # corrected on the first page: they leave
+
+    second = queue_page(store, selection, limit=50, after=first[-1])
+    assert [p.id for p in second] == before[50:100]  # what the list held next, not shifted by two
+    skipped = queue_page(store, selection, limit=50, skip=[p.id for p in first])
+    assert [p.id for p in skipped] == [i for i in queue_ids(store, selection) if i not in before[:50]][:50]
+
+
+def test_confirmed_rows_and_transfer_pairs_are_read_through_their_partial_indexes(store: Store) -> None:
+    from app.categorize.review_need import CONFIRMED_CTE
+
+    with store.connect() as conn:
+        plans = {
+            "confirmed": f"WITH {CONFIRMED_CTE} SELECT * FROM confirmed",
+            "pairs": "SELECT o.id FROM transactions o JOIN transactions i ON i.id = o.transfer_pair "
+            "WHERE o.transfer_pair IS NOT NULL AND o.amount_minor < 0 ORDER BY o.date DESC, o.id LIMIT 5",
+        }
+        used = {
+            name: " ".join(str(row[3]) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+            for name, sql in plans.items()
+        }
+    assert "ix_transactions_confirmed" in used["confirmed"]
+    assert "ix_transactions_paired" in used["pairs"]

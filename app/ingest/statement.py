@@ -78,6 +78,12 @@ class ParsedStatement:
     # What decided the layout, one line each (delimiter, header, profile or each column's role).
     evidence: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # A doubt that restates a note ("the file has no header row; its columns were recognised
+        # by their values alone") says it once: the preview and the CLI show both lists. Here,
+        # so that every reader (CSV, OFX, QIF) gets it.
+        self.notes = [n for n in self.notes if not any(r.startswith(n) for r in self.uncertain_reasons)]
+
     @functools.cached_property
     def transactions(self) -> list[Transaction]:
         return self.table.transactions()
@@ -148,9 +154,6 @@ def parse_statement(
         reasons.append(f"none of the {built.rows_read} rows could be read with this layout")
     if not built.rows_read:
         notes.append("the file holds no transaction rows")
-    # A doubt that restates a note ("the file has no header row; its columns were recognised
-    # by their values alone") says it once: the preview and the CLI show both lists.
-    notes = [note for note in notes if not any(reason.startswith(note) for reason in reasons)]
     return ParsedStatement(
         filename=filename,
         file_sha256=sha256,

@@ -18,7 +18,7 @@ from app.categorize.batching import Batch, batch_of, make_batches
 from app.categorize.cache_scope import CacheEntry, CacheScope
 from app.categorize.endpoint_probe import EndpointStatus, effective_concurrency
 from app.categorize.examples import relevant_corrections
-from app.categorize.groups import Decision, MerchantGroup
+from app.categorize.groups import Decision, MerchantGroup, undecided
 from app.categorize.llm import ChatResult, EndpointClient, LLMError, SendHooks, safe_url
 from app.categorize.prompt import AnswerShape, SystemPrompt, answer_budget, build_system_prompt
 from app.categorize.run_limits import UNREADABLE_REPLIES, failure_kind
@@ -323,4 +323,4 @@ class ModelStep:
                 guess.confidence,
                 reason=f"{guess.reason} (the model was unsure)",
             )
-        return Decision(None, None, None, reason="the model was unsure; needs you", model=self.model)
+        return undecided("the model was unsure; needs you", self.model)

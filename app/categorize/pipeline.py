@@ -106,8 +106,13 @@ class _Cascade:
         )
         to_ask = _unsettled(remaining)
 
-        can_ask = status is not None and status.ready and not self.settings.offline
-        if to_ask and can_ask and status is not None and not state.cancel.is_set():
+        if (
+            to_ask
+            and status is not None
+            and status.ready
+            and not self.settings.offline
+            and not state.cancel.is_set()
+        ):
             # Here, not at the top: the prompt, the redaction gate and the answer parser are
             # loaded only by a run that will ask a model. The person-name check is there too:
             # it guards only what would leave the machine, so a run that sends nothing skips

@@ -4,7 +4,9 @@ A pair is an outflow in one account and an inflow of the same absolute amount, i
 currency (never across currencies), in another account, at most `window_days` apart. Equal
 amounts are common (rent, 50.00, a subscription price), so a pair also needs evidence:
 words that name a transfer or a card payment on at least one side (`transfer_words.json`,
-words as data). A card or savings account in an account's name only helps choose between
+words as data). When only one side has them, the other must not name a shop of the merchant
+catalog: "Transfer from Anna" is money from a person, and the same day's 50.00 at REWE is a
+purchase, not its other side. A card or savings account in an account's name only helps choose between
 candidates: a card's inflow alone is as likely a refund as a payment.
 
 Each row is in at most one pair. When several rows could pair, the closest dates win, then
@@ -22,7 +24,7 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -91,6 +93,12 @@ def _account_evidence(account: str, inflow: bool, words: _Vocabulary) -> int:
     return int(inflow and bool(words.card_accounts.search(name)))
 
 
+def _names_a_catalog_shop(text: str) -> bool:
+    from app.categorize.builtin_rules import names_a_purchase  # the catalog loads only when asked
+
+    return names_a_purchase(text)
+
+
 def pair_key(first: str, second: str) -> tuple[str, str]:
     """The order-free key of a pair (how an undone pair is remembered)."""
     return (first, second) if first <= second else (second, first)
@@ -103,6 +111,7 @@ def _candidates(
     refused: Collection[tuple[str, str]],
     text_of: dict[str, int],
     words: _Vocabulary,
+    purchase: Callable[[Leg], bool],
 ) -> list[tuple[int, int, str, str]]:
     """(days apart, -evidence, outflow id, inflow id) of every allowed pairing in one amount group."""
     # Text on one side at least: an outflow without it only looks at inflows with it, which
@@ -120,6 +129,8 @@ def _candidates(
         day = out.date.toordinal()
         for inflow in pool[bisect.bisect_left(days, day - window) : bisect.bisect_right(days, day + window)]:
             if inflow.account == out.account or pair_key(out.id, inflow.id) in refused:
+                continue
+            if text_of[out.id] != text_of[inflow.id] and purchase(inflow if text_of[out.id] else out):
                 continue
             for key in ((out.account, False), (inflow.account, True)):
                 if key not in hints:
@@ -139,11 +150,14 @@ def match_transfers(
     window_days: int = DEFAULT_WINDOW_DAYS,
     refused: Collection[tuple[str, str]] = frozenset(),
     words: _Vocabulary | None = None,
+    names_a_purchase: Callable[[str], bool] | None = None,
 ) -> dict[str, str]:
     """Each paired row's id -> the other side's id (both directions); unpaired rows are absent.
 
-    `refused`: `pair_key`s the user said are not transfers.
+    `refused`: `pair_key`s the user said are not transfers. `names_a_purchase`: whether a
+    text names a shop (default: the built-in merchant catalog).
     """
+    names_a_shop = names_a_purchase or _names_a_catalog_shop
     if window_days < 0:
         raise ValueError(f"the transfer window must be 0 days or more, not {window_days}")
     words = words or vocabulary()
@@ -161,6 +175,13 @@ def match_transfers(
             said[leg.text] = int(mentions_transfer(leg.text, words))
         return said[leg.text]
 
+    shops: dict[str, bool] = {}
+
+    def purchase(leg: Leg) -> bool:
+        if leg.text not in shops:
+            shops[leg.text] = names_a_shop(leg.text)
+        return shops[leg.text]
+
     pairs: dict[str, str] = {}
     for key in outs.keys() & ins.keys():
         outflows, inflows = outs[key], ins[key]
@@ -168,7 +189,7 @@ def match_transfers(
             continue
         text_of = {leg.id: worded(leg) for group in (outflows, inflows) for leg in group}
         for _gap, _evidence, out_id, in_id in sorted(
-            _candidates(outflows, inflows, window_days, refused, text_of, words)
+            _candidates(outflows, inflows, window_days, refused, text_of, words, purchase)
         ):
             if out_id not in pairs and in_id not in pairs:
                 pairs[out_id] = in_id

@@ -184,3 +184,14 @@ def is_known_merchant(text: str) -> bool:
     the redaction's name rules leave such words alone."""
     normalized = normalize_description(text)
     return bool(normalized) and _merchant_rule(normalized) is not None
+
+
+def names_a_purchase(text: str) -> bool:
+    """True when `text` names a catalog merchant of a category that is not a transfer ("REWE",
+    "WHOLE FOODS"): a purchase or its refund, never one side of a move between own accounts."""
+    normalized = normalize_description(text)
+    rule = _merchant_rule(normalized) if normalized else None
+    if rule is None or rule.category is None:
+        return False
+    category = DEFAULT_TAXONOMY.get(rule.category)
+    return category is None or category.kind != "transfer"

@@ -66,6 +66,28 @@ def test_a_same_day_purchase_and_an_unrelated_inflow_of_the_same_amount_never_pa
     assert match_transfers(legs) == {}
 
 
+@pytest.mark.parametrize(
+    ("purchase", "inflow"),
+    [
+        ("REWE Markt Berlin", "Transfer from Anna Schmidt"),  # a friend's transfer the same day
+        ("WHOLE FOODS MARKET", "Zelle transfer from DEV PATEL"),
+    ],
+)
+def test_a_shop_purchase_never_pairs_with_a_persons_transfer_of_the_same_amount(
+    purchase: str, inflow: str
+) -> None:
+    legs = [leg("shop", "Checking", 0, -5000, purchase), leg("friend", "Savings", 0, 5000, inflow)]
+    assert match_transfers(legs) == {}
+
+
+def test_a_worded_move_still_pairs_with_a_bare_other_side() -> None:
+    legs = [
+        leg("out", "Checking", 0, -5000, "SEPA Ueberweisung an eigenes Konto"),
+        leg("in", "Tagesgeld", 1, 5000, "Gutschrift"),
+    ]
+    assert match_transfers(legs) == {"out": "in", "in": "out"}
+
+
 def test_never_across_currencies() -> None:
     legs = [
         leg("out", "N26 Main", 0, -20000, "Transfer to Space", currency="EUR"),

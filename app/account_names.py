@@ -2,7 +2,7 @@
 
 Names come from a file's name, an issuer profile, an account column or an OFX account id;
 any of them may carry a whole card number ("RBC Visa 4516000000001234"). Every name the
-importer makes, and every name already stored (store migration v10), passes `masked_account_name`.
+importer makes, and every name already stored (store migrations v10 and v13), passes `masked_account_name`.
 """
 
 from __future__ import annotations
@@ -10,19 +10,35 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-# A number: digits joined by dashes ("00010-4012345"), or groups of four split by single
-# spaces as cards and IBANs are printed ("4516 0000 0000 1234"). Five or more digits in all
-# are masked: longer than any 4-digit suffix a bank prints on purpose.
-_NUMBER = re.compile(r"(?<!\d)\d{4}(?: \d{4})+(?: \d{1,3})?(?!\d)|\d+(?:-\d+)*")
+# A number: digit groups joined by separators as cards, IBANs and file names print them
+# ("4516 0000 0000 1234", "3782 822463 10005", "4516-0000-...", "visa_4516_0000_...",
+# "4516.0000...") or by a bank's own masking ("451600******1234"). Five or more digits in
+# all are masked: longer than any 4-digit suffix a bank prints on purpose. Digits glued to a
+# word ("simple1", "LT21", "NL00ASNB9999...") stand alone: they join no following group.
+# A date in a file name ("_2024-03-01", "20240301", "_20220717204133") is a statement date,
+# not part of the number.
+_SEPARATOR = r"(?:[ \-_/]{1,2}|\.(?=\d{4}))"
+_MASKING = r"[*xX#]+"  # a bank's masking; never our own "••", so masking twice changes nothing
+_GAP = rf"(?:{_SEPARATOR}|[ \-._/]?{_MASKING}(?:[ \-._/]?{_MASKING})*[ \-._/]?)"
+# Names v10 masked by an older rule may still show several numbers' digits around our mask
+# ("Amex 3782 ••2463 ••0005"): migration v13 joins across "••" too, once.
+_MASKING_BEFORE = r"[*xX#•]+"
+_GAP_BEFORE = rf"(?:{_SEPARATOR}|[ \-._/]?{_MASKING_BEFORE}(?:[ \-._/]?{_MASKING_BEFORE})*[ \-._/]?)"
+_DATE_SHAPE = r"(?:19|20)\d\d(?:[01]\d[0-3]\d|-[01]\d-[0-3]\d|_[01]\d_[0-3]\d|\.[01]\d\.[0-3]\d)"
+_DATE = re.compile(_DATE_SHAPE)
+_NUMBER_TEMPLATE = r"(?<=[^\W\d_])\d+|(?<![^\W_])DATE(?!\d)|(?<![^\W_])\d+(?:GAP(?!DATE)\d+)*"
+_NUMBER = re.compile(_NUMBER_TEMPLATE.replace("DATE", _DATE_SHAPE).replace("GAP", _GAP))
+_NUMBER_BEFORE = re.compile(_NUMBER_TEMPLATE.replace("DATE", _DATE_SHAPE).replace("GAP", _GAP_BEFORE))
 _MASKED_FROM = 5
 _SHOWN_DIGITS = 4
 MASK = "••"
 
 
-def _is_date(digits: str) -> bool:
-    """A file name's "20240301" is a statement date, not an account number."""
-    if len(digits) != 8 or not "1900" <= digits[:4] <= "2100":
+def _is_date(text: str) -> bool:
+    """A file name's "20240301" or "2024-03-01" is a statement date, not an account number."""
+    if _DATE.fullmatch(text) is None:
         return False
+    digits = re.sub(r"\D", "", text)
     try:
         dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
@@ -33,7 +49,7 @@ def _is_date(digits: str) -> bool:
 def _masked(match: re.Match[str]) -> str:
     text = match.group(0)
     digits = re.sub(r"\D", "", text)
-    if len(digits) < _MASKED_FROM or (text == digits and _is_date(digits)):
+    if len(digits) < _MASKED_FROM or _is_date(text):
         return text
     return MASK + digits[-_SHOWN_DIGITS:]
 
@@ -41,3 +57,8 @@ def _masked(match: re.Match[str]) -> str:
 def masked_account_name(name: str) -> str:
     """`name` with every long number cut to its last four digits: "Visa 4516000000001234" -> "Visa ••1234"."""
     return _NUMBER.sub(_masked, name)
+
+
+def remasked_account_name(name: str) -> str:
+    """A stored name masked again, its digits around an earlier "••" counted as one number."""
+    return masked_account_name(_NUMBER_BEFORE.sub(_masked, name))

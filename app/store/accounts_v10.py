@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 
 from app import money
 from app.account_names import masked_account_name
@@ -57,10 +58,17 @@ def _new_ids(conn: sqlite3.Connection, old: str, new: str) -> dict[str, str]:
     return moved
 
 
-def mask_stored_account_names(conn: sqlite3.Connection) -> dict[str, str]:
+def mask_stored_account_names(
+    conn: sqlite3.Connection,
+    moved_ids: dict[str, str] | None = None,
+    keep_ids: frozenset[str] = frozenset(),
+    masker: Callable[[str], str] = masked_account_name,
+) -> dict[str, str]:
     """Every stored account name cut to a number's last four digits; returns old -> new names.
 
-    A row whose recomputed id is already taken keeps its id (nothing is merged or lost).
+    A row whose recomputed id is already taken keeps its id (nothing is merged or lost); so do
+    the rows of `keep_ids` accounts (names the user gave: their ids hash the file's name).
+    `moved_ids` collects old id -> new id.
     """
     names = {
         str(r[0])
@@ -69,11 +77,14 @@ def mask_stored_account_names(conn: sqlite3.Connection) -> dict[str, str]:
             "UNION SELECT account FROM account_currencies"
         )
     }
-    renames = {name: masked_account_name(name) for name in names if masked_account_name(name) != name}
+    renames = {name: masker(name) for name in names if masker(name) != name}
     taken = {str(r[0]) for r in conn.execute("SELECT id FROM transactions")} if renames else set()
     for old, new in renames.items():
-        moved = {a: b for a, b in _new_ids(conn, old, new).items() if b not in taken}
+        fresh = {} if old in keep_ids else _new_ids(conn, old, new)
+        moved = {a: b for a, b in fresh.items() if b not in taken}
         taken.update(moved.values())
+        if moved_ids is not None:
+            moved_ids.update(moved)
         conn.executemany("UPDATE transactions SET id = ? WHERE id = ?", [(b, a) for a, b in moved.items()])
         conn.executemany(
             "UPDATE import_duplicates SET transaction_id = ? WHERE transaction_id = ?",

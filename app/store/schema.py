@@ -16,6 +16,7 @@ from typing import Any
 
 from app import money
 from app.store.accounts_v10 import imports_and_accounts_v10
+from app.store.accounts_v13 import remask_account_names_v13
 from app.store.sql_helpers import CONFIRMED_WHERE, utc_now
 
 # The transactions table since v9: amounts are INTEGER minor units of `currency` (of
@@ -258,6 +259,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     CREATE INDEX ix_transactions_paired ON transactions(date) WHERE transfer_pair IS NOT NULL;
     CREATE INDEX ix_transactions_account ON transactions(account);
     """,
+    # v13: account names masked again by a rule that also catches the numbers v10 let through
+    # (app.store.accounts_v13); ids, transfer pairs and the user's names follow
+    remask_account_names_v13,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -38,6 +38,14 @@ APRIL = HEADER + b"2024-04-02,GROCER MARKET,-52.10\n"
         ("Amex ••1234", "Amex ••1234"),
         ("Activity20240301_20240331", "Activity20240301_20240331"),  # statement dates, not numbers
         ("Savings", "Savings"),
+        ("Amex 3782 822463 10005", "Amex ••0005"),  # an Amex prints 4-6-5
+        ("visa_4516_0000_0000_1234", "visa_••1234"),  # a file name's underscores
+        ("Visa 4516.0000.0000.1234", "Visa ••1234"),
+        ("Visa 4516  0000  0000  1234", "Visa ••1234"),
+        ("Visa 451600******1234", "Visa ••1234"),  # a bank's own masking keeps the first six
+        ("DE89 3704 0044 0532 0130 00", "DE89 ••3000"),  # an IBAN as printed
+        ("export_4516000000001234_2024-03-01", "export_••1234_2024-03-01"),
+        ("simple1 72255542", "simple1 ••5542"),  # a digit glued to a word stays the word's
     ],
 )
 def test_names_keep_at_most_the_last_four_digits(name: str, shown: str) -> None:
@@ -104,6 +112,84 @@ def test_the_migration_masks_stored_names_and_a_reimport_still_adds_nothing(sett
     assert not set(frame.index) & set(old_ids)  # ids follow the masked name...
     # ...exactly as a fresh import of the same file makes them: the overlap is found, nothing doubles
     [again] = import_files(store, [("march.csv", MARCH)], account="RBC Visa 4516000000001234", currency="USD")
+    assert again.ok and again.inserted == 0 and len(again.duplicate_ids) == 3
+    assert store.count_transactions() == 3
+
+
+def _v12_store(path: Path, card: str) -> dict[str, str]:
+    """A v12 store as privfin then stored it: `card` named as the v10 rule masked it (leaking
+    digits), one of its rows paired with a checking row, one pair undone, the checking renamed."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for step in store_module.MIGRATIONS[:12]:
+        if callable(step):
+            step(conn)
+        else:
+            for statement in store_module.migration_statements(step):
+                conn.execute(statement)
+    conn.execute("PRAGMA user_version = 12")
+    rows = [
+        ("card", card, "2024-03-01", "PAYMENT RECEIVED", 5000, 2),
+        ("card2", card, "2024-03-02", "PAYMENT RECEIVED", 7000, 3),
+        ("bank", "Checking", "2024-03-01", "CARD PAYMENT", -5000, 2),
+        ("bank2", "Checking", "2024-03-02", "CARD PAYMENT", -7000, 3),
+    ]
+    ids: dict[str, str] = {}
+    for name, account, day, text, minor, line in rows:
+        [tid] = occurrence_ids(
+            [identity_key(account, dt.date.fromisoformat(day), Decimal(minor) / 100, "USD", text)]
+        )
+        ids[name] = tid
+        conn.execute(
+            "INSERT INTO transactions (id, account, date, description, amount_minor, currency, source_sha256, "
+            "source_row) VALUES (?,?,?,?,?,'USD','sha',?)",
+            (tid, account, day, text, minor, line),
+        )
+    conn.execute("UPDATE transactions SET transfer_pair = ? WHERE id = ?", (ids["bank"], ids["card"]))
+    conn.execute("UPDATE transactions SET transfer_pair = ? WHERE id = ?", (ids["card"], ids["bank"]))
+    first, second = sorted((ids["card2"], ids["bank2"]))
+    conn.execute("INSERT INTO transfer_unpaired VALUES (?, ?, '2024-04-01T00:00:00+00:00')", (first, second))
+    conn.execute("INSERT INTO account_aliases VALUES (?, 'Household', '2024-04-01T00:00:00+00:00')", (card,))
+    conn.execute("UPDATE transactions SET account = 'Household' WHERE account = ?", (card,))
+    conn.execute(
+        "INSERT INTO account_aliases VALUES ('Checking', ?, '2024-04-01T00:00:00+00:00')", (card + " joint",)
+    )
+    conn.execute("UPDATE transactions SET account = ? WHERE account = 'Checking'", (card + " joint",))
+    conn.close()
+    return ids
+
+
+def test_migration_v13_masks_what_v10_let_through_and_pairs_follow_the_ids(settings: Settings) -> None:
+    leaked = "Amex 3782 ••2463 ••0005"  # what v10 made of "Amex 3782 822463 10005"
+    old = _v12_store(settings.db_path, leaked)
+    store = Store(settings.db_path)
+    assert store.schema_version() == store_module.SCHEMA_VERSION
+    assert store.accounts() == ["Amex ••0005 joint", "Household"]
+    assert account_aliases(store) == {"Amex ••0005": "Household", "Checking": "Amex ••0005 joint"}
+    with store.connect() as conn:
+        pairs = dict(
+            conn.execute("SELECT id, transfer_pair FROM transactions WHERE transfer_pair IS NOT NULL")
+        )
+        refused = conn.execute("SELECT first_id, second_id FROM transfer_unpaired").fetchall()
+        ids = {str(r[0]) for r in conn.execute("SELECT id FROM transactions")}
+    assert ids == set(old.values())  # user-named accounts keep their rows' ids
+    assert pairs == {old["card"]: old["bank"], old["bank"]: old["card"]}
+    assert refused == [tuple(sorted((old["card2"], old["bank2"])))]
+
+
+def test_migration_v13_gives_a_file_named_account_the_ids_a_fresh_import_makes(settings: Settings) -> None:
+    leaked = "Amex 3782 ••2463 ••0005"
+    _old_store(settings.db_path, leaked)  # a v9 store; v10 leaves this name as it is
+    with sqlite3.connect(settings.db_path) as conn:
+        for step in store_module.MIGRATIONS[9:12]:
+            if callable(step):
+                step(conn)
+            else:
+                for statement in store_module.migration_statements(step):
+                    conn.execute(statement)
+        conn.execute("PRAGMA user_version = 12")
+    store = Store(settings.db_path)
+    assert store.accounts() == ["Amex ••0005"]
+    [again] = import_files(store, [("march.csv", MARCH)], account="Amex 3782 822463 10005", currency="USD")
     assert again.ok and again.inserted == 0 and len(again.duplicate_ids) == 3
     assert store.count_transactions() == 3
 

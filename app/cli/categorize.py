@@ -36,9 +36,11 @@ from app.store import Store
 
 JSON_FIELDS = (
     "id",
+    "account",
     "date",
     "description",
     "amount",
+    "currency",
     "payee",
     "merchant",
     "category",
@@ -109,10 +111,12 @@ def transaction_rows(store: Store, scope: Sequence[str] | None) -> list[dict[str
         rows.append(
             {
                 "id": record["id"],
+                "account": record["account"],
                 "date": record["date"].date().isoformat(),
                 "description": record["description"],
                 # Exact, with the currency's own decimals (`-10000` JPY), not a float's `-10000.0`.
                 "amount": from_minor(int(record["amount_minor"]), str(record["currency"])),
+                "currency": record["currency"],  # a GBP and a EUR account's 50.00 are not one amount
                 "payee": payee,
                 "merchant": merchant_name(payee or description),
                 "category": category if isinstance(category, str) else None,

@@ -181,3 +181,21 @@ def test_categorize_json_writes_each_amount_with_its_currencys_decimals(
     assert code == 0
     amounts = [line.split('"amount": ')[1].split(",")[0] for line in out.splitlines()]
     assert amounts == ["-10000", "-480"]
+
+
+def test_each_json_row_names_its_account_and_currency(
+    capsys: pytest.CaptureFixture[str], settings: Settings, tmp_path: Path
+) -> None:
+    london = tmp_path / "london.csv"
+    london.write_text("Date,Description,Amount\n2024-03-01,TESCO STORES 3297,-50.00\n", encoding="utf-8")
+    berlin = tmp_path / "berlin.csv"
+    berlin.write_text("Date,Description,Amount\n2024-03-01,REWE Markt Berlin,-50.00\n", encoding="utf-8")
+    assert main(["import", str(london), "--account", "Monzo", "--currency", "GBP"]) == 0
+    assert main(["import", str(berlin), "--account", "N26", "--currency", "EUR"]) == 0
+    capsys.readouterr()
+    code, rows, _err = run(capsys, "--offline", "--json")
+    assert code in (0, EXIT_INCOMPLETE)
+    assert sorted((row["account"], row["currency"], row["amount"]) for row in rows) == [
+        ("Monzo", "GBP", -50.0),
+        ("N26", "EUR", -50.0),
+    ]

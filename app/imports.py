@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from app import periods
 from app.errors import UserFacingError
 from app.models import CategorySource
+from app.run_lock import RunInProgress, no_categorization_running
 from app.store import Store, bump_structure
 from app.transfer_ledger import refresh_in, unpair_orphans
 
@@ -36,8 +37,9 @@ class ImportNotFound(UserFacingError, LookupError):
         super().__init__(f"there is no import {import_id} (see `privfin imports` for the list)")
 
 
-class CategorizationRunning(RuntimeError):
-    """Removing rows while a run writes categories is refused: the user waits or stops the run."""
+class CategorizationRunning(UserFacingError, RuntimeError):
+    """Removing rows while a run writes categories is refused: the user waits or stops the run.
+    Any process's run counts: the dashboard's job, `privfin categorize` (`app.run_lock`)."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -294,12 +296,15 @@ def remove_imports(
     exist raises `ImportNotFound` and nothing is removed.
     """
     _refuse_while_running(job)
-    with store.connect() as conn:
-        conn.execute("BEGIN IMMEDIATE")
-        outcomes = [_remove(conn, import_id) for import_id in import_ids]
-        if unpair_orphans(conn):  # the partners of removed rows may pair with another row now
-            refresh_in(conn)
-        return outcomes
+    try:
+        with no_categorization_running(store.path), store.connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            outcomes = [_remove(conn, import_id) for import_id in import_ids]
+            if unpair_orphans(conn):  # the partners of removed rows may pair with another row now
+                refresh_in(conn)
+            return outcomes
+    except RunInProgress:
+        raise CategorizationRunning() from None
 
 
 def remove_import(store: Store, import_id: int, *, job: RunningJob | None = None) -> RemovalOutcome:

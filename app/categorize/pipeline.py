@@ -49,6 +49,7 @@ from app.categorize.run_state import RunState
 from app.categorize.stored_keys import fill_merchant_keys
 from app.categorize.taxonomy import INCOME, Taxonomy, load_taxonomy
 from app.models import CategorySource
+from app.run_lock import categorization_run
 from app.settings import Settings
 from app.store import Store
 
@@ -285,4 +286,5 @@ def categorize_pending(
     thread (the dashboard runs it in a background thread and polls `progress`); `cancel`
     stops it between batches.
     """
-    return _Cascade(RunState(store, settings, cancel or threading.Event(), progress)).run(status)
+    with categorization_run(store.path):  # an import is never removed under a run (app.run_lock)
+        return _Cascade(RunState(store, settings, cancel or threading.Event(), progress)).run(status)

@@ -11,6 +11,7 @@ from app.cli.exit_codes import EXIT_FAILURE, EXIT_OK
 from app.cli.files import open_store
 from app.cli.output import json_line
 from app.imports import (
+    CategorizationRunning,
     ImportedFile,
     ImportNotFound,
     imported_files,
@@ -72,7 +73,7 @@ def run_imports_remove(
             return EXIT_FAILURE
     try:
         outcome = remove_import(store, args.id)
-    except ImportNotFound as problem:  # removed by someone else since the preview
+    except (ImportNotFound, CategorizationRunning) as problem:  # ImportNotFound: removed since the preview
         print(f"privfin imports remove: {problem}", file=err)
         return EXIT_FAILURE
     print(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.support.cli import cli_env, privfin
@@ -115,3 +116,41 @@ def test_remove_at_a_terminal_asks_and_only_yes_removes(isolated_data_dir: Path)
     assert accepted.returncode == 0, accepted.stderr
     assert [item["id"] for item in _imported(isolated_data_dir)] != [later["id"]]
     assert len(_imported(isolated_data_dir)) == 1
+
+
+def test_remove_while_another_process_categorizes_is_refused_and_loses_nothing(
+    isolated_data_dir: Path,
+) -> None:
+    from tests.support.fake_parallax import FakeParallax
+
+    statement = isolated_data_dir / "odd.csv"
+    statement.write_text(
+        HEADER + "".join(f"2024-03-{day:02d},ZORBLAX TRADING {day},-{day}.25\n" for day in range(1, 6)),
+        encoding="utf-8",
+    )
+    done = run_cli(isolated_data_dir, "import", str(statement), "--currency", "USD", "--accept-uncertain")
+    assert done.returncode == 0, done.stderr
+    with FakeParallax(ttft_s=3.0) as fake:
+        run = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "categorize", "--endpoint", fake.base_url],
+            cwd=isolated_data_dir,
+            env=cli_env(isolated_data_dir),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + TIMEOUT_S
+            while not fake.chat_requests():  # the run is in its model step, in another process
+                assert run.poll() is None and time.monotonic() < deadline, "the run ended before asking"
+                time.sleep(0.05)
+            refused = run_cli(isolated_data_dir, "imports", "remove", "1", "--yes")
+        finally:
+            run.wait(timeout=TIMEOUT_S)
+    assert refused.returncode == 1
+    assert "categorization run is in progress; nothing was removed" in refused.stderr
+    assert [item["rows"] for item in _imported(isolated_data_dir)] == [5]
+    assert run.returncode == 0, run.stderr
+    done = run_cli(isolated_data_dir, "imports", "remove", "1", "--yes")  # the run is over: it goes
+    assert done.returncode == 0, done.stderr
+    assert _imported(isolated_data_dir) == []

@@ -56,14 +56,21 @@ def series_table(items: Sequence[RecurringSeries], new_since: dt.date | None) ->
                 "Per year": money(item.annual_cost, item.currency),
                 "How often": item.cadence.value,
                 "Per month": money(item.monthly_cost, item.currency),
-                "Next": _day(item.next_date) if item.active else "–",
+                "Next": _day(item.next_date),
                 "Last": _day(item.last_date),
                 "Since": _day(item.first_date),
                 "Charges": item.count,
                 "Note": " · ".join(notes),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    # Columns that would say little take width the merchant's name needs at 1280 px: an active
+    # series' last charge is one step before its next (the timeline shows it), an ended one has
+    # no next charge, and most tables have no note at all.
+    table = table.drop(columns="Last" if any(item.active for item in items) else "Next")
+    if not table.empty and not table["Note"].any():
+        table = table.drop(columns="Note")
+    return table
 
 
 def table_height(rows: int) -> int:

@@ -62,7 +62,10 @@ def test_active_and_ended_series_with_their_costs(page: AppTest) -> None:
     assert active["Filmhaus Abo"]["Per year"] == "€119.88"
     assert "🔺 up from $11.99" in str(tunebox["Note"])
     assert "new this month" in str(active["Cloudnotes"]["Note"])
-    assert _merchants(page, "Ended") == ["Ironworks Gym"]
+    [gym] = _table(page, "Ended")
+    assert (gym["Merchant"], gym["Last"]) == ("Ironworks Gym", "03 Mar 2026")
+    assert "Next" not in gym and "Note" not in gym  # nothing to say: no next charge, no note
+    assert "Last" not in tunebox and tunebox["Next"] == "14 Jul 2026"  # one month after 14 June
 
     metrics = {m.label: m.value for m in page.metric}
     assert metrics["Recurring per year (USD)"] == "$20,815.36"

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import VIEWPORT, exception_messages, screenshot, wait_for_app
 from tests.e2e.conftest import AppSession
-from tests.e2e.grid import column_index, visible_column
+from tests.e2e.grid import column_index, scrolls_sideways, visible_column
 from tests.e2e.navigation import open_page
 from tests.e2e.widgets import metric_figures, plotly_charts
 
@@ -63,6 +63,7 @@ def test_recurring_shows_the_sample_subscriptions_in_light_dark_and_on_a_phone(
     page.set_viewport_size({"width": LAPTOP_WIDTH, "height": VIEWPORT["height"]})
     page.wait_for_timeout(PHONE_SETTLE_MS)
     assert_figures_whole(page, "1280 px, light")
+    assert not scrolls_sideways(grid), "the active series' columns do not fit 1280 px"
     page.set_viewport_size(VIEWPORT)  # type: ignore[arg-type]
 
     page.emulate_media(color_scheme="dark")
@@ -83,6 +84,9 @@ def test_recurring_shows_the_sample_subscriptions_in_light_dark_and_on_a_phone(
     wait_for_app(page)
     page.wait_for_timeout(PHONE_SETTLE_MS)
     page.screenshot(path=str(artifacts / "recurring-390px-light.png"))
+    screenshot(
+        page, artifacts, "recurring-390px-light-page", width=PHONE["width"]
+    )  # the tables and chart too
     page.set_viewport_size(VIEWPORT)  # type: ignore[arg-type]
     assert exception_messages(page) == []
     app.assert_stayed_local()

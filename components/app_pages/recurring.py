@@ -15,6 +15,7 @@ from app.recurring_chart import DARK, LIGHT, recurring_timeline, series_label
 from app.recurring_ledger import RecurringReport, dismiss_series, recurring_report, restore_series
 from components import navigation, resources, state
 from components.formatting import md, money, plural
+from components.job_panel import POLL_SECONDS, job
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False}
 # st.dataframe's default row and header heights (px); past the limit the table scrolls.
@@ -171,6 +172,23 @@ def render_dismiss(current: RecurringReport) -> None:
             )
 
 
+def render_run_notice() -> None:
+    """While categorization runs, say why the figures may still change, and redraw when it ends."""
+    if not job().snapshot().running:
+        return
+
+    @st.fragment(run_every=POLL_SECONDS)
+    def notice() -> None:
+        if not job().snapshot().running:
+            st.rerun()  # the whole page: moves between the user's accounts now leave the series
+        st.caption(
+            "⏳ Categorizing in the background: regular moves to your own accounts (savings, a card "
+            "payment) still count here until they are categorized as transfers."
+        )
+
+    notice()
+
+
 def render() -> None:
     st.title("Recurring")
     if resources.ledger_summary().count == 0:
@@ -182,6 +200,7 @@ def render() -> None:
         "price. A series has ended when a charge it was due did not come. Transfers between your own "
         "accounts are left out once categorized as transfers."
     )
+    render_run_notice()
     render_totals(current)
     render_alerts(current)
     if not current.series:

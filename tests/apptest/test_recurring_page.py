@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
+from app.jobs import job_for
 from app.recurring_ledger import recurring_report
+from app.settings import Settings
 from app.store import Store
 from components import state
-from tests.apptest.conftest import texts
+from tests.apptest.conftest import JOB_WAIT_S, texts
 from tests.conftest import SAMPLE_DATA
 from tests.support.recurring_ledger import seed_recurring
 
@@ -137,3 +140,30 @@ def test_the_sample_datas_subscriptions_by_name_with_their_annual_cost(seed, ope
     shouted = [name for name, _ in yearly if name.isupper() and name not in {"AT&T"}]
     assert shouted == []
     assert _table(at, "Recurring income")[0]["Merchant"] == "Buckeye Freight"
+
+
+def test_while_categorizing_it_says_transfers_may_still_leave_then_redraws(
+    seed, open_page, store: Store, settings: Settings
+) -> None:
+    seed("dkb_girokonto.csv")
+    job = job_for(settings.data_dir)
+    reached, release = threading.Event(), threading.Event()
+
+    def hold(progress: object) -> None:
+        if not reached.is_set():
+            reached.set()
+            release.wait(JOB_WAIT_S)
+
+    assert job.start(store, settings.model_copy(update={"offline": True}), on_progress=hold)
+    assert reached.wait(JOB_WAIT_S)
+    at = open_page("recurring")
+    assert any(t.startswith("⏳ Categorizing in the background") for t in texts(at.caption))
+    # The monthly move to the savings account (Tagesgeld) counts until categorized as a transfer.
+    assert "Lena Hoffmann Sparen Tagesgeld" in _merchants(at, "Active")
+
+    release.set()
+    assert job.wait(JOB_WAIT_S).state == "finished"
+    at.run()
+    assert not any("Categorizing in the background" in t for t in texts(at.caption))
+    assert "Lena Hoffmann Sparen Tagesgeld" not in _merchants(at, "Active")
+    assert "Hausverwaltung Kiefer" in _merchants(at, "Active")

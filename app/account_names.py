@@ -2,7 +2,7 @@
 
 Names come from a file's name, an issuer profile, an account column or an OFX account id;
 any of them may carry a whole card number ("RBC Visa 4516000000001234"). Every name the
-importer makes, and every name already stored (store migrations v10 and v13), passes `masked_account_name`.
+importer makes, and every name already stored (store migrations v10 and v14), passes `masked_account_name`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ _SEPARATOR = r"(?:[ \-_/]{1,2}|\.(?=\d{4}))"
 _MASKING = r"[*xX#]+"  # a bank's masking; never our own "••", so masking twice changes nothing
 _GAP = rf"(?:{_SEPARATOR}|[ \-._/]?{_MASKING}(?:[ \-._/]?{_MASKING})*[ \-._/]?)"
 # Names v10 masked by an older rule may still show several numbers' digits around our mask
-# ("Amex 3782 ••2463 ••0005"): migration v13 joins across "••" too, once.
+# ("Amex 3782 ••2463 ••0005"): migration v14 joins across "••" too, once.
 _MASKING_BEFORE = r"[*xX#•]+"
 _GAP_BEFORE = rf"(?:{_SEPARATOR}|[ \-._/]?{_MASKING_BEFORE}(?:[ \-._/]?{_MASKING_BEFORE})*[ \-._/]?)"
 _DATE_SHAPE = r"(?:19|20)\d\d(?:[01]\d[0-3]\d|-[01]\d-[0-3]\d|_[01]\d_[0-3]\d|\.[01]\d\.[0-3]\d)"

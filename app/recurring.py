@@ -24,6 +24,7 @@ from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from app.categorize.merchant import display_name
 from app.models import Direction
 from app.money import share_of
 from app.periods import month_start, shift_days
@@ -97,7 +98,7 @@ class Occurrence:
 @dataclass(frozen=True)
 class RecurringSeries:
     key: str  # stable identity, e.g. for "not a subscription"
-    merchant: str
+    merchant: str  # the merchant key rows are grouped by (upper case)
     direction: Direction
     currency: str
     cadence: Cadence
@@ -108,6 +109,11 @@ class RecurringSeries:
     annual_cost: Decimal  # the latest amount times charges per year
     monthly_cost: Decimal  # a twelfth of that, in the currency's smallest unit
     price_changes: tuple[PriceChange, ...]
+
+    @property
+    def name(self) -> str:
+        """The merchant as every page shows it: the brand's own spelling, else the key in Title Case."""
+        return display_name(self.merchant)
 
     @property
     def count(self) -> int:
@@ -340,6 +346,7 @@ def series_record(series: RecurringSeries) -> dict[str, Any]:
     return {
         "key": series.key,
         "merchant": series.merchant,
+        "name": series.name,
         "direction": series.direction,
         "cadence": series.cadence.value,
         "amount": str(series.amount),

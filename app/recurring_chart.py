@@ -40,12 +40,12 @@ DARK = ChartTheme(
 def series_label(series: RecurringSeries) -> str:
     """Unique per series: one merchant may bill two amounts (two Apple subscriptions)."""
     income = " (in)" if series.direction == "in" else ""
-    return f"{series.merchant} · {series.amount:,} {series.currency}{income}"
+    return f"{series.name} · {series.amount:,} {series.currency}{income}"
 
 
 def axis_label(series: RecurringSeries) -> str:
     """The row's text on the axis: `series_label` with a long merchant name cut short."""
-    merchant = series.merchant
+    merchant = series.name
     if len(merchant) > AXIS_MERCHANT_CHARS:
         merchant = merchant[: AXIS_MERCHANT_CHARS - 1].rstrip() + "…"
     income = " (in)" if series.direction == "in" else ""
@@ -102,6 +102,8 @@ def recurring_timeline(series: Sequence[RecurringSeries], theme: ChartTheme = LI
             "type": "category",
             "categoryorder": "array",
             "categoryarray": list(reversed(labels)),  # the first series on top
+            # Half a row above the first and below the last: autorange left a band of empty plot.
+            "range": [-0.6, len(series) - 0.4],
             "tickmode": "array",
             "tickvals": labels,
             "ticktext": [axis_label(item) for item in series],

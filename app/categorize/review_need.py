@@ -16,6 +16,7 @@ above the precision it earned on the user's own labels) decided it without disag
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.models import USER_SOURCES, CategorySource
@@ -95,25 +96,79 @@ def _quoted(values: Collection[str]) -> str:
     return ", ".join(f"'{value}'" for value in sorted(values))  # enum values: letters only
 
 
-_USER_SQL = _quoted({s.value for s in USER_SOURCES})
-_MODEL_SQL = _quoted(_MODEL_SOURCES)
+_NOT_USER = (
+    f"(category_source IS NULL OR category_source NOT IN ({_quoted({s.value for s in USER_SOURCES})}))"
+)
+_FROM_MODEL = f"category_source IN ({_quoted(_MODEL_SOURCES)})"
+_NO_SECOND = "(second_opinion IS NULL OR second_opinion = '')"
 
-REVIEW_REASON_SQL = f"""CASE
-    WHEN t.reviewed = 1 OR t.category_source IN ({_USER_SQL}) THEN ''
-    WHEN t.category IS NULL THEN '{REASON_UNCATEGORIZED}'
-    WHEN t.second_opinion IS NOT NULL AND t.second_opinion != '' THEN '{REASON_DISAGREEMENT}'
-    WHEN t.category_source IN ({_MODEL_SQL}) AND t.confidence < {LOW_CONFIDENCE} THEN '{REASON_LOW_CONFIDENCE}'
-    WHEN t.category_source = '{CategorySource.BUILTIN.value}' AND t.confidence < {BUILTIN_TRUSTED_CONFIDENCE}
-        THEN '{REASON_BUILTIN_GUESS}'
-    WHEN t.category_source IN ({_MODEL_SQL}) AND (t.merchant_key IS NULL OR (t.merchant_key, t.category)
-        NOT IN (SELECT merchant_key, category FROM confirmed)) THEN '{REASON_NEW_MERCHANT}'
-    ELSE ''
-END"""
-"""`review_reasons` as one SQL expression over `transactions t`, with `CONFIRMED_CTE` in the
-query's WITH clause: the same rule, in the same
-order (the first that holds wins, as the last mask does above), so SQLite can filter, sort and
-page the queue without the whole ledger in memory. `tests/unit/test_review_queue.py` checks
-that the two agree on every row of the same store."""
+
+@dataclass(frozen=True)
+class ReasonBranch:
+    """The rows one reason flags, as SQL over the columns of `transactions`.
+
+    The branches are the rule above written as disjoint conditions (each states that the
+    earlier reasons do not hold), so the queue is their union and its count their sum.
+    `where` is also, character for character, the condition of the partial index `index`
+    (created by the store's migration; `tests/unit/test_review_queue.py` checks the two
+    match): SQLite uses a partial index only for a query that repeats its condition, and then
+    needs no row to count the branch. `unconfirmed` adds the one test no index condition can
+    hold, that the merchant's category was never confirmed (needs `CONFIRMED_CTE`).
+    """
+
+    reason: str
+    index: str
+    where: str
+    unconfirmed: bool = False
+
+    @property
+    def rank(self) -> int:
+        return REASON_ORDER[self.reason]
+
+    def condition(self) -> str:
+        if not self.unconfirmed:
+            return self.where
+        return (
+            f"{self.where} AND (merchant_key IS NULL OR (merchant_key, category) "
+            "NOT IN (SELECT merchant_key, category FROM confirmed))"
+        )
+
+
+REASON_BRANCHES = (
+    ReasonBranch(
+        REASON_UNCATEGORIZED,
+        "ix_review_uncategorized",
+        f"reviewed = 0 AND category IS NULL AND {_NOT_USER}",
+    ),
+    ReasonBranch(
+        REASON_DISAGREEMENT,
+        "ix_review_disagreement",
+        f"reviewed = 0 AND category IS NOT NULL AND second_opinion IS NOT NULL AND second_opinion != '' "
+        f"AND {_NOT_USER}",
+    ),
+    ReasonBranch(
+        REASON_LOW_CONFIDENCE,
+        "ix_review_low_confidence",
+        f"reviewed = 0 AND category IS NOT NULL AND {_NO_SECOND} AND {_FROM_MODEL} "
+        f"AND confidence < {LOW_CONFIDENCE}",
+    ),
+    ReasonBranch(
+        REASON_BUILTIN_GUESS,
+        "ix_review_builtin_guess",
+        f"reviewed = 0 AND category IS NOT NULL AND {_NO_SECOND} "
+        f"AND category_source = '{CategorySource.BUILTIN.value}' AND confidence < {BUILTIN_TRUSTED_CONFIDENCE}",
+    ),
+    ReasonBranch(
+        REASON_NEW_MERCHANT,
+        "ix_review_new_merchant",
+        f"reviewed = 0 AND category IS NOT NULL AND {_NO_SECOND} AND {_FROM_MODEL} "
+        f"AND (confidence IS NULL OR confidence >= {LOW_CONFIDENCE})",
+        unconfirmed=True,
+    ),
+)
+"""`review_reasons` in SQL, most urgent first: SQLite can filter, count and page the queue
+without the whole ledger in memory. `tests/unit/test_review_queue.py` checks that the two
+agree on every row of the same store."""
 
 CONFIRMED_CTE = f"""confirmed AS (
     SELECT DISTINCT merchant_key, category FROM transactions
@@ -122,5 +177,3 @@ CONFIRMED_CTE = f"""confirmed AS (
 )"""
 """The (merchant key, category) pairs the user set or confirmed (`Store.confirmed_merchant_categories`),
 built once per query: a lookup per row into the merchant index cost ~5k rows per popular merchant."""
-
-REASON_RANK_SQL = "CASE reason " + " ".join(f"WHEN '{r}' THEN {n}" for r, n in REASON_ORDER.items()) + " END"

@@ -21,7 +21,7 @@ def series_line(series: RecurringSeries) -> str:
         for c in series.price_changes
     )
     return (
-        f"{series.merchant} ({series.direction}, {series.cadence}, {state}): "
+        f"{series.name} ({series.direction}, {series.cadence}, {state}): "
         f"{grouped(series.amount, series.currency)} {series.currency}, "
         f"{grouped(series.annual_cost, series.currency)} a year, "
         f"{series.count} since {series.first_date}, next {series.next_date}{rises}"

@@ -15,8 +15,13 @@ from app.recurring_chart import DARK, LIGHT, recurring_timeline, series_label
 from app.recurring_ledger import RecurringReport, dismiss_series, recurring_report, restore_series
 from components import navigation, resources, state
 from components.formatting import md, money, plural
+from components.job_panel import POLL_SECONDS, job
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False}
+# st.dataframe's default row and header heights (px); past the limit the table scrolls.
+TABLE_ROW_PX = 35
+TABLE_HEADER_PX = 38
+TABLE_MAX_ROWS = 30
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -42,36 +47,65 @@ def series_table(items: Sequence[RecurringSeries], new_since: dt.date | None) ->
             notes.append(f"🔺 up from {money(last.old, item.currency)} on {_day(last.date)}")
         if new_since is not None and item.is_new_since(new_since):
             notes.append("🆕 new this month")
-        # Merchant, amount and yearly cost first: what a 390 px screen shows without scrolling.
+        amount = money(item.amount, item.currency)
+        # Merchant, amount and yearly cost first: what a 390 px screen shows without scrolling,
+        # so a price rise is marked on the amount itself as well as in the note at the end.
         rows.append(
             {
-                "Merchant": item.merchant,
-                "Amount": money(item.amount, item.currency),
+                "Merchant": item.name,
+                "Amount": f"🔺 {amount}" if item.price_rises else amount,
                 "Per year": money(item.annual_cost, item.currency),
                 "How often": item.cadence.value,
                 "Per month": money(item.monthly_cost, item.currency),
-                "Next": _day(item.next_date) if item.active else "–",
+                "Next": _day(item.next_date),
                 "Last": _day(item.last_date),
                 "Since": _day(item.first_date),
                 "Charges": item.count,
                 "Note": " · ".join(notes),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    # Columns that would say little take width the merchant's name needs at 1280 px: an active
+    # series' last charge is one step before its next (the timeline shows it), an ended one has
+    # no next charge, and most tables have no note at all.
+    table = table.drop(columns="Last" if any(item.active for item in items) else "Next")
+    if not table.empty and not table["Note"].any():
+        table = table.drop(columns="Note")
+    return table
+
+
+def table_height(rows: int) -> int:
+    """Tall enough to list every series without a scrollbar inside the page, up to a limit."""
+    return min(rows, TABLE_MAX_ROWS) * TABLE_ROW_PX + TABLE_HEADER_PX
+
+
+def render_table(items: Sequence[RecurringSeries], new_since: dt.date | None, key: str) -> None:
+    st.dataframe(
+        series_table(items, new_since),
+        hide_index=True,
+        width="stretch",
+        height=table_height(len(items)),
+        key=key,
+    )
+
+
+def dearest_first(items: Sequence[RecurringSeries]) -> list[RecurringSeries]:
+    """Within each currency (amounts in two currencies do not compare), by the year's cost."""
+    return sorted(items, key=lambda s: (s.currency, -s.annual_cost, s.name, s.key))
 
 
 def render_totals(current: RecurringReport) -> None:
-    if not current.totals:
-        return
-    columns = st.columns(len(current.totals) * 2)
-    for n, total in enumerate(current.totals):
-        columns[2 * n].metric(
+    # One row per currency, month beside year: four cards in a row cut "€17,459.04" short at
+    # 1280 px, and below 640 px Streamlit stacks the columns anyway.
+    for total in current.totals:
+        month, year = st.columns(2)
+        month.metric(
             f"Recurring per month ({total.currency})",
             money(total.monthly, total.currency),
             border=True,
             help=f"{plural(total.series, 'active outgoing series', 'active outgoing series')}, at their latest price.",
         )
-        columns[2 * n + 1].metric(
+        year.metric(
             f"Recurring per year ({total.currency})", money(total.annual, total.currency), border=True
         )
 
@@ -80,7 +114,7 @@ def render_alerts(current: RecurringReport) -> None:
     for item in current.active:
         for change in item.price_rises:
             st.warning(
-                f"**{md(item.merchant)}** went up from {md(money(change.old, item.currency))} to "
+                f"**{md(item.name)}** went up from {md(money(change.old, item.currency))} to "
                 f"{md(money(change.new, item.currency))} on {_day(change.date)}.",
                 icon="🔺",
             )
@@ -88,7 +122,7 @@ def render_alerts(current: RecurringReport) -> None:
         month = month_start(current.latest_date)
         fresh = [s for s in current.active if s.is_new_since(month)]
         if fresh:
-            names = ", ".join(md(s.merchant) for s in fresh)
+            names = ", ".join(md(s.name) for s in fresh)
             st.info(f"New this month ({month:%B %Y}): {names}.", icon="🆕")
 
 
@@ -97,15 +131,13 @@ def dismiss(series_key: str | None) -> None:
     if series is None:  # gone since the page was drawn (another session, a new import)
         return
     dismiss_series(resources.store(), series)
-    state.push_toast(
-        f"{series.merchant} is no longer listed as recurring. Undo it under “Not subscriptions”."
-    )
+    state.push_toast(f"{series.name} is no longer listed as recurring. Undo it under “Not subscriptions”.")
 
 
 def restore(series_key: str | None) -> None:
     series = next((s for s in report().dismissed if s.key == series_key), None)
     if series is not None and restore_series(resources.store(), series):
-        state.push_toast(f"{series.merchant} is listed as recurring again.")
+        state.push_toast(f"{series.name} is listed as recurring again.")
 
 
 def render_dismiss(current: RecurringReport) -> None:
@@ -140,6 +172,23 @@ def render_dismiss(current: RecurringReport) -> None:
             )
 
 
+def render_run_notice() -> None:
+    """While categorization runs, say why the figures may still change, and redraw when it ends."""
+    if not job().snapshot().running:
+        return
+
+    @st.fragment(run_every=POLL_SECONDS)
+    def notice() -> None:
+        if not job().snapshot().running:
+            st.rerun()  # the whole page: moves between the user's accounts now leave the series
+        st.caption(
+            "⏳ Categorizing in the background: regular moves to your own accounts (savings, a card "
+            "payment) still count here until they are categorized as transfers."
+        )
+
+    notice()
+
+
 def render() -> None:
     st.title("Recurring")
     if resources.ledger_summary().count == 0:
@@ -151,6 +200,7 @@ def render() -> None:
         "price. A series has ended when a charge it was due did not come. Transfers between your own "
         "accounts are left out once categorized as transfers."
     )
+    render_run_notice()
     render_totals(current)
     render_alerts(current)
     if not current.series:
@@ -158,24 +208,23 @@ def render() -> None:
         render_dismiss(current)
         return
     month = month_start(current.latest_date) if current.latest_date else None
-    # Dearest first within each currency (amounts in two currencies do not compare).
-    by_cost = sorted(current.active, key=lambda s: (s.currency, -s.annual_cost, s.merchant))
-    outgoing = [s for s in by_cost if s.direction == "out"]
-    incoming = [s for s in by_cost if s.direction == "in"]
+    active = dearest_first(current.active)
+    outgoing = [s for s in active if s.direction == "out"]
+    incoming = [s for s in active if s.direction == "in"]
     st.subheader(f"Active ({len(outgoing)})")
     if outgoing:
-        st.dataframe(series_table(outgoing, month), hide_index=True, width="stretch", key="recurring_active")
+        render_table(outgoing, month, "recurring_active")
     if incoming:
         st.subheader(f"Recurring income ({len(incoming)})")
-        st.dataframe(series_table(incoming, month), hide_index=True, width="stretch", key="recurring_income")
-    if current.ended:
-        st.subheader(f"Ended ({len(current.ended)})")
-        st.dataframe(
-            series_table(current.ended, None), hide_index=True, width="stretch", key="recurring_ended"
-        )
+        render_table(incoming, month, "recurring_income")
+    ended = dearest_first(current.ended)
+    if ended:
+        st.subheader(f"Ended ({len(ended)})")
+        render_table(ended, None, "recurring_ended")
     st.subheader("Timeline")
     dark = st.context.theme.type == "dark"
-    figure = recurring_timeline([*current.active, *current.ended], DARK if dark else LIGHT)
+    # The chart lists the series in the tables' order, so a row is found in the same place.
+    figure = recurring_timeline([*outgoing, *incoming, *ended], DARK if dark else LIGHT)
     st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key="recurring_timeline")
     st.caption("A dot per charge; 🔺 a higher price; a hollow dot, the next expected charge.")
     render_dismiss(current)

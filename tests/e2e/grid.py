@@ -153,3 +153,10 @@ def whole_columns(page: Page, grid: Locator, cols: list[int]) -> list[tuple[str,
 
 def whole_column(page: Page, grid: Locator, col: int) -> list[str]:
     return [values[0] for values in whole_columns(page, grid, [col])]
+
+
+def scrolls_sideways(grid: Locator) -> bool:
+    """Whether the grid's columns are wider than the grid, so some sit behind a sideways scroll."""
+    return bool(
+        grid.locator(".dvn-scroller").first.evaluate("(box) => box.scrollWidth > box.clientWidth + 1")
+    )

@@ -77,3 +77,21 @@ def plotly_charts(page: Page) -> list[ChartFacts]:
             )
         )
     return facts
+
+
+# A figure is cut when some box inside the metric is narrower than its text (an ellipsis).
+_METRIC_FIGURES_JS = """() => [...document.querySelectorAll("[data-testid='stMetricValue']")].map((value) => ({
+    text: value.innerText.trim(),
+    cut: [value, ...value.querySelectorAll("*")].some((box) => box.scrollWidth > box.clientWidth + 1),
+}))"""
+
+
+@dataclass(frozen=True)
+class MetricFigure:
+    text: str
+    cut: bool
+
+
+def metric_figures(page: Page) -> list[MetricFigure]:
+    """Every st.metric's figure on the page, and whether the card is too narrow to show it whole."""
+    return [MetricFigure(**facts) for facts in page.evaluate(_METRIC_FIGURES_JS)]

@@ -126,7 +126,7 @@ def test_cli_lists_a_ledgers_series_and_totals(isolated_data_dir: Path, store: S
 
     human = run_cli(isolated_data_dir, "recurring")
     assert human.returncode == 0, human.stderr
-    assert "TUNEBOX PREMIUM (out, monthly, active): 12.99 USD, 155.88 a year" in human.stdout
+    assert "Tunebox Premium (out, monthly, active): 12.99 USD, 155.88 a year" in human.stdout
     assert "price 11.99 -> 12.99 on 2026-05-14" in human.stdout
     assert "1 active in EUR: 9.99 a month, 119.88 a year" in human.stderr
 

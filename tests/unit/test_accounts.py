@@ -158,7 +158,7 @@ def _v12_store(path: Path, card: str) -> dict[str, str]:
     return ids
 
 
-def test_migration_v13_masks_what_v10_let_through_and_pairs_follow_the_ids(settings: Settings) -> None:
+def test_migration_v14_masks_what_v10_let_through_and_pairs_follow_the_ids(settings: Settings) -> None:
     leaked = "Amex 3782 ••2463 ••0005"  # what v10 made of "Amex 3782 822463 10005"
     old = _v12_store(settings.db_path, leaked)
     store = Store(settings.db_path)
@@ -176,7 +176,7 @@ def test_migration_v13_masks_what_v10_let_through_and_pairs_follow_the_ids(setti
     assert refused == [tuple(sorted((old["card2"], old["bank2"])))]
 
 
-def test_migration_v13_gives_a_file_named_account_the_ids_a_fresh_import_makes(settings: Settings) -> None:
+def test_migration_v14_gives_a_file_named_account_the_ids_a_fresh_import_makes(settings: Settings) -> None:
     leaked = "Amex 3782 ••2463 ••0005"
     _old_store(settings.db_path, leaked)  # a v9 store; v10 leaves this name as it is
     with sqlite3.connect(settings.db_path) as conn:

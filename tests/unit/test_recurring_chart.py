@@ -41,7 +41,13 @@ def test_each_series_has_its_own_row_with_a_dot_per_charge_and_a_hollow_next_one
     assert sorted(len(t.x) for t in charges) == [3, 6, 6]
     nexts = [t for t in fig.data if t.mode == "markers"]
     assert [t.y[0] for t in nexts] == [series_label(s) for s in series if s.active]
-    gym = next(t for t in charges if t.y[0].startswith("IRONWORKS"))
+    # Rows carry the merchant's display name, as Review shows it, not the upper-case key.
+    assert sorted(label.split(" · ")[0] for label in labels) == [
+        "Fruitstore/Bill",
+        "Fruitstore/Bill",
+        "Ironworks Gym",
+    ]
+    gym = next(t for t in charges if t.y[0].startswith("Ironworks Gym"))
     assert gym.line.color == LIGHT.ended  # Card shows June rows, the gym stopped in March
 
 
@@ -63,9 +69,10 @@ def test_backgrounds_are_transparent_and_text_follows_the_theme() -> None:
 
 
 def test_a_long_merchant_name_is_cut_short_on_the_axis_but_whole_in_the_rows() -> None:
-    long_name = "VERKEHRSBETRIEBE DEUTSCHLANDTICKET MONATSABO"
+    long_key = "VERKEHRSBETRIEBE DEUTSCHLANDTICKET MONATSABO"
+    long_name = "Verkehrsbetriebe Deutschlandticket Monatsabo"  # its display name
     charges = [
-        Charge(f"d{m}", dt.date(2026, m, 1), Decimal("-63.00"), "EUR", long_name, "Giro") for m in range(1, 7)
+        Charge(f"d{m}", dt.date(2026, m, 1), Decimal("-63.00"), "EUR", long_key, "Giro") for m in range(1, 7)
     ]
     [series] = detect(charges)
     fig = recurring_timeline([series], LIGHT)

@@ -1,4 +1,4 @@
-"""Store migration v13: account names masked again, by the rule that also catches numbers v10
+"""Store migration v14: account names masked again, by the rule that also catches numbers v10
 let through (a 4-6-5 Amex, "visa_4516_0000_...", "451600******1234", "4516.0000...").
 
 Ids hash the account name the file gives, so a name that changes gets the ids a fresh import
@@ -63,7 +63,7 @@ def _mask_change_log(conn: sqlite3.Connection) -> None:
             )
 
 
-def remask_account_names_v13(conn: sqlite3.Connection) -> None:
+def remask_account_names_v14(conn: sqlite3.Connection) -> None:
     user_named = frozenset(str(r[0]) for r in conn.execute("SELECT DISTINCT account FROM account_aliases"))
     moved: dict[str, str] = {}
     mask_stored_account_names(conn, moved_ids=moved, keep_ids=user_named, masker=remasked_account_name)

@@ -173,6 +173,9 @@ def detect(charges: Sequence[Charge], *, ends: Mapping[str, dt.date] | None = No
         rows.sort(key=_BY_DATE)
         base_key = f"{merchant}|{direction}|{currency}"
         whole = _series(base_key, merchant, direction, currency, rows, ends)
+        if whole is None:  # a missed month or a pause: the series as it runs since
+            latest = _latest_stretch(rows)
+            whole = _series(base_key, merchant, direction, currency, latest, ends) if latest else None
         if whole is not None:
             found.append(whole)
             continue
@@ -191,6 +194,25 @@ def detect(charges: Sequence[Charge], *, ends: Mapping[str, dt.date] | None = No
 
 
 _BY_DATE = operator.itemgetter(1)  # a Charge's date: a stable sort keeps same-day charges in input order
+
+
+def _latest_stretch(rows: Sequence[Charge]) -> list[Charge] | None:
+    """The charges since the last long gap, when they keep one cadence: a subscription with a
+    missed month, or paused and taken up again, is the series it has been since. Only where
+    no two charges anywhere come closer than that cadence: a merchant visited more often than
+    its cadence (a coffee shop) is not a series that once paused. Calendar cadences only: a
+    twice-a-month payroll's gaps (13-18 days) would pass for biweekly and cost 26 a year."""
+    days = [row.date.toordinal() for row in rows]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(days)]
+    for rule in CADENCE_RULES:
+        if not rule.step_months or min(gaps) < rule.min_days:
+            continue
+        start = len(rows) - 1
+        while start > 0 and gaps[start - 1] <= rule.max_days:
+            start -= 1
+        if start > 0 and len(rows) - start >= rule.min_count:
+            return list(rows[start:])
+    return None
 
 
 # Inside a merchant whose amounts vary, equal prices come together by chance: two purchases

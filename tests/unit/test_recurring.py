@@ -135,6 +135,28 @@ def test_a_missed_charge_ends_the_series_when_the_account_shows_later_rows() -> 
     assert not series.active and series.next_date == dt.date(2026, 5, 20)
 
 
+def test_a_subscription_with_one_missed_month_is_the_series_it_has_been_since() -> None:
+    rows = monthly(dt.date(2025, 1, 10), 12, "-9.99", "TUNEBOX")
+    del rows[4]  # no charge in May 2025 (a card swap, a statement month missing)
+    [series] = detect(rows)
+    assert (series.cadence, series.count, series.active) == (Cadence.MONTHLY, 7, True)
+    assert (series.first_date, series.next_date) == (dt.date(2025, 6, 10), dt.date(2026, 1, 10))
+    assert series.annual_cost == Decimal("119.88") and series.key == "TUNEBOX|out|USD"
+
+
+def test_a_subscription_paused_and_taken_up_again_counts_from_its_restart() -> None:
+    rows = monthly(dt.date(2024, 1, 10), 3, "-9.99", "TUNEBOX") + monthly(
+        dt.date(2025, 5, 10), 4, "-9.99", "TUNEBOX"
+    )
+    [series] = detect(rows)
+    assert (series.count, series.first_date, series.active) == (4, dt.date(2025, 5, 10), True)
+
+
+def test_a_merchant_visited_more_often_than_monthly_is_no_series_after_a_pause() -> None:
+    visits = ["2025-01-03", "2025-01-05", "2025-01-20", "2025-05-10", "2025-06-10", "2025-07-10"]
+    assert detect([charge(day, "-3.50", "CORNER CAFE") for day in visits]) == []
+
+
 def test_a_series_stays_active_while_its_account_shows_nothing_past_the_next_date() -> None:
     subscription = monthly(dt.date(2026, 1, 20), 4, "-11.99", "TUNEBOX")
     other_account = [charge("2026-09-30", "-4.50", "CORNER CAFE", account="Checking")]

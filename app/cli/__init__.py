@@ -76,8 +76,21 @@ def run_handler(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         say("", "interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `privfin ... | head`: the reader has what it wanted; not a bug
+        _quiet_stdout()
+        return EXIT_FAILURE
     except Exception as error:  # a bug: its traceback goes to the log, not to the screen
         return _report_bug(error, args.command)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so flushing what is left at exit cannot fail again."""
+    import os
+    import sys
+
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _report_bug(error: Exception, command: str) -> int:

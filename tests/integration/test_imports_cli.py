@@ -154,3 +154,21 @@ def test_remove_while_another_process_categorizes_is_refused_and_loses_nothing(
     done = run_cli(isolated_data_dir, "imports", "remove", "1", "--yes")  # the run is over: it goes
     assert done.returncode == 0, done.stderr
     assert _imported(isolated_data_dir) == []
+
+
+def test_a_reader_that_stops_early_is_not_a_bug(isolated_data_dir: Path) -> None:
+    _seed(isolated_data_dir)
+    listing = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "imports", "--json"],
+        cwd=isolated_data_dir,
+        env=cli_env(isolated_data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert listing.stdout is not None and listing.stderr is not None
+    listing.stdout.close()  # `privfin imports --json | head -0`: gone before a line is written
+    err = listing.stderr.read()
+    listing.wait(timeout=TIMEOUT_S)
+    assert "something went wrong" not in err and "Traceback" not in err, err
+    assert not (isolated_data_dir / "privfin.log").exists()

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # settings import this module; importing must not load pandas
 
 RATE_PLACES: Final = 6  # a rate read from exchange rows keeps this many decimals
 MAX_RATE: Final = Decimal("1e9")
+MIN_RATE: Final = 1 / MAX_RATE  # the smallest real rates (IRR, VND in USD) are ~2e-5; below, money converts to 0
 
 RateSource = Literal["entered", "derived"]
 
@@ -37,6 +38,8 @@ def parse_rate(text: object, currency: str = "", home: str = "") -> Decimal:
     what = f"the rate of {currency} in {home}" if currency and home else "a rate"
     raw = str(text).strip().replace(",", ".") if text is not None else ""
     try:
+        if "_" in raw:  # Decimal reads "1_0832" as 10832: a slip of the keyboard, not a rate
+            raise InvalidOperation
         rate = Decimal(raw)
     except InvalidOperation:
         raise RateError(f"{what} must be a number, such as 1.0832; {raw!r} is not") from None
@@ -44,7 +47,7 @@ def parse_rate(text: object, currency: str = "", home: str = "") -> Decimal:
         raise RateError(f"{what} must be a number, such as 1.0832; {raw!r} is not")
     if rate <= 0:
         raise RateError(f"{what} must be more than 0; {raw} cannot convert money")
-    if rate > MAX_RATE:
+    if rate > MAX_RATE or rate < MIN_RATE:
         raise RateError(f"{what} of {raw} is beyond any real exchange rate")
     return rate
 

@@ -11,10 +11,18 @@ import pytest
 from app import fx
 
 
-@pytest.mark.parametrize("typed", ["0", "0.0", "-1.2", "abc", "", "NaN", "Infinity", "1e99"])
+@pytest.mark.parametrize(
+    "typed",
+    # 1e-400 and 1e-10 would turn every amount into 0.00; "1_0832" reads as 10832
+    ["0", "0.0", "-1.2", "abc", "", "NaN", "Infinity", "1e99", "1e-400", "0.0000000001", "1_0832"],
+)
 def test_an_unusable_rate_is_refused_with_a_reason(typed: str) -> None:
     with pytest.raises(fx.RateError, match="EUR in USD"):
         fx.parse_rate(typed, "EUR", "USD")
+
+
+def test_the_smallest_real_rates_are_accepted() -> None:
+    assert fx.parse_rate("0.0000238", "IRR", "USD") == D("0.0000238")
 
 
 def test_a_typed_rate_is_kept_exactly_with_either_decimal_mark() -> None:

@@ -53,11 +53,12 @@ class CadenceRule:
 
 
 # Ranges are wide enough for a few days' jitter (weekends, posting delays) and for month
-# ends (31 Jan -> 28 Feb -> 31 Mar is 28 then 31 days), and do not overlap.
+# ends (31 Jan -> 28 Feb -> 31 Mar is 28 then 31 days), and do not overlap. February is the
+# tight one: a charge four days late on 5 Feb, on time on 1 Mar, is 24 days.
 CADENCE_RULES: tuple[CadenceRule, ...] = (
     CadenceRule(Cadence.WEEKLY, 5, 9, 52, 7, 0, 3, 3),
     CadenceRule(Cadence.BIWEEKLY, 11, 17, 26, 14, 0, 3, 5),
-    CadenceRule(Cadence.MONTHLY, 25, 36, 12, 0, 1, 3, 7),
+    CadenceRule(Cadence.MONTHLY, 22, 36, 12, 0, 1, 3, 7),
     CadenceRule(Cadence.QUARTERLY, 82, 100, 4, 0, 3, 3, 15),
     CadenceRule(Cadence.YEARLY, 350, 380, 1, 0, 12, 2, 30),
 )

@@ -50,6 +50,12 @@ def test_a_few_days_of_jitter_keep_the_series_and_the_usual_day() -> None:
     assert series.next_date == dt.date(2026, 7, 5)  # the 5th, not the late 7th
 
 
+def test_a_charge_a_few_days_late_in_february_keeps_the_series() -> None:
+    days = ["2026-01-01", "2026-02-05", "2026-03-01", "2026-04-01"]  # 35 then 24 days apart
+    [series] = detect([charge(d, "-9.99", "TUNEBOX") for d in days])
+    assert (series.cadence, series.count, series.next_date) == (Cadence.MONTHLY, 4, dt.date(2026, 5, 1))
+
+
 def test_month_end_charges_stay_on_month_ends() -> None:
     days = ["2025-11-30", "2025-12-31", "2026-01-31", "2026-02-28", "2026-03-31"]
     [series] = detect([charge(d, "-1200.00", "OAKWOOD RENT") for d in days])

@@ -20,22 +20,33 @@ import re
 _SEPARATOR = r"(?:[ \-_/]{1,2}|\.(?=\d{4}))"
 _MASKING = r"[*xX#]+"  # a bank's masking; never our own "••", so masking twice changes nothing
 _GAP = rf"(?:{_SEPARATOR}|[ \-._/]?{_MASKING}(?:[ \-._/]?{_MASKING})*[ \-._/]?)"
-# Names v10 masked by an older rule may still show several numbers' digits around our mask
-# ("Amex 3782 ••2463 ••0005"): migration v14 joins across "••" too, once.
-_MASKING_BEFORE = r"[*xX#•]+"
-_GAP_BEFORE = rf"(?:{_SEPARATOR}|[ \-._/]?{_MASKING_BEFORE}(?:[ \-._/]?{_MASKING_BEFORE})*[ \-._/]?)"
+# Names v10 masked by an older rule may still show several groups of one number around our
+# mask ("Amex 3782 ••2463 ••0005", "••1600******1234"): migration v14 joins a group to a
+# following "••" group across one space or a bank's masking, once. Not across "_" or "-":
+# "NL00ASNB••9999_••4133" is an account and a timestamp, as the rule masks them today.
+_GAP_BEFORE = rf"(?:{_GAP}| ?••)"
 _DATE_SHAPE = r"(?:19|20)\d\d(?:[01]\d[0-3]\d|-[01]\d-[0-3]\d|_[01]\d_[0-3]\d|\.[01]\d\.[0-3]\d)"
-_DATE = re.compile(_DATE_SHAPE)
-_NUMBER_TEMPLATE = r"(?<=[^\W\d_])\d+|(?<![^\W_])DATE(?!\d)|(?<![^\W_])\d+(?:GAP(?!DATE)\d+)*"
-_NUMBER = re.compile(_NUMBER_TEMPLATE.replace("DATE", _DATE_SHAPE).replace("GAP", _GAP))
-_NUMBER_BEFORE = re.compile(_NUMBER_TEMPLATE.replace("DATE", _DATE_SHAPE).replace("GAP", _GAP_BEFORE))
+# Dates kept as they are: "2024-03-01" alone was always masked (ids hash the name, so a name
+# the importer made must stay the name it makes), though a number never runs on into one.
+_KEPT_DATE = r"(?:19|20)\d\d(?:[01]\d[0-3]\d|_[01]\d_[0-3]\d|\.[01]\d\.[0-3]\d)"
+_DATE = re.compile(_KEPT_DATE)
+_NUMBER_TEMPLATE = r"(?<=[^\W\d_])\d+|(?<![^\W_])KEPT(?!\d)|PREFIX(?<![^\W_])\d+(?:GAP(?!DATE)\d+)*"
+
+
+def _number_pattern(gap: str, prefix: str) -> re.Pattern[str]:
+    parts = {"KEPT": _KEPT_DATE, "PREFIX": prefix, "GAP": gap, "DATE": _DATE_SHAPE}
+    return re.compile(re.sub("KEPT|PREFIX|GAP|DATE", lambda m: parts[m.group(0)], _NUMBER_TEMPLATE))
+
+
+_NUMBER = _number_pattern(_GAP, "")
+_NUMBER_BEFORE = _number_pattern(_GAP_BEFORE, "(?:••)?")
 _MASKED_FROM = 5
 _SHOWN_DIGITS = 4
 MASK = "••"
 
 
 def _is_date(text: str) -> bool:
-    """A file name's "20240301" or "2024-03-01" is a statement date, not an account number."""
+    """A file name's "20240301" or "2024_03_01" is a statement date, not an account number."""
     if _DATE.fullmatch(text) is None:
         return False
     digits = re.sub(r"\D", "", text)

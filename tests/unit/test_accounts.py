@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.account_names import masked_account_name
+from app.account_names import masked_account_name, remasked_account_name
 from app.accounts import AccountNameError, account_aliases, merge_accounts, rename_account
 from app.ids import identity_key, occurrence_ids
 from app.importer import import_files
@@ -44,7 +44,7 @@ APRIL = HEADER + b"2024-04-02,GROCER MARKET,-52.10\n"
         ("Visa 4516  0000  0000  1234", "Visa ••1234"),
         ("Visa 451600******1234", "Visa ••1234"),  # a bank's own masking keeps the first six
         ("DE89 3704 0044 0532 0130 00", "DE89 ••3000"),  # an IBAN as printed
-        ("export_4516000000001234_2024-03-01", "export_••1234_2024-03-01"),
+        ("export_4516000000001234_2024-03-01", "export_••1234_••0301"),  # no run into a date
         ("simple1 72255542", "simple1 ••5542"),  # a digit glued to a word stays the word's
     ],
 )
@@ -114,6 +114,25 @@ def test_the_migration_masks_stored_names_and_a_reimport_still_adds_nothing(sett
     [again] = import_files(store, [("march.csv", MARCH)], account="RBC Visa 4516000000001234", currency="USD")
     assert again.ok and again.inserted == 0 and len(again.duplicate_ids) == 3
     assert store.count_transactions() == 3
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [  # what the v10 rule stored, and the name it stood for
+        ("Amex 3782 ••2463 ••0005", "Amex 3782 822463 10005"),
+        ("card ••1600******1234", "card 451600******1234"),
+        ("visa_4516_0000_0000_1234", "visa_4516_0000_0000_1234"),
+        ("Checking ••2345 ••7890", "Checking 12345 67890"),
+        (
+            "transactie-historie_NL00ASNB••9999_••4133",
+            "transactie-historie_NL00ASNB9999999999_20220717204133",
+        ),
+        ("stmt ••0301", "stmt 2024-03-01"),
+        ("RBC Visa ••1234", "RBC Visa 4516000000001234"),
+    ],
+)
+def test_migration_v14_renames_a_stored_name_to_what_the_importer_now_makes(stored: str, typed: str) -> None:
+    assert remasked_account_name(stored) == masked_account_name(typed)  # else a re-import doubles rows
 
 
 def _v12_store(path: Path, card: str) -> dict[str, str]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from app.categorize.cache_scope import CacheScope
@@ -82,16 +83,20 @@ class _Cascade:
 
         self._apply_user_decisions(groups)
         remaining = _unsettled(groups)
-        if remaining and status is None:
-            status = self._endpoint_status()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="privfin-probe") as background:
+            # The endpoint check is two or three requests, each a round trip to a cluster that
+            # may be a continent away; it waits on the network while the local rules run here
+            # (no store access, no shared state but the progress callback's lock).
+            probing = background.submit(self._endpoint_status) if remaining and status is None else None
+            for group in remaining:
+                group.builtin = best_builtin(group, taxonomy)
+            self._apply_builtin_and_learned(remaining, taxonomy)
+            remaining = _unsettled(remaining)
+            if probing is not None:
+                status = probing.result()  # bounded: the probe's own deadline and retry budget
         model = model_identity(self.settings, status)
         self.report.model = model
         scope = CacheScope.of(taxonomy, model, self.settings)
-
-        for group in remaining:
-            group.builtin = best_builtin(group, taxonomy)
-        self._apply_builtin_and_learned(remaining, taxonomy)
-        remaining = _unsettled(remaining)
         self._apply_cache(remaining, taxonomy, scope)
         remaining = _unsettled(remaining)
 

@@ -38,7 +38,7 @@ def render_filters(accounts: tuple[str, ...], months: tuple[str, ...], category_
         persist_state="session",
         required=True,
     )
-    search, accounts_col, categories, sources, month = st.columns([1.6, 1.2, 1.4, 1.2, 0.9])
+    search, accounts_col, categories, sources, month = st.columns([1.5, 1.2, 1.3, 1.1, 1.1])
     search.text_input(
         "Search",
         key=state.REVIEW_SEARCH,

@@ -33,6 +33,7 @@ from app.periods import month_start, shift_days
 class Cadence(StrEnum):
     WEEKLY = "weekly"
     BIWEEKLY = "biweekly"
+    SEMIMONTHLY = "semimonthly"  # twice a month on two fixed days (the 15th and the last): 24 a year
     MONTHLY = "monthly"
     QUARTERLY = "quarterly"
     YEARLY = "yearly"
@@ -63,6 +64,11 @@ CADENCE_RULES: tuple[CadenceRule, ...] = (
     CadenceRule(Cadence.YEARLY, 350, 380, 1, 0, 12, 2, 30),
 )
 MIN_OCCURRENCES = min(rule.min_count for rule in CADENCE_RULES)
+# Its gaps (13-18 days) are a biweekly's, so it is told by its days of the month instead: a
+# biweekly charge drifts 2-3 days a month, a semimonthly one keeps its two days. Four months
+# of charges at least: in fewer, the drift is too small to tell.
+SEMIMONTHLY_RULE = CadenceRule(Cadence.SEMIMONTHLY, 11, 17, 24, 0, 0, 8, 5)
+_SEMIMONTHLY_SPREAD = 4  # days a payday may move (a weekend, a holiday)
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)  # a year of a 30-digit amount stays exact
 
 
@@ -262,6 +268,8 @@ def _series(
     ends: Mapping[str, dt.date],
 ) -> RecurringSeries | None:
     rule = _cadence_of([row.date for row in rows])
+    if rule is not None and rule.cadence == Cadence.BIWEEKLY and _twice_a_month([row.date for row in rows]):
+        rule = SEMIMONTHLY_RULE
     if rule is None or len(rows) < rule.min_count:
         return None
     sizes = [row.amount.copy_abs() for row in rows]  # abs() would round to 28 digits
@@ -325,6 +333,8 @@ def _price_steps(rows: Sequence[Charge], sizes: Sequence[Decimal]) -> tuple[Pric
 
 def _next_date(rule: CadenceRule, dates: Sequence[dt.date]) -> dt.date:
     last = dates[-1]
+    if rule.cadence == Cadence.SEMIMONTHLY:
+        return _next_semimonthly(dates)
     if rule.step_days:
         return shift_days(last, rule.step_days)
     month = month_start(last, -rule.step_months)
@@ -336,6 +346,47 @@ def _next_date(rule: CadenceRule, dates: Sequence[dt.date]) -> dt.date:
     days = Counter(d.day for d in dates)
     usual = max(days, key=lambda day: (days[day], day == last.day))
     return month.replace(day=min(usual, length))
+
+
+def _days_to_month_end(day: dt.date) -> int:
+    return calendar.monthrange(day.year, day.month)[1] - day.day
+
+
+def _by_month(dates: Sequence[dt.date]) -> dict[tuple[int, int], list[dt.date]]:
+    months: defaultdict[tuple[int, int], list[dt.date]] = defaultdict(list)
+    for day in dates:
+        months[(day.year, day.month)].append(day)
+    return dict(sorted(months.items()))
+
+
+def _twice_a_month(dates: Sequence[dt.date]) -> bool:
+    """Two charges in every month, each near its own fixed day (the later one counted from the
+    month's end, so 28 Feb and 31 Mar are one day)."""
+    if len(dates) < SEMIMONTHLY_RULE.min_count:
+        return False
+    months = list(_by_month(dates).values())
+    if any(len(days) != 2 for days in months[1:-1]) or any(len(days) > 2 for days in months):
+        return False
+    pairs = [days for days in months if len(days) == 2]
+    early = [days[0].day for days in pairs]
+    late = [_days_to_month_end(days[1]) for days in pairs]
+    return len(pairs) >= 4 and all(max(side) - min(side) <= _SEMIMONTHLY_SPREAD for side in (early, late))
+
+
+def _next_semimonthly(dates: Sequence[dt.date]) -> dt.date:
+    """The next of the two usual days after the last charge."""
+    months = list(_by_month(dates).values())
+    pairs = [days for days in months if len(days) == 2]
+    early_days = Counter(days[0].day for days in pairs)
+    late_gaps = Counter(_days_to_month_end(days[1]) for days in pairs)
+    early = max(early_days, key=lambda day: (early_days[day], -day))
+    late_gap = max(late_gaps, key=lambda gap: (late_gaps[gap], -gap))
+    last = dates[-1]
+    if len(months[-1]) == 1:  # the month's first charge: its second comes this month
+        length = calendar.monthrange(last.year, last.month)[1]
+        return last.replace(day=max(last.day + 1, length - late_gap))
+    month = month_start(last, -1)
+    return month.replace(day=min(early, calendar.monthrange(month.year, month.month)[1]))
 
 
 # -- summaries -------------------------------------------------------------------------------

@@ -283,3 +283,26 @@ def test_a_currency_without_decimals_costs_whole_units_a_month() -> None:
         ]
     )
     assert series.annual_cost == Decimal("1000") and series.monthly_cost == Decimal("83")
+
+
+def test_a_payroll_on_the_15th_and_the_last_day_is_twice_a_month_not_biweekly() -> None:
+    days = []
+    for month in range(1, 7):
+        end = (dt.date(2026, month % 12 + 1, 1) if month < 12 else dt.date(2027, 1, 1)) - dt.timedelta(days=1)
+        days += [dt.date(2026, month, 15), end]
+    [series] = detect([charge(d.isoformat(), "2000.00", "ACME PAYROLL") for d in days])
+    assert (series.cadence, series.count) == (Cadence.SEMIMONTHLY, 12)
+    assert series.annual_cost == Decimal("48000.00") and series.monthly_cost == Decimal(
+        "4000.00"
+    )  # not 26 a year
+    assert series.next_date == dt.date(2026, 7, 15)
+
+
+@pytest.mark.parametrize("start", ["2025-01-09", "2025-02-06", "2025-06-01", "2025-11-28"])
+def test_every_other_friday_stays_biweekly(start: str) -> None:
+    first = dt.date.fromisoformat(start)
+    rows = [
+        charge((first + dt.timedelta(days=14 * n)).isoformat(), "2000.00", "ACME PAYROLL") for n in range(9)
+    ]
+    [series] = detect(rows)
+    assert (series.cadence, series.annual_cost) == (Cadence.BIWEEKLY, Decimal("52000.00"))

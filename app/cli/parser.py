@@ -11,7 +11,10 @@ from pathlib import Path
 
 from app.money import normalize_currency_code
 
-DESCRIPTION = "`privfin` command line: import, categorize, correct, accept, import-categories, export,"
+DESCRIPTION = (
+    "`privfin` command line: import bank exports, categorize them, correct and accept categories, "
+    "export reports, list recurring payments, manage imports and accounts"
+)
 
 
 def _currency_code(text: str) -> str:

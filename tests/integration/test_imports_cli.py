@@ -172,3 +172,11 @@ def test_a_reader_that_stops_early_is_not_a_bug(isolated_data_dir: Path) -> None
     listing.wait(timeout=TIMEOUT_S)
     assert "something went wrong" not in err and "Traceback" not in err, err
     assert not (isolated_data_dir / "privfin.log").exists()
+
+
+def test_the_help_line_is_a_whole_sentence() -> None:
+    done = privfin("--help")
+    assert done.returncode == 0
+    summary = " ".join(done.stdout.split("positional arguments")[0].split()[3:])
+    assert "recurring payments" in summary and "imports and accounts" in summary
+    assert not summary.rstrip().endswith(","), summary

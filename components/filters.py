@@ -72,7 +72,7 @@ def render_filter_bar(
 ) -> ViewFilters:
     """Draw the filter bar and return the resolved filters. `bounds` is the ledger's date range."""
     with st.container(border=True):
-        period_col, dates_col, accounts_col, categories_col = st.columns([1.1, 1.4, 1.5, 1.8])
+        period_col, dates_col, accounts_col, categories_col = st.columns([1.35, 1.35, 1.5, 1.6])
         choice = period_col.selectbox(
             "Period",
             PERIODS,

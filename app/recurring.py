@@ -38,6 +38,11 @@ class Cadence(StrEnum):
     QUARTERLY = "quarterly"
     YEARLY = "yearly"
 
+    @property
+    def label(self) -> str:
+        """How a page says it: "semimonthly" is often read as "every two weeks"."""
+        return "twice a month" if self is Cadence.SEMIMONTHLY else self.value
+
 
 @dataclass(frozen=True)
 class CadenceRule:

@@ -55,7 +55,7 @@ def series_table(items: Sequence[RecurringSeries], new_since: dt.date | None) ->
                 "Merchant": item.name,
                 "Amount": f"🔺 {amount}" if item.price_rises else amount,
                 "Per year": money(item.annual_cost, item.currency),
-                "How often": item.cadence.value,
+                "How often": item.cadence.label,
                 "Per month": money(item.monthly_cost, item.currency),
                 "Next": _day(item.next_date),
                 "Last": _day(item.last_date),

@@ -292,6 +292,7 @@ def test_a_payroll_on_the_15th_and_the_last_day_is_twice_a_month_not_biweekly() 
         days += [dt.date(2026, month, 15), end]
     [series] = detect([charge(d.isoformat(), "2000.00", "ACME PAYROLL") for d in days])
     assert (series.cadence, series.count) == (Cadence.SEMIMONTHLY, 12)
+    assert series.cadence.label == "twice a month"  # what the Recurring page's "How often" says
     assert series.annual_cost == Decimal("48000.00") and series.monthly_cost == Decimal(
         "4000.00"
     )  # not 26 a year

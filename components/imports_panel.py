@@ -37,6 +37,9 @@ def _chosen_id() -> int | None:
 
 def _after_removal(message: str) -> None:
     st.session_state[state.IMPORTS_PROBLEM] = None
+    # The last import's summary ("Imported 455 new transactions from 3 files") would go on
+    # counting the rows just removed.
+    st.session_state[state.LAST_IMPORT] = None
     st.session_state.pop(state.IMPORTS_REMOVE_CHOICE, None)
     state.push_toast(message)
 

@@ -77,6 +77,21 @@ def test_removing_an_import_previews_then_removes_it(
     assert any("removed mine\\.csv (2 rows)" in t for t in texts(at.caption))  # on record
 
 
+def test_removing_an_import_clears_the_last_import_summary_that_counted_it(
+    open_page: Callable[[str], AppTest], store: Store
+) -> None:
+    at = open_page("import_page")
+    at.session_state[state.LAST_IMPORT] = [
+        {"file": "mine.csv", "inserted": 2, "duplicates": 0, "skipped": 0, "error": None}
+    ]
+    mine = _mine(store)
+    _ok(at.run())
+    assert any("Imported 2 new transactions" in t for t in texts(at.success))
+    _ok(at.selectbox(key=state.IMPORTS_REMOVE_CHOICE).set_value(_label(store, mine)).run())
+    _ok(at.button(key=state.IMPORTS_REMOVE_BUTTON).click().run())
+    assert not any("Imported" in t for t in texts(at.success))  # it counted rows no longer stored
+
+
 def test_the_sample_data_is_removed_alone(
     open_page: Callable[[str], AppTest], store: Store, seed: Callable[..., list[FileImportResult]]
 ) -> None:

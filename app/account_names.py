@@ -49,6 +49,8 @@ def _number() -> re.Pattern[str]:
 @functools.cache
 def _number_before() -> re.Pattern[str]:
     return _number_pattern(_GAP_BEFORE, "(?:••)?")
+
+
 _MASKED_FROM = 5
 _SHOWN_DIGITS = 4
 MASK = "••"

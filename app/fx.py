@@ -22,7 +22,9 @@ if TYPE_CHECKING:  # settings import this module; importing must not load pandas
 
 RATE_PLACES: Final = 6  # a rate read from exchange rows keeps this many decimals
 MAX_RATE: Final = Decimal("1e9")
-MIN_RATE: Final = 1 / MAX_RATE  # the smallest real rates (IRR, VND in USD) are ~2e-5; below, money converts to 0
+MIN_RATE: Final = (
+    1 / MAX_RATE
+)  # the smallest real rates (IRR, VND in USD) are ~2e-5; below, money converts to 0
 
 RateSource = Literal["entered", "derived"]
 

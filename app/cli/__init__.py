@@ -99,7 +99,10 @@ def _report_bug(error: Exception, command: str) -> int:
     try:
         log = record_bug(error, _data_dir_for_the_log(), where=f"privfin {command}")
     except (OSError, DataDirError) as unwritable:
-        say(command, f"something went wrong ({type(error).__name__}); the log could not be written: {unwritable}")
+        say(
+            command,
+            f"something went wrong ({type(error).__name__}); the log could not be written: {unwritable}",
+        )
         return EXIT_FAILURE
     say(command, f"something went wrong ({type(error).__name__}); the details are in {log}")
     return EXIT_FAILURE
@@ -115,4 +118,3 @@ def _data_dir_for_the_log() -> Path:
 
         raw = next((value for key, value in os.environ.items() if key.upper() == DATA_DIR_ENV), None)
         return resolve_data_dir(raw)
-

@@ -227,9 +227,7 @@ def run_categorize_command(args: argparse.Namespace) -> int:
     problems: list[str] = []
     if files:
         try:
-            scope, problems = _import(
-                store, files, upload_limit_bytes(settings), settings.home_currency
-            )
+            scope, problems = _import(store, files, upload_limit_bytes(settings), settings.home_currency)
         except OSError as exc:
             _eprint(f"privfin categorize: {exc}; nothing was imported")
             return EXIT_FAILURE

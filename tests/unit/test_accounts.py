@@ -61,16 +61,22 @@ def test_an_imported_card_number_becomes_its_last_four(store: Store) -> None:
     assert [f.account for f in imported_files(store)] == ["RBC Visa ••1234"]
 
 
-def _old_store(path: Path, account: str) -> list[str]:
-    """A v9 store (before masking) holding MARCH as privfin then stored it: ids hash the full name."""
+def _store_at_version(path: Path, version: int) -> sqlite3.Connection:
+    """A store with only the first `version` migrations run, as that privfin left it."""
     conn = sqlite3.connect(path, isolation_level=None)
-    for step in store_module.MIGRATIONS[:9]:
+    for step in store_module.MIGRATIONS[:version]:
         if callable(step):
             step(conn)
         else:
             for statement in store_module.migration_statements(step):
                 conn.execute(statement)
-    conn.execute("PRAGMA user_version = 9")
+    conn.execute(f"PRAGMA user_version = {version}")
+    return conn
+
+
+def _old_store(path: Path, account: str) -> list[str]:
+    """A v9 store (before masking) holding MARCH as privfin then stored it: ids hash the full name."""
+    conn = _store_at_version(path, 9)
     rows = [
         ("2024-03-01", "COFFEE ROASTERS", "-4.50", 2),
         ("2024-03-01", "COFFEE ROASTERS", "-4.50", 3),
@@ -138,14 +144,7 @@ def test_migration_v14_renames_a_stored_name_to_what_the_importer_now_makes(stor
 def _v12_store(path: Path, card: str) -> dict[str, str]:
     """A v12 store as privfin then stored it: `card` named as the v10 rule masked it (leaking
     digits), one of its rows paired with a checking row, one pair undone, the checking renamed."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    for step in store_module.MIGRATIONS[:12]:
-        if callable(step):
-            step(conn)
-        else:
-            for statement in store_module.migration_statements(step):
-                conn.execute(statement)
-    conn.execute("PRAGMA user_version = 12")
+    conn = _store_at_version(path, 12)
     rows = [
         ("card", card, "2024-03-01", "PAYMENT RECEIVED", 5000, 2),
         ("card2", card, "2024-03-02", "PAYMENT RECEIVED", 7000, 3),

@@ -34,8 +34,17 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.parametrize(
     "kind",
-    [IngestError, AmountError, LLMError, DecisionError, ExportError, TaxonomyError, AccountNameError,
-     SettingsError, DataDirError],
+    [
+        IngestError,
+        AmountError,
+        LLMError,
+        DecisionError,
+        ExportError,
+        TaxonomyError,
+        AccountNameError,
+        SettingsError,
+        DataDirError,
+    ],
 )
 def test_every_error_a_person_can_fix_is_user_facing(kind: type[Exception]) -> None:
     assert issubclass(kind, UserFacingError)
@@ -81,4 +90,3 @@ def test_a_bug_shows_the_generic_line_and_logs_its_traceback_privately(
     assert "Traceback (most recent call last)" in text and "KeyError: 'row-secret-merchant'" in text
     assert "privfin recurring" in text
     assert stat.S_IMODE(os.stat(log).st_mode) == 0o600
-

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.browser import exception_messages, screenshot, wait_for_app
 from tests.e2e.conftest import AppSession
 from tests.e2e.navigation import open_page
+from tests.e2e.widgets import wait_until_still
 
 pytestmark = pytest.mark.e2e
 
@@ -73,5 +74,6 @@ def test_two_accounts_with_a_transfer_between_them_show_the_pair_in_review(
     expect(panel).to_contain_text("from everyday_checking (02 Mar 2026) to rainy_day_savings (03 Mar 2026)")
     expect(panel.get_by_role("button", name="Not a transfer")).to_have_count(1)
     assert exception_messages(page) == []
+    wait_until_still(panel)
     screenshot(page, artifacts, "review-transfer-pair")
     app.assert_stayed_local()

@@ -95,3 +95,17 @@ class MetricFigure:
 def metric_figures(page: Page) -> list[MetricFigure]:
     """Every st.metric's figure on the page, and whether the card is too narrow to show it whole."""
     return [MetricFigure(**facts) for facts in page.evaluate(_METRIC_FIGURES_JS)]
+
+
+def wait_until_still(locator: Locator, timeout_ms: int = 5_000) -> None:
+    """Until the element keeps its size over two animation frames: an expander opens with an
+    animation, and a screenshot taken during it shows its last row cut by the border."""
+    locator.page.wait_for_function(
+        """(element) => new Promise((settled) => {
+            const before = element.getBoundingClientRect().height;
+            requestAnimationFrame(() => requestAnimationFrame(
+                () => settled(element.getBoundingClientRect().height === before)));
+        })""",
+        arg=locator.element_handle(),
+        timeout=timeout_ms,
+    )

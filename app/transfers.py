@@ -93,12 +93,6 @@ def _account_evidence(account: str, inflow: bool, words: _Vocabulary) -> int:
     return int(inflow and bool(words.card_accounts.search(name)))
 
 
-def _names_a_catalog_shop(text: str) -> bool:
-    from app.categorize.builtin_rules import names_a_purchase  # the catalog loads only when asked
-
-    return names_a_purchase(text)
-
-
 def pair_key(first: str, second: str) -> tuple[str, str]:
     """The order-free key of a pair (how an undone pair is remembered)."""
     return (first, second) if first <= second else (second, first)
@@ -111,7 +105,7 @@ def _candidates(
     refused: Collection[tuple[str, str]],
     text_of: dict[str, int],
     words: _Vocabulary,
-    purchase: Callable[[Leg], bool],
+    names_a_shop: Callable[[str], bool],
 ) -> list[tuple[int, int, str, str]]:
     """(days apart, -evidence, outflow id, inflow id) of every allowed pairing in one amount group."""
     # Text on one side at least: an outflow without it only looks at inflows with it, which
@@ -130,7 +124,9 @@ def _candidates(
         for inflow in pool[bisect.bisect_left(days, day - window) : bisect.bisect_right(days, day + window)]:
             if inflow.account == out.account or pair_key(out.id, inflow.id) in refused:
                 continue
-            if text_of[out.id] != text_of[inflow.id] and purchase(inflow if text_of[out.id] else out):
+            if text_of[out.id] != text_of[inflow.id] and names_a_shop(
+                (inflow if text_of[out.id] else out).text
+            ):
                 continue
             for key in ((out.account, False), (inflow.account, True)):
                 if key not in hints:
@@ -150,14 +146,11 @@ def match_transfers(
     window_days: int = DEFAULT_WINDOW_DAYS,
     refused: Collection[tuple[str, str]] = frozenset(),
     words: _Vocabulary | None = None,
-    names_a_purchase: Callable[[str], bool] | None = None,
 ) -> dict[str, str]:
     """Each paired row's id -> the other side's id (both directions); unpaired rows are absent.
 
-    `refused`: `pair_key`s the user said are not transfers. `names_a_purchase`: whether a
-    text names a shop (default: the built-in merchant catalog).
+    `refused`: `pair_key`s the user said are not transfers.
     """
-    names_a_shop = names_a_purchase or _names_a_catalog_shop
     if window_days < 0:
         raise ValueError(f"the transfer window must be 0 days or more, not {window_days}")
     words = words or vocabulary()
@@ -168,28 +161,26 @@ def match_transfers(
             outs.setdefault((leg.currency, -leg.amount_minor), []).append(leg)
         elif leg.amount_minor > 0:
             ins.setdefault((leg.currency, leg.amount_minor), []).append(leg)
-    said: dict[str, int] = {}  # statement text repeats (a merchant's every row): judged once
 
-    def worded(leg: Leg) -> int:
-        if leg.text not in said:
-            said[leg.text] = int(mentions_transfer(leg.text, words))
-        return said[leg.text]
+    # Statement text repeats (a merchant's every row): each text is judged once per call.
+    @cache
+    def worded(text: str) -> int:
+        return int(mentions_transfer(text, words))
 
-    shops: dict[str, bool] = {}
+    @cache
+    def names_a_shop(text: str) -> bool:
+        from app.categorize.builtin_rules import names_a_purchase  # the catalog loads only when asked
 
-    def purchase(leg: Leg) -> bool:
-        if leg.text not in shops:
-            shops[leg.text] = names_a_shop(leg.text)
-        return shops[leg.text]
+        return names_a_purchase(text)
 
     pairs: dict[str, str] = {}
     for key in outs.keys() & ins.keys():
         outflows, inflows = outs[key], ins[key]
         if len({leg.account for leg in outflows} | {leg.account for leg in inflows}) < 2:
             continue
-        text_of = {leg.id: worded(leg) for group in (outflows, inflows) for leg in group}
+        text_of = {leg.id: worded(leg.text) for group in (outflows, inflows) for leg in group}
         for _gap, _evidence, out_id, in_id in sorted(
-            _candidates(outflows, inflows, window_days, refused, text_of, words, purchase)
+            _candidates(outflows, inflows, window_days, refused, text_of, words, names_a_shop)
         ):
             if out_id not in pairs and in_id not in pairs:
                 pairs[out_id] = in_id

@@ -179,18 +179,21 @@ def merchant_pattern_count() -> int:
     return sum(len(top_level_alternatives(rule.source)) for rule in load_catalog().merchant_tier)
 
 
+def _catalog_rule(text: str) -> CatalogRule | None:
+    normalized = normalize_description(text)
+    return _merchant_rule(normalized) if normalized else None
+
+
 def is_known_merchant(text: str) -> bool:
     """True when `text` names a merchant of the built-in catalog ("JOHN LEWIS", "TIM HORTONS"):
     the redaction's name rules leave such words alone."""
-    normalized = normalize_description(text)
-    return bool(normalized) and _merchant_rule(normalized) is not None
+    return _catalog_rule(text) is not None
 
 
 def names_a_purchase(text: str) -> bool:
     """True when `text` names a catalog merchant of a category that is not a transfer ("REWE",
     "WHOLE FOODS"): a purchase or its refund, never one side of a move between own accounts."""
-    normalized = normalize_description(text)
-    rule = _merchant_rule(normalized) if normalized else None
+    rule = _catalog_rule(text)
     if rule is None or rule.category is None:
         return False
     category = DEFAULT_TAXONOMY.get(rule.category)

@@ -9,7 +9,7 @@ from app.models import USER_SOURCES, CategorySource
 from app.store.connection import StoreBase
 from app.store.queries import direction_clause
 from app.store.records import CategoryUpdate
-from app.store.sql_helpers import chunked, utc_now
+from app.store.sql_helpers import update_rows, utc_now
 
 
 class CategoryWrites(StoreBase):
@@ -56,31 +56,18 @@ class CategoryWrites(StoreBase):
 
     def set_user_category(self, ids: Sequence[str], category: str) -> int:
         """A user's correction: wins over everything, marks the rows reviewed."""
-        now = utc_now()
         with self.connect() as conn:
-            total = 0
-            for chunk in chunked(list(ids)):
-                marks = ",".join("?" * len(chunk))
-                total += conn.execute(
-                    "UPDATE transactions SET category = ?, category_source = ?, confidence = 1.0, "
-                    "category_reason = NULL, category_model = NULL, second_opinion = NULL, reviewed = 1, "
-                    f"updated_at = ? "
-                    f"WHERE id IN ({marks})",
-                    [category, CategorySource.USER.value, now, *chunk],
-                ).rowcount
-        return total
+            return update_rows(
+                conn,
+                "category = ?, category_source = ?, confidence = 1.0, category_reason = NULL, "
+                "category_model = NULL, second_opinion = NULL, reviewed = 1, updated_at = ?",
+                [category, CategorySource.USER.value, utc_now()],
+                ids,
+            )
 
     def mark_reviewed(self, ids: Sequence[str], reviewed: bool = True) -> int:
-        now = utc_now()
         with self.connect() as conn:
-            total = 0
-            for chunk in chunked(list(ids)):
-                marks = ",".join("?" * len(chunk))
-                total += conn.execute(
-                    f"UPDATE transactions SET reviewed = ?, updated_at = ? WHERE id IN ({marks})",
-                    [int(reviewed), now, *chunk],
-                ).rowcount
-        return total
+            return update_rows(conn, "reviewed = ?, updated_at = ?", [int(reviewed), utc_now()], ids)
 
     def apply_rule_rows(self, merchant_key: str, direction: str | None, category: str) -> int:
         """Give a user rule's category to every row it covers, except rows the user set by hand.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -18,6 +19,18 @@ def utc_now() -> str:
 def chunked(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def update_rows(conn: sqlite3.Connection, assignments: str, values: Sequence[Any], ids: Sequence[str]) -> int:
+    """`UPDATE transactions SET {assignments}` for the rows `ids`, in chunks below SQLite's
+    parameter limit; `values` fill the assignments' placeholders. Returns the rows changed."""
+    total = 0
+    for chunk in chunked(list(ids)):
+        marks = ",".join("?" * len(chunk))
+        total += conn.execute(
+            f"UPDATE transactions SET {assignments} WHERE id IN ({marks})", [*values, *chunk]
+        ).rowcount
+    return total
 
 
 CONFIRMED_WHERE = (
